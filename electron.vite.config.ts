@@ -1,0 +1,43 @@
+import { resolve } from 'node:path';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'electron-vite';
+
+// One build for the three parts. It needs no Electron binary, so it runs on
+// offline machines and in CI; `electron-vite dev/preview` do need it.
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        input: {
+          // Electron's entry, and the plain-Node web host (demo in a browser, e2e tests).
+          index: resolve('main/index.ts'),
+          'web-host-cli': resolve('main/web-host-cli.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      // A sandboxed preload cannot require anything at run time: one self-contained CommonJS file.
+      externalizeDeps: false,
+      isolatedEntries: true,
+      rollupOptions: {
+        input: { index: resolve('preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: 'renderer',
+    base: './',
+    plugins: [react()],
+    build: {
+      outDir: 'out/renderer',
+      // Everything local: no inline scripts (the CSP forbids them), no remote assets.
+      assetsInlineLimit: 0,
+      rollupOptions: { input: { index: resolve('renderer/index.html') } },
+    },
+  },
+});

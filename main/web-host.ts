@@ -1,0 +1,160 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  WEB_BRIDGE_PATH,
+  WEB_BRIDGE_TOKEN_PARAM,
+  webRequestSchema,
+  type Profile,
+  type WebResponse,
+} from '../preload/contract';
+import { parseTerminalConfig } from './config';
+import { contentSecurityPolicy } from './csp';
+import { Kiosk } from './kiosk';
+import type { Logger } from './log';
+import { loadStaticAsset, securityHeaders } from './static-files';
+import { VirtualReader } from './card/virtual-reader';
+
+/**
+ * The web host runs the same renderer in an ordinary browser, for the trainer
+ * demo on a laptop without Electron and for end-to-end tests. It is built so
+ * it can never carry a real resident's PIN: virtual cards only, loopback only,
+ * and a random token per launch that a page must present to use the bridge.
+ */
+
+export const WEB_HOST_ADDRESS = '127.0.0.1';
+
+export interface WebHostOptions {
+  rendererRoot: string;
+  profile: Profile;
+  log: Logger;
+  /** 0 picks a free port. */
+  port?: number;
+}
+
+export interface WebHost {
+  /** The address to open, token included (in the fragment, so it is never sent in a request line). */
+  readonly url: string;
+  readonly origin: string;
+  readonly token: string;
+  readonly kiosk: Kiosk;
+  readonly reader: VirtualReader;
+  close(): Promise<void>;
+}
+
+export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
+  const token = randomBytes(24).toString('base64url');
+  const reader = new VirtualReader();
+  const kiosk = new Kiosk(parseTerminalConfig({ profile: options.profile, cardSource: 'virtual' }), reader, options.log);
+
+  const server = createServer();
+  await listen(server, options.port ?? 0);
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://${WEB_HOST_ADDRESS}:${port}`;
+  const headers = securityHeaders(contentSecurityPolicy({ bridgeOrigin: `ws://${WEB_HOST_ADDRESS}:${port}` }));
+
+  server.on('request', (request, response) => {
+    void (async () => {
+      if (!hostHeaderIsOurs(request, port) || (request.method !== 'GET' && request.method !== 'HEAD')) {
+        response.writeHead(request.method === 'GET' || request.method === 'HEAD' ? 421 : 405, headers).end();
+        return;
+      }
+      const asset = await loadStaticAsset(options.rendererRoot, new URL(request.url ?? '/', origin).pathname);
+      if (asset.status === 404) {
+        response.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
+        return;
+      }
+      response.writeHead(200, { ...headers, 'content-type': asset.contentType });
+      response.end(request.method === 'HEAD' ? undefined : asset.body);
+    })().catch(() => {
+      if (!response.headersSent) response.writeHead(500, headers);
+      response.end();
+    });
+  });
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  server.on('upgrade', (request, socket, head) => {
+    const refusal = refuseUpgrade(request, port, origin, token);
+    if (refusal) {
+      options.log.warn('web-bridge-refused', { reason: refusal });
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
+  });
+
+  sockets.on('connection', (ws: WebSocket) => {
+    const send = (message: WebResponse) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    };
+    const unsubscribe = kiosk.subscribe((event) => send({ kind: 'event', event }));
+    ws.on('message', (data, isBinary) => {
+      const request = isBinary ? undefined : parseJson(data.toString());
+      const envelope = webRequestSchema.safeParse(request);
+      if (!envelope.success) {
+        options.log.warn('command-refused', { transport: 'web', reason: 'malformed-envelope' });
+        ws.close(1008, 'malformed message');
+        return;
+      }
+      send({ kind: 'result', id: envelope.data.id, result: kiosk.receive(envelope.data.command, 'web') });
+    });
+    ws.on('close', unsubscribe);
+  });
+
+  kiosk.start();
+  options.log.info('web-host-started', { origin, profile: options.profile });
+
+  return {
+    url: `${origin}/#${WEB_BRIDGE_TOKEN_PARAM}=${token}`,
+    origin,
+    token,
+    kiosk,
+    reader,
+    async close() {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      await kiosk.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}
+
+/**
+ * Why a bridge connection is refused, or undefined to accept it. The Origin
+ * and Host checks stop other pages in the same browser and DNS-rebinding
+ * tricks; the token stops other local programs.
+ */
+function refuseUpgrade(request: IncomingMessage, port: number, origin: string, token: string): string | undefined {
+  const url = new URL(request.url ?? '/', origin);
+  if (url.pathname !== WEB_BRIDGE_PATH) return 'wrong-path';
+  if (!hostHeaderIsOurs(request, port)) return 'wrong-host';
+  if (request.headers.origin !== origin) return 'wrong-origin';
+  const offered = Buffer.from(url.searchParams.get(WEB_BRIDGE_TOKEN_PARAM) ?? '');
+  const expected = Buffer.from(token);
+  if (offered.length !== expected.length || !timingSafeEqual(offered, expected)) return 'wrong-token';
+  return undefined;
+}
+
+function hostHeaderIsOurs(request: IncomingMessage, port: number): boolean {
+  return request.headers.host === `${WEB_HOST_ADDRESS}:${port}`;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, WEB_HOST_ADDRESS, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * The bridge contract between the sandboxed renderer and main.
+ *
+ * This file is "common" code: it imports nothing from Node or Electron, so
+ * main, the preload and the renderer can all import it. Commands flow from
+ * the renderer to main and are validated here with zod before main acts on
+ * them; events flow back and carry only sanitised view-state — never a PIN,
+ * never a My Number, and in the lobby profile never a name or an address.
+ */
+import { z } from 'zod';
+
+// ── Vocabulary ───────────────────────────────────────────────────────────────
+
+export const PROFILES = ['lobby', 'counter', 'demo'] as const;
+export const profileSchema = z.enum(PROFILES);
+export type Profile = z.infer<typeof profileSchema>;
+
+/** Languages that have a full translation today; later issues add the rest. */
+export const LANGUAGES = ['ja', 'en'] as const;
+export const languageSchema = z.enum(LANGUAGES);
+export type Language = z.infer<typeof languageSchema>;
+
+export const readerStackFaultSchema = z.enum(['binding-missing', 'service-not-running', 'service-error']);
+
+/** What the terminal knows about its card readers (closed: every screen handles every case). */
+export const readerStatusSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('unavailable'), reason: readerStackFaultSchema }),
+  z.object({ state: z.literal('no_reader') }),
+  z.object({ state: z.literal('waiting_for_card'), readers: z.array(z.string()) }),
+  z.object({ state: z.literal('card_present'), reader: z.string(), readers: z.array(z.string()) }),
+]);
+export type ReaderStatus = z.infer<typeof readerStatusSchema>;
+
+/** Where the terminal's cards come from; the web host only ever has virtual ones. */
+export const cardSourceSchema = z.enum(['pcsc', 'virtual']);
+export type CardSource = z.infer<typeof cardSourceSchema>;
+
+// ── View-state (main → renderer) ─────────────────────────────────────────────
+
+export const screenSchema = z.enum(['attract']);
+export type Screen = z.infer<typeof screenSchema>;
+
+export const viewStateSchema = z.object({
+  profile: profileSchema,
+  cardSource: cardSourceSchema,
+  screen: screenSchema,
+  language: languageSchema,
+  reader: readerStatusSchema,
+});
+export type ViewState = z.infer<typeof viewStateSchema>;
+
+// ── Commands (renderer → main) ───────────────────────────────────────────────
+
+/**
+ * The closed set of commands. `.strict()` rejects unknown keys, so a command
+ * cannot smuggle extra data past validation.
+ */
+export const commandSchema = z.discriminatedUnion('type', [
+  /** The view has mounted and wants the current snapshot. */
+  z.object({ type: z.literal('VIEW_READY') }).strict(),
+  z.object({ type: z.literal('SET_LANGUAGE'), language: languageSchema }).strict(),
+]);
+export type Command = z.infer<typeof commandSchema>;
+export type CommandType = Command['type'];
+
+/** Every command is answered: accepted, or refused with a reason the view can show. */
+export type CommandResult =
+  | { ok: true }
+  | { ok: false; error: 'invalid-command' | 'unknown-command' | 'forbidden-sender' | 'internal-error' };
+
+// ── Events (main → renderer) ─────────────────────────────────────────────────
+
+export const eventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('snapshot'), state: viewStateSchema }),
+  z.object({ type: z.literal('reader'), status: readerStatusSchema }),
+]);
+export type KioskEvent = z.infer<typeof eventSchema>;
+
+// ── The object the renderer sees as `window.kiosk` ───────────────────────────
+
+export interface KioskBridge {
+  /** Send one command; resolves with main's answer. */
+  send(command: Command): Promise<CommandResult>;
+  /** Receive every event main sends; returns the unsubscribe function. */
+  subscribe(listener: (event: KioskEvent) => void): () => void;
+}
+
+export { IPC_COMMAND_CHANNEL, IPC_EVENT_CHANNEL } from './channels';
+
+/** The custom scheme and host the renderer is served from inside Electron. */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'kiosk';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+
+/**
+ * Parse untrusted input as a command. Unknown `type`s are told apart from
+ * malformed known ones so main can log which it was — never the payload,
+ * which could hold a PIN in later commands.
+ */
+export function parseCommand(
+  input: unknown,
+): { ok: true; command: Command } | { ok: false; error: 'invalid-command' | 'unknown-command' } {
+  const parsed = commandSchema.safeParse(input);
+  if (parsed.success) return { ok: true, command: parsed.data };
+  const type = typeof input === 'object' && input !== null ? (input as { type?: unknown }).type : undefined;
+  const known = commandSchema.options.some((option) => option.shape.type.value === type);
+  return { ok: false, error: known ? 'invalid-command' : 'unknown-command' };
+}
+
+// ── The web bridge's wire format (demo in a browser, end-to-end tests) ──────
+
+/** Query parameter that carries the per-launch token on the WebSocket URL. */
+export const WEB_BRIDGE_PATH = '/bridge';
+export const WEB_BRIDGE_TOKEN_PARAM = 'token';
+
+export const webRequestSchema = z
+  .object({ id: z.number().int().nonnegative(), command: z.unknown() })
+  .strict();
+export type WebRequest = z.infer<typeof webRequestSchema>;
+
+export type WebResponse =
+  | { kind: 'result'; id: number; result: CommandResult }
+  | { kind: 'event'; event: KioskEvent };

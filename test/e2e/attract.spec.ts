@@ -1,0 +1,49 @@
+import { expect, startWebHostProcess, stopWebHostProcess, test } from './fixtures';
+
+test('the demo attract screen loads in Japanese and shows the reader status main reports', async ({ page, demoHost }) => {
+  await page.goto(demoHost.url);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('マイナンバーカードの電子証明書の更新');
+  // The web host has one virtual reader and no card in it.
+  await expect(page.getByRole('status')).toHaveText(/マイナンバーカードをカードリーダーに差し込んでください/);
+  await expect(page.getByRole('status')).toHaveAttribute('data-reader-state', 'waiting_for_card');
+  await expect(page.getByRole('note')).toContainText('デモ');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
+});
+
+test('switching to English goes through main and changes every string', async ({ page, demoHost }) => {
+  await page.goto(demoHost.url);
+  await page.getByRole('button', { name: 'English' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Renew the electronic certificates on your My Number Card');
+  await expect(page.getByRole('status')).toHaveText(/Please insert your My Number Card/);
+  await expect(page.getByRole('button', { name: 'English' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  // The language lives in main's view-state: a reload keeps it.
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Renew the electronic certificates on your My Number Card');
+});
+
+test('a page without the launch token gets no bridge and says how to open it', async ({ page, demoHost }) => {
+  await page.goto(demoHost.origin + '/');
+  await expect(page.getByRole('alert')).toHaveText('このページは端末が表示したアドレスから開いてください。');
+});
+
+test('the lobby profile has no demo banner', async ({ page }) => {
+  const host = await startWebHostProcess('lobby');
+  try {
+    await page.goto(host.url);
+    await expect(page.getByRole('status')).toHaveAttribute('data-reader-state', 'waiting_for_card');
+    await expect(page.getByRole('note')).toHaveCount(0);
+  } finally {
+    await stopWebHostProcess(host);
+  }
+});
+
+test('the page loads nothing from outside the kiosk', async ({ page, demoHost }) => {
+  const foreign: string[] = [];
+  page.on('request', (request) => {
+    if (!request.url().startsWith(demoHost.origin) && !request.url().startsWith(demoHost.origin.replace('http', 'ws'))) foreign.push(request.url());
+  });
+  await page.goto(demoHost.url);
+  await expect(page.getByRole('status')).toBeVisible();
+  expect(foreign).toEqual([]);
+});

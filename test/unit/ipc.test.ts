@@ -1,0 +1,85 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('electron', () => import('./fakes/electron'));
+
+import { FakeBrowserWindow, FakeWebContents, FakeWebFrame, ipcMain } from './fakes/electron';
+import { IPC_COMMAND_CHANNEL, IPC_EVENT_CHANNEL } from '../../preload/contract';
+import { parseTerminalConfig } from '../../main/config';
+import { bindKioskIpc } from '../../main/ipc';
+import { Kiosk } from '../../main/kiosk';
+import { createLogger } from '../../main/log';
+import { VirtualReader } from '../../main/card/virtual-reader';
+
+function setup() {
+  const lines: string[] = [];
+  const log = createLogger((line) => lines.push(line), 'debug');
+  const reader = new VirtualReader();
+  const kiosk = new Kiosk(parseTerminalConfig({ profile: 'lobby', cardSource: 'virtual' }), reader, log);
+  kiosk.start();
+  const window = new FakeBrowserWindow({});
+  const unbind = bindKioskIpc(ipcMain as never, kiosk, window as never, log);
+  const handler = ipcMain.handlers.get(IPC_COMMAND_CHANNEL)!;
+  const fromPage = (input: unknown) =>
+    handler({ sender: window.webContents, senderFrame: new FakeWebFrame('app://kiosk/index.html') }, input);
+  return { window, handler, fromPage, lines, unbind, reader };
+}
+
+beforeEach(() => ipcMain.handlers.clear());
+
+describe('the IPC transport', () => {
+  it('accepts a valid command from the page and sends the snapshot back', () => {
+    const { window, fromPage } = setup();
+    expect(fromPage({ type: 'VIEW_READY' })).toEqual({ ok: true });
+    const snapshot = window.webContents.sent.at(-1);
+    expect(snapshot?.channel).toBe(IPC_EVENT_CHANNEL);
+    expect(snapshot?.payload).toMatchObject({ type: 'snapshot', state: { profile: 'lobby', screen: 'attract' } });
+  });
+
+  it('refuses unknown commands', () => {
+    expect(setup().fromPage({ type: 'OPEN_SHELL', path: '/bin/sh' })).toEqual({ ok: false, error: 'unknown-command' });
+  });
+
+  it('refuses a known command with a bad or extra field', () => {
+    const { fromPage } = setup();
+    expect(fromPage({ type: 'SET_LANGUAGE', language: 'xx' })).toEqual({ ok: false, error: 'invalid-command' });
+    expect(fromPage({ type: 'VIEW_READY', extra: 1 })).toEqual({ ok: false, error: 'invalid-command' });
+    expect(fromPage('VIEW_READY')).toEqual({ ok: false, error: 'unknown-command' });
+  });
+
+  it('refuses a command from a sub-frame or another WebContents, before looking at it', () => {
+    const { window, handler } = setup();
+    const subFrame = new FakeWebFrame('app://kiosk/index.html', new FakeWebFrame('app://kiosk/index.html'));
+    expect(handler({ sender: window.webContents, senderFrame: subFrame }, { type: 'VIEW_READY' })).toEqual({ ok: false, error: 'forbidden-sender' });
+    expect(handler({ sender: new FakeWebContents(), senderFrame: new FakeWebFrame('app://kiosk/index.html') }, { type: 'VIEW_READY' })).toEqual({
+      ok: false,
+      error: 'forbidden-sender',
+    });
+    expect(window.webContents.sent).toEqual([]);
+  });
+
+  it('logs a refusal without the payload', () => {
+    const { fromPage, lines } = setup();
+    fromPage({ type: 'SUBMIT_PIN', pin: '4096' });
+    fromPage({ type: 'SET_LANGUAGE', language: '7391' });
+    const refusals = lines.filter((line) => line.includes('command-refused'));
+    expect(refusals).toHaveLength(2);
+    expect(lines.join('\n')).not.toMatch(/4096|7391|SUBMIT_PIN/);
+  });
+
+  it('forwards reader changes to the page', () => {
+    const { window, reader } = setup();
+    reader.unplug();
+    expect(window.webContents.sent).toContainEqual({ channel: IPC_EVENT_CHANNEL, payload: { type: 'reader', status: { state: 'no_reader' } } });
+    reader.plugIn();
+    expect(window.webContents.sent.at(-2)).toEqual({
+      channel: IPC_EVENT_CHANNEL,
+      payload: { type: 'reader', status: { state: 'waiting_for_card', readers: ['myna-kiosk virtual reader'] } },
+    });
+  });
+
+  it('unbinds cleanly', () => {
+    const { unbind } = setup();
+    unbind();
+    expect(ipcMain.handlers.has(IPC_COMMAND_CHANNEL)).toBe(false);
+  });
+});
