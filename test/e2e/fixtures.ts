@@ -35,6 +35,8 @@ export async function stopWebHostProcess(host: RunningWebHost): Promise<void> {
 }
 
 export const test = base.extend<{ demoHost: RunningWebHost }>({
+  // Playwright reads a fixture's dependencies from this destructuring pattern; this one has none.
+  // eslint-disable-next-line no-empty-pattern
   demoHost: async ({}, use) => {
     const host = await startWebHostProcess('demo');
     await use(host);

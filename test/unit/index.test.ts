@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-type Fakes = typeof import('./fakes/electron');
+import type * as FakeElectron from './fakes/electron';
+
+type Fakes = typeof FakeElectron;
 
 /** Loads main/index.ts afresh (it runs on import, as Electron runs it) against fresh fakes. */
 async function launch(setup: (fakes: Fakes) => void = () => {}): Promise<Fakes> {

@@ -1,0 +1,305 @@
+/**
+ * A private pcscd with two vpcd virtual readers, for integration tests:
+ *
+ *   const pcscd = await startPcscd();      // beforeAll
+ *   await pcscd.stop(); await pcscd.start(); // a restart, same readers and ports
+ *   await pcscd.stop();                    // afterAll
+ *
+ * What the vpcd driver (vsmartcard-vpcd 0.8, ifd-vpcd.c) does with reader.conf:
+ * - DEVICENAME "/dev/null:PORT" is server mode: the driver listens on PORT for
+ *   slot 0 and PORT+1 for slot 1 (Debian builds two slots per entry), and the
+ *   card side connects. Any other "host:PORT" is client mode: vpcd connects
+ *   out to host:PORT. Without ":PORT" it uses 35963.
+ * - CHANNELID is ignored: the driver is an IFD handler v3, so pcscd calls
+ *   IFDHCreateChannelByName with DEVICENAME whenever DEVICENAME is set.
+ * - Server mode binds INADDR_ANY and reader.conf cannot change that, so the
+ *   LD_PRELOAD shim (test/fixtures/pcscd-nodelay-shim.c) rewrites vpcd's
+ *   bind() to 127.0.0.1, alongside setting TCP_NODELAY on accepted sockets.
+ * - Reader names are "<FRIENDLYNAME> <reader index> <slot>", e.g.
+ *   "myna-kiosk test reader 00 01".
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface PcscdOptions {
+  /** First of two consecutive loopback ports for the vpcd slots; default: the first free pair from 35990. */
+  basePort?: number;
+  friendlyName?: string;
+  readyTimeoutMs?: number;
+  /** After this long without exiting on SIGTERM, pcscd gets SIGKILL. */
+  stopTimeoutMs?: number;
+}
+
+export interface PcscdHandle {
+  /** PID of the current pcscd (a new one after each start). */
+  readonly pid: number;
+  readonly running: boolean;
+  /** Sorted; readerNames[i] is served on vpcdPorts[i]. */
+  readonly readerNames: string[];
+  readonly vpcdPorts: number[];
+  /** Milliseconds from spawn to both readers listed, for the last start. */
+  readonly readyMs: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  /** pcscd's recent output, for failure messages. */
+  output(): string;
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SHIM_SOURCE = join(REPO_ROOT, 'test/fixtures/pcscd-nodelay-shim.c');
+const CACHE_DIR = join(REPO_ROOT, 'node_modules/.cache/myna-kiosk');
+const PCSCD_SOCKET = '/run/pcscd/pcscd.comm';
+const DEFAULT_BASE_PORT = 35990; // away from vpcd's defaults 35963/35964
+const VPCD_DRIVER_CANDIDATES = [
+  '/usr/lib/pcsc/drivers/serial/libifdvpcd.so',
+  '/usr/lib/x86_64-linux-gnu/pcsc/drivers/serial/libifdvpcd.so',
+  '/usr/lib/aarch64-linux-gnu/pcsc/drivers/serial/libifdvpcd.so',
+  '/usr/local/lib/pcsc/drivers/serial/libifdvpcd.so',
+];
+
+export async function startPcscd(options: PcscdOptions = {}): Promise<PcscdHandle> {
+  const pcscd = new PcscdProcess(options, await choosePorts(options.basePort));
+  await pcscd.start();
+  return pcscd;
+}
+
+class PcscdProcess implements PcscdHandle {
+  readonly vpcdPorts: number[];
+  readerNames: string[] = [];
+  readyMs = 0;
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> | undefined;
+  private configDir: string | undefined;
+  private log = '';
+  private readonly friendlyName: string;
+  private readonly killOnExit = (): void => {
+    try {
+      if (this.child?.pid) process.kill(this.child.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  };
+
+  constructor(
+    private readonly options: PcscdOptions,
+    basePort: number,
+  ) {
+    this.vpcdPorts = [basePort, basePort + 1];
+    this.friendlyName = options.friendlyName ?? 'myna-kiosk test reader';
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? 0;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  output(): string {
+    return this.log;
+  }
+
+  async start(): Promise<void> {
+    if (this.child) return;
+    const binary = findPcscd();
+    const driver = findVpcdDriver();
+    const shim = buildShim();
+    refuseIfPcscdRunning();
+    this.configDir = mkdtempSync(join(tmpdir(), 'myna-kiosk-pcscd-'));
+    writeFileSync(
+      join(this.configDir, 'vpcd'),
+      [`FRIENDLYNAME "${this.friendlyName}"`, `DEVICENAME   /dev/null:${this.vpcdPorts[0]}`, `LIBPATH      ${driver}`, ''].join('\n'),
+    );
+
+    const startedAt = performance.now();
+    this.log = '';
+    const child = spawn(binary, ['--foreground', '--config', this.configDir], {
+      env: { ...process.env, LD_PRELOAD: shim },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    // Without a reader the pipes fill up and pcscd blocks on its own log.
+    const keep = (chunk: Buffer): void => {
+      this.log = (this.log + chunk.toString()).slice(-16_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.log += `\n[pcscd exited: ${signal ?? `code ${code}`}]`;
+        if (this.child === child) this.child = undefined;
+        process.off('exit', this.killOnExit);
+        resolve();
+      });
+    });
+    // A crashed test worker must not leave a pcscd holding the one socket path.
+    process.on('exit', this.killOnExit);
+
+    try {
+      this.readerNames = await this.waitForReaders(startedAt);
+      this.readyMs = performance.now() - startedAt;
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    const exited = this.exited;
+    if (child?.pid && exited) {
+      child.kill('SIGTERM');
+      const stopped = await Promise.race([exited.then(() => true), delay(this.options.stopTimeoutMs ?? 5_000).then(() => false)]);
+      if (!stopped) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    if (this.configDir) rmSync(this.configDir, { recursive: true, force: true });
+    this.configDir = undefined;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Ready means what a client sees: both vpcd readers listed through libpcsclite. */
+  private async waitForReaders(startedAt: number): Promise<string[]> {
+    const smartcard = loadSmartcard();
+    const deadline = startedAt + (this.options.readyTimeoutMs ?? 10_000);
+    let lastError = 'socket not created yet';
+    while (performance.now() < deadline) {
+      if (!this.child) throw new Error(`pcscd exited during start-up:\n${this.log}`);
+      if (existsSync(PCSCD_SOCKET)) {
+        try {
+          const context = new smartcard.Context();
+          try {
+            const names = context
+              .listReaders()
+              .map((reader) => reader.name)
+              .filter((name) => name.startsWith(`${this.friendlyName} `))
+              .sort();
+            if (names.length === this.vpcdPorts.length) return names;
+            lastError = `readers listed so far: ${JSON.stringify(names)}`;
+          } finally {
+            context.close();
+          }
+        } catch (error) {
+          lastError = error instanceof Error ? error.message : String(error);
+        }
+      }
+      await delay(10);
+    }
+    throw new Error(`pcscd not ready after ${this.options.readyTimeoutMs ?? 10_000} ms (${lastError}):\n${this.log}`);
+  }
+}
+
+function findPcscd(): string {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'];
+  const found = dirs.map((dir) => join(dir, 'pcscd')).find((path) => existsSync(path));
+  if (!found) throw new Error('pcscd not found: install the Debian package "pcscd" (apt-get install -y pcscd)');
+  return found;
+}
+
+function findVpcdDriver(): string {
+  const found = VPCD_DRIVER_CANDIDATES.find((path) => existsSync(path));
+  if (!found) {
+    throw new Error(
+      `vpcd driver (libifdvpcd.so) not found in ${VPCD_DRIVER_CANDIDATES.join(', ')}: ` +
+        'install the Debian package "vsmartcard-vpcd" (apt-get install -y vsmartcard-vpcd)',
+    );
+  }
+  return found;
+}
+
+/** Compiles the shim into the cache, only when the source is newer than the library. */
+function buildShim(): string {
+  const output = join(CACHE_DIR, 'libnodelay.so');
+  if (existsSync(output) && statSync(output).mtimeMs >= statSync(SHIM_SOURCE).mtimeMs) return output;
+  mkdirSync(CACHE_DIR, { recursive: true });
+  // Build beside the target and rename, so a concurrent run never preloads a half-written file.
+  const partial = `${output}.${process.pid}.tmp`;
+  try {
+    execFileSync('cc', ['-shared', '-fPIC', '-O2', '-Wall', '-o', partial, SHIM_SOURCE, '-ldl'], { stdio: 'pipe' });
+  } catch (error) {
+    const detail = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error('cc not found: install the Debian package "gcc" (apt-get install -y gcc)');
+    }
+    throw new Error(`building ${SHIM_SOURCE} failed:\n${detail}`);
+  }
+  renameSync(partial, output);
+  return output;
+}
+
+/** Only one pcscd can run per machine (fixed socket path); never take over someone else's. */
+function refuseIfPcscdRunning(): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let comm: string;
+    let stat: string;
+    try {
+      comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // A zombie (state Z, after the closing parenthesis) holds no socket.
+    if (comm === 'pcscd' && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z') {
+      throw new Error(
+        `another pcscd is already running (PID ${entry}); the test pcscd needs the same socket ${PCSCD_SOCKET}. ` +
+          `Stop it first (systemctl stop pcscd.socket pcscd, or kill ${entry}).`,
+      );
+    }
+  }
+}
+
+async function choosePorts(basePort: number | undefined): Promise<number> {
+  if (basePort !== undefined) {
+    if (!((await portFree(basePort)) && (await portFree(basePort + 1)))) {
+      throw new Error(`ports ${basePort}/${basePort + 1} on 127.0.0.1 are in use`);
+    }
+    return basePort;
+  }
+  for (let port = DEFAULT_BASE_PORT; port < DEFAULT_BASE_PORT + 40; port += 2) {
+    if ((await portFree(port)) && (await portFree(port + 1))) return port;
+  }
+  throw new Error(`no two free consecutive ports on 127.0.0.1 from ${DEFAULT_BASE_PORT}`);
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+interface ListingContext {
+  listReaders(): { name: string }[];
+  close(): void;
+}
+
+function loadSmartcard(): { Context: new () => ListingContext } {
+  try {
+    return createRequire(import.meta.url)('smartcard') as { Context: new () => ListingContext };
+  } catch (error) {
+    throw new Error(
+      'the "smartcard" binding did not load; it is an optional npm dependency that compiles at install time ' +
+        '(needs the Debian packages libpcsclite-dev, g++, make, python3): ' +
+        (error instanceof Error ? error.message : String(error)),
+    );
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

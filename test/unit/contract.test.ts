@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { commandSchema, eventSchema, parseCommand, viewStateSchema } from '../../preload/contract';
+
+describe('the bridge contract', () => {
+  it('accepts each command in its exact shape', () => {
+    expect(parseCommand({ type: 'VIEW_READY' })).toEqual({ ok: true, command: { type: 'VIEW_READY' } });
+    expect(parseCommand({ type: 'SET_LANGUAGE', language: 'en' })).toEqual({ ok: true, command: { type: 'SET_LANGUAGE', language: 'en' } });
+  });
+
+  it.each([null, undefined, 42, 'VIEW_READY', [], {}, { type: 'DELETE_AUDIT' }, { type: 'view_ready' }, { type: { toString: 'VIEW_READY' } }])(
+    'calls %j an unknown command',
+    (input) => {
+      expect(parseCommand(input)).toEqual({ ok: false, error: 'unknown-command' });
+    },
+  );
+
+  it.each([
+    { type: 'SET_LANGUAGE' },
+    { type: 'SET_LANGUAGE', language: 'fr' },
+    { type: 'SET_LANGUAGE', language: 'en', pin: '1234' },
+    { type: 'VIEW_READY', payload: 'x' },
+  ])('calls %j a malformed known command', (input) => {
+    expect(parseCommand(input)).toEqual({ ok: false, error: 'invalid-command' });
+  });
+
+  it('keeps a closed set of commands', () => {
+    expect(commandSchema.options.map((option) => option.shape.type.value).sort()).toEqual(['SET_LANGUAGE', 'VIEW_READY']);
+  });
+
+  it('describes view-state without any field that could carry personal data', () => {
+    expect(Object.keys(viewStateSchema.shape).sort()).toEqual(['cardSource', 'language', 'profile', 'reader', 'screen']);
+  });
+
+  it('validates events main sends', () => {
+    expect(eventSchema.safeParse({ type: 'reader', status: { state: 'no_reader' } }).success).toBe(true);
+    expect(eventSchema.safeParse({ type: 'reader', status: { state: 'card_present' } }).success).toBe(false);
+  });
+});

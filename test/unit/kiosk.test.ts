@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { KioskEvent } from '../../preload/contract';
+import { parseTerminalConfig } from '../../main/config';
+import { Kiosk, createKiosk } from '../../main/kiosk';
+import { createLogger, silentLogger } from '../../main/log';
+import { VirtualReader } from '../../main/card/virtual-reader';
+
+function kiosk(profile: 'lobby' | 'counter' | 'demo' = 'lobby') {
+  const lines: string[] = [];
+  const reader = new VirtualReader();
+  const instance = new Kiosk(parseTerminalConfig({ profile, cardSource: 'virtual' }), reader, createLogger((line) => lines.push(line)));
+  const events: KioskEvent[] = [];
+  instance.subscribe((event) => events.push(event));
+  instance.start();
+  return { instance, reader, events, lines };
+}
+
+describe('the kiosk', () => {
+  it('starts on the attract screen in the configured language, with the reader state', () => {
+    const { instance } = kiosk();
+    expect(instance.snapshot()).toEqual({
+      profile: 'lobby',
+      cardSource: 'virtual',
+      screen: 'attract',
+      language: 'ja',
+      reader: { state: 'waiting_for_card', readers: ['myna-kiosk virtual reader'] },
+    });
+  });
+
+  it('hands out copies of its state, never the state itself', () => {
+    const { instance } = kiosk();
+    const copy = instance.snapshot();
+    copy.language = 'en';
+    expect(instance.snapshot().language).toBe('ja');
+  });
+
+  it('changes language on command and sends a snapshot', () => {
+    const { instance, events } = kiosk();
+    expect(instance.receive({ type: 'SET_LANGUAGE', language: 'en' }, 'ipc')).toEqual({ ok: true });
+    expect(events.at(-1)).toMatchObject({ type: 'snapshot', state: { language: 'en' } });
+  });
+
+  it('goes back to the attract screen and the default language after the page was lost', () => {
+    const { instance, lines } = kiosk();
+    instance.receive({ type: 'SET_LANGUAGE', language: 'en' }, 'ipc');
+    instance.returnToAttract('render-process-gone:crashed');
+    expect(instance.snapshot()).toMatchObject({ screen: 'attract', language: 'ja' });
+    expect(lines.some((line) => line.includes('return-to-attract'))).toBe(true);
+  });
+
+  it('reports reader changes as a reader event and a new snapshot', () => {
+    const { reader, events } = kiosk();
+    events.length = 0;
+    reader.unplug();
+    expect(events).toEqual([
+      { type: 'reader', status: { state: 'no_reader' } },
+      { type: 'snapshot', state: expect.objectContaining({ reader: { state: 'no_reader' } }) },
+    ]);
+  });
+
+  it('chooses the virtual reader for a demo terminal, whatever is plugged in', () => {
+    expect(createKiosk(parseTerminalConfig({ profile: 'demo' }), silentLogger).reader.kind).toBe('virtual');
+  });
+
+  it('chooses PC/SC for a lobby terminal', () => {
+    expect(createKiosk(parseTerminalConfig({ profile: 'lobby' }), silentLogger).reader.kind).toBe('pcsc');
+  });
+});
