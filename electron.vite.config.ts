@@ -31,12 +31,14 @@ export default defineConfig({
   },
   renderer: {
     root: 'renderer',
+    publicDir: resolve('assets/public'),
     base: './',
     plugins: [react()],
     build: {
       outDir: 'out/renderer',
       // Everything local: no inline scripts (the CSP forbids them), no remote assets.
       assetsInlineLimit: 0,
+      minify: true,
       rollupOptions: { input: { index: resolve('renderer/index.html') } },
     },
   },

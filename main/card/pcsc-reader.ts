@@ -247,7 +247,7 @@ export class PcscReader implements CardReader {
   private publish(next: Map<string, Slot>): void {
     for (const [name, slot] of this.slots) {
       if (next.has(name)) continue;
-      if (slot.present) this.emit({ type: 'card-removed', reader: name });
+
       this.emit({ type: 'reader-detached', reader: name });
     }
     for (const [name, now] of [...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {

@@ -38,12 +38,18 @@ test('the lobby profile has no demo banner', async ({ page }) => {
   }
 });
 
-test('the page loads nothing from outside the kiosk', async ({ page, demoHost }) => {
+test('the page loads nothing from outside the kiosk and runs clean under its CSP', async ({ page, demoHost }) => {
   const foreign: string[] = [];
+  const problems: string[] = [];
   page.on('request', (request) => {
-    if (!request.url().startsWith(demoHost.origin) && !request.url().startsWith(demoHost.origin.replace('http', 'ws'))) foreign.push(request.url());
+    if (!request.url().startsWith(demoHost.origin)) foreign.push(request.url());
   });
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
   await page.goto(demoHost.url);
-  await expect(page.getByRole('status')).toBeVisible();
+  await expect(page.getByRole('status')).toHaveAttribute('data-reader-state', 'waiting_for_card');
   expect(foreign).toEqual([]);
+  expect(problems).toEqual([]);
 });
