@@ -12,7 +12,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 test('npm start without the Electron binary serves the demo, and the browser shows the reader state', async ({ page }) => {
   test.setTimeout(120_000);
   // Point Electron's own override at an empty folder: no binary, whatever this machine has.
-  const env = { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: mkdtempSync(join(tmpdir(), 'no-electron-')) };
+  const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: mkdtempSync(join(tmpdir(), 'no-electron-')) };
   delete env.DISPLAY;
   delete env.WAYLAND_DISPLAY;
   const start = spawn(process.execPath, ['scripts/start.mjs'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

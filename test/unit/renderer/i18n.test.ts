@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LANGUAGES } from '../../preload/contract';
-import { resources } from '../../renderer/src/i18n';
+import { LANGUAGES } from '../../../preload/contract';
+import { resources } from '../../../renderer/src/i18n';
 
 function keys(tree: object, prefix = ''): string[] {
   return Object.entries(tree).flatMap(([key, value]) =>

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ViewState } from '../../preload/contract';
-import { useKioskStore } from '../../renderer/src/store';
+import type { ViewState } from '../../../preload/contract';
+import { useKioskStore } from '../../../renderer/src/store';
 
 const snapshot: ViewState = {
   profile: 'lobby',
