@@ -102,6 +102,7 @@ export class PcscReader implements CardReader {
   private watching: Promise<void> | undefined;
   private context: PcscContext | undefined;
   private stack: 'unknown' | 'up' | 'down' = 'unknown';
+  private fault: ReaderStackFault | undefined;
   private slots = new Map<string, Slot>();
   private wakeUp: (() => void) | undefined;
   private readonly connections = new Set<PcscConnection>();
@@ -140,6 +141,7 @@ export class PcscReader implements CardReader {
     this.listener = undefined;
     this.slots.clear();
     this.stack = 'unknown';
+    this.fault = undefined;
   }
 
   async connect(reader: string, options: ConnectOptions): Promise<CardConnection> {
@@ -197,8 +199,7 @@ export class PcscReader implements CardReader {
           // refresh re-reads every reader and the diff decides what to emit.
           await context.waitForChange([...watched, { name: PNP_NOTIFICATION, state: 0 }], this.pollIntervalMs);
         } catch (error) {
-          this.log.warn('pcsc.context-lost', { error: messageOf(error) });
-          this.lose(error);
+          this.lose(binding, error);
           // Even if pcscd is already back, do not spin on a context that fails at once.
           await this.pause();
         }
@@ -240,6 +241,7 @@ export class PcscReader implements CardReader {
       this.emit({ type: 'stack-available' });
     }
     this.stack = 'up';
+    this.fault = undefined;
     this.publish(next);
     return watched;
   }
@@ -247,7 +249,7 @@ export class PcscReader implements CardReader {
   private publish(next: Map<string, Slot>): void {
     for (const [name, slot] of this.slots) {
       if (next.has(name)) continue;
-
+      if (slot.present) this.emit({ type: 'card-removed', reader: name });
       this.emit({ type: 'reader-detached', reader: name });
     }
     for (const [name, now] of [...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -260,14 +262,21 @@ export class PcscReader implements CardReader {
     this.slots = next;
   }
 
-  private lose(error: unknown): void {
+  private lose(binding: SmartcardBinding, error: unknown): void {
+    this.log.warn('pcsc.context-lost', { error: messageOf(error) });
     this.dropContext();
-    this.markDown(faultOf(error));
+    // While pcscd shuts down the failing call returns assorted codes (even
+    // "Unknown PC/SC error"); whether a fresh context can be made tells
+    // "not running" apart from a fault. A context that can be made means
+    // pcscd restarted under us: the old handles are void all the same.
+    if (this.establish(binding)) this.markDown(faultOf(error));
   }
 
+  /** Reported once per reason: repeated failures while down stay silent, a better diagnosis is a change. */
   private markDown(reason: ReaderStackFault): void {
-    if (this.stack === 'down') return;
+    if (this.stack === 'down' && this.fault === reason) return;
     this.stack = 'down';
+    this.fault = reason;
     // Listeners forget every reader on stack-unavailable (reader.ts); they are re-announced on return.
     this.slots.clear();
     this.log.warn('pcsc.stack-unavailable', { reason });

@@ -10,9 +10,15 @@
 export type ReaderEvent =
   | { type: 'reader-attached'; reader: string }
   | { type: 'reader-detached'; reader: string }
+  /** The ATR may be empty for a card that does not answer the reset. */
   | { type: 'card-inserted'; reader: string; atr: Uint8Array }
   | { type: 'card-removed'; reader: string }
-  /** The stack itself is gone (pcscd stopped, binding missing); readers are unknown until it returns. */
+  /**
+   * The stack itself is gone (pcscd stopped, binding missing): every card and
+   * every open connection with it, without a `card-removed` or
+   * `reader-detached` first. Readers are announced again after
+   * `stack-available`. Sent again only if the reason changes.
+   */
   | { type: 'stack-unavailable'; reason: ReaderStackFault }
   | { type: 'stack-available' };
 

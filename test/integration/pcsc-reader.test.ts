@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PcscReader } from '../../main/card/pcsc-reader';
@@ -111,7 +112,6 @@ describe('PcscReader on pcscd with two vpcd readers', () => {
     // and a machine without pcscd or vpcd must show up as failures.
     try {
       pcscd = await startPcscd();
-      console.info(`[timing] pcscd start → both readers listed: ${pcscd.readyMs.toFixed(0)} ms`);
     } catch (error) {
       startFailure = error;
     }
@@ -128,8 +128,10 @@ describe('PcscReader on pcscd with two vpcd readers', () => {
     await pcscd?.stop();
   });
 
-  function startService(): { service: ReaderStatusService; reader: PcscReader; pcscd: PcscdHandle } {
+  async function startService(): Promise<{ service: ReaderStatusService; reader: PcscReader; pcscd: PcscdHandle }> {
     if (!pcscd) throw startFailure;
+    // A test that failed half-way through a restart must not take the next one down with it.
+    if (!pcscd.running) await pcscd.start();
     const reader = new PcscReader({ pollIntervalMs: 250 });
     service = new ReaderStatusService(reader);
     service.start();
@@ -137,51 +139,54 @@ describe('PcscReader on pcscd with two vpcd readers', () => {
   }
 
   it('lists both virtual readers and no card', { timeout: 10_000 }, async () => {
-    const { service, pcscd } = startService();
+    const { service, pcscd } = await startService();
     await waitForStatus(service, { state: 'waiting_for_card', readers: pcscd.readerNames });
     expect(pcscd.readerNames).toEqual(['myna-kiosk test reader 00 00', 'myna-kiosk test reader 00 01']);
   });
 
   it('reports unavailable while pcscd is stopped and recovers when it is back', { timeout: 20_000 }, async () => {
-    const { service, pcscd } = startService();
+    const { service, pcscd } = await startService();
     const readers = pcscd.readerNames;
     await waitForStatus(service, { state: 'waiting_for_card', readers });
 
-    const stopping = now();
     await pcscd.stop();
-    const stopped = now();
-    const down = await waitForStatus(service, { state: 'unavailable', reason: 'service-not-running' });
+    await waitForStatus(service, { state: 'unavailable', reason: 'service-not-running' });
 
     await pcscd.start();
-    const ready = now();
-    const back = await waitForStatus(service, { state: 'waiting_for_card', readers });
-    console.info(
-      `[timing] pcscd SIGTERM → exit ${(stopped - stopping).toFixed(0)} ms; unavailable reported ${(down - stopping).toFixed(0)} ms after SIGTERM; ` +
-        `back to waiting_for_card ${(back - ready).toFixed(0)} ms after pcscd was ready`,
-    );
+    await waitForStatus(service, { state: 'waiting_for_card', readers });
+  });
+
+  it('runs pcscd with the TCP_NODELAY shim, and vpcd listening on loopback only', async () => {
+    const { pcscd } = await startService();
+    // Without the shim every APDU waits ~40 ms (Nagle + delayed ACK); scripts, not tests, measure that.
+    expect(readFileSync(`/proc/${pcscd.pid}/maps`, 'utf8')).toContain('libnodelay.so');
+    const listening = readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => fields[3] === '0A') // LISTEN
+      .map((fields) => fields[1]!);
+    for (const port of pcscd.vpcdPorts) {
+      const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+      expect(listening).toContain(`0100007F:${hexPort}`);
+    }
+    // Nothing of vpcd's on any other IPv4 address.
+    expect(listening.filter((address) => pcscd.vpcdPorts.some((port) => address.endsWith(`:${port.toString(16).toUpperCase().padStart(4, '0')}`)) && !address.startsWith('0100007F'))).toEqual([]);
   });
 
   it('sees a card, exchanges an APDU, unpowers it, and sees it leave', { timeout: 20_000 }, async () => {
-    const { service, reader, pcscd } = startService();
+    const { service, reader, pcscd } = await startService();
     const readers = pcscd.readerNames;
     const [first] = readers as [string, string];
     await waitForStatus(service, { state: 'waiting_for_card', readers });
 
     card = new FakeCard(pcscd.vpcdPorts[0]!);
-    const connected = await card.next('connected');
-    const inserted = await waitForStatus(service, { state: 'card_present', reader: first, readers });
+    await card.next('connected');
+    await waitForStatus(service, { state: 'card_present', reader: first, readers });
 
     const connection = await reader.connect(first, { exclusive: true });
     expect(hex(connection.atr)).toBe(T1_ATR);
     expect(hex(await connection.transmit(SELECT_JPKI_AP))).toBe('6a82');
-
-    const roundTrips: number[] = [];
-    for (let i = 0; i < 50; i++) {
-      const sent = performance.now();
-      await connection.transmit(SELECT_JPKI_AP);
-      roundTrips.push(performance.now() - sent);
-    }
-    roundTrips.sort((a, b) => a - b);
 
     const unpowered = now();
     await connection.disconnect({ unpower: true });
@@ -190,15 +195,7 @@ describe('PcscReader on pcscd with two vpcd readers', () => {
     await expect(connection.transmit(SELECT_JPKI_AP)).rejects.toMatchObject({ code: 'not-connected' });
 
     card.remove();
-    const removed = (await card.next('closed')).at!;
-    const waiting = await waitForStatus(service, { state: 'waiting_for_card', readers });
-
-    console.info(
-      `[timing] insertion seen ${(inserted - connected.at!).toFixed(0)} ms after connect; ` +
-        `removal seen ${(waiting - removed).toFixed(0)} ms after close; ` +
-        `APDU round trip median ${roundTrips[25]!.toFixed(2)} ms, max ${roundTrips[49]!.toFixed(2)} ms`,
-    );
-    // Far below the ~44 ms per APDU that Nagle + delayed ACK cost without the shim.
-    expect(roundTrips[25]).toBeLessThan(10);
+    await card.next('closed');
+    await waitForStatus(service, { state: 'waiting_for_card', readers });
   });
 });

@@ -25,6 +25,8 @@ interface FakeSlot {
 /** A pcscd in memory: readers, cards, and the service going away. */
 class FakeDaemon {
   up = true;
+  /** What a pending wait fails with when the service goes away. */
+  lostWith = 'Communication error';
   readonly slots = new Map<string, FakeSlot>();
   readonly dispositions: number[] = [];
   readonly connects: { shareMode: number; protocols: number }[] = [];
@@ -68,7 +70,8 @@ class FakeDaemon {
     this.notify('change');
   }
 
-  stopService(): void {
+  stopService(lostWith = 'Communication error'): void {
+    this.lostWith = lostWith;
     this.up = false;
     this.notify('down');
   }
@@ -121,7 +124,7 @@ function bindingFor(daemon: FakeDaemon): SmartcardBinding {
             clearTimeout(timer);
             daemon.waiters.delete(wake);
             this.cancelPending = undefined;
-            if (outcome === 'down') reject(new Error('Communication error'));
+            if (outcome === 'down') reject(new Error(daemon.lostWith));
             else resolve(outcome === 'cancel' ? null : []);
           };
           const wake = (outcome: 'change' | 'down'): void => finish(outcome);
@@ -244,6 +247,19 @@ describe('PcscReader (fake PC/SC stack)', () => {
     await until(() => events.length >= 6);
     await settle();
     expect(names(events.slice(3))).toEqual(['stack-available', 'reader-attached Reader A', 'card-inserted Reader A']);
+  });
+
+  it('names the fault by whether pcscd can be reached, not by the message of the call that failed', async () => {
+    const daemon = new FakeDaemon();
+    daemon.attach('Reader A');
+    const events = watch(daemon);
+    await until(() => events.length >= 1);
+
+    // pcsc-lite answers assorted codes while pcscd shuts down.
+    daemon.stopService('Unknown PC/SC error');
+    await until(() => events.length >= 2);
+    await settle();
+    expect(names(events.slice(1))).toEqual(['stack-unavailable service-not-running']);
   });
 
   it('starts as unavailable when the service is down, and connects exclusively with T=1 and unpowers', async () => {
