@@ -13,6 +13,8 @@ export default defineConfig({
           // Electron's entry, and the plain-Node web host (demo in a browser, e2e tests).
           index: resolve('main/index.ts'),
           'web-host-cli': resolve('main/web-host-cli.ts'),
+          // The operator and developer CLI (npx myna-kiosk).
+          cli: resolve('main/cli/index.ts'),
         },
       },
     },

@@ -1,0 +1,45 @@
+/**
+ * `npx myna-kiosk <command>` — operator, trainer and developer tools that run
+ * under plain Node next to the kiosk (scripts/myna-kiosk.mjs starts this).
+ */
+import { runCardStatus, UsageError } from './card-status';
+
+const USAGE = `usage: myna-kiosk <command>
+
+  card status [--reader <name>] [--json] [--timeout <ms>] [--short-only]
+      What the kiosk sees on the card in a reader. No PIN asked, nothing changed.
+  virtual-card --persona <name|path> [--vpcd-port 35963] [--vpcd-host 127.0.0.1]
+               [--remove-after <ms>] [--reinsert-after <ms>] [--state <path>]
+      Put a virtual My Number Card into a vpcd reader until interrupted.
+  personas [--json]
+      List the virtual card personas.
+  bench card [--json] [--runs 50]
+      Measure a full card status on the real PC/SC stack with the virtual card.
+`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  'card status': runCardStatus,
+};
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
+    process.stdout.write(USAGE);
+    return argv.length === 0 ? 2 : 0;
+  }
+  for (const [name, run] of Object.entries(COMMANDS)) {
+    const words = name.split(' ');
+    if (words.every((word, index) => argv[index] === word)) return run(argv.slice(words.length));
+  }
+  throw new UsageError(`unknown command "${argv.join(' ')}"`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`myna-kiosk: ${(error as Error).message}\n${usage ? `\n${USAGE}` : ''}`);
+    process.exit(usage ? 2 : 1);
+  },
+);
