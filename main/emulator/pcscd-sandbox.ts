@@ -1,5 +1,6 @@
 /**
- * A private pcscd with two vpcd virtual readers, for integration tests:
+ * A private pcscd with two vpcd virtual readers, for integration tests and
+ * the card benchmark (never for a terminal in service):
  *
  *   const pcscd = await startPcscd();      // beforeAll
  *   await pcscd.stop(); await pcscd.start(); // a restart, same readers and ports
@@ -13,7 +14,7 @@
  * - CHANNELID is ignored: the driver is an IFD handler v3, so pcscd calls
  *   IFDHCreateChannelByName with DEVICENAME whenever DEVICENAME is set.
  * - Server mode binds INADDR_ANY and reader.conf cannot change that, so the
- *   LD_PRELOAD shim (test/fixtures/pcscd-nodelay-shim.c) rewrites vpcd's
+ *   LD_PRELOAD shim (main/emulator/pcscd-nodelay-shim.c) rewrites vpcd's
  *   bind() to 127.0.0.1, alongside setting TCP_NODELAY on accepted sockets.
  * - Reader names are "<FRIENDLYNAME> <reader index> <slot>", e.g.
  *   "myna-kiosk test reader 00 01".
@@ -23,7 +24,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface PcscdOptions {
@@ -51,8 +52,8 @@ export interface PcscdHandle {
   output(): string;
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SHIM_SOURCE = join(REPO_ROOT, 'test/fixtures/pcscd-nodelay-shim.c');
+const REPO_ROOT = findRepoRoot();
+const SHIM_SOURCE = join(REPO_ROOT, 'main/emulator/pcscd-nodelay-shim.c');
 const CACHE_DIR = join(REPO_ROOT, 'node_modules/.cache/myna-kiosk');
 const PCSCD_SOCKET = '/run/pcscd/pcscd.comm';
 const DEFAULT_BASE_PORT = 35990; // away from vpcd's defaults 35963/35964
@@ -297,6 +298,18 @@ function loadSmartcard(): { Context: new () => ListingContext } {
         '(needs the Debian packages libpcsclite-dev, g++, make, python3): ' +
         (error instanceof Error ? error.message : String(error)),
     );
+  }
+}
+
+/** From the source tree or from the bundle in out/main/: the folder with our package.json. */
+function findRepoRoot(): string {
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'myna-kiosk') return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the myna-kiosk checkout (the pcscd sandbox is a development tool)');
+    dir = parent;
   }
 }
 
