@@ -1,0 +1,176 @@
+/**
+ * Card images for emulator tests: fresh RSA-2048 keys (generated once per
+ * test file and shared, because generation is slow), small but real X.509
+ * certificates built here with node:crypto alone, and an ECDSA P-256 issuer
+ * key whose SPKI is the card's issuer trust anchor. Test data for a
+ * simulated card; nothing here is a real resident's.
+ */
+import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import type { CardImage, CardKind } from '../../../main/emulator/card-image';
+
+export const TEST_ATR = '3BE000FF8131FE4514';
+
+/** PIN values of every test card; distinct, so a test can tell which PIN a command reached. */
+export const TEST_PINS = {
+  authentication: '1234',
+  signature: 'ABC123',
+  residentRegistry: '2468',
+  common: '1357',
+  cardInfo: '9876',
+} as const;
+
+export const TEST_HOLDER = {
+  myNumber: '123456789018',
+  name: '試験　花子',
+  address: '東京都千代田区霞が関二丁目1番2号',
+  dateOfBirth: '19900401',
+  sex: '2',
+} as const;
+
+export interface TestKeys {
+  authentication: KeyObject;
+  signature: KeyObject;
+  /** Signs every test certificate (CA certificates are self-signed with it). */
+  ca: KeyObject;
+  /** The simulated issuing authority: ECDSA P-256. */
+  issuer: KeyObject;
+}
+
+let keys: TestKeys | undefined;
+let serial = 0;
+
+export function testKeys(): TestKeys {
+  keys ??= {
+    authentication: rsaKey(),
+    signature: rsaKey(),
+    ca: rsaKey(),
+    issuer: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+  };
+  return keys;
+}
+
+/** A fresh card image of the given kind; every call returns a new object. */
+export function testCardImage(kind: CardKind = 'my-number'): CardImage {
+  const k = testKeys();
+  const pin = (value: string, maxTries: number) => ({ value, maxTries, triesLeft: maxTries });
+  const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+  const issuerTrustAnchor = base64(createPublicKey(k.issuer).export({ type: 'spki', format: 'der' }));
+  const jpkiCommon = {
+    authenticationCa: base64(testCertificate(k.ca, 'JPKI-SIM authentication CA')),
+    signatureCa: base64(testCertificate(k.ca, 'JPKI-SIM signature CA')),
+  };
+  const authentication = { privateKey: pkcs8(k.authentication), certificate: base64(testCertificate(k.authentication, 'auth-0001')) };
+  const signature = { privateKey: pkcs8(k.signature), certificate: base64(testCertificate(k.signature, 'sign-0001')) };
+  const cardInfo = { pin: pin(TEST_PINS.cardInfo, 3), ...TEST_HOLDER };
+
+  switch (kind) {
+    case 'my-number':
+      return {
+        version: 1,
+        kind,
+        atr: TEST_ATR,
+        jpki: {
+          tokenLabel: 'JPKIAPICCTOKEN2',
+          availability: '8F0000',
+          authentication,
+          signature,
+          ...jpkiCommon,
+          authenticationPin: pin(TEST_PINS.authentication, 3),
+          signaturePassword: pin(TEST_PINS.signature, 5),
+        },
+        residentRegistry: { pin: pin(TEST_PINS.residentRegistry, 3) },
+        common: { pin: pin(TEST_PINS.common, 3) },
+        cardInfo,
+        cardFace: true,
+        issuerTrustAnchor,
+      };
+    case 'face-auth':
+      // No PINs at all, no signature key or certificate.
+      return {
+        version: 1,
+        kind,
+        atr: TEST_ATR,
+        jpki: { tokenLabel: 'JPKIAPICCTOKEN2', availability: '000000', authentication, signature: {}, ...jpkiCommon },
+        residentRegistry: {},
+        common: {},
+        cardInfo: { ...TEST_HOLDER },
+        cardFace: true,
+        issuerTrustAnchor,
+      };
+    case 'juki':
+      return {
+        version: 1,
+        kind,
+        atr: TEST_ATR,
+        jpki: {
+          tokenLabel: 'JPKIAPICCTOKEN',
+          availability: '8F0000',
+          authentication,
+          signature,
+          ...jpkiCommon,
+          authenticationPin: pin(TEST_PINS.authentication, 3),
+          signaturePassword: pin(TEST_PINS.signature, 5),
+        },
+        residentRegistry: { pin: pin(TEST_PINS.residentRegistry, 3) },
+        // Sections a juki card ignores: present here so a test shows they stay unreachable.
+        common: { pin: pin(TEST_PINS.common, 3) },
+        cardInfo,
+        cardFace: true,
+      };
+    case 'not-my-number':
+      return { version: 1, kind, atr: '3B8F8001804F0CA000000306030001000000006A', cardFace: false };
+  }
+}
+
+/** The issuer's answer to a challenge: ECDSA P-256 over SHA-256("JPKI-SIM-ISSUER-V1" ‖ challenge), raw r‖s. */
+export function issuerProof(challenge: Uint8Array, issuerKey: KeyObject = testKeys().issuer): Uint8Array {
+  const message = Buffer.concat([Buffer.from('JPKI-SIM-ISSUER-V1', 'latin1'), challenge]);
+  return Uint8Array.from(sign('sha256', message, { key: issuerKey, dsaEncoding: 'ieee-p1363' }));
+}
+
+/** The RSA public key (e = 65537) with this modulus, as the card's READ PUBLIC KEY / GENERATE KEY PAIR give it. */
+export function publicKeyFromModulus(modulus: Uint8Array): KeyObject {
+  return createPublicKey({ key: { kty: 'RSA', n: Buffer.from(modulus).toString('base64url'), e: 'AQAB' }, format: 'jwk' });
+}
+
+/**
+ * A minimal X.509 v3 certificate (subject CN only, no extensions) for the
+ * public half of `key`, signed with sha256WithRSA by the test CA. Real enough
+ * for node:crypto's X509Certificate; 600–700 bytes, so it starts `30 82`.
+ */
+export function testCertificate(key: KeyObject, commonName: string, signer: KeyObject = testKeys().ca): Uint8Array {
+  const spki = (key.type === 'public' ? key : createPublicKey(key)).export({ type: 'spki', format: 'der' });
+  const sha256WithRsa = seq(der(0x06, Buffer.from('2a864886f70d01010b', 'hex')), der(0x05));
+  const name = (cn: string) => seq(der(0x31, seq(der(0x06, Buffer.from('550403', 'hex')), der(0x0c, Buffer.from(cn, 'utf8')))));
+  serial += 1;
+  const tbs = seq(
+    der(0xa0, der(0x02, Buffer.from([2]))),
+    der(0x02, Buffer.from([0x01, serial >> 8, serial & 0xff])),
+    sha256WithRsa,
+    name('JPKI-SIM test CA'),
+    seq(der(0x17, Buffer.from('250101000000Z', 'latin1')), der(0x17, Buffer.from('301231145959Z', 'latin1'))),
+    name(commonName),
+    spki,
+  );
+  const signature = sign('sha256', tbs, signer);
+  return Uint8Array.from(seq(tbs, sha256WithRsa, der(0x03, Buffer.concat([Buffer.from([0]), signature]))));
+}
+
+function seq(...parts: Uint8Array[]): Buffer {
+  return der(0x30, ...parts);
+}
+
+function der(tag: number, ...parts: Uint8Array[]): Buffer {
+  const body = Buffer.concat(parts);
+  const n = body.length;
+  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
+  return Buffer.concat([Buffer.from([tag, ...length]), body]);
+}
+
+function rsaKey(): KeyObject {
+  return generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 65_537 }).privateKey;
+}
+
+function pkcs8(key: KeyObject): string {
+  return key.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
