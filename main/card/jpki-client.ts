@@ -169,10 +169,8 @@ export class JpkiClient {
     const operation = `tries left for the ${pin} PIN`;
     const response = await this.exchange({ cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x80 | shortFileId(fid) }, operation);
     if (response.sw === SW.OK) return { state: 'verified' };
-    if ((response.sw & 0xfff0) === SW.TRIES_LEFT_BASE) {
-      const triesLeft = response.sw & 0x0f;
-      return triesLeft === 0 ? { state: 'blocked' } : { state: 'available', triesLeft };
-    }
+    const triesLeft = triesLeftIn(response.sw);
+    if (triesLeft !== undefined) return triesLeft === 0 ? { state: 'blocked' } : { state: 'available', triesLeft };
     // Some cards answer 6984 here for a blocked PIN (docs/card-protocol.md).
     if (response.sw === SW.PIN_BLOCKED) return { state: 'blocked' };
     if (response.sw === SW.FILE_NOT_FOUND) return { state: 'absent' };
@@ -193,10 +191,8 @@ export class JpkiClient {
       operation,
     );
     if (response.sw === SW.OK) return { result: 'verified' };
-    if ((response.sw & 0xfff0) === SW.TRIES_LEFT_BASE) {
-      const triesLeft = response.sw & 0x0f;
-      return triesLeft === 0 ? { result: 'blocked' } : { result: 'wrong', triesLeft };
-    }
+    const triesLeft = triesLeftIn(response.sw);
+    if (triesLeft !== undefined) return triesLeft === 0 ? { result: 'blocked' } : { result: 'wrong', triesLeft };
     if (response.sw === SW.PIN_BLOCKED) return { result: 'blocked' };
     throw new CardStatusError(response.sw, operation);
   }
@@ -308,6 +304,11 @@ export class JpkiClient {
       throw error;
     }
   }
+}
+
+/** The x of a 63Cx answer (63C0: the PIN is blocked), or undefined for any other status word. */
+function triesLeftIn(sw: number): number | undefined {
+  return (sw & 0xfff0) === SW.TRIES_LEFT_BASE ? sw & 0x0f : undefined;
 }
 
 function expectOk(response: ResponseApdu, operation: string): void {

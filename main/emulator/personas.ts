@@ -3,6 +3,7 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { pinFormatProblem } from '../card/pin-rules';
+import { todayInJapan } from '../japan-time';
 import { cardKindSchema } from './card-image';
 import { REVOCATION_REASONS } from './simulated-ca';
 
@@ -76,10 +77,7 @@ function mustParseDay(text: string, what: string): Day {
   return day;
 }
 
-/** Today's date in Japan (UTC+9, no daylight saving), whatever the machine's time zone. */
-export function todayInJapan(now: Date = new Date()): string {
-  return new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
-}
+export { todayInJapan };
 
 export function isDateSpec(text: string): boolean {
   return parseDay(text) !== undefined || RELATIVE.test(text);
