@@ -1,11 +1,22 @@
+import { cpSync } from 'node:fs';
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
+
+/** The persona catalogue is data read at run time (main/emulator/personas.ts): ship it beside the bundle. */
+const copyPersonas: Plugin = {
+  name: 'myna-kiosk:copy-personas',
+  writeBundle() {
+    cpSync(resolve('main/emulator/personas'), resolve('out/main/personas'), { recursive: true });
+  },
+};
 
 // One build for the three parts. It needs no Electron binary, so it runs on
 // offline machines and in CI; `electron-vite dev/preview` do need it.
 export default defineConfig({
   main: {
+    plugins: [copyPersonas],
     build: {
       outDir: 'out/main',
       rollupOptions: {

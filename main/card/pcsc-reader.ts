@@ -51,6 +51,8 @@ export interface PcscReaderHandle {
 export interface PcscCard {
   readonly atr: Uint8Array | null;
   transmit(command: Buffer, options?: { maxRecvLength?: number }): Promise<Uint8Array>;
+  /** SCardStatus; throws (e.g. "Card was removed") when the card is gone. */
+  getStatus(): { state: number };
   disconnect(disposition: number): void;
 }
 
@@ -71,6 +73,10 @@ export interface PcscReaderOptions {
 const PNP_NOTIFICATION = '\\\\?PnP?\\Notification';
 // Extended-length responses (certificates are read in large chunks): 65536 data bytes + SW1 SW2.
 const MAX_RESPONSE_LENGTH = 65_538;
+// SCardStatus's reader state (pcsc-lite's SCARD_ABSENT, not the SCARD_STATE_* flags).
+const SCARD_ABSENT = 0x0002;
+// pcscd checks card presence about every 400 ms; wait a little longer than that for its verdict.
+const REMOVAL_VERDICT_MS = 600;
 
 function requireSmartcard(): SmartcardBinding {
   return createRequire(import.meta.url)('smartcard') as SmartcardBinding;
@@ -325,12 +331,37 @@ class PcscConnection implements CardConnection {
 
   async transmit(command: Uint8Array): Promise<Uint8Array> {
     if (!this.open) throw new ReaderError('not-connected', `Connection to "${this.reader}" is closed`);
+    let response: Uint8Array;
     try {
-      const response = await this.card.transmit(Buffer.from(command), { maxRecvLength: MAX_RESPONSE_LENGTH });
-      // A copy, so callers never hold a slice of a pooled Buffer.
-      return new Uint8Array(response);
+      response = await this.card.transmit(Buffer.from(command), { maxRecvLength: MAX_RESPONSE_LENGTH });
     } catch (error) {
-      throw toReaderError(error, 'transmit-failed');
+      const failure = toReaderError(error, 'transmit-failed');
+      // "Transaction failed" is what a pull looks like before pcscd's next presence check.
+      throw failure.code === 'transmit-failed' ? await this.explainLostAnswer(failure) : failure;
+    }
+    // Not even a status word: vpcd answers this way when the card vanished mid-command.
+    if (response.length < 2) throw await this.explainLostAnswer(new ReaderError('card-unresponsive', `"${this.reader}" gave no status word`));
+    // A copy, so callers never hold a slice of a pooled Buffer.
+    return new Uint8Array(response);
+  }
+
+  /**
+   * Why an answer was lost: if the card left the reader, the caller must
+   * hear "card removed" (the session resumes on re-insertion), not a
+   * generic failure. pcscd may need one presence poll to notice.
+   */
+  private async explainLostAnswer(otherwise: ReaderError): Promise<ReaderError> {
+    const deadline = Date.now() + REMOVAL_VERDICT_MS;
+    for (;;) {
+      try {
+        if ((this.card.getStatus().state & SCARD_ABSENT) !== 0) return new ReaderError('card-removed', `the card left "${this.reader}"`);
+      } catch (error) {
+        const status = toReaderError(error, 'transmit-failed');
+        if (status.code === 'card-removed' || status.code === 'no-card') return new ReaderError('card-removed', `the card left "${this.reader}"`, { cause: error });
+        if (status.code !== 'transmit-failed') return status;
+      }
+      if (Date.now() >= deadline) return otherwise;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 

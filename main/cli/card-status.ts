@@ -3,6 +3,7 @@ import { JpkiClient, type CardStatus, type PinStatus } from '../card/jpki-client
 import { PcscReader } from '../card/pcsc-reader';
 import type { CardReader, ReaderStackFault } from '../card/reader';
 import { japanDate } from '../japan-time';
+import { UsageError } from './usage-error';
 
 /**
  * `myna-kiosk card status [--reader <name>] [--json] [--timeout <ms>]`
@@ -164,8 +165,4 @@ export async function runCardStatus(argv: string[]): Promise<number> {
   });
   process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${formatCardStatus(report)}\n`);
   return 0;
-}
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
 }

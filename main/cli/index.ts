@@ -2,7 +2,10 @@
  * `npx myna-kiosk <command>` — operator, trainer and developer tools that run
  * under plain Node next to the kiosk (scripts/myna-kiosk.mjs starts this).
  */
-import { runCardStatus, UsageError } from './card-status';
+import { runCardStatus } from './card-status';
+import { runPersonas } from './personas';
+import { UsageError } from './usage-error';
+import { runVirtualCard } from './virtual-card';
 
 const USAGE = `usage: myna-kiosk <command>
 
@@ -10,6 +13,7 @@ const USAGE = `usage: myna-kiosk <command>
       What the kiosk sees on the card in a reader. No PIN asked, nothing changed.
   virtual-card --persona <name|path> [--vpcd-port 35963] [--vpcd-host 127.0.0.1]
                [--remove-after <ms>] [--reinsert-after <ms>] [--state <path>]
+               [--sim-dir <dir>] [--fault non-atomic-commit] [--json]
       Put a virtual My Number Card into a vpcd reader until interrupted.
   personas [--json]
       List the virtual card personas.
@@ -21,6 +25,8 @@ type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   'card status': runCardStatus,
+  'virtual-card': runVirtualCard,
+  personas: runPersonas,
 };
 
 async function main(argv: string[]): Promise<number> {

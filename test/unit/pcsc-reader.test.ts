@@ -25,6 +25,8 @@ interface FakeSlot {
 /** A pcscd in memory: readers, cards, and the service going away. */
 class FakeDaemon {
   up = true;
+  /** A card that answers without even a status word (vpcd does this when the card vanishes mid-command). */
+  mute = false;
   /** What a pending wait fails with when the service goes away. */
   lostWith = 'Communication error';
   readonly slots = new Map<string, FakeSlot>();
@@ -89,7 +91,11 @@ class FakeDaemon {
     if (!this.slots.get(name)?.present) throw new Error('No smart card present');
     return {
       atr: Uint8Array.from(ATR),
-      transmit: async () => Uint8Array.from([0x6a, 0x82]),
+      transmit: async () => (this.mute ? new Uint8Array(0) : Uint8Array.from([0x6a, 0x82])),
+      getStatus: () => {
+        if (!this.slots.get(name)?.present) throw new Error('Card was removed');
+        return { state: 0x0034 };
+      },
       disconnect: (disposition: number) => {
         this.dispositions.push(disposition);
       },
@@ -278,5 +284,17 @@ describe('PcscReader (fake PC/SC stack)', () => {
     await connection.disconnect({ unpower: true });
     expect(daemon.dispositions).toEqual([2]);
     await expect(reader!.connect('Reader B', { exclusive: false })).rejects.toMatchObject({ code: 'no-reader' });
+  });
+
+  it('calls a card pulled mid-command "card removed", and a mute card that stays "unresponsive"', async () => {
+    const daemon = new FakeDaemon();
+    daemon.attach('Reader A', true);
+    const events = watch(daemon);
+    await until(() => events.length >= 2);
+    const connection = await reader!.connect('Reader A', { exclusive: true });
+    daemon.mute = true;
+    await expect(connection.transmit(Uint8Array.from([0x00, 0xb0, 0x00, 0x00, 0x00]))).rejects.toMatchObject({ code: 'card-unresponsive' });
+    daemon.slots.get('Reader A')!.present = false;
+    await expect(connection.transmit(Uint8Array.from([0x00, 0xb0, 0x00, 0x00, 0x00]))).rejects.toMatchObject({ code: 'card-removed' });
   });
 });

@@ -1,0 +1,70 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { buildCardImage } from './build-card-image';
+import { cardImageSchema, type CardImage } from './card-image';
+import { loadPersona, resolvePersona, type ResolvedPersona } from './personas';
+import { SimulatedCa } from './simulated-ca';
+
+/**
+ * Where the simulated J-LIS keeps its CA and the generated card material, so
+ * the virtual card, the kiosk and the tools all trust the same simulated
+ * authority. `$MYNA_KIOSK_SIM_DIR`, else the user's cache folder.
+ */
+export const SIM_DIR_ENV = 'MYNA_KIOSK_SIM_DIR';
+
+export function simulationDir(explicit?: string): string {
+  if (explicit) return explicit;
+  if (process.env[SIM_DIR_ENV]) return process.env[SIM_DIR_ENV];
+  const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  return join(cache, 'myna-kiosk', 'simulated-jlis');
+}
+
+export async function openSimulatedCa(dir?: string): Promise<SimulatedCa> {
+  return SimulatedCa.openOrCreate(join(simulationDir(dir), 'ca'));
+}
+
+export interface VirtualCardSource {
+  persona: ResolvedPersona;
+  image: CardImage;
+}
+
+/**
+ * The card image for a persona: from its state file when one was saved
+ * (counters, new keys and certificates as the card last had them), else
+ * freshly built from the persona by the simulated CA.
+ */
+export async function cardImageForPersona(
+  nameOrPath: string,
+  options: { simDir?: string; statePath?: string; today?: string } = {},
+): Promise<VirtualCardSource> {
+  const persona = resolvePersona(loadPersona(nameOrPath), options.today);
+  if (options.statePath && existsSync(options.statePath)) {
+    return { persona, image: readCardState(options.statePath) };
+  }
+  const ca = await openSimulatedCa(options.simDir);
+  const image = await buildCardImage(persona, ca, { keyCache: join(simulationDir(options.simDir), 'cards') });
+  return { persona, image };
+}
+
+export function readCardState(path: string): CardImage {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`card state ${path} cannot be read: ${(error as Error).message}`);
+  }
+  const parsed = cardImageSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`card state ${path} is invalid — ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** Written beside and renamed into place, so a crash never leaves half a card. */
+export function writeCardState(path: string, image: CardImage): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const partial = `${path}.${process.pid}.tmp`;
+  writeFileSync(partial, `${JSON.stringify(image, null, 2)}\n`, { mode: 0o600 });
+  renameSync(partial, path);
+}

@@ -1,0 +1,32 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readCardStatus } from '../../main/cli/card-status';
+import { VirtualReader } from '../../main/card/virtual-reader';
+import { buildCardImage } from '../../main/emulator/build-card-image';
+import { listPersonas, resolvePersona } from '../../main/emulator/personas';
+import { SimulatedCa } from '../../main/emulator/simulated-ca';
+import { VirtualMyNumberCard } from '../../main/emulator/virtual-my-number-card';
+import { comparableStatus, expectedCardStatus } from '../support/persona-expectations';
+
+let ca: SimulatedCa;
+const cache = mkdtempSync(join(tmpdir(), 'myna-kiosk-status-'));
+beforeAll(async () => {
+  ca = await SimulatedCa.openOrCreate(join(cache, 'ca'));
+}, 60_000);
+
+describe('card status of every persona, in process', () => {
+  it.each(listPersonas().map((persona) => [persona.id, persona] as const))('%s', async (_id, persona) => {
+    const resolved = resolvePersona(persona);
+    const card = new VirtualMyNumberCard(await buildCardImage(resolved, ca, { keyCache: join(cache, 'cards') }));
+    const reader = new VirtualReader();
+    reader.insert(card);
+    const before = JSON.stringify(card.snapshot());
+    const report = await readCardStatus(reader, { timeoutMs: 1000 });
+    expect(comparableStatus(report)).toEqual(expectedCardStatus(resolved));
+    // No try spent, nothing written.
+    expect(JSON.stringify(card.snapshot())).toBe(before);
+    expect(report.apdus).toBeLessThanOrEqual(10);
+  }, 30_000);
+});
