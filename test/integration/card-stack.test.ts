@@ -29,7 +29,7 @@ let startFailure: unknown;
 interface VirtualCardProcess {
   child: ChildProcess;
   events: string[];
-  next(event: string): Promise<void>;
+  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -45,28 +45,13 @@ async function insertVirtualCard(persona: string, slot: number, extra: string[] 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const events: string[] = [];
-  const waiters: Array<() => void> = [];
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    events.push((JSON.parse(line) as { event: string }).event);
-    waiters.splice(0).forEach((wake) => wake());
-  });
+  createInterface({ input: child.stdout! }).on('line', (line) => events.push((JSON.parse(line) as { event: string }).event));
   const card: VirtualCardProcess = {
     child,
     events,
-    async next(event) {
-      const seen = events.filter((e) => e === event).length;
-      const deadline = Date.now() + 20_000;
-      while (events.filter((e) => e === event).length === seen + (events.includes(event) && seen === 0 ? 0 : 0) && !events.slice(seen).includes(event)) {
-        if (child.exitCode !== null) throw new Error(`virtual-card exited (${child.exitCode}): ${stderr}`);
-        if (Date.now() > deadline) throw new Error(`no "${event}" from virtual-card: ${stderr}`);
-        await new Promise<void>((resolve) => {
-          waiters.push(resolve);
-          setTimeout(resolve, 100);
-        });
-      }
-    },
+    stderr: () => stderr,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -82,7 +67,7 @@ async function insertVirtualCard(persona: string, slot: number, extra: string[] 
 async function waitForEvent(card: VirtualCardProcess, event: string, alreadySeen: number): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (card.events.filter((e) => e === event).length <= alreadySeen) {
-    if (card.child.exitCode !== null) throw new Error(`virtual-card exited with ${card.child.exitCode}`);
+    if (card.child.exitCode !== null) throw new Error(`virtual-card exited with ${card.child.exitCode}: ${card.stderr()}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for "${event}"`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -232,4 +217,46 @@ describe('a card pulled during a read', () => {
     }
     await reader.stop();
   }, 40_000);
+});
+
+describe('the virtual-card tool', () => {
+  it('pulls the card and puts it back on cue (--remove-after, --reinsert-after)', async () => {
+    const name = requirePcscd().readerNames[1]!;
+    const seen: string[] = [];
+    const reader = new PcscReader({ pollIntervalMs: 100 });
+    reader.start((event) => {
+      if ((event.type === 'card-inserted' || event.type === 'card-removed') && event.reader === name) seen.push(event.type);
+    });
+    try {
+      const card = await insertVirtualCard('standard-in-window', 1, ['--remove-after', '700', '--reinsert-after', '700']);
+      await waitForEvent(card, 'inserted', 1);
+      const deadline = Date.now() + 5_000;
+      while (seen.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(seen).toEqual(['card-inserted', 'card-removed', 'card-inserted']);
+    } finally {
+      await reader.stop();
+    }
+  }, 40_000);
+
+  it('keeps the card state in --state across runs, and only there', async () => {
+    const state = join(simDir, 'persisted.state.json');
+    await insertVirtualCard('standard-in-window', 0, ['--state', state]);
+    const { reader, connection } = await connect(0);
+    try {
+      expect(await new JpkiClient(connection).verify('registry', '0000')).toEqual({ result: 'wrong', triesLeft: 2 });
+    } finally {
+      await connection.disconnect({ unpower: true });
+      await reader.stop();
+    }
+    await Promise.all(cards.splice(0).map((card) => card.stop()));
+    expect(readCardState(state).residentRegistry?.pin?.triesLeft).toBe(2);
+
+    await insertVirtualCard('standard-in-window', 0, ['--state', state]);
+    expect((await cardStatusCli(requirePcscd().readerNames[0]!)).pins.registry).toEqual({ state: 'available', triesLeft: 2 });
+    await Promise.all(cards.splice(0).map((card) => card.stop()));
+
+    // Without --state the same persona starts fresh.
+    await insertVirtualCard('standard-in-window', 0);
+    expect((await cardStatusCli(requirePcscd().readerNames[0]!)).pins.registry).toEqual({ state: 'available', triesLeft: 3 });
+  }, 60_000);
 });
