@@ -2,6 +2,7 @@
  * `npx myna-kiosk <command>` — operator, trainer and developer tools that run
  * under plain Node next to the kiosk (scripts/myna-kiosk.mjs starts this).
  */
+import { runBenchCard } from './bench-card';
 import { runCardStatus } from './card-status';
 import { runPersonas } from './personas';
 import { UsageError } from './usage-error';
@@ -17,8 +18,9 @@ const USAGE = `usage: myna-kiosk <command>
       Put a virtual My Number Card into a vpcd reader until interrupted.
   personas [--json]
       List the virtual card personas.
-  bench card [--json] [--runs 50]
-      Measure a full card status on the real PC/SC stack with the virtual card.
+  bench card [--json] [--runs 50] [--persona <id>] [--round-trips 2000]
+      Measure a full card status on the real PC/SC stack with the virtual card
+      (starts its own pcscd with the vpcd driver; needs pcscd not running).
 `;
 
 type Command = (argv: string[]) => Promise<number>;
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, Command> = {
   'card status': runCardStatus,
   'virtual-card': runVirtualCard,
   personas: runPersonas,
+  'bench card': runBenchCard,
 };
 
 async function main(argv: string[]): Promise<number> {
