@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { describeIssues, readJsonFile } from './validation';
 import { cardSourceSchema, languageSchema, profileSchema, type CardSource, type Profile } from '../preload/contract';
 
 /**
@@ -34,26 +35,13 @@ export class ConfigError extends Error {
 export function parseTerminalConfig(input: unknown, source = 'terminal config'): TerminalConfig {
   const parsed = terminalConfigSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  throw new ConfigError(`${source} is invalid — ${problems.join('; ')}`);
+  throw new ConfigError(`${source} is invalid — ${describeIssues(parsed.error)}`);
 }
 
 /** A missing file means defaults (a fresh lobby terminal); an unreadable or invalid one is an error. */
 export function loadTerminalConfig(path: string): TerminalConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return parseTerminalConfig({}, path);
-    throw new ConfigError(`${path} cannot be read: ${(error as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  return parseTerminalConfig(json, path);
+  if (!existsSync(path)) return parseTerminalConfig({}, path);
+  return parseTerminalConfig(readJsonFile(path, (message) => new ConfigError(message)), path);
 }
 
 export type { CardSource, Profile };

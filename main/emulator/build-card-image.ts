@@ -2,6 +2,7 @@ import { createHash, generateKeyPair as generateKeyPairCallback, randomBytes } f
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { TOKEN_LABEL } from '../card/jpki-layout';
 import { cardImageSchema, type CardImage, type KeySlot, type PinState } from './card-image';
 import type { ResolvedPersona } from './personas';
 import { REVOCATION_REASONS, newOpaqueId, type Revocation, type RevocationReason, type SignatureHolder, type SimulatedCa } from './simulated-ca';
@@ -24,7 +25,6 @@ const generateKeyPair = promisify(generateKeyPairCallback);
 /** Bump when the card layout built here changes, so old cache entries are not reused. */
 const CACHE_FORMAT = 1;
 
-export const TOKEN_LABEL = { myNumber: 'JPKIAPICCTOKEN2', juki: 'JPKIAPICCTOKEN' } as const;
 /** EF 0008: first byte 8F when a signature certificate is on the card. */
 export const AVAILABILITY = { withSignature: '8F0000', withoutSignature: '000000' } as const;
 
@@ -107,7 +107,7 @@ async function build(persona: ResolvedPersona, ca: SimulatedCa, revocations: Rev
   const image: CardImage = {
     ...base,
     jpki: {
-      tokenLabel: kind === 'juki' ? TOKEN_LABEL.juki : TOKEN_LABEL.myNumber,
+      tokenLabel: kind === 'juki' ? TOKEN_LABEL.jukiCard : TOKEN_LABEL.myNumberCard,
       availability: signature.certificate ? AVAILABILITY.withSignature : AVAILABILITY.withoutSignature,
       authentication,
       signature,

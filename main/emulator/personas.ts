@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { pinFormatProblem } from '../card/pin-rules';
 import { todayInJapan } from '../japan-time';
+import { describeIssues, readJsonFile } from '../validation';
 import { cardKindSchema } from './card-image';
 import { REVOCATION_REASONS } from './simulated-ca';
 
@@ -338,8 +339,7 @@ export class PersonaError extends Error {
 export function parsePersona(input: unknown, source = 'persona'): Persona {
   const parsed = personaSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  throw new PersonaError(`${source} is invalid — ${problems.join('; ')}`);
+  throw new PersonaError(`${source} is invalid — ${describeIssues(parsed.error)}`);
 }
 
 /** The persona with every date made absolute, as seen on `today` (YYYY-MM-DD, Japan). */
@@ -431,19 +431,7 @@ export function personasDir(options: CatalogueOptions = {}): string {
 
 /** Reads and validates one persona file; errors name the file and the field. */
 export function loadPersonaFile(path: string): Persona {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new PersonaError(`${path} cannot be read: ${(error as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new PersonaError(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  return parsePersona(json, path);
+  return parsePersona(readJsonFile(path, (message) => new PersonaError(message)), path);
 }
 
 /** Every persona in the catalogue, validated, sorted by id. A file whose id is not its name is an error. */

@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildCardImage } from './build-card-image';
 import { cardImageSchema, type CardImage } from './card-image';
 import { loadPersona, resolvePersona, type ResolvedPersona } from './personas';
 import { SimulatedCa } from './simulated-ca';
+import { describeIssues, readJsonFile } from '../validation';
 
 /**
  * Where the simulated J-LIS keeps its CA and the generated card material, so
@@ -48,16 +49,8 @@ export async function cardImageForPersona(
 }
 
 export function readCardState(path: string): CardImage {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new Error(`card state ${path} cannot be read: ${(error as Error).message}`);
-  }
-  const parsed = cardImageSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new Error(`card state ${path} is invalid — ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-  }
+  const parsed = cardImageSchema.safeParse(readJsonFile(path, (message) => new Error(`card state ${message}`)));
+  if (!parsed.success) throw new Error(`card state ${path} is invalid — ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 
