@@ -752,15 +752,15 @@ describe('the simulated issuer channel', () => {
     expect(signsFor(c, createPublicKey(testKeys().authentication))).toBe(true);
   });
 
-  it('renews both certificates as in the doc example: staged, invisible until COMMIT, then current together', () => {
+  it('renews both certificates as in the doc example: staged, invisible until COMMIT, then current together', async () => {
     const original = testCardImage();
     const c = card(original);
     ok(c, selectAp(AID.jpki), verifyPin(TEST_PINS.authentication, '98'), verifyPin(TEST_PINS.signature, '9B'));
     proveIssuer(c);
     const authModulus = send(c, '8046001700').data;
     const signModulus = send(c, '8046001A00').data;
-    const authCertificate = testCertificate(publicKeyFromModulus(authModulus), 'auth-0002');
-    const signCertificate = testCertificate(publicKeyFromModulus(signModulus), 'sign-0002');
+    const authCertificate = await testCertificate(publicKeyFromModulus(authModulus), 'auth-0002');
+    const signCertificate = await testCertificate(publicKeyFromModulus(signModulus), 'sign-0002');
     ok(c, selectEf('000A'));
     writeCertificate(c, authCertificate);
     ok(c, selectEf('0001'));
@@ -790,11 +790,11 @@ describe('the simulated issuer channel', () => {
     expect(after.jpki?.signaturePassword).toEqual(original.jpki?.signaturePassword);
   });
 
-  it('commits a certificate for the current key when no key is staged', () => {
+  it('commits a certificate for the current key when no key is staged', async () => {
     const c = card();
     ok(c, selectAp(AID.jpki));
     proveIssuer(c);
-    const reissued = testCertificate(testKeys().authentication, 'auth-reissued');
+    const reissued = await testCertificate(testKeys().authentication, 'auth-reissued');
     ok(c, selectEf('000A'));
     writeCertificate(c, reissued);
     ok(c, '80E80000', selectEf('000A'));
@@ -811,13 +811,13 @@ describe('the simulated issuer channel', () => {
     expect(c.snapshot()).toEqual(before);
   });
 
-  it('answers 6985 to COMMIT of a certificate for another key, or of bytes that are no certificate', () => {
+  it('answers 6985 to COMMIT of a certificate for another key, or of bytes that are no certificate', async () => {
     const c = card();
     ok(c, selectAp(AID.jpki));
     proveIssuer(c);
     const modulus = send(c, '8046001700').data;
     ok(c, selectEf('000A'));
-    writeCertificate(c, testCertificate(testKeys().signature, 'wrong-key'));
+    writeCertificate(c, await testCertificate(testKeys().signature, 'wrong-key'));
     const before = c.snapshot();
     expect(sw(c, '80E80000')).toBe('6985');
     expect(c.snapshot()).toEqual(before);
@@ -827,16 +827,16 @@ describe('the simulated issuer channel', () => {
     writeCertificate(c, garbage);
     expect(sw(c, '80E80000')).toBe('6985');
 
-    writeCertificate(c, testCertificate(publicKeyFromModulus(modulus), 'right-key'));
+    writeCertificate(c, await testCertificate(publicKeyFromModulus(modulus), 'right-key'));
     ok(c, '80E80000');
   });
 
-  it('starts a new staged certificate on a write at offset 0, so a rewrite leaves no old tail', () => {
+  it('starts a new staged certificate on a write at offset 0, so a rewrite leaves no old tail', async () => {
     const c = card();
     ok(c, selectAp(AID.jpki));
     proveIssuer(c);
     ok(c, selectEf('000A'), `80D60000FF${'77'.repeat(255)}`, `80D600FFFF${'77'.repeat(255)}`, `80D601FEFF${'77'.repeat(255)}`);
-    const reissued = testCertificate(testKeys().authentication, 'auth-reissued');
+    const reissued = await testCertificate(testKeys().authentication, 'auth-reissued');
     writeCertificate(c, reissued);
     expect(Buffer.from(c.snapshot().jpki?.staged?.authCertificate ?? '', 'base64')).toEqual(Buffer.from(reissued));
   });
@@ -865,14 +865,14 @@ describe('the simulated issuer channel', () => {
     expect(c.snapshot()).toEqual(original);
   });
 
-  it('leaves the old complete set when power is lost mid-staging, and forgets the proof and the challenge', () => {
+  it('leaves the old complete set when power is lost mid-staging, and forgets the proof and the challenge', async () => {
     const original = testCardImage();
     const c = card(original);
     ok(c, selectAp(AID.jpki));
     proveIssuer(c);
     const modulus = send(c, '8046001700').data;
     ok(c, selectEf('000A'));
-    writeCertificate(c, testCertificate(publicKeyFromModulus(modulus), 'auth-0002').subarray(0, 300));
+    writeCertificate(c, (await testCertificate(publicKeyFromModulus(modulus), 'auth-0002')).subarray(0, 300));
     const challenge = send(c, '0084000010').data;
     expect(c.snapshot().jpki?.staged).toBeDefined();
 
@@ -938,7 +938,7 @@ describe('the fault mode nonAtomicCommit', () => {
     expect(signsFor(c, publicKeyFromModulus(modulus))).toBe(true);
   });
 
-  it('recovers by writing the certificate for the current key and committing', () => {
+  it('recovers by writing the certificate for the current key and committing', async () => {
     const c = faulty();
     ok(c, selectAp(AID.jpki));
     proveIssuer(c);
@@ -948,19 +948,19 @@ describe('the fault mode nonAtomicCommit', () => {
     ok(c, selectAp(AID.jpki));
     proveIssuer(c);
     expect(send(c, '8048001700').data).toEqual(modulus);
-    const certificate = testCertificate(publicKeyFromModulus(modulus), 'auth-0002');
+    const certificate = await testCertificate(publicKeyFromModulus(modulus), 'auth-0002');
     ok(c, selectEf('000A'));
     writeCertificate(c, certificate);
     ok(c, '80E80000', selectEf('000A'));
     expect(readCertificate(c)).toEqual(Buffer.from(certificate));
   });
 
-  it('still refuses to commit a certificate that does not carry the current key', () => {
+  it('still refuses to commit a certificate that does not carry the current key', async () => {
     const c = faulty();
     ok(c, selectAp(AID.jpki));
     proveIssuer(c);
     ok(c, '8046001700', selectEf('000A'));
-    writeCertificate(c, testCertificate(testKeys().authentication, 'old-key'));
+    writeCertificate(c, await testCertificate(testKeys().authentication, 'old-key'));
     expect(sw(c, '80E80000')).toBe('6985');
   });
 });

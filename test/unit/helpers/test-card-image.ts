@@ -7,6 +7,7 @@
  */
 import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import type { CardImage, CardKind } from '../../../main/emulator/card-image';
+import { SimulatedCa } from '../../../main/emulator/simulated-ca';
 
 export const TEST_ATR = '3BE000FF8131FE4514';
 
@@ -30,20 +31,22 @@ export const TEST_HOLDER = {
 export interface TestKeys {
   authentication: KeyObject;
   signature: KeyObject;
-  /** Signs every test certificate (CA certificates are self-signed with it). */
-  ca: KeyObject;
   /** The simulated issuing authority: ECDSA P-256. */
   issuer: KeyObject;
 }
 
 let keys: TestKeys | undefined;
-let serial = 0;
+const testCa = await SimulatedCa.create();
+/** The certificates of the test keys, issued once when this module loads. */
+const certificates = {
+  authentication: await testCertificate(testKeys().authentication, 'auth-0001'),
+  signature: await testCertificate(testKeys().signature, 'sign-0001'),
+};
 
 export function testKeys(): TestKeys {
   keys ??= {
     authentication: rsaKey(),
     signature: rsaKey(),
-    ca: rsaKey(),
     issuer: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
   };
   return keys;
@@ -56,11 +59,11 @@ export function testCardImage(kind: CardKind = 'my-number'): CardImage {
   const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
   const issuerTrustAnchor = base64(createPublicKey(k.issuer).export({ type: 'spki', format: 'der' }));
   const jpkiCommon = {
-    authenticationCa: base64(testCertificate(k.ca, 'JPKI-SIM authentication CA')),
-    signatureCa: base64(testCertificate(k.ca, 'JPKI-SIM signature CA')),
+    authenticationCa: base64(testCa.authenticationCaDer),
+    signatureCa: base64(testCa.signatureCaDer),
   };
-  const authentication = { privateKey: pkcs8(k.authentication), certificate: base64(testCertificate(k.authentication, 'auth-0001')) };
-  const signature = { privateKey: pkcs8(k.signature), certificate: base64(testCertificate(k.signature, 'sign-0001')) };
+  const authentication = { privateKey: pkcs8(k.authentication), certificate: base64(certificates.authentication) };
+  const signature = { privateKey: pkcs8(k.signature), certificate: base64(certificates.signature) };
   const cardInfo = { pin: pin(TEST_PINS.cardInfo, 3), ...TEST_HOLDER };
 
   switch (kind) {
@@ -134,37 +137,13 @@ export function publicKeyFromModulus(modulus: Uint8Array): KeyObject {
 }
 
 /**
- * A minimal X.509 v3 certificate (subject CN only, no extensions) for the
- * public half of `key`, signed with sha256WithRSA by the test CA. Real enough
- * for node:crypto's X509Certificate; 600–700 bytes, so it starts `30 82`.
+ * A certificate for the public half of `key`, issued by the simulated JPKI
+ * authentication CA (main/emulator/simulated-ca.ts), valid 2025–2030.
  */
-export function testCertificate(key: KeyObject, commonName: string, signer: KeyObject = testKeys().ca): Uint8Array {
-  const spki = (key.type === 'public' ? key : createPublicKey(key)).export({ type: 'spki', format: 'der' });
-  const sha256WithRsa = seq(der(0x06, Buffer.from('2a864886f70d01010b', 'hex')), der(0x05));
-  const name = (cn: string) => seq(der(0x31, seq(der(0x06, Buffer.from('550403', 'hex')), der(0x0c, Buffer.from(cn, 'utf8')))));
-  serial += 1;
-  const tbs = seq(
-    der(0xa0, der(0x02, Buffer.from([2]))),
-    der(0x02, Buffer.from([0x01, serial >> 8, serial & 0xff])),
-    sha256WithRsa,
-    name('JPKI-SIM test CA'),
-    seq(der(0x17, Buffer.from('250101000000Z', 'latin1')), der(0x17, Buffer.from('301231145959Z', 'latin1'))),
-    name(commonName),
-    spki,
-  );
-  const signature = sign('sha256', tbs, signer);
-  return Uint8Array.from(seq(tbs, sha256WithRsa, der(0x03, Buffer.concat([Buffer.from([0]), signature]))));
-}
-
-function seq(...parts: Uint8Array[]): Buffer {
-  return der(0x30, ...parts);
-}
-
-function der(tag: number, ...parts: Uint8Array[]): Buffer {
-  const body = Buffer.concat(parts);
-  const n = body.length;
-  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
-  return Buffer.concat([Buffer.from([tag, ...length]), body]);
+export async function testCertificate(key: KeyObject, commonName: string): Promise<Uint8Array> {
+  const publicKey = key.type === 'public' ? key : createPublicKey(key);
+  const issued = await testCa.issueAuthentication({ publicKey, opaqueId: commonName, notBefore: '2025-01-01', notAfter: '2030-12-31' });
+  return Uint8Array.from(issued.der);
 }
 
 function rsaKey(): KeyObject {
