@@ -12,9 +12,10 @@ describe('electron-builder.yml', () => {
     expect(config.win.target).toContain('nsis');
   });
 
-  it('packs the app into an asar but unpacks the native PC/SC binding', () => {
+  it('packs the app into an asar but unpacks the native modules (PC/SC, SQLite)', () => {
     expect(config.asar).toBe(true);
     expect(config.asarUnpack).toContain('node_modules/smartcard/**');
+    expect(config.asarUnpack).toContain('node_modules/better-sqlite3/**');
   });
 
   it('sets the Electron fuses that close the usual back doors', () => {
