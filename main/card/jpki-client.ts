@@ -63,7 +63,7 @@ export interface JpkiClientOptions {
 }
 
 /** Where each PIN lives: its application and its EF. */
-const PIN_LOCATION: Record<PinId, { application: Application; fid: number }> = {
+export const PIN_LOCATION: Record<PinId, { application: Application; fid: number }> = {
   authentication: { application: 'jpki', fid: JPKI_FILE.authenticationPin },
   signature: { application: 'jpki', fid: JPKI_FILE.signaturePassword },
   registry: { application: 'residentRegistry', fid: REGISTRY_PIN_FILE },
@@ -243,20 +243,20 @@ export class JpkiClient {
     };
   }
 
-  private checkedPin(pin: PinId, typed: string): string {
+  protected checkedPin(pin: PinId, typed: string): string {
     const value = normalisePin(pin, typed);
     const problem = pinFormatProblem(pin, value);
     if (problem) throw new PinFormatError(pin, problem);
     return value;
   }
 
-  private async requireApplication(application: Application): Promise<void> {
+  protected async requireApplication(application: Application): Promise<void> {
     if (!(await this.selectApplication(application))) {
       throw new CardStatusError(SW.FILE_NOT_FOUND, `SELECT ${application} application`);
     }
   }
 
-  private async selectFile(fid: number, operation: string): Promise<void> {
+  protected async selectFile(fid: number, operation: string): Promise<void> {
     const response = await this.exchange({ cla: 0x00, ins: 0xa4, p1: 0x02, p2: 0x0c, data: Uint8Array.of(fid >> 8, fid & 0xff) }, operation);
     expectOk(response, operation);
   }
@@ -294,7 +294,7 @@ export class JpkiClient {
     return response.data;
   }
 
-  private async exchange(apdu: CommandApdu, operation: string, form?: ApduForm): Promise<ResponseApdu> {
+  protected async exchange(apdu: CommandApdu, operation: string, form?: ApduForm): Promise<ResponseApdu> {
     this.options.onExchange?.(operation);
     const answer = await this.connection.transmit(encodeCommand(apdu, form));
     try {
@@ -311,7 +311,7 @@ function triesLeftIn(sw: number): number | undefined {
   return (sw & 0xfff0) === SW.TRIES_LEFT_BASE ? sw & 0x0f : undefined;
 }
 
-function expectOk(response: ResponseApdu, operation: string): void {
+export function expectOk(response: ResponseApdu, operation: string): void {
   if (response.sw !== SW.OK) throw new CardStatusError(response.sw, operation);
 }
 
