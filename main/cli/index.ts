@@ -2,6 +2,7 @@
  * `npx myna-kiosk <command>` — operator, trainer and developer tools that run
  * under plain Node next to the kiosk (scripts/myna-kiosk.mjs starts this).
  */
+import { runAuditExport, runAuditVerify } from './audit';
 import { runBenchCard } from './bench-card';
 import { runCardStatus } from './card-status';
 import { runPersonas } from './personas';
@@ -18,6 +19,10 @@ const USAGE = `usage: myna-kiosk <command>
       Put a virtual My Number Card into a vpcd reader until interrupted.
   personas [--json]
       List the virtual card personas.
+  audit verify [--db <path>]
+      Check the audit chain; exit 0 only if it is intact, else name the first broken row.
+  audit export --from <YYYY-MM-DD> --to <YYYY-MM-DD> --format csv|jsonl [--db <path>] [--out <file>]
+      Export the audit rows of those Japan dates (the export itself is audited).
   bench card [--json] [--runs 50] [--persona <id>] [--round-trips 2000]
       Measure a full card status on the real PC/SC stack with the virtual card
       (starts its own pcscd with the vpcd driver; needs pcscd not running).
@@ -30,6 +35,8 @@ const COMMANDS: Record<string, Command> = {
   'virtual-card': runVirtualCard,
   personas: runPersonas,
   'bench card': runBenchCard,
+  'audit verify': runAuditVerify,
+  'audit export': runAuditExport,
 };
 
 async function main(argv: string[]): Promise<number> {

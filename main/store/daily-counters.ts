@@ -1,0 +1,77 @@
+import { HAND_OFF_REASONS, japanDayRange } from './audit';
+import type { KioskDatabase } from './database';
+
+/**
+ * The staff screen's figures for a day, counted from the audit chain itself
+ * with one query: there is no second tally that could drift from the record.
+ * Days are Japan dates.
+ */
+
+export type HandOffReason = (typeof HAND_OFF_REASONS)[number];
+
+export interface DailyCounts {
+  /** Japan date, YYYY-MM-DD. */
+  date: string;
+  sessions: number;
+  renewalsDone: number;
+  renewalsAbandoned: number;
+  handOffs: Record<HandOffReason, number>;
+  /** All hand-offs, including any reason this version does not name. */
+  handOffsTotal: number;
+}
+
+export function dailyCounts(db: KioskDatabase, date: string): DailyCounts {
+  return dailyCountsBetween(db, date, date)[0] as DailyCounts;
+}
+
+/** One entry per Japan date from..to inclusive, days without events included (all zero). */
+export function dailyCountsBetween(db: KioskDatabase, from: string, to: string): DailyCounts[] {
+  const { start, end } = japanDayRange(from, to);
+  const days = new Map<string, DailyCounts>();
+  for (let day = from; day <= to; day = nextDate(day)) days.set(day, emptyCounts(day));
+
+  const rows = db
+    .prepare(
+      `SELECT date(at, '+9 hours') AS day, event, CASE WHEN event = 'hand-off' THEN json_extract(detail, '$.reason') END AS reason, count(*) AS n
+       FROM audit_log
+       WHERE at >= ? AND at < ? AND event IN ('session-started', 'renewal-done', 'renewal-abandoned', 'hand-off')
+       GROUP BY day, event, reason`,
+    )
+    .all(start, end) as { day: string; event: string; reason: string | null; n: number }[];
+
+  for (const row of rows) {
+    const counts = days.get(row.day);
+    if (!counts) continue;
+    switch (row.event) {
+      case 'session-started':
+        counts.sessions += row.n;
+        break;
+      case 'renewal-done':
+        counts.renewalsDone += row.n;
+        break;
+      case 'renewal-abandoned':
+        counts.renewalsAbandoned += row.n;
+        break;
+      case 'hand-off':
+        counts.handOffsTotal += row.n;
+        if (row.reason !== null && row.reason in counts.handOffs) counts.handOffs[row.reason as HandOffReason] += row.n;
+        break;
+    }
+  }
+  return [...days.values()];
+}
+
+function emptyCounts(date: string): DailyCounts {
+  return {
+    date,
+    sessions: 0,
+    renewalsDone: 0,
+    renewalsAbandoned: 0,
+    handOffs: Object.fromEntries(HAND_OFF_REASONS.map((reason) => [reason, 0])) as Record<HandOffReason, number>,
+    handOffsTotal: 0,
+  };
+}
+
+function nextDate(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,237 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/**
+ * The kiosk's records live in one SQLite file (docs/architecture.md,
+ * "Records"): the renewal journal, the audit chain, and what is derived from
+ * them. This module opens that file the one safe way:
+ *
+ * - `journal_mode=WAL` and `synchronous=FULL`: a transaction that has
+ *   returned is on disk, so "journalled before it is attempted" holds even
+ *   when the power goes the moment after;
+ * - `foreign_keys=ON`; a busy timeout, so the CLI can read while the kiosk writes;
+ * - the file (and with it SQLite's -wal and -shm files, which copy its
+ *   permissions) is readable by the kiosk's user only (0600);
+ * - the schema is versioned; migrations run forward only, each in its own
+ *   transaction, and a file from a newer kiosk is refused rather than
+ *   guessed at;
+ * - a file that is not a kiosk database (another application's SQLite file,
+ *   or not SQLite at all) is refused before anything is written to it.
+ */
+
+export type KioskDatabase = Database.Database;
+
+export class KioskDatabaseError extends Error {
+  override readonly name = 'KioskDatabaseError';
+}
+
+/** SQLite's application_id header field for our files: 'MYNK'. */
+export const KIOSK_APPLICATION_ID = 0x4d594e4b;
+
+interface Migration {
+  /** The schema version this migration produces. */
+  version: number;
+  description: string;
+  up(db: KioskDatabase): void;
+}
+
+/**
+ * Forward-only migrations. Never edit a released one: add the next. The
+ * audit triggers are part of the schema, so a migration that needs to
+ * rewrite audit rows cannot exist — by design.
+ */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'renewal journal, audit chain',
+    up(db) {
+      db.exec(`
+        CREATE TABLE renewals (
+          renewal_id            TEXT PRIMARY KEY,
+          card_key              TEXT NOT NULL,
+          token_label           TEXT NOT NULL,
+          authentication_serial TEXT NOT NULL,
+          signature_serial      TEXT,
+          route                 TEXT NOT NULL,
+          state                 TEXT NOT NULL CHECK (state IN ('open', 'done', 'abandoned')),
+          abandon_reason        TEXT,
+          started_at            TEXT NOT NULL,
+          ended_at              TEXT
+        ) STRICT;
+        -- At most one unfinished renewal per card.
+        CREATE UNIQUE INDEX renewals_open_card ON renewals (card_key) WHERE state = 'open';
+
+        -- The identities under which a renewal's card may come back: the card as it
+        -- was ('old') and, once certificates are issued, the card as it will be ('new').
+        CREATE TABLE renewal_cards (
+          renewal_id TEXT NOT NULL REFERENCES renewals (renewal_id),
+          kind       TEXT NOT NULL CHECK (kind IN ('old', 'new')),
+          card_key   TEXT NOT NULL,
+          PRIMARY KEY (renewal_id, kind)
+        ) STRICT;
+        CREATE INDEX renewal_cards_key ON renewal_cards (card_key);
+
+        CREATE TABLE renewal_steps (
+          renewal_id TEXT NOT NULL REFERENCES renewals (renewal_id),
+          seq        INTEGER NOT NULL,
+          step       TEXT NOT NULL,
+          state      TEXT NOT NULL CHECK (state IN ('started', 'finished')),
+          at         TEXT NOT NULL,
+          data       TEXT NOT NULL,
+          PRIMARY KEY (renewal_id, seq)
+        ) STRICT;
+
+        CREATE TABLE audit_log (
+          seq                   INTEGER PRIMARY KEY,
+          at                    TEXT NOT NULL,
+          event                 TEXT NOT NULL,
+          terminal_id           TEXT NOT NULL,
+          session_id            TEXT,
+          renewal_id            TEXT,
+          staff                 TEXT,
+          authentication_serial TEXT,
+          signature_serial      TEXT,
+          detail                TEXT NOT NULL,
+          prev_hash             TEXT NOT NULL,
+          hash                  TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX audit_log_at ON audit_log (at);
+
+        -- The chain cannot show a cut-off tail on its own: the head remembers
+        -- the last row, and is moved in the same transaction as each append.
+        CREATE TABLE audit_head (
+          id   INTEGER PRIMARY KEY CHECK (id = 1),
+          seq  INTEGER NOT NULL,
+          hash TEXT NOT NULL
+        ) STRICT;
+        INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${'0'.repeat(64)}');
+
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+          BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be changed'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+          BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be deleted'); END;
+        CREATE TRIGGER audit_log_append_only_at_head BEFORE INSERT ON audit_log
+          WHEN NEW.seq IS NOT (SELECT seq + 1 FROM audit_head WHERE id = 1)
+            OR NEW.prev_hash IS NOT (SELECT hash FROM audit_head WHERE id = 1)
+          BEGIN SELECT RAISE(ABORT, 'an audit row must follow the head of the chain'); END;
+        CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+          BEGIN SELECT RAISE(ABORT, 'the audit head cannot be deleted'); END;
+        CREATE TRIGGER audit_head_moves_forward BEFORE UPDATE ON audit_head
+          WHEN NEW.id IS NOT OLD.id
+            OR NEW.seq IS NOT OLD.seq + 1
+            OR NOT EXISTS (SELECT 1 FROM audit_log WHERE seq = NEW.seq AND hash = NEW.hash)
+          BEGIN SELECT RAISE(ABORT, 'the audit head only moves to the row just appended'); END;
+      `);
+    },
+  },
+];
+
+/** The schema version this code writes and understands. */
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+
+export interface OpenOptions {
+  /** Create the file (and its folder, 0700) when it does not exist. Default true; the CLI passes false. */
+  create?: boolean;
+}
+
+export function openKioskDatabase(path: string, options: OpenOptions = {}): KioskDatabase {
+  const create = options.create ?? true;
+  if (!existsSync(path)) {
+    if (!create) throw new KioskDatabaseError(`no kiosk database at ${path}`);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    try {
+      // Created empty with the right mode before SQLite sees it, so it is never world-readable.
+      closeSync(openSync(path, 'wx', 0o600));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new KioskDatabaseError(`${path} cannot be created: ${(error as Error).message}`);
+    }
+  }
+  try {
+    chmodSync(path, 0o600);
+  } catch (error) {
+    throw new KioskDatabaseError(`${path}: cannot restrict the file to its owner: ${(error as Error).message}`);
+  }
+
+  let db: KioskDatabase;
+  try {
+    db = new Database(path, { fileMustExist: true });
+  } catch (error) {
+    throw new KioskDatabaseError(`${path} cannot be opened: ${(error as Error).message}`);
+  }
+  try {
+    checkIdentity(db, path);
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') throw new KioskDatabaseError(`${path}: SQLite refused write-ahead logging (journal_mode is ${String(mode)}); is it on a network file system?`);
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, path);
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof KioskDatabaseError) throw error;
+    if ((error as { code?: string }).code === 'SQLITE_NOTADB') throw new KioskDatabaseError(`${path} is not a kiosk database (not an SQLite file)`);
+    throw new KioskDatabaseError(`${path} cannot be opened: ${(error as Error).message}`);
+  }
+}
+
+/** Refuses a file that holds someone else's data, before anything (even WAL mode) is written to it. */
+function checkIdentity(db: KioskDatabase, path: string): void {
+  const applicationId = db.pragma('application_id', { simple: true }) as number;
+  if (applicationId === KIOSK_APPLICATION_ID) return;
+  const objects = (db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'").get() as { n: number }).n;
+  if (applicationId !== 0 || objects > 0) {
+    throw new KioskDatabaseError(`${path} is not a kiosk database (it is an SQLite file of another application); refusing to touch it`);
+  }
+  // An empty file: ours to set up (migrate() does, in one transaction).
+}
+
+function readVersion(db: KioskDatabase, path: string): number {
+  const table = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'kiosk_schema'").get();
+  if (!table) {
+    if ((db.pragma('application_id', { simple: true }) as number) === KIOSK_APPLICATION_ID) {
+      throw new KioskDatabaseError(`${path} is marked as a kiosk database but has no schema version table; it is damaged`);
+    }
+    return 0;
+  }
+  const row = db.prepare('SELECT version FROM kiosk_schema WHERE id = 1').get() as { version: number } | undefined;
+  if (!row || !Number.isInteger(row.version)) throw new KioskDatabaseError(`${path}: the schema version row is missing; the database is damaged`);
+  return row.version;
+}
+
+function migrate(db: KioskDatabase, path: string): void {
+  const initial = readVersion(db, path);
+  if (initial > SCHEMA_VERSION) {
+    throw new KioskDatabaseError(
+      `${path} was written by a newer myna-kiosk (schema version ${initial}; this version knows up to ${SCHEMA_VERSION}); refusing to open it — update the kiosk software`,
+    );
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= initial) continue;
+    db.transaction(() => {
+      // Re-read inside the write lock: another process may have migrated meanwhile.
+      const current = readVersion(db, path);
+      if (current >= migration.version) return;
+      if (current !== migration.version - 1) throw new KioskDatabaseError(`${path}: schema version ${current} cannot be migrated to ${migration.version}`);
+      if (current === 0) {
+        db.exec('CREATE TABLE kiosk_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, migrated_at TEXT NOT NULL) STRICT');
+        db.prepare('INSERT INTO kiosk_schema (id, version, migrated_at) VALUES (1, 0, ?)').run(new Date().toISOString());
+        db.pragma(`application_id = ${KIOSK_APPLICATION_ID}`);
+      }
+      migration.up(db);
+      db.prepare('UPDATE kiosk_schema SET version = ?, migrated_at = ? WHERE id = 1').run(migration.version, new Date().toISOString());
+    }).immediate();
+  }
+}
+
+/** `$MYNA_KIOSK_DATA_DIR`, or `~/.local/share/myna-kiosk`. */
+export function resolveDataDir(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
+  return env.MYNA_KIOSK_DATA_DIR || join(home, '.local', 'share', 'myna-kiosk');
+}
+
+/** `$MYNA_KIOSK_DB`, or `kiosk.sqlite` in the data folder. */
+export function resolveDatabasePath(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
+  return env.MYNA_KIOSK_DB || join(resolveDataDir(env, home), 'kiosk.sqlite');
+}
