@@ -37,6 +37,10 @@ export class VirtualReader implements CardReader {
     this.listener = undefined;
   }
 
+  get hasCard(): boolean {
+    return this.card !== undefined;
+  }
+
   insert(card: VirtualCard): void {
     if (this.card) this.remove();
     this.card = card;

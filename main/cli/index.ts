@@ -5,6 +5,7 @@
 import { runAuditExport, runAuditVerify } from './audit';
 import { runBenchCard } from './bench-card';
 import { runCardStatus } from './card-status';
+import { ELIGIBILITY_USAGE, runEligibility } from './eligibility';
 import { runPersonas } from './personas';
 import { UsageError } from './usage-error';
 import { runVirtualCard } from './virtual-card';
@@ -19,6 +20,7 @@ const USAGE = `usage: myna-kiosk <command>
       Put a virtual My Number Card into a vpcd reader until interrupted.
   personas [--json]
       List the virtual card personas.
+  ${ELIGIBILITY_USAGE}
   audit verify [--db <path>]
       Check the audit chain; exit 0 only if it is intact, else name the first broken row.
   audit export --from <YYYY-MM-DD> --to <YYYY-MM-DD> --format csv|jsonl [--db <path>] [--out <file>]
@@ -35,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
   'virtual-card': runVirtualCard,
   personas: runPersonas,
   'bench card': runBenchCard,
+  eligibility: runEligibility,
   'audit verify': runAuditVerify,
   'audit export': runAuditExport,
 };

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { pinFormatProblem } from '../card/pin-rules';
 import { todayInJapan } from '../japan-time';
+import { renewalWindowOpens } from '../session/eligibility';
+import { addDays, addMonths, addYears, ageOn, isJapanDate, nthBirthdayAfter } from '../session/japan-calendar';
 import { describeIssues, readJsonFile } from '../validation';
 import { cardKindSchema } from './card-image';
 import { REVOCATION_REASONS } from './simulated-ca';
@@ -24,64 +26,25 @@ import { REVOCATION_REASONS } from './simulated-ca';
  */
 
 // ---------------------------------------------------------------------------
-// Dates: calendar days in Japan time, and the relative grammar.
+// Dates: calendar days in Japan time, and the relative grammar. The date
+// arithmetic and the validity rules are those of the session
+// (main/session/japan-calendar.ts, main/session/eligibility.ts): one
+// implementation each, re-exported here for the catalogue's users.
 
-/** A calendar day. Month 1–12. */
-interface Day {
-  y: number;
-  m: number;
-  d: number;
-}
-
-const ABSOLUTE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const RELATIVE = /^today((?:[+-]\d{1,4}[ymd])*)$/;
 const STEP = /([+-])(\d{1,4})([ymd])/g;
 
 export const DATE_SPEC_HELP = 'a date: YYYY-MM-DD, or relative to today in Japan time like today, today+2m, today-5y+2m-1d';
 
-function daysInMonth(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+function mustBeDate(text: string, what: string): string {
+  if (!isJapanDate(text)) throw new PersonaError(`${what} is not a YYYY-MM-DD date: ${JSON.stringify(text)}`);
+  return text;
 }
 
-function parseDay(text: string): Day | undefined {
-  const match = ABSOLUTE.exec(text);
-  if (!match) return undefined;
-  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return undefined;
-  return { y, m, d };
-}
-
-function formatDay({ y, m, d }: Day): string {
-  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-}
-
-function compareDays(a: Day, b: Day): number {
-  return a.y - b.y || a.m - b.m || a.d - b.d;
-}
-
-/** Month arithmetic clamps to the month's end: 01-31 + 1m = 02-28 (or 29), as in civil-law period counting. */
-function addMonths(day: Day, months: number): Day {
-  const total = day.y * 12 + (day.m - 1) + months;
-  const y = Math.floor(total / 12);
-  const m = total - y * 12 + 1;
-  return { y, m, d: Math.min(day.d, daysInMonth(y, m)) };
-}
-
-function addDays(day: Day, days: number): Day {
-  const date = new Date(Date.UTC(day.y, day.m - 1, day.d + days));
-  return { y: date.getUTCFullYear(), m: date.getUTCMonth() + 1, d: date.getUTCDate() };
-}
-
-function mustParseDay(text: string, what: string): Day {
-  const day = parseDay(text);
-  if (!day) throw new PersonaError(`${what} is not a YYYY-MM-DD date: ${JSON.stringify(text)}`);
-  return day;
-}
-
-export { todayInJapan };
+export { todayInJapan, nthBirthdayAfter, ageOn, renewalWindowOpens };
 
 export function isDateSpec(text: string): boolean {
-  return parseDay(text) !== undefined || RELATIVE.test(text);
+  return isJapanDate(text) || RELATIVE.test(text);
 }
 
 /**
@@ -90,41 +53,15 @@ export function isDateSpec(text: string): boolean {
  * Years and months clamp to the month's end (29 February − 1y = 28 February).
  */
 export function resolveDate(spec: string, today: string): string {
-  if (parseDay(spec)) return spec;
+  if (isJapanDate(spec)) return spec;
   const match = RELATIVE.exec(spec);
   if (!match) throw new PersonaError(`${JSON.stringify(spec)} is not ${DATE_SPEC_HELP}`);
-  let day = mustParseDay(today, 'today');
+  let day = mustBeDate(today, 'today');
   for (const [, sign, amount, unit] of (match[1] ?? '').matchAll(STEP)) {
     const n = Number(amount) * (sign === '-' ? -1 : 1);
-    day = unit === 'd' ? addDays(day, n) : addMonths(day, unit === 'y' ? 12 * n : n);
+    day = unit === 'd' ? addDays(day, n) : unit === 'y' ? addYears(day, n) : addMonths(day, n);
   }
-  return formatDay(day);
-}
-
-/** The birthday in a given year: 29 February falls on 28 February in common years. */
-function birthdayIn(dateOfBirth: Day, year: number): Day {
-  return { y: year, m: dateOfBirth.m, d: Math.min(dateOfBirth.d, daysInMonth(year, dateOfBirth.m)) };
-}
-
-/** The n-th birthday strictly after `after` (a birthday on `after` itself does not count). */
-export function nthBirthdayAfter(dateOfBirth: string, after: string, n: number): string {
-  const birth = mustParseDay(dateOfBirth, 'dateOfBirth');
-  const from = mustParseDay(after, 'date');
-  let first = birthdayIn(birth, from.y);
-  if (compareDays(first, from) <= 0) first = birthdayIn(birth, from.y + 1);
-  return formatDay(birthdayIn(birth, first.y + n - 1));
-}
-
-/** Age in completed years on `on` (the birthday itself counts). */
-export function ageOn(dateOfBirth: string, on: string): number {
-  const birth = mustParseDay(dateOfBirth, 'dateOfBirth');
-  const day = mustParseDay(on, 'date');
-  return day.y - birth.y - (compareDays(birthdayIn(birth, day.y), day) > 0 ? 1 : 0);
-}
-
-/** The first day of the renewal window: the day after (expiry − 3 months), clamped. */
-export function renewalWindowOpens(expires: string): string {
-  return formatDay(addDays(addMonths(mustParseDay(expires, 'expires'), -3), 1));
+  return day;
 }
 
 // ---------------------------------------------------------------------------
@@ -193,6 +130,12 @@ const holderSchema = z
     dateOfBirth: dateSpec,
     /** 1 male, 2 female, 9 not applicable (ISO 5218). */
     sex: z.union([z.literal(1), z.literal(2), z.literal(9)]),
+    /**
+     * 成年被後見人: the register says the holder is under guardianship, so the
+     * issuing service issues no signature certificate as a rule. Known only
+     * to the issuing service (the chip does not say it); default false.
+     */
+    adultWard: z.boolean().optional(),
   })
   .strict()
   .superRefine((holder, context) => {
@@ -344,7 +287,7 @@ export function parsePersona(input: unknown, source = 'persona'): Persona {
 
 /** The persona with every date made absolute, as seen on `today` (YYYY-MM-DD, Japan). */
 export function resolvePersona(persona: Persona, today: string = todayInJapan()): ResolvedPersona {
-  mustParseDay(today, 'today');
+  mustBeDate(today, 'today');
   const at = (spec: string) => resolveDate(spec, today);
   const certificate = <C extends NonNullable<Persona['certificates']>['signature']>(value: C): C => {
     if (value.state === 'absent') return value;

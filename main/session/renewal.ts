@@ -1,0 +1,264 @@
+import { createHash, randomBytes, verify as verifySignature, X509Certificate } from 'node:crypto';
+import { fromHex } from '../card/apdu';
+import type { IssuerChannelClient, KeySlot } from '../card/issuer-channel-client';
+import { rsaSpkiFromModulus } from '../emulator/simulated-ca';
+import type { IssuanceGateway, IssuedCertificate, IssuedSet } from '../issuance/gateway';
+import { japanDate } from '../japan-time';
+import type { AuditChain } from '../store/audit';
+import type { RenewalJournal, RenewalStep } from '../store/journal';
+
+/**
+ * The renewal on the card, step by step (docs/domain.md, "In person"):
+ * issuer proof → new key pairs → certificate request → issue → write →
+ * commit → set PINs → verify → revoke old. Each step is journalled before it
+ * is attempted and after it succeeded, so a pulled card, a crash or a network
+ * failure leaves a record from which the same card resumes.
+ *
+ * Resumption does not trust the journal alone: it looks at what the card
+ * holds (current keys, the current certificate) and at what the issuing
+ * service issued under the renewal id (`issuedFor`), and performs only what is
+ * missing. A step found already done is journalled as observed, so every
+ * attempt's record runs through the steps in order. It copes with a card that
+ * has new keys but no certificate (docs/card-protocol.md, "Recovery").
+ *
+ * PIN values pass through here only as arguments, on their way to the card.
+ */
+
+export interface RenewalPlan {
+  renewalId: string;
+  /** Serial of the authentication certificate the card had when the renewal began. */
+  oldAuthenticationSerial: string;
+  /** Renew the signature certificate too (not for under-15s or adult wards, nor when the card has none). */
+  signature: boolean;
+  /** New PIN values, already entered twice and compared by the session; absent = keep the current ones. */
+  newPins?: Partial<Record<KeySlot, string>>;
+}
+
+export interface RenewalOutcome {
+  renewalId: string;
+  authentication: { serialNumber: string; notAfter: string };
+  signature?: { serialNumber: string; notAfter: string };
+}
+
+export class RenewalError extends Error {
+  override readonly name = 'RenewalError';
+  constructor(
+    readonly step: RenewalStep,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${step}: ${message}`, options);
+  }
+}
+
+export interface RenewalContext {
+  client: IssuerChannelClient;
+  gateway: IssuanceGateway;
+  journal: Pick<RenewalJournal, 'stepStarted' | 'stepFinished'>;
+  audit: Pick<AuditChain, 'append'>;
+  now: () => Date;
+  /**
+   * Ends this renewal id as rolled back and opens a new one for the same
+   * card (journal.abandon + journal.beginRenewal): used when the card lost
+   * the keys that certificates were issued for, so that the issuing service
+   * issues at most once per renewal id.
+   */
+  replaceRenewal: (renewalId: string) => string;
+  sessionId?: string;
+}
+
+const SHA256_DIGEST_INFO_PREFIX = fromHex('3031300d060960864801650304020105000420');
+
+export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Promise<RenewalOutcome> {
+  const { client, gateway } = context;
+  const slots: KeySlot[] = plan.signature ? ['authentication', 'signature'] : ['authentication'];
+  let renewalId = plan.renewalId;
+  let record = journalFor(context, renewalId);
+  const renewedOn = japanDate(context.now());
+
+  // The issuer proof holds until power-down, so every (re)start needs it.
+  await record.step('issuer-proof', async () => {
+    const challenge = await client.getChallenge();
+    await client.issuerAuthenticate(await call('issuer-proof', () => gateway.issuerProof(renewalId, challenge)));
+  });
+
+  // What the issuing service already did under this renewal id (a resumed renewal).
+  let issued = await call('certificates-issued', () => gateway.issuedFor(renewalId));
+  const committed = issued !== undefined && (await holdsAsCurrent(client, plan, issued.authentication));
+
+  if (committed) {
+    const set = issued!;
+    record.observed('keys-generated', keyFingerprints(slots, (slot) => set[slot]!.der));
+    record.observed('certificates-requested', undefined, { renewedOn });
+    record.observed('certificates-issued', issuedData(set));
+    record.observed('certificates-written');
+    record.observed('committed');
+  } else {
+    // Reuse a current key only when an issued certificate of this renewal is
+    // for it (a card that made new keys current before its certificate arrived).
+    const keys = await record.step(
+      'keys-generated',
+      async () => {
+        const moduli: Partial<Record<KeySlot, Uint8Array>> = {};
+        for (const slot of slots) {
+          const current = await client.readPublicKey(slot, 'current');
+          moduli[slot] = current && certifies(issued?.[slot], current) ? current : await client.generateKeyPair(slot);
+        }
+        return moduli;
+      },
+      (moduli) => keyFingerprints(slots, (slot) => moduli[slot]!, true),
+    );
+
+    const fits = issued !== undefined && slots.every((slot) => certifies(issued![slot], keys[slot]!));
+    if (fits) {
+      record.observed('certificates-requested', undefined, { renewedOn });
+      record.observed('certificates-issued', issuedData(issued!));
+    } else {
+      if (issued) {
+        // Issued for keys the card no longer has (a staged set lost at power-down):
+        // void that set and carry on under a new renewal id, never issuing twice under one.
+        await call('certificates-issued', () => gateway.voidUnconfirmed(renewalId));
+        renewalId = context.replaceRenewal(renewalId);
+        record = journalFor(context, renewalId);
+        record.observed('issuer-proof');
+        record.observed('keys-generated', keyFingerprints(slots, (slot) => keys[slot]!, true));
+        issued = undefined;
+      }
+      await record.step('certificates-requested', async () => undefined, undefined, { renewedOn });
+      issued = await record.step(
+        'certificates-issued',
+        () =>
+          call('certificates-issued', () =>
+            gateway.issue({
+              renewalId,
+              authenticationSerial: plan.oldAuthenticationSerial,
+              publicKeys: {
+                authentication: rsaSpkiFromModulus(keys.authentication!),
+                ...(plan.signature ? { signature: rsaSpkiFromModulus(keys.signature!) } : {}),
+              },
+              renewedOn,
+            }),
+          ),
+        issuedData,
+      );
+      for (const slot of slots) {
+        if (!certifies(issued[slot], keys[slot]!)) {
+          throw new RenewalError('certificates-issued', `the issuing service returned a ${slot} certificate that is not for the card's new key`);
+        }
+      }
+    }
+    const set = issued!;
+    await record.step('certificates-written', async () => {
+      for (const slot of slots) await client.writeStagedCertificate(slot, set[slot]!.der);
+    });
+    await record.step('committed', () => client.commit());
+  }
+  const set = issued!;
+
+  await record.step('pins-set', async () => {
+    for (const slot of slots) {
+      const value = plan.newPins?.[slot];
+      if (value !== undefined) await client.changePin(slot, value);
+    }
+  });
+  await record.step('verified', async () => {
+    for (const slot of slots) await verifySlot(context, slot, set[slot]!.der);
+  });
+  await record.step('old-revoked', () => call('old-revoked', () => gateway.confirmWritten(renewalId)));
+  await record.step('done', async () => undefined);
+
+  return {
+    renewalId,
+    authentication: describe(set.authentication),
+    ...(set.signature && plan.signature ? { signature: describe(set.signature) } : {}),
+  };
+}
+
+/** Journal and audit writes around each step; `observed` records a step found already done on resume. */
+function journalFor(context: RenewalContext, renewalId: string) {
+  const { journal, audit } = context;
+  // The journal types each step's data; this layer passes it through unchanged.
+  const started = journal.stepStarted.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
+  const finished = journal.stepFinished.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
+  const note = (step: RenewalStep, state: 'started' | 'finished') =>
+    audit.append({ event: 'renewal-step', renewalId, ...(context.sessionId ? { sessionId: context.sessionId } : {}), detail: { step, state } });
+  return {
+    async step<T>(step: RenewalStep, action: () => Promise<T>, data?: (result: T) => unknown, startedData?: unknown): Promise<T> {
+      started(renewalId, step, startedData);
+      note(step, 'started');
+      const result = await action();
+      finished(renewalId, step, data?.(result));
+      note(step, 'finished');
+      return result;
+    },
+    observed(step: RenewalStep, data?: unknown, startedData?: unknown): void {
+      started(renewalId, step, startedData);
+      finished(renewalId, step, data);
+      note(step, 'finished');
+    },
+  };
+}
+
+/** Read back, chain and validity by the issuing service, and a fresh signature verified with the new certificate. */
+async function verifySlot(context: RenewalContext, slot: KeySlot, expected: Uint8Array): Promise<void> {
+  const { client, gateway } = context;
+  const onCard = await client.readCertificate(slot);
+  if (!onCard || !Buffer.from(onCard).equals(Buffer.from(expected))) throw new RenewalError('verified', `the ${slot} certificate read back differs from the one issued`);
+  const status = await call('verified', () => gateway.certificateStatus(onCard));
+  if (status !== 'valid') throw new RenewalError('verified', `the issuing service calls the new ${slot} certificate ${status}`);
+  const certificate = new X509Certificate(Buffer.from(onCard));
+  if (new Date(certificate.validTo) <= context.now()) throw new RenewalError('verified', `the new ${slot} certificate is already expired`);
+  const challenge = randomBytes(32);
+  const digestInfo = Buffer.concat([SHA256_DIGEST_INFO_PREFIX, createHash('sha256').update(challenge).digest()]);
+  const signature = await client.sign(slot, digestInfo);
+  if (!verifySignature('sha256', challenge, certificate.publicKey, signature)) {
+    throw new RenewalError('verified', `the new ${slot} key's signature does not verify with the new certificate`);
+  }
+}
+
+/** True when the card's current authentication certificate is the one issued under this renewal: the commit happened. */
+async function holdsAsCurrent(client: IssuerChannelClient, plan: RenewalPlan, issued: IssuedCertificate): Promise<boolean> {
+  const current = await client.readCertificate('authentication');
+  return current !== undefined && Buffer.from(current).equals(Buffer.from(issued.der)) && issued.serialNumber !== plan.oldAuthenticationSerial;
+}
+
+/** Errors from the issuing service carry the step they broke. */
+async function call<T>(step: RenewalStep, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof RenewalError) throw error;
+    throw new RenewalError(step, (error as Error).message, { cause: error });
+  }
+}
+
+/** Whether a certificate (a garbled one included) is for the RSA key with this modulus. */
+function certifies(certificate: IssuedCertificate | undefined, modulus: Uint8Array): boolean {
+  if (!certificate) return false;
+  try {
+    const jwk = new X509Certificate(Buffer.from(certificate.der)).publicKey.export({ format: 'jwk' });
+    return Buffer.from(jwk.n ?? '', 'base64url').equals(Buffer.from(modulus));
+  } catch {
+    return false;
+  }
+}
+
+/** SHA-256 of each key's SPKI DER, as the journal records it. */
+function keyFingerprints(slots: KeySlot[], key: (slot: KeySlot) => Uint8Array, isModulus = false) {
+  const spki = (slot: KeySlot) =>
+    isModulus ? rsaSpkiFromModulus(key(slot)) : new X509Certificate(Buffer.from(key(slot))).publicKey.export({ type: 'spki', format: 'der' });
+  return Object.fromEntries(slots.map((slot) => [slot, createHash('sha256').update(spki(slot)).digest('hex')]));
+}
+
+function issuedData(set: IssuedSet) {
+  const entry = (certificate: IssuedCertificate) => ({
+    serialNumber: certificate.serialNumber,
+    der: Buffer.from(certificate.der).toString('base64'),
+    notAfter: certificate.notAfter.toISOString(),
+  });
+  return { authentication: entry(set.authentication), ...(set.signature ? { signature: entry(set.signature) } : {}) };
+}
+
+function describe(certificate: IssuedCertificate) {
+  return { serialNumber: certificate.serialNumber, notAfter: certificate.notAfter.toISOString() };
+}

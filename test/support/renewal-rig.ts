@@ -1,0 +1,155 @@
+import { createPublicKey, X509Certificate } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { IssuerChannelClient } from '../../main/card/issuer-channel-client';
+import type { CardConnection } from '../../main/card/reader';
+import { ReaderError } from '../../main/card/reader-errors';
+import { VIRTUAL_READER_NAME, VirtualReader } from '../../main/card/virtual-reader';
+import { buildCardImage } from '../../main/emulator/build-card-image';
+import type { CardImage } from '../../main/emulator/card-image';
+import { listPersonas, resolvePersona, type ResolvedPersona } from '../../main/emulator/personas';
+import { VirtualMyNumberCard } from '../../main/emulator/virtual-my-number-card';
+import { SimulatedJlis } from '../../main/issuance/simulated-jlis';
+import type { RenewalContext } from '../../main/session/renewal';
+import { AuditChain } from '../../main/store/audit';
+import { openKioskDatabase } from '../../main/store/database';
+import { RenewalJournal, type CardIdentity } from '../../main/store/journal';
+
+/**
+ * Everything a renewal needs, wired as the kiosk wires it but in one process:
+ * the simulated J-LIS, a kiosk database with journal and audit chain, and a
+ * persona's virtual card in the virtual reader.
+ */
+export interface Rig {
+  dir: string;
+  jlis: SimulatedJlis;
+  journal: RenewalJournal;
+  audit: AuditChain;
+  card(personaId?: string): Promise<RigCard>;
+  issuesPerRenewal(): Map<string, number>;
+  close(): void;
+}
+
+export async function renewalRig(): Promise<Rig> {
+  const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-renewal-'));
+  const jlis = await SimulatedJlis.open(join(dir, 'jlis'));
+  const db = openKioskDatabase(join(dir, 'kiosk.sqlite'));
+  const journal = new RenewalJournal(db);
+  const audit = new AuditChain(db, { terminalId: 'test-kiosk' });
+  const rig: Rig = {
+    dir,
+    jlis,
+    journal,
+    audit,
+    /** A fresh card for the persona (new keys), enrolled at the simulated J-LIS. */
+    async card(personaId = 'standard-in-window') {
+      const persona = resolvePersona(listPersonas().find((p) => p.id === personaId)!);
+      const image = await buildCardImage(persona, jlis.ca);
+      jlis.enrol(persona, image);
+      return new RigCard(persona, image, rig);
+    },
+    /** How many certificate sets the service issued under each renewal id (at most one is the rule). */
+    issuesPerRenewal(): Map<string, number> {
+      const raw = new Database(join(dir, 'jlis', 'jlis.sqlite'), { readonly: true });
+      try {
+        const rows = raw.prepare('SELECT renewal_id AS id, COUNT(*) AS n FROM renewals GROUP BY renewal_id').all() as { id: string; n: number }[];
+        return new Map(rows.map((row) => [row.id, row.n]));
+      } finally {
+        raw.close();
+      }
+    },
+    close() {
+      db.close();
+      jlis.close();
+    },
+  };
+  return rig;
+}
+
+export class RigCard {
+  readonly card: VirtualMyNumberCard;
+  readonly reader = new VirtualReader();
+  readonly identity: CardIdentity;
+
+  constructor(
+    readonly persona: ResolvedPersona,
+    readonly image: CardImage,
+    private readonly rig: Rig,
+  ) {
+    this.card = new VirtualMyNumberCard(image);
+    this.reader.insert(this.card);
+    this.identity = {
+      tokenLabel: image.jpki!.tokenLabel,
+      authenticationSerial: serialOf(image.jpki!.authentication.certificate!),
+      ...(image.jpki!.signature.certificate ? { signatureSerial: serialOf(image.jpki!.signature.certificate) } : {}),
+    };
+  }
+
+  /** A client on a fresh connection; `pullBefore` makes the card leave the reader just before that APDU (0-based). */
+  async client(options: { pullBefore?: number } = {}): Promise<{ client: IssuerChannelClient; apdus: () => number }> {
+    if (!this.reader.hasCard) this.reader.insert(this.card);
+    const connection = await this.reader.connect(VIRTUAL_READER_NAME, { exclusive: true });
+    let sent = 0;
+    const counted: CardConnection = {
+      reader: connection.reader,
+      atr: connection.atr,
+      disconnect: (o) => connection.disconnect(o),
+      transmit: async (command) => {
+        if (options.pullBefore === sent) {
+          this.reader.remove();
+          throw new ReaderError('card-removed', 'the card was pulled');
+        }
+        sent++;
+        return connection.transmit(command);
+      },
+    };
+    return { client: new IssuerChannelClient(counted), apdus: () => sent };
+  }
+
+  /** The PINs a resident at the terminal would have verified before the renewal. */
+  async verifyPins(client: IssuerChannelClient): Promise<void> {
+    const pins = this.persona.pins!;
+    await client.verify('authentication', pins.authentication!.value);
+    if (this.hasSignature) await client.verify('signature', pins.signature!.value);
+  }
+
+  get hasSignature(): boolean {
+    return this.image.jpki!.signature.certificate !== undefined;
+  }
+
+  context(client: IssuerChannelClient): RenewalContext {
+    const { journal, jlis, audit } = this.rig;
+    return {
+      client,
+      gateway: jlis,
+      journal,
+      audit,
+      now: () => new Date(),
+      replaceRenewal: (renewalId) => {
+        journal.abandon(renewalId, 'rolled-back');
+        return journal.beginRenewal(this.identity, 'in-person');
+      },
+    };
+  }
+
+  /** Which set the card holds now: each key with its own certificate, both old or both new. */
+  heldSet(): 'old' | 'new' | 'mixed' {
+    const jpki = this.card.snapshot().jpki!;
+    const slots = this.hasSignature ? (['authentication', 'signature'] as const) : (['authentication'] as const);
+    const kinds = slots.map((slot) => {
+      const { privateKey, certificate } = jpki[slot];
+      if (!privateKey || !certificate) return 'mixed';
+      const certificateKey = new X509Certificate(Buffer.from(certificate, 'base64')).publicKey.export({ type: 'spki', format: 'der' });
+      const cardKey = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+      if (!certificateKey.equals(cardKey)) return 'mixed';
+      return certificate === this.image.jpki![slot].certificate ? 'old' : 'new';
+    });
+    return kinds.every((kind) => kind === kinds[0]) ? kinds[0]! : 'mixed';
+  }
+}
+
+function serialOf(base64Der: string): string {
+  return new X509Certificate(Buffer.from(base64Der, 'base64')).serialNumber.toUpperCase();
+}

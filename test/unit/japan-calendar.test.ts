@@ -1,0 +1,296 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CalendarError,
+  DEFAULT_SERVICE_HOURS,
+  addDays,
+  addMonths,
+  addYears,
+  ageOn,
+  birthdayIn,
+  compareDates,
+  dayAfter,
+  dayBefore,
+  dayOfWeek,
+  daysBetween,
+  isJapanDate,
+  isLeapYear,
+  isMaintenanceSunday,
+  japanDateTime,
+  japanInstant,
+  maintenanceSunday,
+  nthBirthdayAfter,
+  nthBirthdayOnOrAfter,
+  serviceStatusAt,
+  type ServiceHours,
+} from '../../main/session/japan-calendar';
+
+// Every expected value below was worked out by hand (weekday of the 1st of the
+// month, days per month), never with the function under test.
+
+describe('dates', () => {
+  it.each([
+    ['2024-02-29', true],
+    ['2025-02-28', true],
+    ['2000-02-29', true],
+    ['2025-02-29', false],
+    ['1900-02-29', false],
+    ['2025-13-01', false],
+    ['2025-00-10', false],
+    ['2025-04-31', false],
+    ['2025-1-01', false],
+    ['25-01-01', false],
+    ['2025-01-01T00:00', false],
+    ['', false],
+    [20250101, false],
+  ])('isJapanDate(%j) is %s', (text, expected) => {
+    expect(isJapanDate(text)).toBe(expected);
+  });
+
+  it.each([
+    [2024, true],
+    [2025, false],
+    [2000, true],
+    [2100, false],
+  ])('isLeapYear(%i) is %s', (year, expected) => {
+    expect(isLeapYear(year)).toBe(expected);
+  });
+
+  it.each([
+    ['2024-02-28', 1, '2024-02-29'],
+    ['2025-02-28', 1, '2025-03-01'],
+    ['2025-12-31', 1, '2026-01-01'],
+    ['2026-01-01', -1, '2025-12-31'],
+    ['2026-01-10', 60, '2026-03-11'],
+    ['2024-03-01', -1, '2024-02-29'],
+    ['2026-01-13', 200, '2026-08-01'],
+  ])('addDays(%s, %i) = %s', (date, days, expected) => {
+    expect(addDays(date, days)).toBe(expected);
+  });
+
+  it('dayAfter and dayBefore cross month, year and leap-day boundaries', () => {
+    expect(dayAfter('2024-12-31')).toBe('2025-01-01');
+    expect(dayAfter('2024-02-28')).toBe('2024-02-29');
+    expect(dayBefore('2024-03-01')).toBe('2024-02-29');
+    expect(dayBefore('2025-03-01')).toBe('2025-02-28');
+  });
+
+  it.each([
+    // Month ends clamp to the last day of the target month (Civil Code art. 143(2)).
+    ['2026-05-31', -3, '2026-02-28'],
+    ['2024-05-31', -3, '2024-02-29'],
+    ['2025-01-31', 1, '2025-02-28'],
+    ['2024-01-31', 1, '2024-02-29'],
+    ['2025-03-31', -1, '2025-02-28'],
+    ['2026-08-31', 1, '2026-09-30'],
+    ['2026-03-31', -3, '2025-12-31'],
+    ['2025-12-15', 13, '2027-01-15'],
+    ['2026-01-15', -25, '2023-12-15'],
+    ['2026-04-10', -3, '2026-01-10'],
+  ])('addMonths(%s, %i) = %s', (date, months, expected) => {
+    expect(addMonths(date, months)).toBe(expected);
+  });
+
+  it('clamps once per call: (01-31 + 1m) + 1m is 03-28, 01-31 + 2m is 03-31', () => {
+    expect(addMonths(addMonths('2025-01-31', 1), 1)).toBe('2025-03-28');
+    expect(addMonths('2025-01-31', 2)).toBe('2025-03-31');
+  });
+
+  it.each([
+    ['2024-02-29', 1, '2025-02-28'],
+    ['2024-02-29', 4, '2028-02-29'],
+    ['2024-02-29', -100, '1924-02-29'],
+    ['2000-02-29', 100, '2100-02-28'],
+    ['2025-07-15', 5, '2030-07-15'],
+  ])('addYears(%s, %i) = %s', (date, years, expected) => {
+    expect(addYears(date, years)).toBe(expected);
+  });
+
+  it('compares and counts days', () => {
+    expect(compareDates('2025-01-01', '2025-01-02')).toBeLessThan(0);
+    expect(compareDates('2025-01-02', '2025-01-02')).toBe(0);
+    expect(compareDates('2026-01-01', '2025-12-31')).toBeGreaterThan(0);
+    expect(daysBetween('2025-01-01', '2026-01-01')).toBe(365);
+    expect(daysBetween('2024-01-01', '2025-01-01')).toBe(366);
+    expect(daysBetween('2026-01-01', '2025-12-31')).toBe(-1);
+  });
+
+  it.each([
+    ['2026-01-01', 4],
+    ['2026-01-18', 0],
+    ['2025-06-01', 0],
+    ['2025-11-01', 6],
+    ['2024-02-29', 4],
+  ])('dayOfWeek(%s) = %i (0 = Sunday)', (date, expected) => {
+    expect(dayOfWeek(date)).toBe(expected);
+  });
+
+  it('refuses what is not a date, and fractional steps', () => {
+    expect(() => addDays('2025-02-29', 1)).toThrow(CalendarError);
+    expect(() => addMonths('2025/01/01', 1)).toThrow(CalendarError);
+    expect(() => addDays('2025-01-01', 1.5)).toThrow(CalendarError);
+    expect(() => compareDates('2025-01-01', 'today')).toThrow(CalendarError);
+  });
+});
+
+describe('birthdays and age', () => {
+  it.each([
+    ['1988-02-29', 2025, '2025-02-28'],
+    ['1988-02-29', 2028, '2028-02-29'],
+    ['1988-02-29', 2100, '2100-02-28'],
+    ['1980-07-15', 2030, '2030-07-15'],
+  ])('birthdayIn(%s, %i) = %s (29 February on 28 February in common years)', (dateOfBirth, year, expected) => {
+    expect(birthdayIn(dateOfBirth, year)).toBe(expected);
+  });
+
+  it.each([
+    // docs/domain.md worked examples.
+    ['1980-07-15', '2025-09-01', 5, '2030-07-15'],
+    ['1980-07-15', '2025-05-01', 6, '2030-07-15'],
+    // A birthday on the date itself does not count.
+    ['1980-07-15', '2025-07-15', 1, '2026-07-15'],
+    ['1980-07-15', '2025-07-14', 1, '2025-07-15'],
+    // 29 February.
+    ['1988-02-29', '2024-02-28', 1, '2024-02-29'],
+    ['1988-02-29', '2024-02-29', 1, '2025-02-28'],
+    ['1988-02-29', '2025-02-28', 1, '2026-02-28'],
+    ['1988-02-29', '2025-02-27', 1, '2025-02-28'],
+    ['1988-02-29', '2023-03-01', 5, '2028-02-29'],
+    ['1988-02-29', '2024-03-01', 5, '2029-02-28'],
+  ])('nthBirthdayAfter(%s, %s, %i) = %s', (dateOfBirth, after, n, expected) => {
+    expect(nthBirthdayAfter(dateOfBirth, after, n)).toBe(expected);
+  });
+
+  it.each([
+    ['1980-07-15', '2025-07-15', 6, '2030-07-15'],
+    ['1980-07-15', '2025-07-16', 6, '2031-07-15'],
+    ['1988-02-29', '2025-02-28', 6, '2030-02-28'],
+    ['1988-02-29', '2028-02-29', 1, '2028-02-29'],
+  ])('nthBirthdayOnOrAfter(%s, %s, %i) = %s', (dateOfBirth, from, n, expected) => {
+    expect(nthBirthdayOnOrAfter(dateOfBirth, from, n)).toBe(expected);
+  });
+
+  it('counts birthdays from 1', () => {
+    expect(() => nthBirthdayAfter('1980-07-15', '2025-01-01', 0)).toThrow(CalendarError);
+  });
+
+  it.each([
+    ['2010-09-01', '2025-08-31', 14],
+    ['2010-09-01', '2025-09-01', 15],
+    ['2008-02-29', '2008-02-29', 0],
+    // Act on Age Calculation + Civil Code art. 143(2): in a common year a
+    // 29 February holder's year ends with 28 February, so the new age holds
+    // from 1 March.
+    ['2008-02-29', '2023-02-28', 14],
+    ['2008-02-29', '2023-03-01', 15],
+    ['2008-02-29', '2024-02-28', 15],
+    ['2008-02-29', '2024-02-29', 16],
+  ])('ageOn(%s, %s) = %i', (dateOfBirth, on, expected) => {
+    expect(ageOn(dateOfBirth, on)).toBe(expected);
+  });
+});
+
+describe('instants in Japan time', () => {
+  it.each([
+    ['2026-01-10T10:59:30Z', '2026-01-10', '19:59'],
+    ['2026-01-10T11:00:00Z', '2026-01-10', '20:00'],
+    ['2026-01-10T15:00:00Z', '2026-01-11', '00:00'],
+    ['2025-12-31T14:59:59Z', '2025-12-31', '23:59'],
+    ['2026-01-10T19:59:00+09:00', '2026-01-10', '19:59'],
+  ])('%s is %s %s in Japan', (iso, date, time) => {
+    expect(japanDateTime(new Date(iso))).toEqual({ date, time });
+  });
+
+  it('turns a Japan date and time into the instant', () => {
+    expect(japanInstant('2026-01-10', '20:00').toISOString()).toBe('2026-01-10T11:00:00.000Z');
+    expect(japanInstant('2026-01-01', '08:30').toISOString()).toBe('2025-12-31T23:30:00.000Z');
+    expect(() => japanInstant('2026-01-01', '24:00')).toThrow(CalendarError);
+  });
+});
+
+describe('the maintenance Sunday: the Sunday after the third Saturday', () => {
+  it.each([
+    // docs/domain.md examples, then more worked by hand from the weekday of the 1st.
+    [2025, 6, '2025-06-22'], // 1 June 2025 is a Sunday: the third Sunday (15th) is not it
+    [2025, 11, '2025-11-16'], // 1 November 2025 is a Saturday
+    [2026, 1, '2026-01-18'], // 1 January 2026 is a Thursday: third Saturday the 17th
+    [2026, 2, '2026-02-22'], // 1 February 2026 is a Sunday
+    [2026, 3, '2026-03-22'], // 1 March 2026 is a Sunday
+    [2026, 4, '2026-04-19'], // 1 April 2026 is a Wednesday: Saturdays 4, 11, 18
+    [2026, 5, '2026-05-17'], // 1 May 2026 is a Friday: Saturdays 2, 9, 16
+    [2025, 3, '2025-03-16'], // 1 March 2025 is a Saturday: Saturdays 1, 8, 15
+    [2025, 12, '2025-12-21'], // 1 December 2025 is a Monday: Saturdays 6, 13, 20
+  ])('%i-%i: %s', (year, month, expected) => {
+    expect(maintenanceSunday(year, month)).toBe(expected);
+    expect(isMaintenanceSunday(expected)).toBe(true);
+  });
+
+  it('is no other day', () => {
+    expect(isMaintenanceSunday('2026-02-15')).toBe(false); // the third Sunday of February 2026
+    expect(isMaintenanceSunday('2026-01-11')).toBe(false);
+    expect(isMaintenanceSunday('2026-01-25')).toBe(false);
+    expect(isMaintenanceSunday('2026-01-17')).toBe(false);
+    expect(() => maintenanceSunday(2026, 13)).toThrow(CalendarError);
+  });
+});
+
+describe('service hours', () => {
+  const originalTz = process.env.TZ;
+  afterEach(() => {
+    if (originalTz === undefined) delete process.env.TZ;
+    else process.env.TZ = originalTz;
+  });
+
+  it('opens at 08:30 and ends at 20:00 Japan time by default', () => {
+    expect(DEFAULT_SERVICE_HOURS).toMatchObject({ opensAt: '08:30', closesAt: '20:00', cutoffMarginMinutes: 0, closedDays: [] });
+  });
+
+  it.each([
+    // [instant, expected]
+    ['2026-01-10T10:59:00Z', { available: true, until: { date: '2026-01-10', time: '20:00' } }], // Sat 19:59
+    ['2026-01-10T10:59:59.999Z', { available: true, until: { date: '2026-01-10', time: '20:00' } }], // Sat 19:59:59.999
+    ['2026-01-10T11:00:00Z', { available: false, reason: 'after-hours', nextOpening: { date: '2026-01-11', time: '08:30' } }], // Sat 20:00
+    ['2026-01-10T20:00:00+09:00', { available: false, reason: 'after-hours', nextOpening: { date: '2026-01-11', time: '08:30' } }],
+    ['2026-01-17T11:00:00Z', { available: false, reason: 'after-hours', nextOpening: { date: '2026-01-19', time: '08:30' } }], // third Saturday 20:00: Sunday is maintenance
+    ['2026-01-18T03:00:00Z', { available: false, reason: 'maintenance-sunday', nextOpening: { date: '2026-01-19', time: '08:30' } }], // maintenance Sunday noon
+    ['2026-01-17T22:00:00Z', { available: false, reason: 'maintenance-sunday', nextOpening: { date: '2026-01-19', time: '08:30' } }], // maintenance Sunday 07:00
+    ['2026-01-18T23:29:00Z', { available: false, reason: 'before-hours', nextOpening: { date: '2026-01-19', time: '08:30' } }], // Monday 08:29
+    ['2026-01-18T23:30:00Z', { available: true, until: { date: '2026-01-19', time: '20:00' } }], // Monday 08:30
+    ['2026-01-11T03:00:00Z', { available: true, until: { date: '2026-01-11', time: '20:00' } }], // an ordinary Sunday
+    ['2026-01-10T14:59:00Z', { available: false, reason: 'after-hours', nextOpening: { date: '2026-01-11', time: '08:30' } }], // Sat 23:59
+    ['2026-01-10T15:00:00Z', { available: false, reason: 'before-hours', nextOpening: { date: '2026-01-11', time: '08:30' } }], // Sun 00:00
+  ])('at %s', (iso, expected) => {
+    expect(serviceStatusAt(new Date(iso))).toEqual(expected);
+  });
+
+  it('gives the same answer whatever the machine time zone', () => {
+    process.env.TZ = 'America/New_York';
+    // 05:59 in New York in January (UTC−5) is 10:59Z, 19:59 in Japan.
+    const justBefore = new Date(2026, 0, 10, 5, 59);
+    const cutOff = new Date(2026, 0, 10, 6, 0);
+    expect(justBefore.toISOString()).toBe('2026-01-10T10:59:00.000Z'); // the zone change took effect
+    expect(serviceStatusAt(justBefore).available).toBe(true);
+    expect(serviceStatusAt(cutOff)).toMatchObject({ available: false, reason: 'after-hours' });
+    process.env.TZ = 'Pacific/Kiritimati'; // UTC+14: already the next day there
+    expect(japanDateTime(new Date('2026-01-10T10:59:00Z'))).toEqual({ date: '2026-01-10', time: '19:59' });
+    expect(serviceStatusAt(new Date('2026-01-10T11:00:00Z'))).toMatchObject({ available: false, reason: 'after-hours' });
+  });
+
+  it('takes other hours, a cut-off margin and announced outage days from configuration', () => {
+    const hours: ServiceHours = { opensAt: '09:00', closesAt: '17:00', cutoffMarginMinutes: 15, closedDays: ['2026-01-19'] };
+    expect(serviceStatusAt(new Date('2026-01-13T07:44:00Z'), hours)).toEqual({ available: true, until: { date: '2026-01-13', time: '16:45' } }); // 16:44
+    expect(serviceStatusAt(new Date('2026-01-13T07:45:00Z'), hours)).toEqual({ available: false, reason: 'too-close-to-cutoff', nextOpening: { date: '2026-01-14', time: '09:00' } });
+    expect(serviceStatusAt(new Date('2026-01-13T08:00:00Z'), hours)).toMatchObject({ reason: 'after-hours' });
+    expect(serviceStatusAt(new Date('2026-01-12T23:59:00Z'), hours)).toMatchObject({ reason: 'before-hours', nextOpening: { date: '2026-01-13', time: '09:00' } }); // 08:59
+    // Saturday 17:00 → Sunday 18th maintenance → Monday 19th announced → Tuesday 20th.
+    expect(serviceStatusAt(new Date('2026-01-17T08:00:00Z'), hours)).toMatchObject({ reason: 'after-hours', nextOpening: { date: '2026-01-20', time: '09:00' } });
+    expect(serviceStatusAt(new Date('2026-01-19T01:00:00Z'), hours)).toMatchObject({ reason: 'announced-outage', nextOpening: { date: '2026-01-20', time: '09:00' } });
+  });
+
+  it('refuses hours that leave no time to issue', () => {
+    const at = new Date('2026-01-13T03:00:00Z');
+    expect(() => serviceStatusAt(at, { ...DEFAULT_SERVICE_HOURS, opensAt: '8:30' })).toThrow(CalendarError);
+    expect(() => serviceStatusAt(at, { ...DEFAULT_SERVICE_HOURS, opensAt: '20:00' })).toThrow(CalendarError);
+    expect(() => serviceStatusAt(at, { ...DEFAULT_SERVICE_HOURS, cutoffMarginMinutes: 12 * 60 })).toThrow(CalendarError);
+    expect(() => serviceStatusAt(new Date(Number.NaN))).toThrow(CalendarError);
+  });
+});
