@@ -37,6 +37,69 @@ export type CardSource = z.infer<typeof cardSourceSchema>;
 
 // ── View-state (main → renderer) ─────────────────────────────────────────────
 
+/**
+ * What a customer session shows, projected from the session machine
+ * (main/session/view.ts). Dates, counts and reason codes only: never a PIN,
+ * a My Number, a name, an address or a certificate serial.
+ */
+export const SESSION_SCREENS = [
+  'reading',
+  'route-choice',
+  'proxy-check',
+  'authority-check',
+  'identity-check',
+  'new-pin',
+  'new-pin-again',
+  'setting-pin',
+  'pin-entry',
+  'last-try',
+  'verifying',
+  'checking-substitutes',
+  'substitutes',
+  'confirm',
+  'renewing',
+  'card-away',
+  'done',
+  'not-yet',
+  'card-renewal',
+  'hand-off',
+  'ended',
+] as const;
+export const sessionScreenSchema = z.enum(SESSION_SCREENS);
+
+const japanDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const pinNameSchema = z.enum(['authentication', 'signature', 'registry', 'cardInfo']);
+
+export const sessionViewSchema = z
+  .object({
+    screen: sessionScreenSchema,
+    route: z.enum(['in-person', 'voluntary-proxy', 'legal-representative']),
+    card: z
+      .object({
+        kind: z.enum(['my-number', 'face-auth', 'juki', 'phone', 'unknown-token', 'not-my-number']),
+        authenticationExpires: japanDateSchema.optional(),
+        signatureCertificate: z.boolean(),
+      })
+      .strict()
+      .optional(),
+    eligibility: z
+      .object({
+        outcome: z.enum(['renew', 'not-yet', 'card-renewal-needed', 'hand-off']),
+        opensOn: japanDateSchema.optional(),
+        cardExpires: japanDateSchema.optional(),
+        newExpiry: z.object({ authentication: japanDateSchema, signature: japanDateSchema.optional() }).strict().optional(),
+        reasons: z.array(z.string().regex(/^[a-z0-9-]+$/)),
+      })
+      .strict()
+      .optional(),
+    pin: z.object({ name: pinNameSchema, triesLeft: z.number().int().min(0).max(15).optional(), maxTries: z.number().int(), lastAttempt: z.enum(['wrong', 'mismatch']).optional() }).strict().optional(),
+    handOff: z.string().regex(/^[a-z0-9-]+$/).optional(),
+    renewed: z.object({ authenticationExpires: japanDateSchema, signatureExpires: japanDateSchema.optional() }).strict().optional(),
+    ended: z.enum(['renewed', 'handed-off', 'not-eligible', 'cancelled', 'timed-out', 'card-removed', 'error']).optional(),
+  })
+  .strict();
+export type SessionView = z.infer<typeof sessionViewSchema>;
+
 export const screenSchema = z.enum(['attract']);
 export type Screen = z.infer<typeof screenSchema>;
 

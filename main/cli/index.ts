@@ -7,6 +7,7 @@ import { runBenchCard } from './bench-card';
 import { runCardStatus } from './card-status';
 import { ELIGIBILITY_USAGE, runEligibility } from './eligibility';
 import { runPersonas } from './personas';
+import { runSession } from './session';
 import { UsageError } from './usage-error';
 import { runVirtualCard } from './virtual-card';
 
@@ -21,6 +22,10 @@ const USAGE = `usage: myna-kiosk <command>
   personas [--json]
       List the virtual card personas.
   ${ELIGIBILITY_USAGE}
+  session --persona <name|path> --pin auth=<pin> --pin sign=<pw> --pin registry=<pin>
+          [--route self|proxy|representative] [--profile lobby|counter|demo] [--pcsc]
+          [--fault <step>:<crash|pull> | gateway:<operation>:<kind>] [--new-pin <name>=<pin>] [--json]
+      Run one whole session on the virtual card, scripted; exit 0 only when renewed.
   audit verify [--db <path>]
       Check the audit chain; exit 0 only if it is intact, else name the first broken row.
   audit export --from <YYYY-MM-DD> --to <YYYY-MM-DD> --format csv|jsonl [--db <path>] [--out <file>]
@@ -38,6 +43,7 @@ const COMMANDS: Record<string, Command> = {
   personas: runPersonas,
   'bench card': runBenchCard,
   eligibility: runEligibility,
+  session: runSession,
   'audit verify': runAuditVerify,
   'audit export': runAuditExport,
 };

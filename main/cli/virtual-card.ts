@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../log';
-import { cardImageForPersona, writeCardState } from '../emulator/simulation';
+import { cardImageForPersona, persistedCard, writeCardState } from '../emulator/simulation';
 import { VirtualMyNumberCard } from '../emulator/virtual-my-number-card';
 import { VPCD_DEFAULT_PORT, VpcdBridge } from '../emulator/vpcd-bridge';
 import { UsageError } from './usage-error';
@@ -43,24 +43,7 @@ export async function runVirtualCard(argv: string[]): Promise<number> {
   });
   const statePath = values.state;
   const card = new VirtualMyNumberCard(image, { faults: { nonAtomicCommit: values.fault === 'non-atomic-commit' } });
-  // Persist after every command that changed the card, so a killed process loses nothing.
-  let saved = JSON.stringify(card.snapshot());
-  const persistent = statePath
-    ? {
-        atr: card.atr,
-        powerDown: () => card.powerDown(),
-        transmit: (command: Uint8Array) => {
-          const answer = card.transmit(command);
-          const now = JSON.stringify(card.snapshot());
-          if (now !== saved) {
-            writeCardState(statePath, card.snapshot());
-            saved = now;
-          }
-          return answer;
-        },
-      }
-    : card;
-  if (statePath) writeCardState(statePath, card.snapshot());
+  const persistent = statePath ? persistedCard(card, statePath) : card;
 
   const log = createLogger();
   const bridge = new VpcdBridge({ card: persistent, host: values['vpcd-host'], port, log });

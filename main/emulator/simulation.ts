@@ -5,6 +5,8 @@ import { buildCardImage } from './build-card-image';
 import { cardImageSchema, type CardImage } from './card-image';
 import { loadPersona, resolvePersona, type ResolvedPersona } from './personas';
 import { SimulatedCa } from './simulated-ca';
+import type { VirtualCard } from '../card/virtual-reader';
+import type { VirtualMyNumberCard } from './virtual-my-number-card';
 import { describeIssues, readJsonFile } from '../validation';
 
 /**
@@ -60,4 +62,27 @@ export function writeCardState(path: string, image: CardImage): void {
   const partial = `${path}.${process.pid}.tmp`;
   writeFileSync(partial, `${JSON.stringify(image, null, 2)}\n`, { mode: 0o600 });
   renameSync(partial, path);
+}
+
+/**
+ * The card, writing its state to `path` after every command that changed it,
+ * so a killed process (a power cut in a drill) loses nothing the card had.
+ */
+export function persistedCard(card: VirtualMyNumberCard, path: string): VirtualCard {
+  let saved = JSON.stringify(card.snapshot());
+  writeCardState(path, card.snapshot());
+  return {
+    atr: card.atr,
+    powerDown: () => card.powerDown(),
+    transmit(command: Uint8Array): Uint8Array {
+      const answer = card.transmit(command);
+      const now = card.snapshot();
+      const text = JSON.stringify(now);
+      if (text !== saved) {
+        writeCardState(path, now);
+        saved = text;
+      }
+      return answer;
+    },
+  };
 }

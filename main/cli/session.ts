@@ -1,0 +1,338 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { profileSchema, type Profile } from '../../preload/contract';
+import { PcscReader } from '../card/pcsc-reader';
+import type { PinId } from '../card/pin-rules';
+import type { CardConnection } from '../card/reader';
+import { VIRTUAL_READER_NAME, VirtualReader } from '../card/virtual-reader';
+import type { CardImage } from '../emulator/card-image';
+import { cardImageForPersona, persistedCard, simulationDir } from '../emulator/simulation';
+import { japanDate } from '../japan-time';
+import { VirtualMyNumberCard } from '../emulator/virtual-my-number-card';
+import { VPCD_DEFAULT_PORT } from '../emulator/vpcd-bridge';
+import { GATEWAY_OPERATIONS, openSimulatedJlis, type GatewayOperation } from '../issuance/simulated-jlis';
+import { RENEWAL_STEPS, RenewalJournal, type RenewalStep } from '../store/journal';
+import { AuditChain } from '../store/audit';
+import { openKioskDatabase, resolveDatabasePath } from '../store/database';
+import { CustomerSession, type SessionIntent, type SessionResult } from '../session/session-runner';
+import type { SessionView } from '../session/view';
+import { parseInstant } from './eligibility';
+import { UsageError } from './usage-error';
+
+/**
+ * `myna-kiosk session --persona <name|path> --pin auth=<pin> --pin sign=<pw> --pin registry=<pin>
+ *    [--route self|proxy|representative] [--profile lobby|counter|demo] [--pcsc [--vpcd-port 35963]]
+ *    [--fault <step>:<kind>] [--new-pin <name>=<pin>] [--proxy-fail <check>] [--at <ISO>] [--json]
+ *    [--card-state <path>] [--db <path>] [--sim-dir <dir>]`
+ *
+ * One whole session against the virtual card, scripted: the tool answers each
+ * screen as a resident (or staff) would, prints one JSON object per screen,
+ * then the outcome. Exit code 0 only when the certificates were renewed.
+ *
+ * --pin values may list several tries in order (auth=0000,1234). Faults:
+ *   <renewal step>:crash   the process dies (SIGKILL) right after that step is journalled as finished
+ *   <renewal step>:pull    the card is pulled when that step starts, and put back 200 ms later
+ *   gateway:<operation>:<timeout|server-error|garbled-answer|unavailable>   the issuing service fails once
+ */
+
+const PIN_NAMES: Record<string, PinId> = { auth: 'authentication', authentication: 'authentication', sign: 'signature', signature: 'signature', registry: 'registry' };
+const ROUTES = { self: 'in-person', proxy: 'voluntary-proxy', representative: 'legal-representative' } as const;
+const GATEWAY_FAULTS = ['timeout', 'server-error', 'garbled-answer', 'unavailable'] as const;
+const PROXY_CHECKS = ['envelope-unsealed', 'form-expired', 'form-not-handed-in-person', 'proxy-without-identity'] as const;
+
+type Fault =
+  | { kind: 'crash' | 'pull'; step: RenewalStep }
+  | { kind: 'gateway'; operation: GatewayOperation; failure: (typeof GATEWAY_FAULTS)[number] };
+
+export async function runSession(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      persona: { type: 'string' },
+      pin: { type: 'string', multiple: true, default: [] },
+      'new-pin': { type: 'string', multiple: true, default: [] },
+      route: { type: 'string', default: 'self' },
+      profile: { type: 'string' },
+      pcsc: { type: 'boolean', default: false },
+      'vpcd-port': { type: 'string', default: String(VPCD_DEFAULT_PORT) },
+      fault: { type: 'string', multiple: true, default: [] },
+      'proxy-fail': { type: 'string' },
+      at: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'card-state': { type: 'string' },
+      db: { type: 'string' },
+      'sim-dir': { type: 'string' },
+    },
+    strict: true,
+  });
+  if (!values.persona) throw new UsageError('--persona <name|path> is required (see "myna-kiosk personas")');
+  const route = ROUTES[values.route as keyof typeof ROUTES];
+  if (!route) throw new UsageError(`--route must be self, proxy or representative (got "${values.route}")`);
+  // Staff routes happen at the counter.
+  const profileText = values.profile ?? (route === 'in-person' ? 'lobby' : 'counter');
+  const profile = profileSchema.safeParse(profileText);
+  if (!profile.success) throw new UsageError(`--profile must be lobby, counter or demo (got "${profileText}")`);
+  if (values['proxy-fail'] !== undefined && !(PROXY_CHECKS as readonly string[]).includes(values['proxy-fail'])) {
+    throw new UsageError(`--proxy-fail must be one of ${PROXY_CHECKS.join(', ')}`);
+  }
+  const pins = parsePins(values.pin, '--pin');
+  const newPins = parsePins(values['new-pin'], '--new-pin');
+  const faults = values.fault.map(parseFault);
+  const fixedNow = values.at ? parseInstant(values.at) : undefined;
+  const now = fixedNow ? () => fixedNow : () => new Date();
+
+  const simDir = simulationDir(values['sim-dir']);
+  const statePath = values['card-state'] ?? join(simDir, 'session-cards', `${values.persona.replace(/[^a-z0-9-]/gi, '_')}.json`);
+  const { persona, image } = await cardImageForPersona(values.persona, { simDir, statePath, ...(fixedNow ? { today: japanDate(fixedNow) } : {}) });
+  const jlis = await openSimulatedJlis(simDir, { now });
+  jlis.enrol(persona, image);
+  for (const fault of faults) if (fault.kind === 'gateway') jlis.setFault(fault.operation, { kind: fault.failure, times: 1, ...(fault.failure === 'timeout' ? { ms: 200 } : {}) } as never);
+
+  const db = openKioskDatabase(values.db ?? resolveDatabasePath(process.env));
+  const journal = faultyJournal(new RenewalJournal(db, { now }), faults);
+  const audit = new AuditChain(db, { terminalId: 'session-driver', now });
+  const print = (object: Record<string, unknown>) => process.stdout.write(values.json ? `${JSON.stringify(object)}\n` : `${describe(object)}\n`);
+
+  const card = values.pcsc
+    ? await insertThroughPcsc({ persona: values.persona, statePath, simDir, vpcdPort: Number(values['vpcd-port']) })
+    : insertInProcess(image, statePath);
+  try {
+    const session = new CustomerSession({ profile: profile.data, connect: card.connect, gateway: jlis, journal, audit, now });
+    pullFaults(faults, journal, card);
+    const result = await drive(session, { pins, newPins, route, proxyFail: values['proxy-fail'], card, print });
+    print({ event: 'outcome', ...outcomeOf(result) });
+    return result.end === 'renewed' ? 0 : result.end === 'handed-off' ? 3 : 4;
+  } finally {
+    await card.close();
+    db.close();
+    jlis.close();
+  }
+}
+
+interface InsertedCard {
+  connect: () => Promise<CardConnection>;
+  pull: () => Promise<void>;
+  putBack: () => Promise<void>;
+  close: () => Promise<void>;
+  /** Tells the session when the card leaves or comes back. */
+  watch: (onChange: (present: boolean) => void) => void;
+}
+
+/** The virtual card in this process, in the virtual reader; its state kept in `statePath`. */
+function insertInProcess(image: CardImage, statePath: string): InsertedCard {
+  let onChange: (present: boolean) => void = () => {};
+  const reader = new VirtualReader();
+  const card = persistedCard(new VirtualMyNumberCard(image), statePath);
+  reader.start((event) => {
+    if (event.type === 'card-removed') onChange(false);
+    if (event.type === 'card-inserted') onChange(true);
+  });
+  reader.insert(card);
+  return {
+    connect: () => reader.connect(VIRTUAL_READER_NAME, { exclusive: true }),
+    pull: async () => reader.remove(),
+    putBack: async () => reader.insert(card),
+    close: () => reader.stop(),
+    watch: (listener) => (onChange = listener),
+  };
+}
+
+/**
+ * The real PC/SC stack: the virtual card runs in its own process (the
+ * virtual-card command, with the same state file) behind vpcd, and this
+ * process talks to it through pcscd like the kiosk does.
+ */
+async function insertThroughPcsc(options: { persona: string; statePath: string; simDir: string; vpcdPort: number }): Promise<InsertedCard> {
+  let onChange: (present: boolean) => void = () => {};
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    const args = ['virtual-card', '--persona', options.persona, '--state', options.statePath, '--sim-dir', options.simDir, '--vpcd-port', String(options.vpcdPort), '--json'];
+    child = spawn(process.execPath, [process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const started = child;
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: started.stdout! }).on('line', (line) => (JSON.parse(line) as { event: string }).event === 'inserted' && resolve());
+      started.once('exit', (code) => reject(new Error(`the virtual card exited with ${code}`)));
+    });
+  };
+  const stopCard = async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  };
+  await start();
+  const reader = new PcscReader({ pollIntervalMs: 100 });
+  let name: string | undefined;
+  await new Promise<void>((resolve) =>
+    reader.start((event) => {
+      if (event.type === 'card-inserted') {
+        name ??= event.reader;
+        if (event.reader === name) {
+          onChange(true);
+          resolve();
+        }
+      }
+      if (event.type === 'card-removed' && event.reader === name) onChange(false);
+    }),
+  );
+  return {
+    connect: () => reader.connect(name!, { exclusive: true }),
+    pull: stopCard,
+    putBack: start,
+    close: async () => {
+      await reader.stop();
+      await stopCard();
+    },
+    watch: (listener) => (onChange = listener),
+  };
+}
+
+/** Answers each screen as the resident or staff would, until the card comes out. */
+function drive(
+  session: CustomerSession,
+  script: { pins: Map<PinId, string[]>; newPins: Map<PinId, string[]>; route: string; proxyFail: string | undefined; card: InsertedCard; print: (o: Record<string, unknown>) => void },
+): Promise<SessionResult> {
+  let last = '';
+  let removing = false;
+  script.card.watch((present) => (present ? session.cardInserted() : session.cardRemoved()));
+  const answer = (view: SessionView) => {
+    const key = JSON.stringify(view);
+    if (key === last) return;
+    last = key;
+    script.print({ event: 'screen', ...view });
+    const send = (intent: SessionIntent) => queueMicrotask(() => session.send(intent));
+    // Each try in order; the last one is typed again whenever the PIN is asked again (after the card came back).
+    const next = (from: Map<PinId, string[]>, pin: PinId) => {
+      const tries = from.get(pin);
+      return tries && tries.length > 1 ? tries.shift() : tries?.[0];
+    };
+    switch (view.screen) {
+      case 'route-choice':
+        return send({ type: 'CHOOSE_ROUTE', route: script.route as never });
+      case 'proxy-check':
+        return send({
+          type: 'PROXY_CHECKED',
+          checks: {
+            envelopeSealed: script.proxyFail !== 'envelope-unsealed',
+            formWithinValidity: script.proxyFail !== 'form-expired',
+            handedInPerson: script.proxyFail !== 'form-not-handed-in-person',
+            proxyIdentity: script.proxyFail === 'proxy-without-identity' ? 'none' : 'document-a',
+            relationship: 'family',
+          },
+        });
+      case 'authority-check':
+        return send({ type: 'AUTHORITY_CHECKED', proven: true });
+      case 'identity-check':
+        return send({ type: 'IDENTITY_CHECKED', check: { documentsA: 1, documentsB: 0, oralQuestioning: false, accepted: true } });
+      case 'new-pin':
+      case 'new-pin-again': {
+        const value = script.newPins.get(view.pin!.name)?.[0];
+        if (value === undefined) return send({ type: 'CANCEL' });
+        if (view.screen === 'new-pin-again') script.newPins.get(view.pin!.name)!.shift();
+        return send({ type: view.screen === 'new-pin' ? 'SUBMIT_NEW_PIN' : 'SUBMIT_NEW_PIN_AGAIN', value });
+      }
+      case 'pin-entry': {
+        const value = next(script.pins, view.pin!.name);
+        return send(value === undefined ? { type: 'FORGOT_PIN' } : { type: 'SUBMIT_PIN', value });
+      }
+      case 'last-try':
+        return send({ type: 'CONFIRM_LAST_TRY' });
+      case 'substitutes':
+        return send({ type: 'SUBSTITUTES_CONFIRMED', accepted: true });
+      case 'confirm':
+        return send({ type: 'CONFIRM_RENEWAL' });
+      case 'card-away':
+        // Put the card back, as the screen asks.
+        return void setTimeout(() => void script.card.putBack(), 200);
+      case 'done':
+      case 'hand-off':
+      case 'not-yet':
+      case 'card-renewal':
+        if (!removing) {
+          removing = true;
+          void script.card.pull();
+        }
+        return;
+      default:
+        return;
+    }
+  };
+  session.subscribe(answer);
+  answer(session.view);
+  return session.done;
+}
+
+/** Wraps the journal so that a fault fires at the named step (drills and the fault matrix). */
+function faultyJournal(journal: RenewalJournal, faults: Fault[]): RenewalJournal {
+  const crashes = faults.flatMap((fault) => (fault.kind === 'crash' ? [fault.step] : []));
+  if (crashes.length === 0) return journal;
+  const finished = journal.stepFinished.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
+  (journal as { stepFinished: unknown }).stepFinished = (id: string, step: RenewalStep, data?: unknown) => {
+    finished(id, step, data);
+    // A power cut right after the journal write: nothing after it runs.
+    if (crashes.includes(step)) process.kill(process.pid, 'SIGKILL');
+  };
+  return journal;
+}
+
+function pullFaults(faults: Fault[], journal: RenewalJournal, card: InsertedCard): void {
+  const pulls = faults.flatMap((fault) => (fault.kind === 'pull' ? [fault.step] : []));
+  if (pulls.length === 0) return;
+  const started = journal.stepStarted.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
+  (journal as { stepStarted: unknown }).stepStarted = (id: string, step: RenewalStep, data?: unknown) => {
+    started(id, step, data);
+    const at = pulls.indexOf(step);
+    if (at >= 0) {
+      pulls.splice(at, 1);
+      void card.pull();
+    }
+  };
+}
+
+function parsePins(entries: string[], flag: string): Map<PinId, string[]> {
+  const pins = new Map<PinId, string[]>();
+  for (const entry of entries) {
+    const [name, value] = entry.split('=', 2);
+    const pin = PIN_NAMES[name ?? ''];
+    if (!pin || value === undefined || value === '') throw new UsageError(`${flag} takes auth=<pin>, sign=<password> or registry=<pin> (got "${name}=…")`);
+    pins.set(pin, value.split(','));
+  }
+  return pins;
+}
+
+function parseFault(text: string): Fault {
+  const parts = text.split(':');
+  if (parts[0] === 'gateway') {
+    const [, operation, failure] = parts;
+    if (!(GATEWAY_OPERATIONS as readonly string[]).includes(operation ?? '') || !(GATEWAY_FAULTS as readonly string[]).includes(failure ?? '')) {
+      throw new UsageError(`--fault gateway:<${GATEWAY_OPERATIONS.join('|')}>:<${GATEWAY_FAULTS.join('|')}> (got "${text}")`);
+    }
+    return { kind: 'gateway', operation: operation as GatewayOperation, failure: failure as (typeof GATEWAY_FAULTS)[number] };
+  }
+  const [step, kind] = parts;
+  if (!(RENEWAL_STEPS as readonly string[]).includes(step ?? '') || (kind !== 'crash' && kind !== 'pull')) {
+    throw new UsageError(`--fault <${RENEWAL_STEPS.join('|')}>:<crash|pull> or gateway:<operation>:<kind> (got "${text}")`);
+  }
+  return { kind, step: step as RenewalStep };
+}
+
+function outcomeOf(result: SessionResult): Record<string, unknown> {
+  if (result.end === 'renewed' && result.outcome) {
+    return { result: 'renewed', renewalId: result.outcome.renewalId, authentication: result.outcome.authentication, ...(result.outcome.signature ? { signature: result.outcome.signature } : {}) };
+  }
+  if (result.end === 'handed-off') return { result: 'handed-off', reason: result.handOff, ...(result.failure ? { failure: result.failure } : {}) };
+  return { result: result.end === 'error' ? 'failed' : result.end, ...(result.failure ? { failure: result.failure } : {}) };
+}
+
+function describe(object: Record<string, unknown>): string {
+  if (object.event === 'screen') {
+    const pin = object.pin as { name: string; triesLeft?: number } | undefined;
+    return `screen ${String(object.screen)}${pin ? ` (${pin.name} PIN${pin.triesLeft !== undefined ? `, ${pin.triesLeft} tries left` : ''})` : ''}${object.handOff ? ` → ${String(object.handOff)}` : ''}`;
+  }
+  return `outcome: ${JSON.stringify(object)}`;
+}
+
+export type { Profile };

@@ -1,0 +1,345 @@
+import { randomUUID } from 'node:crypto';
+import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
+import type { Profile } from '../../preload/contract';
+import { IssuerChannelClient } from '../card/issuer-channel-client';
+import type { CardStatus, VerifyResult } from '../card/jpki-client';
+import type { PinId } from '../card/pin-rules';
+import type { CardConnection } from '../card/reader';
+import { JPKI_SAN_OID, readJpkiSubjectAltName } from '../emulator/simulated-ca';
+import type { IssuanceGateway, ResidentRecord } from '../issuance/gateway';
+import { japanDate } from '../japan-time';
+import type { AuditChain, HAND_OFF_REASONS } from '../store/audit';
+import type { CardIdentity, RenewalJournal } from '../store/journal';
+import { decideEligibility, type CardFacts, type EligibilityDecision } from './eligibility';
+import { runRenewal, type RenewalOutcome } from './renewal';
+import { sessionMachine, type CardReading, type HandOffCode, type IdentityCheck, type ProxyChecks, type Route, type SessionEnd } from './session-machine';
+import { projectSessionView, type SessionView } from './view';
+
+/**
+ * Runs one customer session: the session machine plus the I/O it asks for
+ * (card, issuing service, journal, audit). What the resident types arrives
+ * here as an intent with a value; the value goes into a one-shot box that
+ * the next card command empties, and the machine only hears that a PIN was
+ * entered. Nothing here keeps a PIN after the command that used it.
+ */
+
+export type SessionIntent =
+  | { type: 'SUBMIT_PIN'; value: string }
+  | { type: 'SUBMIT_NEW_PIN'; value: string }
+  | { type: 'SUBMIT_NEW_PIN_AGAIN'; value: string }
+  | { type: 'CONFIRM_LAST_TRY' }
+  | { type: 'FORGOT_PIN' }
+  | { type: 'CHOOSE_ROUTE'; route: Route }
+  | { type: 'PROXY_CHECKED'; checks: ProxyChecks }
+  | { type: 'AUTHORITY_CHECKED'; proven: boolean }
+  | { type: 'IDENTITY_CHECKED'; check: IdentityCheck }
+  | { type: 'SUBSTITUTES_CONFIRMED'; accepted: boolean }
+  | { type: 'CONFIRM_RENEWAL' }
+  | { type: 'CANCEL' }
+  | { type: 'TIMEOUT' };
+
+export interface SessionDependencies {
+  profile: Profile;
+  /** A connection to the card, opened in exclusive mode (PINs will be verified). */
+  connect: () => Promise<CardConnection>;
+  gateway: IssuanceGateway;
+  journal: RenewalJournal;
+  audit: AuditChain;
+  now?: () => Date;
+}
+
+export interface SessionResult {
+  end: SessionEnd;
+  handOff?: string;
+  outcome?: RenewalOutcome;
+  failure?: string;
+}
+
+/** Holds one secret until it is taken once; taking an empty box is a bug, not a retry. */
+class SecretBox {
+  #value: string | undefined;
+  put(value: string): void {
+    this.#value = value;
+  }
+  take(): string {
+    const value = this.#value;
+    this.#value = undefined;
+    if (value === undefined) throw new Error('no PIN was entered for this command');
+    return value;
+  }
+  clear(): void {
+    this.#value = undefined;
+  }
+}
+
+export class CustomerSession {
+  readonly sessionId = randomUUID();
+  readonly #deps: SessionDependencies;
+  readonly #now: () => Date;
+  readonly #entered = new SecretBox();
+  readonly #newPin = new SecretBox();
+  #firstNewPin: string | undefined;
+  #connection: CardConnection | undefined;
+  #client: IssuerChannelClient | undefined;
+  #identity: CardIdentity | undefined;
+  readonly #actor;
+  readonly #listeners = new Set<(view: SessionView) => void>();
+  readonly done: Promise<SessionResult>;
+
+  constructor(deps: SessionDependencies) {
+    this.#deps = deps;
+    this.#now = deps.now ?? (() => new Date());
+    const machine = sessionMachine.provide({
+      actors: {
+        readCard: fromPromise(() => this.#readCard()),
+        verifyPin: fromPromise(({ input }: { input: { pin: PinId } }) => this.#verifyPin(input.pin)),
+        resetPin: fromPromise(({ input }: { input: { pin: PinId } }) => this.#resetPin(input.pin)),
+        checkSubstitutes: fromPromise(() => this.#checkSubstitutes()),
+        renew: fromPromise(({ input }: { input: { resumeRenewalId?: string; route: Route; signature: boolean } }) => this.#renew(input)),
+      },
+    });
+    this.#actor = createActor(machine, { input: { profile: deps.profile } });
+    this.done = new Promise((resolve) => {
+      this.#actor.subscribe((snapshot) => {
+        const view = projectSessionView(snapshot);
+        for (const listener of this.#listeners) listener(view);
+        if (snapshot.status === 'done') void this.#finish(snapshot).then(resolve);
+      });
+    });
+    deps.audit.append({ event: 'session-started', sessionId: this.sessionId, detail: { profile: deps.profile } });
+    this.#actor.start();
+  }
+
+  get view(): SessionView {
+    return projectSessionView(this.#actor.getSnapshot());
+  }
+
+  subscribe(listener: (view: SessionView) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** What the resident or staff did. Values of PINs stop here. */
+  send(intent: SessionIntent): void {
+    switch (intent.type) {
+      case 'SUBMIT_PIN':
+        this.#entered.put(intent.value);
+        this.#actor.send({ type: 'PIN_ENTERED' });
+        return;
+      case 'SUBMIT_NEW_PIN':
+        this.#firstNewPin = intent.value;
+        this.#actor.send({ type: 'NEW_PIN_ENTERED' });
+        return;
+      case 'SUBMIT_NEW_PIN_AGAIN': {
+        const matches = this.#firstNewPin !== undefined && this.#firstNewPin === intent.value;
+        if (matches) this.#newPin.put(intent.value);
+        this.#firstNewPin = undefined;
+        this.#actor.send({ type: 'NEW_PIN_AGAIN', matches });
+        return;
+      }
+      default:
+        this.#actor.send(intent);
+    }
+  }
+
+  /** The card left the reader (or the reader went away). */
+  cardRemoved(): void {
+    this.#connection = undefined;
+    this.#client = undefined;
+    this.#actor.send({ type: 'CARD_REMOVED' });
+  }
+
+  /** The card is back (only meaningful while a renewal waits for it). */
+  cardInserted(): void {
+    this.#actor.send({ type: 'CARD_INSERTED' });
+  }
+
+  async #clientFor(): Promise<IssuerChannelClient> {
+    if (!this.#client) {
+      this.#connection = await this.#deps.connect();
+      this.#client = new IssuerChannelClient(this.#connection);
+    }
+    return this.#client;
+  }
+
+  async #readCard(): Promise<CardReading> {
+    const client = await this.#clientFor();
+    const status = await client.readStatus();
+    const authenticationSerial = status.authenticationCertificate?.serialNumber;
+    let resident: ResidentRecord | undefined;
+    let gatewayDown = false;
+    if (authenticationSerial && (status.kind === 'my-number' || status.kind === 'face-auth')) {
+      try {
+        resident = await this.#deps.gateway.lookupResident(authenticationSerial);
+      } catch {
+        // Offline checks still run; the decision says what could not be checked.
+        gatewayDown = true;
+      }
+    }
+    const decision = decideEligibility({
+      at: this.#now(),
+      card: cardFacts(status),
+      ...(resident ? { resident } : {}),
+      profile: this.#deps.profile,
+    });
+    let resumeRenewalId: string | undefined;
+    if (authenticationSerial && status.tokenLabel) {
+      this.#identity = { tokenLabel: status.tokenLabel, authenticationSerial };
+      resumeRenewalId = this.#deps.journal.unfinishedFor(this.#identity)?.renewalId;
+    }
+    this.#audit({ event: 'card-read', detail: { kind: status.kind, signatureCertificate: status.signatureCertificatePresent } });
+    this.#audit({ event: 'eligibility-decided', detail: auditDecision(decision) });
+    return { status, decision, gatewayDown, ...(resumeRenewalId ? { resumeRenewalId } : {}) };
+  }
+
+  async #verifyPin(pin: PinId): Promise<VerifyResult> {
+    const value = this.#entered.take();
+    const result = await (await this.#clientFor()).verify(pin, value);
+    const credential = CREDENTIAL[pin];
+    if (result.result === 'verified') this.#audit({ event: 'pin-verified', detail: { credential } });
+    else if (result.result === 'wrong') this.#audit({ event: 'pin-wrong', detail: { credential, triesLeft: result.triesLeft } });
+    else this.#audit({ event: 'pin-blocked', detail: { credential } });
+    return result;
+  }
+
+  async #resetPin(pin: PinId): Promise<void> {
+    const value = this.#newPin.take();
+    const client = await this.#clientFor();
+    const challenge = await client.getChallenge();
+    // The proof for a PIN reset is asked under this session's id: no renewal is involved.
+    await client.issuerAuthenticate(await this.#deps.gateway.issuerProof(this.sessionId, challenge));
+    await client.resetPin(pin, value);
+    this.#audit({ event: 'pin-reset', detail: { credential: CREDENTIAL[pin], result: 'done' } });
+  }
+
+  /** Whether the signature certificate's name or address carries substitute characters (OIDs .2 and .6, docs/card-protocol.md). */
+  async #checkSubstitutes(): Promise<boolean> {
+    const der = await (await this.#clientFor()).readCertificate('signature');
+    if (!der) return false;
+    const names = readJpkiSubjectAltName(der);
+    return [JPKI_SAN_OID.nameSubstitutes, JPKI_SAN_OID.addressSubstitutes].some((oid) => /1/.test(names.get(oid) ?? ''));
+  }
+
+  async #renew(input: { resumeRenewalId?: string; route: Route; signature: boolean }): Promise<RenewalOutcome> {
+    const identity = this.#identity;
+    if (!identity) throw new Error('the card has no authentication certificate to renew');
+    const { journal, audit, gateway } = this.#deps;
+    const renewalId = input.resumeRenewalId ?? journal.beginRenewal(identity, input.route);
+    const record = journal.get(renewalId);
+    this.#audit(
+      input.resumeRenewalId
+        ? { event: 'renewal-resumed', renewalId, detail: { step: record?.lastStep ?? 'issuer-proof', state: record?.lastState ?? 'started' } }
+        : { event: 'renewal-started', renewalId, detail: { route: input.route } },
+    );
+    const outcome = await runRenewal(
+      {
+        client: await this.#clientFor(),
+        gateway,
+        journal,
+        audit,
+        now: this.#now,
+        sessionId: this.sessionId,
+        replaceRenewal: (old) => {
+          journal.abandon(old, 'rolled-back');
+          return journal.beginRenewal(identity, input.route);
+        },
+      },
+      { renewalId, oldAuthenticationSerial: record?.card.authenticationSerial ?? identity.authenticationSerial, signature: input.signature },
+    );
+    this.#audit({
+      event: 'renewal-done',
+      renewalId: outcome.renewalId,
+      detail: {
+        certificates: outcome.signature ? 'both' : 'authentication-only',
+        newAuthenticationSerial: outcome.authentication.serialNumber,
+        ...(outcome.signature ? { newSignatureSerial: outcome.signature.serialNumber } : {}),
+      },
+    });
+    return outcome;
+  }
+
+  async #finish(snapshot: SnapshotFrom<typeof sessionMachine>): Promise<SessionResult> {
+    this.#entered.clear();
+    this.#newPin.clear();
+    this.#firstNewPin = undefined;
+    const context = snapshot.context;
+    // Unpower: verified PINs and the issuer proof end with the session.
+    await this.#connection?.disconnect({ unpower: true }).catch(() => undefined);
+    this.#connection = undefined;
+    this.#client = undefined;
+    const end = context.ended ?? 'error';
+    if (context.handOff) this.#audit({ event: 'hand-off', detail: { reason: AUDIT_HAND_OFF[context.handOff], slip: true } });
+    this.#audit({ event: 'session-ended', detail: { outcome: end } });
+    return {
+      end,
+      ...(context.handOff ? { handOff: context.handOff } : {}),
+      ...(context.outcome ? { outcome: context.outcome } : {}),
+      ...(context.failure ? { failure: context.failure } : {}),
+    };
+  }
+
+  #audit(event: Parameters<AuditChain['append']>[0]): void {
+    this.#deps.audit.append({
+      ...event,
+      sessionId: this.sessionId,
+      ...(this.#identity ? { card: { authenticationSerial: this.#identity.authenticationSerial } } : {}),
+    } as Parameters<AuditChain['append']>[0]);
+  }
+}
+
+/** The audit log's coarser hand-off vocabulary (main/store/audit.ts). */
+const AUDIT_HAND_OFF: Record<HandOffCode, (typeof HAND_OFF_REASONS)[number]> = {
+  'not-a-my-number-card': 'card-error',
+  'juki-card': 'new-card-route',
+  smartphone: 'card-error',
+  'unrecognised-card': 'card-error',
+  'no-valid-authentication-certificate': 'card-error',
+  'period-of-stay': 'period-of-stay',
+  'face-auth-staff-only': 'face-authentication-card',
+  'legal-representative-required': 'legal-representative',
+  'pin-locked': 'pin-blocked',
+  'pin-blocked': 'pin-blocked',
+  'pin-forgotten': 'pin-forgotten',
+  'service-unavailable': 'service-closed',
+  'gateway-failure': 'gateway-failure',
+  'card-error': 'card-error',
+  'identity-not-confirmed': 'help-requested',
+  'substitute-characters-declined': 'substitute-characters',
+  'envelope-unsealed': 'proxy',
+  'form-expired': 'proxy',
+  'form-not-handed-in-person': 'proxy',
+  'proxy-without-identity': 'proxy',
+  'authority-not-proven': 'legal-representative',
+};
+
+function auditDecision(decision: EligibilityDecision) {
+  switch (decision.outcome) {
+    case 'renew':
+      return { decision: 'renewable' as const, certificates: decision.certificates.signature ? ('both' as const) : ('authentication-only' as const), expired: decision.mode === 'after-expiry' };
+    case 'not-yet':
+      return { decision: 'not-yet-in-window' as const };
+    case 'card-renewal-needed':
+      return { decision: 'new-card-route' as const };
+    case 'hand-off':
+      return { decision: 'hand-off' as const };
+  }
+}
+
+/** The audit log's names for the PINs (the card-info PIN is never asked by the kiosk). */
+const CREDENTIAL = {
+  authentication: 'authentication-pin',
+  signature: 'signature-password',
+  registry: 'registry-pin',
+  cardInfo: 'registry-pin',
+} as const satisfies Record<PinId, string>;
+
+/** What the eligibility rules need from the card reading. */
+function cardFacts(status: CardStatus): CardFacts {
+  const certificate = status.authenticationCertificate;
+  return {
+    kind: status.kind,
+    ...(certificate ? { authentication: { expires: japanDate(certificate.notAfter) } } : {}),
+    signature: status.signatureCertificatePresent ? { state: 'present' } : { state: 'absent' },
+    pins: status.pins,
+  };
+}
