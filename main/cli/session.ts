@@ -9,7 +9,7 @@ import type { PinId } from '../card/pin-rules';
 import type { CardConnection } from '../card/reader';
 import { VIRTUAL_READER_NAME, VirtualReader } from '../card/virtual-reader';
 import type { CardImage } from '../emulator/card-image';
-import { cardImageForPersona, persistedCard, simulationDir } from '../emulator/simulation';
+import { cardImageForPersona, persistedCard, simulationDir, writeCardState } from '../emulator/simulation';
 import { japanDate } from '../japan-time';
 import { VirtualMyNumberCard } from '../emulator/virtual-my-number-card';
 import { VPCD_DEFAULT_PORT } from '../emulator/vpcd-bridge';
@@ -86,9 +86,10 @@ export async function runSession(argv: string[]): Promise<number> {
 
   const simDir = simulationDir(values['sim-dir']);
   const statePath = values['card-state'] ?? join(simDir, 'session-cards', `${values.persona.replace(/[^a-z0-9-]/gi, '_')}.json`);
-  const { persona, image } = await cardImageForPersona(values.persona, { simDir, statePath, ...(fixedNow ? { today: japanDate(fixedNow) } : {}) });
+  const { persona, image, fromState } = await cardImageForPersona(values.persona, { simDir, statePath, ...(fixedNow ? { today: japanDate(fixedNow) } : {}) });
   const jlis = await openSimulatedJlis(simDir, { now });
-  jlis.enrol(persona, image);
+  // A card that comes back from its saved state is already known to the service (with the certificates it has now).
+  if (!fromState) jlis.enrol(persona, image);
   for (const fault of faults) if (fault.kind === 'gateway') jlis.setFault(fault.operation, { kind: fault.failure, times: 1, ...(fault.failure === 'timeout' ? { ms: 200 } : {}) } as never);
 
   const db = openKioskDatabase(values.db ?? resolveDatabasePath(process.env));
@@ -96,6 +97,8 @@ export async function runSession(argv: string[]): Promise<number> {
   const audit = new AuditChain(db, { terminalId: 'session-driver', now });
   const print = (object: Record<string, unknown>) => process.stdout.write(values.json ? `${JSON.stringify(object)}\n` : `${describe(object)}\n`);
 
+  // The card process (with --pcsc) loads this very card from the state file.
+  if (values.pcsc) writeCardState(statePath, image);
   const card = values.pcsc
     ? await insertThroughPcsc({ persona: values.persona, statePath, simDir, vpcdPort: Number(values['vpcd-port']) })
     : insertInProcess(image, statePath);
@@ -197,7 +200,12 @@ function drive(
 ): Promise<SessionResult> {
   let last = '';
   let removing = false;
-  script.card.watch((present) => (present ? session.cardInserted() : session.cardRemoved()));
+  let present = true;
+  script.card.watch((now) => {
+    present = now;
+    if (now) session.cardInserted();
+    else session.cardRemoved();
+  });
   const answer = (view: SessionView) => {
     const key = JSON.stringify(view);
     if (key === last) return;
@@ -251,9 +259,11 @@ function drive(
       case 'hand-off':
       case 'not-yet':
       case 'card-renewal':
+        // Take the card out (or, if it is out already, say so): the session ends with it.
         if (!removing) {
           removing = true;
-          void script.card.pull();
+          if (present) void script.card.pull();
+          else queueMicrotask(() => session.cardRemoved());
         }
         return;
       default:

@@ -30,6 +30,8 @@ export async function openSimulatedCa(dir?: string): Promise<SimulatedCa> {
 export interface VirtualCardSource {
   persona: ResolvedPersona;
   image: CardImage;
+  /** The card came from its saved state (it has been used before), not fresh from the persona. */
+  fromState: boolean;
 }
 
 /**
@@ -43,11 +45,11 @@ export async function cardImageForPersona(
 ): Promise<VirtualCardSource> {
   const persona = resolvePersona(loadPersona(nameOrPath), options.today);
   if (options.statePath && existsSync(options.statePath)) {
-    return { persona, image: readCardState(options.statePath) };
+    return { persona, image: readCardState(options.statePath), fromState: true };
   }
   const ca = await openSimulatedCa(options.simDir);
   const image = await buildCardImage(persona, ca, { keyCache: join(simulationDir(options.simDir), 'cards') });
-  return { persona, image };
+  return { persona, image, fromState: false };
 }
 
 export function readCardState(path: string): CardImage {

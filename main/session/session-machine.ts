@@ -200,7 +200,7 @@ export const sessionMachine = setup({
       invoke: {
         src: 'readCard',
         onDone: { target: 'routing', actions: assign({ reading: ({ event }) => event.output }) },
-        onError: { target: 'handOff', actions: { type: 'handOffWith', params: { code: 'card-error' } } },
+        onError: { target: 'handOff', actions: assign(({ event }) => ({ handOff: 'card-error' as HandOffCode, ended: 'handed-off' as SessionEnd, failure: errorName(event.error) })) },
       },
     },
 
@@ -417,7 +417,7 @@ export const sessionMachine = setup({
           {
             target: 'handOff',
             actions: assign(({ event }) => ({
-              handOff: (errorName(event.error) === 'RenewalError' ? 'gateway-failure' : 'card-error') as HandOffCode,
+              handOff: (errorName(event.error).startsWith('RenewalError') ? 'gateway-failure' : 'card-error') as HandOffCode,
               ended: 'handed-off' as SessionEnd,
               failure: errorName(event.error),
             })),
@@ -458,8 +458,11 @@ export function proxyRejection(checks: ProxyChecks): ProxyRejection | undefined 
   return undefined;
 }
 
+/** A failure's kind for the outcome and the staff: the error's name and code, never its message (it could quote card data). */
 function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'Error';
+  const name = error instanceof Error ? error.name : 'Error';
+  const code = errorCode(error) ?? (error as { step?: string } | null)?.step;
+  return code ? `${name}(${code})` : name;
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -5,6 +5,7 @@ import { IssuerChannelClient } from '../card/issuer-channel-client';
 import type { CardStatus, VerifyResult } from '../card/jpki-client';
 import type { PinId } from '../card/pin-rules';
 import type { CardConnection } from '../card/reader';
+import { ReaderError } from '../card/reader-errors';
 import { JPKI_SAN_OID, readJpkiSubjectAltName } from '../emulator/simulated-ca';
 import type { IssuanceGateway, ResidentRecord } from '../issuance/gateway';
 import { japanDate } from '../japan-time';
@@ -80,6 +81,8 @@ export class CustomerSession {
   readonly #newPin = new SecretBox();
   #firstNewPin: string | undefined;
   #connection: CardConnection | undefined;
+  /** The reader reported the card gone: whatever a card command failed with, the cause is the pull. */
+  #cardGone = false;
   #client: IssuerChannelClient | undefined;
   #identity: CardIdentity | undefined;
   readonly #actor;
@@ -144,6 +147,9 @@ export class CustomerSession {
 
   /** The card left the reader (or the reader went away). */
   cardRemoved(): void {
+    this.#cardGone = true;
+    // Release the old handle: an exclusive handle left open would refuse the card when it comes back.
+    void this.#connection?.disconnect({ unpower: false }).catch(() => undefined);
     this.#connection = undefined;
     this.#client = undefined;
     this.#actor.send({ type: 'CARD_REMOVED' });
@@ -151,6 +157,7 @@ export class CustomerSession {
 
   /** The card is back (only meaningful while a renewal waits for it). */
   cardInserted(): void {
+    this.#cardGone = false;
     this.#actor.send({ type: 'CARD_INSERTED' });
   }
 
@@ -231,9 +238,10 @@ export class CustomerSession {
         ? { event: 'renewal-resumed', renewalId, detail: { step: record?.lastStep ?? 'issuer-proof', state: record?.lastState ?? 'started' } }
         : { event: 'renewal-started', renewalId, detail: { route: input.route } },
     );
-    const outcome = await runRenewal(
+    const client = await this.#clientFor();
+    const outcome = await this.#whileCardStays(() => runRenewal(
       {
-        client: await this.#clientFor(),
+        client,
         gateway,
         journal,
         audit,
@@ -245,7 +253,7 @@ export class CustomerSession {
         },
       },
       { renewalId, oldAuthenticationSerial: record?.card.authenticationSerial ?? identity.authenticationSerial, signature: input.signature },
-    );
+    ));
     this.#audit({
       event: 'renewal-done',
       renewalId: outcome.renewalId,
@@ -256,6 +264,18 @@ export class CustomerSession {
       },
     });
     return outcome;
+  }
+
+  /** Runs card work; a failure after the card was pulled is reported as the pull it is. */
+  async #whileCardStays<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (this.#cardGone && !(error instanceof ReaderError && error.code === 'card-removed')) {
+        throw new ReaderError('card-removed', 'the card was pulled during the command', { cause: error });
+      }
+      throw error;
+    }
   }
 
   async #finish(snapshot: SnapshotFrom<typeof sessionMachine>): Promise<SessionResult> {

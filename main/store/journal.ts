@@ -234,12 +234,7 @@ export class RenewalJournal {
       this.#insertStep(renewalId, record.steps.length + 1, step, 'finished', data);
       if (step === 'certificates-issued') {
         // The card comes back with these certificates once they are committed: it must still be recognised.
-        const issued = data as StoredStepData<'certificates-issued', 'finished'>;
-        const newKey = cardKey({
-          tokenLabel: record.card.tokenLabel,
-          authenticationSerial: issued.authentication.serialNumber,
-          signatureSerial: issued.signature?.serialNumber ?? record.card.signatureSerial,
-        });
+        const newKey = cardKey(newIdentity({ ...record, data: { ...record.data, 'certificates-issued': { state: 'finished', started: {}, finished: data as StoredStepData<'certificates-issued', 'finished'> } } })!);
         this.#db.prepare("INSERT INTO renewal_cards (renewal_id, kind, card_key) VALUES (?, 'new', ?) ON CONFLICT (renewal_id, kind) DO UPDATE SET card_key = excluded.card_key").run(renewalId, newKey);
       }
       if (step === 'done') this.#db.prepare("UPDATE renewals SET state = 'done', ended_at = ? WHERE renewal_id = ?").run(this.#now().toISOString(), renewalId);
@@ -398,7 +393,8 @@ function replaySteps(steps: readonly StepRow[]): { furthestFinished: number; dat
 function newIdentity(record: RenewalRecord): z.output<typeof cardIdentitySchema> | undefined {
   const issued = record.data['certificates-issued']?.finished;
   if (!issued) return undefined;
-  const signatureSerial = issued.signature?.serialNumber ?? record.card.signatureSerial;
+  // A card identified without its signature serial (unreadable before the password) is recognised the same way afterwards.
+  const signatureSerial = record.card.signatureSerial === undefined ? undefined : (issued.signature?.serialNumber ?? record.card.signatureSerial);
   return { tokenLabel: record.card.tokenLabel, authenticationSerial: issued.authentication.serialNumber, ...(signatureSerial === undefined ? {} : { signatureSerial }) };
 }
 
