@@ -4,6 +4,7 @@
  */
 import { runAuditExport, runAuditVerify } from './audit';
 import { runBenchCard } from './bench-card';
+import { runBenchRenewal } from './bench-renewal';
 import { runCardStatus } from './card-status';
 import { ELIGIBILITY_USAGE, runEligibility } from './eligibility';
 import { runPersonas } from './personas';
@@ -33,6 +34,8 @@ const USAGE = `usage: myna-kiosk <command>
   bench card [--json] [--runs 50] [--persona <id>] [--round-trips 2000]
       Measure a full card status on the real PC/SC stack with the virtual card
       (starts its own pcscd with the vpcd driver; needs pcscd not running).
+  bench renewal [--json] [--runs 20] [--sessions 1000]
+      Measure a standard renewal in process and through PC/SC, and memory over many sessions.
 `;
 
 type Command = (argv: string[]) => Promise<number>;
@@ -42,6 +45,7 @@ const COMMANDS: Record<string, Command> = {
   'virtual-card': runVirtualCard,
   personas: runPersonas,
   'bench card': runBenchCard,
+  'bench renewal': runBenchRenewal,
   eligibility: runEligibility,
   session: runSession,
   'audit verify': runAuditVerify,

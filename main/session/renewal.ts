@@ -253,7 +253,6 @@ function keyFingerprints(slots: KeySlot[], key: (slot: KeySlot) => Uint8Array, i
 function issuedData(set: IssuedSet) {
   const entry = (certificate: IssuedCertificate) => ({
     serialNumber: certificate.serialNumber,
-    der: Buffer.from(certificate.der).toString('base64'),
     notAfter: certificate.notAfter.toISOString(),
   });
   return { authentication: entry(set.authentication), ...(set.signature ? { signature: entry(set.signature) } : {}) };

@@ -14,7 +14,7 @@ import type { KioskDatabase } from './database';
  * What it may hold is closed by construction: the card's token label and
  * certificate serials (public, not personal data), a SHA-256 card key over
  * them, and per step a strict zod schema of small data — key fingerprints,
- * certificate serials and DERs (certificates are public), a date. There is no
+ * certificate serials and expiry dates, a date. There is no
  * free-form field, so a PIN has nowhere to go: an unknown key is refused.
  */
 
@@ -80,10 +80,13 @@ export const cardIdentitySchema = z.strictObject({
 });
 export type CardIdentity = z.input<typeof cardIdentitySchema>;
 
+/**
+ * Serial and expiry only, never the certificate itself: the signature
+ * certificate carries the holder's name and address. A resumed renewal asks
+ * the issuing service for the certificates (`issuedFor`), which keeps them.
+ */
 const issuedCertificateSchema = z.strictObject({
   serialNumber: serialSchema,
-  /** The certificate DER, base64 (public; kept so a resumed renewal can write it without asking again). */
-  der: z.base64().max(8192),
   notAfter: z.iso.datetime(),
 });
 

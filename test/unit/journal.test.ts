@@ -22,8 +22,8 @@ const OTHER_CARD: CardIdentity = { tokenLabel: 'JPKIAPICCTOKEN2', authentication
 const FINGERPRINT_A = 'a'.repeat(64);
 const FINGERPRINT_B = 'b'.repeat(64);
 const ISSUED = {
-  authentication: { serialNumber: '5555AAAA5555AAAA5555AAAA5555AAAA', der: Buffer.from('auth certificate DER').toString('base64'), notAfter: '2030-07-15T14:59:59.000Z' },
-  signature: { serialNumber: '6666BBBB6666BBBB6666BBBB6666BBBB', der: Buffer.from('sign certificate DER').toString('base64'), notAfter: '2030-07-15T14:59:59.000Z' },
+  authentication: { serialNumber: '5555AAAA5555AAAA5555AAAA5555AAAA', notAfter: '2030-07-15T14:59:59.000Z' },
+  signature: { serialNumber: '6666BBBB6666BBBB6666BBBB6666BBBB', notAfter: '2030-07-15T14:59:59.000Z' },
 };
 
 beforeEach(() => {
@@ -256,7 +256,7 @@ describe('the renewal journal', () => {
     runUntil(id, 'committed');
     // Pulled after the commit: the card now shows the new serials.
     expect(journal.unfinishedFor(newCard)).toMatchObject({ renewalId: id, lastStep: 'committed', lastState: 'finished' });
-    expect(journal.unfinishedFor(newCard)?.data['certificates-issued']?.finished?.authentication.der).toBe(ISSUED.authentication.der);
+    expect(journal.unfinishedFor(newCard)?.data['certificates-issued']?.finished?.authentication.serialNumber).toBe(ISSUED.authentication.serialNumber);
     expect(journal.unfinishedFor(CARD)?.renewalId).toBe(id);
     // Half of the new set is not this card.
     expect(journal.unfinishedFor({ ...newCard, signatureSerial: CARD.signatureSerial })).toBeUndefined();

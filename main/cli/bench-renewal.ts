@@ -1,0 +1,239 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { IssuerChannelClient } from '../card/issuer-channel-client';
+import { PcscReader } from '../card/pcsc-reader';
+import type { CardConnection } from '../card/reader';
+import { VIRTUAL_READER_NAME, VirtualReader } from '../card/virtual-reader';
+import { buildCardImage } from '../emulator/build-card-image';
+import type { CardImage } from '../emulator/card-image';
+import { loadPersona, resolvePersona, type ResolvedPersona } from '../emulator/personas';
+import { startPcscd } from '../emulator/pcscd-sandbox';
+import { writeCardState } from '../emulator/simulation';
+import { VirtualMyNumberCard } from '../emulator/virtual-my-number-card';
+import { SimulatedJlis } from '../issuance/simulated-jlis';
+import { runRenewal } from '../session/renewal';
+import { CustomerSession } from '../session/session-runner';
+import { AuditChain } from '../store/audit';
+import { openKioskDatabase } from '../store/database';
+import { RenewalJournal } from '../store/journal';
+import { UsageError } from './usage-error';
+
+/**
+ * `myna-kiosk bench renewal [--json] [--runs 20] [--sessions 1000]`
+ *
+ * Measures a standard renewal (the card and issuing steps: issuer proof to
+ * revocation of the old certificates) in process and through the real PC/SC
+ * stack, and the memory of back-to-back sessions. A script that measures,
+ * not a test: it prints what it saw.
+ */
+
+const PERSONA = 'standard-in-window';
+
+export async function runBenchRenewal(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean', default: false }, runs: { type: 'string', default: '20' }, sessions: { type: 'string', default: '1000' } },
+    strict: true,
+  });
+  const runs = Number(values.runs);
+  const sessions = Number(values.sessions);
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a whole number ≥ 1 (got "${values.runs}")`);
+  if (!Number.isInteger(sessions) || sessions < 10) throw new UsageError(`--sessions must be a whole number ≥ 10 (got "${values.sessions}")`);
+
+  const world = await openWorld();
+  try {
+    const inProcess = await timeRenewals(world, runs, async (image) => {
+      const reader = new VirtualReader();
+      reader.insert(new VirtualMyNumberCard(image));
+      return { connection: await reader.connect(VIRTUAL_READER_NAME, { exclusive: true }), close: async () => reader.stop() };
+    });
+    const pcsc = await timeThroughPcsc(world, runs);
+    const memory = await measureMemory(world, sessions);
+    const result = { persona: PERSONA, runs, renewalMs: { inProcess, pcsc }, memory };
+    process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result));
+  } finally {
+    world.close();
+  }
+  return 0;
+}
+
+interface World {
+  dir: string;
+  jlis: SimulatedJlis;
+  journal: RenewalJournal;
+  audit: AuditChain;
+  persona: ResolvedPersona;
+  freshCard(): Promise<CardImage>;
+  close(): void;
+}
+
+async function openWorld(): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-bench-'));
+  const jlis = await SimulatedJlis.open(join(dir, 'jlis'));
+  const db = openKioskDatabase(join(dir, 'kiosk.sqlite'));
+  const persona = resolvePersona(loadPersona(PERSONA));
+  return {
+    dir,
+    jlis,
+    journal: new RenewalJournal(db),
+    audit: new AuditChain(db, { terminalId: 'bench' }),
+    persona,
+    // A new card (new keys, new serials) for every renewal: a renewed card is no longer in its window.
+    async freshCard() {
+      const image = await buildCardImage(persona, jlis.ca);
+      jlis.enrol(persona, image);
+      return image;
+    },
+    close() {
+      db.close();
+      jlis.close();
+    },
+  };
+}
+
+/** The median wall time of runRenewal alone (PINs verified beforehand, card set-up excluded). */
+async function timeRenewals(world: World, runs: number, insert: (image: CardImage) => Promise<{ connection: CardConnection; close: () => Promise<void> }>) {
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const image = await world.freshCard();
+    const { connection, close } = await insert(image);
+    try {
+      const client = new IssuerChannelClient(connection);
+      const pins = world.persona.pins!;
+      await client.verify('authentication', pins.authentication!.value);
+      await client.verify('signature', pins.signature!.value);
+      const status = await client.readStatus();
+      const identity = { tokenLabel: status.tokenLabel!, authenticationSerial: status.authenticationCertificate!.serialNumber };
+      const renewalId = world.journal.beginRenewal(identity, 'in-person');
+      const started = performance.now();
+      await runRenewal(
+        {
+          client,
+          gateway: world.jlis,
+          journal: world.journal,
+          audit: world.audit,
+          now: () => new Date(),
+          replaceRenewal: (old) => {
+            world.journal.abandon(old, 'rolled-back');
+            return world.journal.beginRenewal(identity, 'in-person');
+          },
+        },
+        { renewalId, oldAuthenticationSerial: identity.authenticationSerial, signature: true },
+      );
+      times.push(performance.now() - started);
+      await connection.disconnect({ unpower: true });
+    } finally {
+      await close();
+    }
+  }
+  times.sort((a, b) => a - b);
+  return { median: round(times[Math.floor(times.length / 2)]!), min: round(times[0]!), max: round(times.at(-1)!) };
+}
+
+/** The same through pcscd + vpcd: the card in its own process, as in a real terminal. */
+async function timeThroughPcsc(world: World, runs: number) {
+  const pcscd = await startPcscd({ friendlyName: 'myna-kiosk bench reader' });
+  const reader = new PcscReader({ pollIntervalMs: 50 });
+  const name = pcscd.readerNames[0]!;
+  const present = new Set<string>();
+  const waiters: Array<() => void> = [];
+  reader.start((event) => {
+    if (event.type === 'card-inserted') present.add(event.reader);
+    if (event.type === 'card-removed') present.delete(event.reader);
+    waiters.splice(0).forEach((wake) => wake());
+  });
+  const until = async (condition: () => boolean) => {
+    while (!condition()) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  try {
+    return await timeRenewals(world, runs, async (image) => {
+      const state = join(world.dir, 'bench-card.json');
+      writeCardState(state, image);
+      const card = spawn(process.execPath, [process.argv[1]!, 'virtual-card', '--persona', PERSONA, '--state', state, '--vpcd-port', String(pcscd.vpcdPorts[0]), '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      await new Promise<void>((resolve, reject) => {
+        createInterface({ input: card.stdout! }).on('line', (line) => (JSON.parse(line) as { event: string }).event === 'inserted' && resolve());
+        card.once('exit', (code) => reject(new Error(`the virtual card exited with ${code}`)));
+      });
+      await until(() => present.has(name));
+      return {
+        connection: await reader.connect(name, { exclusive: true }),
+        close: async () => {
+          card.kill('SIGTERM');
+          if (card.exitCode === null) await once(card, 'exit');
+          await until(() => !present.has(name));
+        },
+      };
+    });
+  } finally {
+    await reader.stop();
+    await pcscd.stop();
+  }
+}
+
+/** Heap and RSS after 10 and after N whole sessions (read, three PINs, renewal, card out), after a full GC. */
+async function measureMemory(world: World, sessions: number) {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const sample = () => {
+    gc();
+    const usage = process.memoryUsage();
+    return { heapUsedMb: mb(usage.heapUsed), rssMb: mb(usage.rss) };
+  };
+  let after10: ReturnType<typeof sample> | undefined;
+  const pins = world.persona.pins!;
+  for (let index = 1; index <= sessions; index++) {
+    const image = await world.freshCard();
+    const reader = new VirtualReader();
+    reader.insert(new VirtualMyNumberCard(image));
+    const session = new CustomerSession({
+      profile: 'lobby',
+      connect: () => reader.connect(VIRTUAL_READER_NAME, { exclusive: true }),
+      gateway: world.jlis,
+      journal: world.journal,
+      audit: world.audit,
+      now: () => new Date(world.persona.resolvedOn + 'T01:00:00Z'),
+    });
+    session.subscribe((view) => {
+      const send = (intent: Parameters<CustomerSession['send']>[0]) => queueMicrotask(() => session.send(intent));
+      if (view.screen === 'pin-entry') {
+        const pin = view.pin!.name as 'authentication' | 'signature' | 'registry';
+        send({ type: 'SUBMIT_PIN', value: pins[pin]!.value });
+      }
+      if (view.screen === 'confirm') send({ type: 'CONFIRM_RENEWAL' });
+      if (['done', 'hand-off', 'not-yet', 'card-renewal'].includes(view.screen)) queueMicrotask(() => session.cardRemoved());
+    });
+    await session.done;
+    await reader.stop();
+    if (index === 10) after10 = sample();
+  }
+  return { sessions, after10: after10!, afterAll: sample() };
+}
+
+function describe(result: { runs: number; renewalMs: { inProcess: Timing; pcsc: Timing }; memory: Awaited<ReturnType<typeof measureMemory>> }): string {
+  const line = (label: string, timing: Timing) => `${label}: median ${timing.median} ms (min ${timing.min}, max ${timing.max}) over ${result.runs}`;
+  return [
+    'Standard renewal, card and issuing steps (issuer proof … old certificates revoked)',
+    line('in process', result.renewalMs.inProcess),
+    line('through PC/SC', result.renewalMs.pcsc),
+    `memory after 10 sessions: heap ${result.memory.after10.heapUsedMb} MB, RSS ${result.memory.after10.rssMb} MB`,
+    `memory after ${result.memory.sessions} sessions: heap ${result.memory.afterAll.heapUsedMb} MB, RSS ${result.memory.afterAll.rssMb} MB`,
+    '',
+  ].join('\n');
+}
+
+type Timing = { median: number; min: number; max: number };
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+function mb(bytes: number): number {
+  return Math.round((bytes / 1024 / 1024) * 10) / 10;
+}
