@@ -1,5 +1,6 @@
 import { createHash, randomBytes, verify as verifySignature, X509Certificate } from 'node:crypto';
 import { fromHex } from '../card/apdu';
+import { CardStatusError, swHex } from '../card/status-words';
 import type { IssuerChannelClient, KeySlot } from '../card/issuer-channel-client';
 import { rsaSpkiFromModulus } from '../emulator/simulated-ca';
 import type { IssuanceGateway, IssuedCertificate, IssuedSet } from '../issuance/gateway';
@@ -79,7 +80,14 @@ export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Pr
   // The issuer proof holds until power-down, so every (re)start needs it.
   await record.step('issuer-proof', async () => {
     const challenge = await client.getChallenge();
-    await client.issuerAuthenticate(await call('issuer-proof', () => gateway.issuerProof(renewalId, challenge)));
+    const proof = await call('issuer-proof', () => gateway.issuerProof(renewalId, challenge));
+    try {
+      await client.issuerAuthenticate(proof);
+    } catch (error) {
+      // The card refusing the proof means the issuing service's answer was wrong, not the card.
+      if (error instanceof CardStatusError) throw new RenewalError('issuer-proof', `the card refused the issuing service's proof (${swHex(error.sw)})`, { cause: error });
+      throw error;
+    }
   });
 
   // What the issuing service already did under this renewal id (a resumed renewal).
