@@ -13,7 +13,7 @@ import type { AuditChain, HAND_OFF_REASONS } from '../store/audit';
 import type { CardIdentity, RenewalJournal } from '../store/journal';
 import { decideEligibility, type CardFacts, type EligibilityDecision } from './eligibility';
 import { runRenewal, type RenewalOutcome } from './renewal';
-import { sessionMachine, type CardReading, type HandOffCode, type IdentityCheck, type ProxyChecks, type Route, type SessionEnd } from './session-machine';
+import { proxyRejection, sessionMachine, type CardReading, type HandOffCode, type IdentityCheck, type ProxyChecks, type Route, type SessionEnd } from './session-machine';
 import { projectSessionView, type SessionView } from './view';
 
 /**
@@ -113,6 +113,11 @@ export class CustomerSession {
     this.#actor.start();
   }
 
+  /** The machine's snapshot as XState would persist it: for diagnostics, and for the tests that prove it holds no PIN. */
+  persistedSnapshot(): unknown {
+    return this.#actor.getPersistedSnapshot();
+  }
+
   get view(): SessionView {
     return projectSessionView(this.#actor.getSnapshot());
   }
@@ -140,6 +145,30 @@ export class CustomerSession {
         this.#actor.send({ type: 'NEW_PIN_AGAIN', matches });
         return;
       }
+      case 'IDENTITY_CHECKED': {
+        const { check } = intent;
+        // Staff's record of the identity check: counts and outcome, never which documents or their numbers.
+        this.#audit({
+          event: 'identity-checked',
+          detail: { subject: 'holder', documentsA: check.documentsA, documentsB: check.documentsB, cardPresented: true, oralQuestioning: check.oralQuestioning, result: check.accepted ? 'accepted' : 'refused' },
+        });
+        this.#actor.send(intent);
+        return;
+      }
+      case 'PROXY_CHECKED': {
+        const rejection = proxyRejection(intent.checks);
+        this.#audit({ event: 'proxy-checked', detail: { kind: 'voluntary-proxy', result: rejection ? 'rejected' : 'accepted', ...(rejection ? { rejection } : {}) } });
+        this.#actor.send(intent);
+        return;
+      }
+      case 'AUTHORITY_CHECKED':
+        this.#audit({ event: 'proxy-checked', detail: { kind: 'legal-representative', result: intent.proven ? 'accepted' : 'rejected', ...(intent.proven ? {} : { rejection: 'authority-not-proven' }) } });
+        this.#actor.send(intent);
+        return;
+      case 'SUBSTITUTES_CONFIRMED':
+        this.#audit({ event: 'substitute-characters-confirmed', detail: { result: intent.accepted ? 'confirmed' : 'declined' } });
+        this.#actor.send(intent);
+        return;
       default:
         this.#actor.send(intent);
     }

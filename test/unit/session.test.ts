@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionViewSchema, type SessionView } from '../../preload/contract';
+import { VIRTUAL_READER_NAME } from '../../main/card/virtual-reader';
+import { CustomerSession, type SessionIntent } from '../../main/session/session-runner';
+import { renewalRig, type Rig, type RigCard } from '../support/renewal-rig';
+
+let rig: Rig;
+beforeAll(async () => {
+  rig = await renewalRig();
+}, 60_000);
+afterAll(() => rig.close());
+
+/** Runs a session on the rig's card, answering screens with `answer`; returns every view and the result. */
+async function runSession(
+  card: RigCard,
+  answer: (view: SessionView) => SessionIntent | 'remove' | undefined,
+  profile: 'lobby' | 'counter' = 'lobby',
+  onStart: (session: CustomerSession) => void = () => {},
+) {
+  const views: SessionView[] = [];
+  const session = new CustomerSession({
+    profile,
+    connect: () => card.reader.connect(VIRTUAL_READER_NAME, { exclusive: true }),
+    gateway: rig.jlis,
+    journal: rig.journal,
+    audit: rig.audit,
+    // A Tuesday morning in Japan, the persona's own reference day.
+    now: () => new Date(`${card.persona.resolvedOn}T01:00:00Z`),
+  });
+  onStart(session);
+  let last = '';
+  const react = (view: SessionView) => {
+    const key = JSON.stringify(view);
+    if (key === last) return;
+    last = key;
+    views.push(view);
+    const intent = answer(view);
+    if (intent === 'remove') queueMicrotask(() => session.cardRemoved());
+    else if (intent) queueMicrotask(() => session.send(intent));
+  };
+  session.subscribe(react);
+  react(session.view);
+  const result = await session.done;
+  return { views, result, session };
+}
+
+const resident = (card: RigCard) => (view: SessionView): SessionIntent | 'remove' | undefined => {
+  const pins = card.persona.pins!;
+  switch (view.screen) {
+    case 'pin-entry':
+      return { type: 'SUBMIT_PIN', value: pins[view.pin!.name as 'authentication' | 'signature' | 'registry']!.value };
+    case 'last-try':
+      return { type: 'CONFIRM_LAST_TRY' };
+    case 'confirm':
+      return { type: 'CONFIRM_RENEWAL' };
+    case 'done':
+    case 'hand-off':
+    case 'not-yet':
+    case 'card-renewal':
+      return 'remove';
+    default:
+      return undefined;
+  }
+};
+
+describe('a customer session', () => {
+  it('renews, and every view it shows is the strict, sanitised contract shape', async () => {
+    const card = await rig.card('standard-in-window');
+    const { views, result, session } = await runSession(card, resident(card));
+    expect(result.end).toBe('renewed');
+    expect(views.map((view) => view.screen)).toEqual(expect.arrayContaining(['reading', 'pin-entry', 'verifying', 'confirm', 'renewing', 'done', 'ended']));
+    for (const view of views) expect(() => sessionViewSchema.parse(view)).not.toThrow();
+    const text = JSON.stringify(views);
+    const { holder, pins, myNumber } = card.persona;
+    for (const secret of [holder!.name, holder!.address, myNumber!, pins!.signature!.value]) expect(text).not.toContain(secret);
+    expect(views.at(-2)).toMatchObject({ screen: 'done', renewed: { authenticationExpires: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) } });
+    expect(session.view.screen).toBe('ended');
+  }, 60_000);
+
+  it('never holds a PIN in the machine: no persisted snapshot contains one', async () => {
+    const card = await rig.card('different-pins-per-application');
+    const snapshots: string[] = [];
+    let current: CustomerSession | undefined;
+    const { result, session } = await runSession(card, (view) => {
+      if (current) snapshots.push(JSON.stringify(current.persistedSnapshot()));
+      return resident(card)(view);
+    }, 'lobby', (started) => (current = started));
+    snapshots.push(JSON.stringify(session.persistedSnapshot()));
+    expect(result.end).toBe('renewed');
+    expect(snapshots.length).toBeGreaterThan(10);
+    const pins = card.persona.pins!;
+    // Distinct values, so a match could only be the PIN itself (the password also cannot occur in hex).
+    for (const snapshot of snapshots) {
+      expect(snapshot).not.toContain(pins.signature!.value);
+      expect(snapshot).not.toMatch(new RegExp(`"${pins.authentication!.value}"|"${pins.registry!.value}"`));
+    }
+  }, 60_000);
+
+  it('hands off in the lobby on a blocked PIN, after spending only the tries typed', async () => {
+    const card = await rig.card('authentication-pin-one-try-left');
+    const typed: string[] = [];
+    const { result, views } = await runSession(card, (view) => {
+      if (view.screen === 'pin-entry' && view.pin?.name === 'authentication') {
+        typed.push('0000');
+        return { type: 'SUBMIT_PIN', value: '0000' };
+      }
+      return resident(card)(view);
+    });
+    expect(result).toMatchObject({ end: 'handed-off', handOff: 'pin-blocked' });
+    expect(typed).toHaveLength(1);
+    expect(views.map((view) => view.screen)).toContain('last-try');
+  }, 60_000);
+
+  it('is cancelled by the resident before the renewal, and unpowers the card', async () => {
+    const card = await rig.card('standard-in-window');
+    const { result } = await runSession(card, (view) => (view.screen === 'confirm' ? { type: 'CANCEL' } : resident(card)(view)));
+    expect(result.end).toBe('cancelled');
+    // The power-down cleared the verified PINs.
+    const { client } = await card.client();
+    expect(await client.pinStatus('authentication')).toEqual({ state: 'available', triesLeft: 3 });
+  }, 60_000);
+});
