@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { encodeCommand, parseResponse } from '../../main/card/apdu';
 import { JpkiClient } from '../../main/card/jpki-client';
 import { PcscReader } from '../../main/card/pcsc-reader';
@@ -14,17 +13,15 @@ import { ReaderError } from '../../main/card/reader-errors';
 import type { CardStatusReport } from '../../main/cli/card-status';
 import { listPersonas, resolvePersona } from '../../main/emulator/personas';
 import { readCardState } from '../../main/emulator/simulation';
-import { startPcscd, type PcscdHandle } from '../../main/emulator/pcscd-sandbox';
+import { CLI, usePcscdSandbox } from '../support/cli-harness';
 import { comparableStatus, expectedCardStatus } from '../support/persona-expectations';
 
 // The whole card stack on the real PC/SC path, as the kiosk and its tools use it:
 //   virtual-card CLI (own process) → vpcd → pcscd → libpcsclite → smartcard → PcscReader → JpkiClient / card status CLI
 
-const CLI = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
 const simDir = mkdtempSync(join(tmpdir(), 'myna-kiosk-sim-'));
 const cards: VirtualCardProcess[] = [];
-let pcscd: PcscdHandle | undefined;
-let startFailure: unknown;
+const sandbox = usePcscdSandbox({ needsCli: true });
 
 interface VirtualCardProcess {
   child: ChildProcess;
@@ -33,9 +30,8 @@ interface VirtualCardProcess {
   stop(): Promise<void>;
 }
 
-function requirePcscd(): PcscdHandle {
-  if (!pcscd) throw startFailure;
-  return pcscd;
+function requirePcscd() {
+  return sandbox.require();
 }
 
 /** Runs `myna-kiosk virtual-card` and waits until the card is in the reader. */
@@ -96,24 +92,8 @@ async function connect(slot: number): Promise<{ reader: PcscReader; connection: 
   return { reader, connection: await reader.connect(name, { exclusive: true }) };
 }
 
-beforeAll(async () => {
-  if (!existsSync(CLI)) {
-    startFailure = new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
-    return;
-  }
-  try {
-    pcscd = await startPcscd();
-  } catch (error) {
-    startFailure = error;
-  }
-});
-
 afterEach(async () => {
   await Promise.all(cards.splice(0).map((card) => card.stop()));
-});
-
-afterAll(async () => {
-  await pcscd?.stop();
 });
 
 describe('card status over PC/SC', () => {

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { listPersonas } from '../../main/emulator/personas';
+import { CLI, pinArgs } from '../support/cli-harness';
 
 // No secret anywhere: run sessions of every kind the kiosk has — right and
 // wrong PINs, resets with new PINs, proxies, pulls, power cuts — export the
@@ -15,7 +15,6 @@ import { listPersonas } from '../../main/emulator/personas';
 // virtual cards' state files are not the kiosk's and are not searched: they
 // hold such data by design, as the real J-LIS and the real chip do.
 
-const CLI = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
 const AT = '2026-12-01T10:00';
 const NEW_PIN = '8024';
 const NEW_PASSWORD = 'ZQX7UVW2';
@@ -26,19 +25,6 @@ async function cli(args: string[], log: string[]): Promise<number | null> {
   child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
   return code;
-}
-
-/** The persona's PINs as --pin arguments; `wrongFirst` types 0909 before the right authentication PIN. */
-function pinArgs(id: string, options: { wrongFirst?: boolean; omit?: string } = {}): string[] {
-  const pins = listPersonas().find((persona) => persona.id === id)!.pins ?? {};
-  const entries = [
-    ['auth', pins.authentication?.value],
-    ['sign', pins.signature?.value],
-    ['registry', pins.registry?.value],
-  ] as const;
-  return entries.flatMap(([name, value]) =>
-    value === undefined || name === options.omit ? [] : ['--pin', `${name}=${options.wrongFirst && name === 'auth' ? `0909,${value}` : value}`],
-  );
 }
 
 /** Hashes, serials and base64 certificates are long runs of hex or base64: a 4-digit PIN can appear in them by chance. */
@@ -60,14 +46,14 @@ describe('no secret in anything the kiosk writes', () => {
     const run = (persona: string, extra: string[], card = persona) =>
       cli(['session', '--json', '--at', AT, '--db', db, '--sim-dir', join(dir, `sim-${card}`), '--card-state', join(dir, `card-${card}.json`), '--persona', persona, ...extra], log);
 
-    expect(await run('standard-in-window', pinArgs('standard-in-window', { wrongFirst: true }))).toBe(0);
+    expect(await run('standard-in-window', pinArgs('standard-in-window', { wrongFirst: '0909' }))).toBe(0);
     expect(await run('different-pins-per-application', [...pinArgs('different-pins-per-application'), '--fault', 'certificates-written:pull'])).toBe(0);
     expect(await run('substitute-characters', [...pinArgs('substitute-characters'), '--route', 'proxy'])).toBe(0);
-    expect(await run('registry-pin-locked', ['--profile', 'counter', '--new-pin', `registry=${NEW_PIN}`, '--pin', `registry=${NEW_PIN}`, ...pinArgs('registry-pin-locked', { omit: 'registry' })])).toBe(0);
+    expect(await run('registry-pin-locked', ['--profile', 'counter', '--new-pin', `registry=${NEW_PIN}`, '--pin', `registry=${NEW_PIN}`, ...pinArgs('registry-pin-locked', { omit: ['registry'] })])).toBe(0);
     expect(await run('authentication-pin-one-try-left', pinArgs('authentication-pin-one-try-left'))).toBe(0);
     expect(await run('signature-password-locked', pinArgs('signature-password-locked'))).toBe(3);
     expect(
-      await run('signature-password-locked', ['--profile', 'counter', '--new-pin', `sign=${NEW_PASSWORD}`, '--pin', `sign=${NEW_PASSWORD}`, ...pinArgs('signature-password-locked', { omit: 'sign' })], 'reset'),
+      await run('signature-password-locked', ['--profile', 'counter', '--new-pin', `sign=${NEW_PASSWORD}`, '--pin', `sign=${NEW_PASSWORD}`, ...pinArgs('signature-password-locked', { omit: ['sign'] })], 'reset'),
     ).toBe(0);
     expect(await run('foreign-resident-period-of-stay', pinArgs('foreign-resident-period-of-stay'))).not.toBeNull();
     // A power cut mid-renewal, then the restart.

@@ -1,39 +1,20 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listPersonas } from '../../main/emulator/personas';
-import { startPcscd, type PcscdHandle } from '../../main/emulator/pcscd-sandbox';
+import { CLI, pinArgs, usePcscdSandbox } from '../support/cli-harness';
 
 // Every route of docs/domain.md, end to end with the headless driver
 // (`myna-kiosk session`), once in process and once through the real PC/SC
 // stack (the virtual card in its own process behind pcscd + vpcd).
 
-const CLI = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
 // A Tuesday morning in Japan: the issuing service is open. Personas' dates are relative to it.
 const OPEN = '2026-12-01T10:00';
 
-let pcscd: PcscdHandle | undefined;
-let startFailure: unknown;
-
-beforeAll(async () => {
-  if (!existsSync(CLI)) {
-    startFailure = new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
-    return;
-  }
-  try {
-    pcscd = await startPcscd();
-  } catch (error) {
-    startFailure = error;
-  }
-});
-
-afterAll(async () => {
-  await pcscd?.stop();
-});
+const sandbox = usePcscdSandbox({ needsCli: true });
 
 interface Run {
   code: number | null;
@@ -50,8 +31,7 @@ function world() {
 }
 
 async function session(args: string[], mode: 'in-process' | 'pcsc', place = world()): Promise<Run> {
-  if (mode === 'pcsc' && !pcscd) throw startFailure;
-  const transport = mode === 'pcsc' ? ['--pcsc', '--vpcd-port', String(pcscd!.vpcdPorts[0])] : [];
+  const transport = mode === 'pcsc' ? ['--pcsc', '--vpcd-port', String(sandbox.require().vpcdPorts[0])] : [];
   const child = spawn(process.execPath, [CLI, 'session', '--json', '--at', OPEN, ...place, ...transport, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -65,16 +45,7 @@ async function session(args: string[], mode: 'in-process' | 'pcsc', place = worl
   return { code, signal, screens: lines.filter((line) => line.event === 'screen'), outcome: lines.find((line) => line.event === 'outcome'), stderr };
 }
 
-/** The persona's PINs as --pin arguments, leaving out the ones named in `omit`. */
-const pinsOf = (id: string, omit: string[] = []) => {
-  const pins = listPersonas().find((persona) => persona.id === id)!.pins ?? {};
-  const entries = [
-    ['auth', pins.authentication?.value],
-    ['sign', pins.signature?.value],
-    ['registry', pins.registry?.value],
-  ] as const;
-  return entries.flatMap(([name, value]) => (value === undefined || omit.includes(name) ? [] : ['--pin', `${name}=${value}`]));
-};
+const pinsOf = (id: string, omit: string[] = []) => pinArgs(id, { omit });
 const screensOf = (run: Run) => run.screens.map((screen) => screen.screen);
 
 describe.each(['in-process', 'pcsc'] as const)('routes with the headless driver (%s)', (mode) => {
