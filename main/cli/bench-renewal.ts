@@ -187,6 +187,8 @@ async function measureMemory(world: World, sessions: number) {
     return { heapUsedMb: mb(usage.heapUsed), rssMb: mb(usage.rss) };
   };
   let after10: ReturnType<typeof sample> | undefined;
+  // Intermediate samples show whether growth is warm-up (flattening) or per-session (steady).
+  const samples: Array<{ sessions: number } & ReturnType<typeof sample>> = [];
   const pins = world.persona.pins!;
   for (let index = 1; index <= sessions; index++) {
     const image = await world.freshCard();
@@ -212,8 +214,9 @@ async function measureMemory(world: World, sessions: number) {
     await session.done;
     await reader.stop();
     if (index === 10) after10 = sample();
+    if (index % 100 === 0) samples.push({ sessions: index, ...sample() });
   }
-  return { sessions, after10: after10!, afterAll: sample() };
+  return { sessions, after10: after10!, afterAll: sample(), samples };
 }
 
 function describe(result: { runs: number; renewalMs: { inProcess: Timing; pcsc: Timing }; memory: Awaited<ReturnType<typeof measureMemory>> }): string {
@@ -223,6 +226,7 @@ function describe(result: { runs: number; renewalMs: { inProcess: Timing; pcsc: 
     line('in process', result.renewalMs.inProcess),
     line('through PC/SC', result.renewalMs.pcsc),
     `memory after 10 sessions: heap ${result.memory.after10.heapUsedMb} MB, RSS ${result.memory.after10.rssMb} MB`,
+    ...result.memory.samples.map((point) => `memory after ${point.sessions} sessions: heap ${point.heapUsedMb} MB, RSS ${point.rssMb} MB`),
     `memory after ${result.memory.sessions} sessions: heap ${result.memory.afterAll.heapUsedMb} MB, RSS ${result.memory.afterAll.rssMb} MB`,
     '',
   ].join('\n');
