@@ -92,7 +92,7 @@ export const sessionViewSchema = z
       })
       .strict()
       .optional(),
-    pin: z.object({ name: pinNameSchema, triesLeft: z.number().int().min(0).max(15).optional(), maxTries: z.number().int(), lastAttempt: z.enum(['wrong', 'mismatch']).optional() }).strict().optional(),
+    pin: z.object({ name: pinNameSchema, triesLeft: z.number().int().min(0).max(15).optional(), maxTries: z.number().int(), lastAttempt: z.enum(['wrong', 'mismatch', 'malformed']).optional() }).strict().optional(),
     handOff: z.string().regex(/^[a-z0-9-]+$/).optional(),
     renewed: z.object({ authenticationExpires: japanDateSchema, signatureExpires: japanDateSchema.optional() }).strict().optional(),
     ended: z.enum(['renewed', 'handed-off', 'not-eligible', 'cancelled', 'timed-out', 'card-removed', 'error']).optional(),

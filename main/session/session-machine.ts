@@ -86,7 +86,8 @@ export interface SessionContext {
   resetQueue: PinId[];
   triesLeft?: number;
   lastTryConfirmed: boolean;
-  lastAttempt?: 'wrong' | 'mismatch';
+  /** What went wrong with the last entry: a wrong PIN (a try spent), two new entries that differ, or a value refused before anything was sent. */
+  lastAttempt?: 'wrong' | 'mismatch' | 'malformed';
   verified: PinId[];
   /** The hand-off happens after the offline checks (issuing service closed or down). */
   handOffAfterPins?: HandOffCode;
@@ -104,6 +105,8 @@ export type SessionEvent =
   | { type: 'AUTHORITY_CHECKED'; proven: boolean }
   | { type: 'IDENTITY_CHECKED'; check: IdentityCheck }
   | { type: 'PIN_ENTERED' }
+  /** The value broke the card's PIN rule: refused locally, nothing sent, no try spent. */
+  | { type: 'PIN_MALFORMED' }
   | { type: 'CONFIRM_LAST_TRY' }
   | { type: 'FORGOT_PIN' }
   | { type: 'NEW_PIN_ENTERED' }
@@ -279,7 +282,7 @@ export const sessionMachine = setup({
             { target: 'newPin' },
           ],
         },
-        newPin: { on: { NEW_PIN_ENTERED: 'newPinAgain' } },
+        newPin: { on: { NEW_PIN_ENTERED: 'newPinAgain', PIN_MALFORMED: { target: 'newPin', reenter: true, actions: assign({ lastAttempt: 'malformed' as const }) } } },
         newPinAgain: {
           on: {
             NEW_PIN_AGAIN: [
@@ -319,6 +322,7 @@ export const sessionMachine = setup({
           always: [{ guard: 'needsLastTryConfirmation', target: 'lastTry' }],
           on: {
             PIN_ENTERED: 'verifying',
+            PIN_MALFORMED: { actions: assign({ lastAttempt: 'malformed' as const }) },
             FORGOT_PIN: [
               { guard: 'isCounter', target: '#session.identityCheck', actions: assign({ resetQueue: ({ context }) => [context.pinQueue[0]!] }) },
               { target: '#session.handOff', actions: { type: 'handOffWith', params: { code: 'pin-forgotten' } } },

@@ -3,7 +3,7 @@ import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
 import type { Profile } from '../../preload/contract';
 import { IssuerChannelClient } from '../card/issuer-channel-client';
 import type { CardStatus, VerifyResult } from '../card/jpki-client';
-import type { PinId } from '../card/pin-rules';
+import { normalisePin, pinFormatProblem, type PinId } from '../card/pin-rules';
 import type { CardConnection } from '../card/reader';
 import { ReaderError } from '../card/reader-errors';
 import { JPKI_SAN_OID, readJpkiSubjectAltName } from '../emulator/simulated-ca';
@@ -130,14 +130,21 @@ export class CustomerSession {
   /** What the resident or staff did. Values of PINs stop here. */
   send(intent: SessionIntent): void {
     switch (intent.type) {
-      case 'SUBMIT_PIN':
+      case 'SUBMIT_PIN': {
+        // A value that breaks the card's rule cannot be right: refused here, no try spent.
+        const pin = this.#actor.getSnapshot().context.pinQueue[0];
+        if (pin && pinFormatProblem(pin, normalisePin(pin, intent.value))) return void this.#actor.send({ type: 'PIN_MALFORMED' });
         this.#entered.put(intent.value);
         this.#actor.send({ type: 'PIN_ENTERED' });
         return;
-      case 'SUBMIT_NEW_PIN':
+      }
+      case 'SUBMIT_NEW_PIN': {
+        const pin = this.#actor.getSnapshot().context.resetQueue[0];
+        if (pin && pinFormatProblem(pin, normalisePin(pin, intent.value))) return void this.#actor.send({ type: 'PIN_MALFORMED' });
         this.#firstNewPin = intent.value;
         this.#actor.send({ type: 'NEW_PIN_ENTERED' });
         return;
+      }
       case 'SUBMIT_NEW_PIN_AGAIN': {
         const matches = this.#firstNewPin !== undefined && this.#firstNewPin === intent.value;
         if (matches) this.#newPin.put(intent.value);

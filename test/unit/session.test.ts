@@ -111,6 +111,22 @@ describe('a customer session', () => {
     expect(views.map((view) => view.screen)).toContain('last-try');
   }, 60_000);
 
+  it('refuses a malformed PIN before sending anything, so no try is spent', async () => {
+    const card = await rig.card('standard-in-window');
+    let refused = false;
+    const { result, views } = await runSession(card, (view) => {
+      if (view.screen === 'pin-entry' && view.pin?.name === 'authentication' && !refused) {
+        refused = true;
+        return { type: 'SUBMIT_PIN', value: '12' };
+      }
+      return resident(card)(view);
+    });
+    expect(result.end).toBe('renewed');
+    const refusal = views.find((view) => view.pin?.lastAttempt === 'malformed');
+    expect(refusal).toMatchObject({ screen: 'pin-entry', pin: { name: 'authentication', triesLeft: 3 } });
+    expect(rig.audit.verify()).toMatchObject({ ok: true });
+  }, 60_000);
+
   it('is cancelled by the resident before the renewal, and unpowers the card', async () => {
     const card = await rig.card('standard-in-window');
     const { result } = await runSession(card, (view) => (view.screen === 'confirm' ? { type: 'CANCEL' } : resident(card)(view)));
