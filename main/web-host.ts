@@ -1,4 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -11,7 +14,14 @@ import {
 } from '../preload/contract';
 import { parseTerminalConfig } from './config';
 import { contentSecurityPolicy } from './csp';
-import { Kiosk } from './kiosk';
+import { Kiosk, type DemoCards } from './kiosk';
+import { buildCardImage } from './emulator/build-card-image';
+import { listPersonas, resolvePersona } from './emulator/personas';
+import { VirtualMyNumberCard } from './emulator/virtual-my-number-card';
+import { openSimulatedJlis } from './issuance/simulated-jlis';
+import { AuditChain } from './store/audit';
+import { openKioskDatabase } from './store/database';
+import { RenewalJournal } from './store/journal';
 import type { Logger } from './log';
 import { loadStaticAsset, securityHeaders } from './static-files';
 import { VirtualReader } from './card/virtual-reader';
@@ -31,6 +41,8 @@ export interface WebHostOptions {
   log: Logger;
   /** 0 picks a free port. */
   port?: number;
+  /** The simulated J-LIS's folder (default: the user's simulation folder, shared with the virtual-card tool). */
+  simDir?: string;
 }
 
 export interface WebHost {
@@ -46,7 +58,11 @@ export interface WebHost {
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = randomBytes(24).toString('base64url');
   const reader = new VirtualReader();
-  const kiosk = new Kiosk(parseTerminalConfig({ profile: options.profile, cardSource: 'virtual' }), reader, options.log);
+  const world = await openDemoWorld(reader, options.simDir);
+  const kiosk = new Kiosk(parseTerminalConfig({ profile: options.profile, cardSource: 'virtual' }), reader, options.log, {
+    sessions: world.sessions,
+    demo: world.demo,
+  });
 
   const server = createServer();
   await listen(server, options.port ?? 0);
@@ -115,8 +131,42 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       for (const client of sockets.clients) client.terminate();
       sockets.close();
       await kiosk.stop();
+      world.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+    },
+  };
+}
+
+/**
+ * The simulated world behind the web host: the simulated J-LIS (shared with
+ * the virtual-card tool), and a kiosk database of its own for this launch —
+ * a trainer's practice leaves no records behind. Each inserted card is a
+ * fresh card for the persona (new keys), so a persona can be renewed again
+ * and again.
+ */
+async function openDemoWorld(reader: VirtualReader, simDir?: string) {
+  const jlis = await openSimulatedJlis(simDir);
+  const dataDir = mkdtempSync(join(tmpdir(), 'myna-kiosk-demo-'));
+  const db = openKioskDatabase(join(dataDir, 'kiosk.sqlite'));
+  const personas = listPersonas();
+  const demo: DemoCards = {
+    personas: personas.map(({ id, title, description }) => ({ id, title, description })),
+    async insert(personaId) {
+      const persona = resolvePersona(personas.find((candidate) => candidate.id === personaId)!);
+      const image = await buildCardImage(persona, jlis.ca);
+      if (image.jpki?.authentication.certificate) jlis.enrol(persona, image);
+      reader.insert(new VirtualMyNumberCard(image));
+    },
+    remove: () => reader.remove(),
+  };
+  return {
+    sessions: { gateway: jlis, journal: new RenewalJournal(db), audit: new AuditChain(db, { terminalId: 'web-host' }) },
+    demo,
+    close() {
+      db.close();
+      jlis.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

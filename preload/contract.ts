@@ -100,8 +100,14 @@ export const sessionViewSchema = z
   .strict();
 export type SessionView = z.infer<typeof sessionViewSchema>;
 
-export const screenSchema = z.enum(['attract']);
+/** `attract` until a card is in; `session` while a customer session runs (its view in `session`). */
+export const screenSchema = z.enum(['attract', 'session']);
 export type Screen = z.infer<typeof screenSchema>;
+
+/** One line per virtual card the trainer can insert (demo profile only). */
+export const demoPersonaSchema = z
+  .object({ id: z.string(), title: z.object({ ja: z.string(), en: z.string() }), description: z.object({ ja: z.string(), en: z.string() }) })
+  .strict();
 
 export const viewStateSchema = z.object({
   profile: profileSchema,
@@ -109,6 +115,8 @@ export const viewStateSchema = z.object({
   screen: screenSchema,
   language: languageSchema,
   reader: readerStatusSchema,
+  session: sessionViewSchema.optional(),
+  demo: z.object({ personas: z.array(demoPersonaSchema) }).strict().optional(),
 });
 export type ViewState = z.infer<typeof viewStateSchema>;
 
@@ -118,10 +126,56 @@ export type ViewState = z.infer<typeof viewStateSchema>;
  * The closed set of commands. `.strict()` rejects unknown keys, so a command
  * cannot smuggle extra data past validation.
  */
+/**
+ * What the resident or staff did on a session screen. PIN values are bounded
+ * here (at most 16 of A–Z, a–z, 0–9) and checked against the card's rule in
+ * main; they go no further than the card command that uses them.
+ */
+const pinValueSchema = z.string().regex(/^[A-Za-z0-9]{1,16}$/);
+export const sessionIntentSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('SUBMIT_PIN'), value: pinValueSchema }).strict(),
+  z.object({ type: z.literal('SUBMIT_NEW_PIN'), value: pinValueSchema }).strict(),
+  z.object({ type: z.literal('SUBMIT_NEW_PIN_AGAIN'), value: pinValueSchema }).strict(),
+  z.object({ type: z.literal('CONFIRM_LAST_TRY') }).strict(),
+  z.object({ type: z.literal('FORGOT_PIN') }).strict(),
+  z.object({ type: z.literal('CHOOSE_ROUTE'), route: z.enum(['in-person', 'voluntary-proxy', 'legal-representative']) }).strict(),
+  z
+    .object({
+      type: z.literal('PROXY_CHECKED'),
+      checks: z
+        .object({
+          envelopeSealed: z.boolean(),
+          formWithinValidity: z.boolean(),
+          handedInPerson: z.boolean(),
+          proxyIdentity: z.enum(['document-a', 'document-b', 'none']),
+          relationship: z.enum(['family', 'other']),
+        })
+        .strict(),
+    })
+    .strict(),
+  z.object({ type: z.literal('AUTHORITY_CHECKED'), proven: z.boolean() }).strict(),
+  z
+    .object({
+      type: z.literal('IDENTITY_CHECKED'),
+      check: z.object({ documentsA: z.number().int().min(0).max(3), documentsB: z.number().int().min(0).max(3), oralQuestioning: z.boolean(), accepted: z.boolean() }).strict(),
+    })
+    .strict(),
+  z.object({ type: z.literal('SUBSTITUTES_CONFIRMED'), accepted: z.boolean() }).strict(),
+  z.object({ type: z.literal('CONFIRM_RENEWAL') }).strict(),
+  z.object({ type: z.literal('CANCEL') }).strict(),
+  z.object({ type: z.literal('TIMEOUT') }).strict(),
+]);
+export type SessionIntentMessage = z.infer<typeof sessionIntentSchema>;
+
 export const commandSchema = z.discriminatedUnion('type', [
   /** The view has mounted and wants the current snapshot. */
   z.object({ type: z.literal('VIEW_READY') }).strict(),
   z.object({ type: z.literal('SET_LANGUAGE'), language: languageSchema }).strict(),
+  /** An intent for the running customer session. */
+  z.object({ type: z.literal('SESSION'), intent: sessionIntentSchema }).strict(),
+  /** Demo profile: put a persona's virtual card into the reader, or take it out. */
+  z.object({ type: z.literal('DEMO_INSERT_CARD'), persona: z.string().regex(/^[a-z0-9-]{1,64}$/) }).strict(),
+  z.object({ type: z.literal('DEMO_REMOVE_CARD') }).strict(),
 ]);
 export type Command = z.infer<typeof commandSchema>;
 export type CommandType = Command['type'];
@@ -129,7 +183,7 @@ export type CommandType = Command['type'];
 /** Every command is answered: accepted, or refused with a reason the view can show. */
 export type CommandResult =
   | { ok: true }
-  | { ok: false; error: 'invalid-command' | 'unknown-command' | 'forbidden-sender' | 'internal-error' };
+  | { ok: false; error: 'invalid-command' | 'unknown-command' | 'forbidden-sender' | 'not-now' | 'internal-error' };
 
 // ── Events (main → renderer) ─────────────────────────────────────────────────
 

@@ -1,6 +1,9 @@
 import { test as base } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -14,7 +17,9 @@ const WEB_HOST_CLI = fileURLToPath(new URL('../../out/main/web-host-cli.js', imp
 
 /** Starts the built web host exactly as `npm start` does, and reads the address it prints. */
 export async function startWebHostProcess(profile: 'demo' | 'lobby' | 'counter'): Promise<RunningWebHost> {
-  const child = spawn(process.execPath, [WEB_HOST_CLI, '--profile', profile, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The simulated J-LIS of a test run lives in a temporary folder, not the user's cache.
+  const env = { ...process.env, MYNA_KIOSK_SIM_DIR: mkdtempSync(join(tmpdir(), 'myna-kiosk-e2e-sim-')) };
+  const child = spawn(process.execPath, [WEB_HOST_CLI, '--profile', profile, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const lines = createInterface({ input: child.stdout! });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandSchema, eventSchema, parseCommand, viewStateSchema } from '../../preload/contract';
+import { commandSchema, eventSchema, parseCommand, sessionViewSchema, viewStateSchema } from '../../preload/contract';
 
 describe('the bridge contract', () => {
   it('accepts each command in its exact shape', () => {
@@ -15,6 +15,11 @@ describe('the bridge contract', () => {
   );
 
   it.each([
+    { type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: '1234 ' } },
+    { type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: 'A'.repeat(17) } },
+    { type: 'SESSION', intent: { type: 'SUBMIT_PIN' } },
+    { type: 'SESSION', intent: { type: 'SHUTDOWN' } },
+    { type: 'DEMO_INSERT_CARD', persona: '../../etc/passwd' },
     { type: 'SET_LANGUAGE' },
     { type: 'SET_LANGUAGE', language: 'fr' },
     { type: 'SET_LANGUAGE', language: 'en', pin: '1234' },
@@ -24,11 +29,13 @@ describe('the bridge contract', () => {
   });
 
   it('keeps a closed set of commands', () => {
-    expect(commandSchema.options.map((option) => option.shape.type.value).sort()).toEqual(['SET_LANGUAGE', 'VIEW_READY']);
+    expect(commandSchema.options.map((option) => option.shape.type.value).sort()).toEqual(['DEMO_INSERT_CARD', 'DEMO_REMOVE_CARD', 'SESSION', 'SET_LANGUAGE', 'VIEW_READY']);
   });
 
   it('describes view-state without any field that could carry personal data', () => {
-    expect(Object.keys(viewStateSchema.shape).sort()).toEqual(['cardSource', 'language', 'profile', 'reader', 'screen']);
+    expect(Object.keys(viewStateSchema.shape).sort()).toEqual(['cardSource', 'demo', 'language', 'profile', 'reader', 'screen', 'session']);
+    // The session part is the strict SessionView: dates, counts and codes.
+    expect(Object.keys(sessionViewSchema.shape).sort()).toEqual(['card', 'eligibility', 'ended', 'handOff', 'pin', 'renewed', 'route', 'screen']);
   });
 
   it('validates events main sends', () => {

@@ -1,4 +1,7 @@
+import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { WebResponse } from '../../preload/contract';
@@ -8,8 +11,10 @@ import { startWebHost, type WebHost } from '../../main/web-host';
 const RENDERER = new URL('../fixtures/renderer', import.meta.url).pathname;
 const hosts: WebHost[] = [];
 
+const SIM_DIR = mkdtempSync(join(tmpdir(), 'myna-kiosk-web-sim-'));
+
 async function host(profile: 'demo' | 'lobby' | 'counter' = 'demo') {
-  const started = await startWebHost({ rendererRoot: RENDERER, profile, log: silentLogger });
+  const started = await startWebHost({ rendererRoot: RENDERER, profile, log: silentLogger, simDir: SIM_DIR });
   hosts.push(started);
   return started;
 }
@@ -135,5 +140,52 @@ describe('the web host', () => {
     const messages = await bridge.until((all) => all.some((m) => m.kind === 'event' && m.event.type === 'reader'));
     expect(messages).toContainEqual({ kind: 'event', event: { type: 'reader', status: { state: 'no_reader' } } });
     bridge.ws.close();
+  });
+
+  it('runs a whole customer session on a demo card through the bridge, and never sends a PIN back', { timeout: 60_000 }, async () => {
+    const started = await host('demo');
+    const bridge = openBridge(started);
+    await bridge.outcome;
+    let id = 1;
+    const send = (command: unknown) => bridge.ws.send(JSON.stringify({ id: id++, command }));
+    const latest = () => [...bridge.messages].reverse().find((m) => m.kind === 'event' && m.event.type === 'snapshot');
+    type State = { screen: string; demo: { personas: { id: string }[] }; session?: { screen: string; pin?: { name: string } } };
+    const waitFor = async (predicate: (state: State) => boolean) => {
+      for (let i = 0; i < 600; i++) {
+        const snapshot = latest();
+        if (snapshot?.kind === 'event' && snapshot.event.type === 'snapshot' && predicate(snapshot.event.state as State)) return snapshot.event.state as State;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      throw new Error(`timed out; last state ${JSON.stringify(latest())}`);
+    };
+    send({ type: 'VIEW_READY' });
+    const ready = await waitFor((state) => state.screen === 'attract');
+    expect(ready.demo.personas.map((persona) => persona.id)).toContain('standard-in-window');
+
+    // Out of hours the demo still runs the offline checks; the session itself decides, the bridge only carries it.
+    send({ type: 'DEMO_INSERT_CARD', persona: 'standard-in-window' });
+    const pins: Record<string, string> = { authentication: '1234', signature: 'ABC123', registry: '1234' };
+    for (;;) {
+      const state = await waitFor((s) => s.screen === 'session' && ['pin-entry', 'confirm', 'done', 'hand-off'].includes(s.session!.screen));
+      const screen = state.session!.screen;
+      if (screen === 'done' || screen === 'hand-off') break;
+      if (screen === 'pin-entry') send({ type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: pins[state.session!.pin!.name] } });
+      if (screen === 'confirm') send({ type: 'SESSION', intent: { type: 'CONFIRM_RENEWAL' } });
+      await waitFor((s) => s.session?.screen !== screen || (screen === 'pin-entry' && s.session?.pin?.name !== state.session!.pin!.name));
+    }
+    send({ type: 'DEMO_REMOVE_CARD' });
+    await waitFor((state) => state.screen === 'attract' && state.session === undefined);
+
+    const everything = JSON.stringify(bridge.messages);
+    expect(everything).not.toContain('ABC123');
+    expect(everything).not.toMatch(/"1234"/);
+    bridge.ws.close();
+  });
+
+  it('refuses a session intent when no session runs, and an unknown persona', async () => {
+    const started = await host('demo');
+    expect(started.kiosk.receive({ type: 'SESSION', intent: { type: 'CONFIRM_RENEWAL' } }, 'web')).toEqual({ ok: false, error: 'not-now' });
+    expect(started.kiosk.receive({ type: 'DEMO_INSERT_CARD', persona: 'nobody-at-all' }, 'web')).toEqual({ ok: false, error: 'not-now' });
+    expect(started.kiosk.receive({ type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: '12 34' } }, 'web')).toEqual({ ok: false, error: 'invalid-command' });
   });
 });
