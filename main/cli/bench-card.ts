@@ -99,7 +99,8 @@ async function measureStatus(connection: CardConnection, runs: number, extendedL
     await client.readStatus();
     times.push(performance.now() - started);
     apdus = count;
-    mode = client.extendedLength;
+    // With extended length switched off there is nothing to detect.
+    mode = extendedLength === 'never' ? 'off' : client.extendedLength;
   }
   times.sort((a, b) => a - b);
   return { apdus, medianMs: round(percentile(times, 0.5)), p90Ms: round(percentile(times, 0.9)), minMs: round(times[0]!), extendedLength: mode };
