@@ -1,3 +1,4 @@
+import type { CommandApdu } from './apdu';
 import { JpkiClient, PIN_LOCATION, expectOk } from './jpki-client';
 import { JPKI_FILE, shortFileId } from './jpki-layout';
 import type { PinId } from './pin-rules';
@@ -91,7 +92,7 @@ export class IssuerChannelClient extends JpkiClient {
     expectOk(await this.exchange({ cla: 0x80, ins: 0x2c, p1: 0x00, p2: 0x80 | shortFileId(fid), data }, operation), operation);
   }
 
-  private async modulus(apdu: Parameters<JpkiClient['exchange']>[0], operation: string): Promise<Uint8Array> {
+  private async modulus(apdu: CommandApdu, operation: string): Promise<Uint8Array> {
     const response = await this.exchange(apdu, operation);
     expectOk(response, operation);
     return checkedModulus(response.data, operation);

@@ -6,6 +6,9 @@
 
 export type PinId = 'authentication' | 'signature' | 'registry' | 'cardInfo';
 
+/** Consecutive wrong entries before a PIN locks (docs/domain.md): the card's counters start here. */
+export const MAX_TRIES: Record<PinId, number> = { authentication: 3, signature: 5, registry: 3, cardInfo: 3 };
+
 export type PinFormatProblem = 'not-four-digits' | 'wrong-length' | 'bad-characters' | 'needs-letter-and-digit';
 
 /** The signature password is typed on an A–Z grid; lowercase from a keyboard is the same password. */

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { JpkiClient, type CardStatus, type PinStatus } from '../card/jpki-client';
 import { PcscReader } from '../card/pcsc-reader';
 import type { CardReader, ReaderStackFault } from '../card/reader';
+import { MAX_TRIES } from '../card/pin-rules';
 import { japanDate } from '../japan-time';
 import { UsageError } from './usage-error';
 
@@ -139,9 +140,9 @@ export function formatCardStatus(report: CardStatusReport): string {
     `Card:                        ${KIND_NAMES[report.kind]}${report.tokenLabel ? ` [${report.tokenLabel}]` : ''}`,
     `Authentication certificate:  ${certificate ? `serial ${certificate.serialNumber}, valid to ${certificate.expiresOn} (Japan)` : 'none'}`,
     `Signature certificate:       ${report.signatureCertificatePresent ? 'present' : 'none'}`,
-    `Authentication PIN:          ${describePin(report.pins.authentication, 3)}`,
-    `Signature password:          ${describePin(report.pins.signature, 5)}`,
-    `Registry PIN:                ${describePin(report.pins.registry, 3)}`,
+    `Authentication PIN:          ${describePin(report.pins.authentication, MAX_TRIES.authentication)}`,
+    `Signature password:          ${describePin(report.pins.signature, MAX_TRIES.signature)}`,
+    `Registry PIN:                ${describePin(report.pins.registry, MAX_TRIES.registry)}`,
   ].join('\n');
 }
 

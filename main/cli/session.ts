@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { profileSchema, type Profile } from '../../preload/contract';
+import { profileSchema } from '../../preload/contract';
 import { PcscReader } from '../card/pcsc-reader';
 import type { PinId } from '../card/pin-rules';
 import type { CardConnection } from '../card/reader';
@@ -345,4 +345,3 @@ function describe(object: Record<string, unknown>): string {
   return `outcome: ${JSON.stringify(object)}`;
 }
 
-export type { Profile };

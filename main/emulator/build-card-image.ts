@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TOKEN_LABEL } from '../card/jpki-layout';
+import { MAX_TRIES } from '../card/pin-rules';
 import { cardImageSchema, type CardImage, type KeySlot, type PinState } from './card-image';
 import type { ResolvedPersona } from './personas';
 import { REVOCATION_REASONS, newOpaqueId, type Revocation, type RevocationReason, type SignatureHolder, type SimulatedCa } from './simulated-ca';
@@ -28,7 +29,6 @@ const CACHE_FORMAT = 1;
 /** EF 0008: first byte 8F when a signature certificate is on the card. */
 export const AVAILABILITY = { withSignature: '8F0000', withoutSignature: '000000' } as const;
 
-const MAX_TRIES = { fourDigit: 3, signaturePassword: 5 } as const;
 
 export interface BuildCardImageOptions {
   /** A folder for built cards (created when missing). Without it every build generates new keys. */
@@ -101,7 +101,7 @@ async function build(persona: ResolvedPersona, ca: SimulatedCa, revocations: Rev
 
   const pin = (value: { value: string; triesLeft: number } | undefined, maxTries: number): PinState | undefined =>
     value && { value: value.value, maxTries, triesLeft: value.triesLeft };
-  const registryPin = pin(pins.registry, MAX_TRIES.fourDigit);
+  const registryPin = pin(pins.registry, MAX_TRIES.registry);
   const myNumberCard = kind === 'my-number' || kind === 'face-auth';
 
   const image: CardImage = {
@@ -116,8 +116,8 @@ async function build(persona: ResolvedPersona, ca: SimulatedCa, revocations: Rev
       ...(kind === 'face-auth'
         ? {}
         : {
-            authenticationPin: pin(pins.authentication, MAX_TRIES.fourDigit),
-            signaturePassword: pin(pins.signature, MAX_TRIES.signaturePassword),
+            authenticationPin: pin(pins.authentication, MAX_TRIES.authentication),
+            signaturePassword: pin(pins.signature, MAX_TRIES.signature),
           }),
     },
     // The same value and counter in both copies; the emulator then counts them separately.
@@ -126,7 +126,7 @@ async function build(persona: ResolvedPersona, ca: SimulatedCa, revocations: Rev
     ...(myNumberCard && persona.myNumber
       ? {
           cardInfo: {
-            pin: kind === 'face-auth' ? undefined : pin(pins.cardInfo, MAX_TRIES.fourDigit),
+            pin: kind === 'face-auth' ? undefined : pin(pins.cardInfo, MAX_TRIES.cardInfo),
             myNumber: persona.myNumber,
             name: holder.name,
             address: holder.address,

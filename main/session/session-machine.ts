@@ -1,7 +1,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { Profile } from '../../preload/contract';
 import type { CardStatus, VerifyResult } from '../card/jpki-client';
-import type { PinId } from '../card/pin-rules';
+import { MAX_TRIES, type PinId } from '../card/pin-rules';
 import type { EligibilityDecision } from './eligibility';
 import type { RenewalOutcome } from './renewal';
 
@@ -120,14 +120,12 @@ export interface SessionInput {
   profile: Profile;
 }
 
-const MAX_TRIES: Record<PinId, number> = { authentication: 3, signature: 5, registry: 3, cardInfo: 3 };
-
 /** The PINs a renewal needs verified (docs/domain.md, "In person"), among those the card has. */
 function pinsToVerify(reading: CardReading): PinId[] {
   const { pins } = reading.status;
   const signature = renewsSignature(reading);
-  const wanted: PinId[] = ['registry', 'authentication', ...(signature ? (['signature'] as const) : [])];
-  return wanted.filter((pin) => pin === 'cardInfo' || pins[pin as 'registry' | 'authentication' | 'signature'].state !== 'absent');
+  const wanted = ['registry', 'authentication', ...(signature ? (['signature'] as const) : [])] as const;
+  return wanted.filter((pin) => pins[pin].state !== 'absent');
 }
 
 function renewsSignature(reading: CardReading): boolean {

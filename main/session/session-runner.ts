@@ -238,7 +238,7 @@ export class CustomerSession {
   async #verifyPin(pin: PinId): Promise<VerifyResult> {
     const value = this.#entered.take();
     const result = await (await this.#clientFor()).verify(pin, value);
-    const credential = CREDENTIAL[pin];
+    const credential = credentialOf(pin);
     if (result.result === 'verified') this.#audit({ event: 'pin-verified', detail: { credential } });
     else if (result.result === 'wrong') this.#audit({ event: 'pin-wrong', detail: { credential, triesLeft: result.triesLeft } });
     else this.#audit({ event: 'pin-blocked', detail: { credential } });
@@ -252,7 +252,7 @@ export class CustomerSession {
     // The proof for a PIN reset is asked under this session's id: no renewal is involved.
     await client.issuerAuthenticate(await this.#deps.gateway.issuerProof(this.sessionId, challenge));
     await client.resetPin(pin, value);
-    this.#audit({ event: 'pin-reset', detail: { credential: CREDENTIAL[pin], result: 'done' } });
+    this.#audit({ event: 'pin-reset', detail: { credential: credentialOf(pin), result: 'done' } });
   }
 
   /** Whether the signature certificate's name or address carries substitute characters (OIDs .2 and .6, docs/card-protocol.md). */
@@ -382,12 +382,13 @@ function auditDecision(decision: EligibilityDecision) {
 }
 
 /** The audit log's names for the PINs (the card-info PIN is never asked by the kiosk). */
-const CREDENTIAL = {
-  authentication: 'authentication-pin',
-  signature: 'signature-password',
-  registry: 'registry-pin',
-  cardInfo: 'registry-pin',
-} as const satisfies Record<PinId, string>;
+const CREDENTIALS = { authentication: 'authentication-pin', signature: 'signature-password', registry: 'registry-pin' } as const;
+
+/** The kiosk asks only these three; the card-info PIN is never requested, so it has no audit name. */
+function credentialOf(pin: PinId): (typeof CREDENTIALS)[keyof typeof CREDENTIALS] {
+  if (pin === 'cardInfo') throw new Error('the kiosk never asks for the card-info PIN');
+  return CREDENTIALS[pin];
+}
 
 /** What the eligibility rules need from the card reading. */
 function cardFacts(status: CardStatus): CardFacts {

@@ -1,11 +1,10 @@
 import type { SnapshotFrom } from 'xstate';
 import type { SessionView } from '../../preload/contract';
+import { MAX_TRIES } from '../card/pin-rules';
 import { japanDate } from '../japan-time';
 import type { sessionMachine } from './session-machine';
 
 export type { SessionView };
-
-const MAX_TRIES = { authentication: 3, signature: 5, registry: 3, cardInfo: 3 } as const;
 
 /** The machine's state path, as the one screen name the view knows. */
 const SCREENS: Record<string, SessionView['screen']> = {

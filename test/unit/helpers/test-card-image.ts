@@ -6,6 +6,7 @@
  * simulated card; nothing here is a real resident's.
  */
 import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { MAX_TRIES } from '../../../main/card/pin-rules';
 import type { CardImage, CardKind } from '../../../main/emulator/card-image';
 import { SimulatedCa } from '../../../main/emulator/simulated-ca';
 
@@ -64,7 +65,7 @@ export function testCardImage(kind: CardKind = 'my-number'): CardImage {
   };
   const authentication = { privateKey: pkcs8(k.authentication), certificate: base64(certificates.authentication) };
   const signature = { privateKey: pkcs8(k.signature), certificate: base64(certificates.signature) };
-  const cardInfo = { pin: pin(TEST_PINS.cardInfo, 3), ...TEST_HOLDER };
+  const cardInfo = { pin: pin(TEST_PINS.cardInfo, MAX_TRIES.cardInfo), ...TEST_HOLDER };
 
   switch (kind) {
     case 'my-number':
@@ -78,11 +79,11 @@ export function testCardImage(kind: CardKind = 'my-number'): CardImage {
           authentication,
           signature,
           ...jpkiCommon,
-          authenticationPin: pin(TEST_PINS.authentication, 3),
-          signaturePassword: pin(TEST_PINS.signature, 5),
+          authenticationPin: pin(TEST_PINS.authentication, MAX_TRIES.authentication),
+          signaturePassword: pin(TEST_PINS.signature, MAX_TRIES.signature),
         },
-        residentRegistry: { pin: pin(TEST_PINS.residentRegistry, 3) },
-        common: { pin: pin(TEST_PINS.common, 3) },
+        residentRegistry: { pin: pin(TEST_PINS.residentRegistry, MAX_TRIES.registry) },
+        common: { pin: pin(TEST_PINS.common, MAX_TRIES.registry) },
         cardInfo,
         cardFace: true,
         issuerTrustAnchor,
@@ -100,26 +101,12 @@ export function testCardImage(kind: CardKind = 'my-number'): CardImage {
         cardFace: true,
         issuerTrustAnchor,
       };
-    case 'juki':
-      return {
-        version: 1,
-        kind,
-        atr: TEST_ATR,
-        jpki: {
-          tokenLabel: 'JPKIAPICCTOKEN',
-          availability: '8F0000',
-          authentication,
-          signature,
-          ...jpkiCommon,
-          authenticationPin: pin(TEST_PINS.authentication, 3),
-          signaturePassword: pin(TEST_PINS.signature, 5),
-        },
-        residentRegistry: { pin: pin(TEST_PINS.residentRegistry, 3) },
-        // Sections a juki card ignores: present here so a test shows they stay unreachable.
-        common: { pin: pin(TEST_PINS.common, 3) },
-        cardInfo,
-        cardFace: true,
-      };
+    case 'juki': {
+      // The My Number card's contents under the old label, without the issuer channel's trust anchor;
+      // its other sections stay in the image so a test shows the juki card keeps them unreachable.
+      const { issuerTrustAnchor: _none, ...card } = testCardImage('my-number');
+      return { ...card, kind, jpki: { ...card.jpki!, tokenLabel: 'JPKIAPICCTOKEN' } };
+    }
     case 'not-my-number':
       return { version: 1, kind, atr: '3B8F8001804F0CA000000306030001000000006A', cardFace: false };
   }
