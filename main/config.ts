@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { describeIssues, readJsonFile } from './validation';
 import { cardSourceSchema, languageSchema, profileSchema, type CardSource, type Profile } from '../preload/contract';
+import { PASSCODE_HASH_PATTERN } from './staff-passcode';
 
 /**
  * One validated file sets up a terminal: which profile it runs, where its
@@ -14,6 +15,33 @@ export const terminalConfigSchema = z
     profile: profileSchema.default('lobby'),
     cardSource: cardSourceSchema.optional(),
     defaultLanguage: languageSchema.default('ja'),
+    /** Lobby: the "need more time?" overlay after this much quiet, then a countdown of at least 20 s to the full reset. */
+    idle: z
+      .object({
+        warnAfterSeconds: z.number().int().min(5).max(600).default(60),
+        countdownSeconds: z.number().int().min(20).max(120).default(30),
+      })
+      .strict()
+      .default({ warnAfterSeconds: 60, countdownSeconds: 30 }),
+    /** Counter: who may sign in (passcodes as scrypt hashes only) and when an idle staff session locks. */
+    staff: z
+      .object({
+        lockAfterSeconds: z.number().int().min(10).max(3600).default(300),
+        accounts: z
+          .array(
+            z
+              .object({
+                id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'a staff id is 1–32 of A–Z, a–z, 0–9, _ and -'),
+                passcodeHash: z.string().regex(PASSCODE_HASH_PATTERN, 'make it with "npx myna-kiosk staff-passcode"; a plain passcode is never accepted'),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ lockAfterSeconds: 300, accounts: [] }),
+    /** Counter: a second, customer-facing window where the resident types their PINs. */
+    customerDisplay: z.boolean().default(false),
   })
   .strict()
   .transform((config) => ({
@@ -24,6 +52,14 @@ export const terminalConfigSchema = z
   .refine((config) => !(config.profile === 'demo' && config.cardSource === 'pcsc'), {
     message: 'the demo profile runs on virtual cards only (cardSource must be "virtual")',
     path: ['cardSource'],
+  })
+  .refine((config) => config.profile !== 'counter' || config.staff.accounts.length > 0, {
+    message: 'a counter terminal needs at least one staff account (staff.accounts)',
+    path: ['staff', 'accounts'],
+  })
+  .refine((config) => new Set(config.staff.accounts.map((account) => account.id)).size === config.staff.accounts.length, {
+    message: 'two staff accounts have the same id',
+    path: ['staff', 'accounts'],
   });
 
 export type TerminalConfig = z.infer<typeof terminalConfigSchema>;

@@ -1,16 +1,21 @@
 /**
  * Electron shell entry: app lifecycle, single-instance lock, and wiring of
- * the kiosk (plain Node services) to the window and IPC.
+ * the kiosk (plain Node services) to the windows, the printer and IPC.
  */
 import { app, ipcMain, Menu, session, type BrowserWindow } from 'electron';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { VirtualReader } from './card/virtual-reader';
 import { loadTerminalConfig } from './config';
 import { bindKioskIpc } from './ipc';
-import { createKiosk } from './kiosk';
+import { createKiosk, type Kiosk } from './kiosk';
 import { createLogger } from './log';
+import { createSlipPrinter } from './printing';
 import { registerAppScheme, serveRenderer } from './protocol';
-import { createKioskWindow, hardenSession, lockDownWebContents } from './window';
+import { openSimulatedWorld, type SimulatedWorld } from './simulated-world';
+import { resolveDatabasePath } from './store/database';
+import { createCustomerWindow, createKioskWindow, hardenSession, lockDownWebContents } from './window';
 
 const log = createLogger();
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -20,6 +25,10 @@ registerAppScheme();
 app.enableSandbox();
 
 let kioskWindow: BrowserWindow | undefined;
+/** At a counter with `customerDisplay`: the resident's keypad on the second screen. */
+let customerWindow: BrowserWindow | undefined;
+
+const appWindows = (): BrowserWindow[] => [kioskWindow, customerWindow].filter((window): window is BrowserWindow => window !== undefined);
 
 if (!app.requestSingleInstanceLock()) {
   // A second copy on the same terminal would fight over the card reader.
@@ -38,31 +47,57 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function startKiosk(): Promise<void> {
+  let world: SimulatedWorld | undefined;
   try {
     // Devtools only for a developer running from source who asked for them.
     const isDevelopment = !app.isPackaged && process.env.MYNA_KIOSK_DEV === '1';
     const configPath = process.env.MYNA_KIOSK_CONFIG ?? join(app.getPath('userData'), 'terminal.json');
     const config = loadTerminalConfig(configPath);
 
+    // A virtual reader gets the trainer's tools (its cards are never a resident's); a real reader gets none,
+    // and createKiosk opens the PC/SC stack for it.
+    const virtualReader = config.cardSource === 'virtual' ? new VirtualReader() : undefined;
+    // The simulated J-LIS is the issuing service until a real gateway exists (docs/architecture.md,
+    // "Issuance"); the records are the terminal's own. A database that cannot open stops the kiosk here.
+    world = await openSimulatedWorld({ reader: virtualReader, dbPath: resolveDatabasePath(), terminalId: hostname() });
+
     Menu.setApplicationMenu(null);
     hardenSession(session.defaultSession);
     serveRenderer(session.defaultSession, join(here, '../renderer'));
 
-    const kiosk = createKiosk(config, log);
-    kiosk.start();
-    kioskWindow = createKioskWindow({
-      profile: config.profile,
-      isDevelopment,
-      preloadPath: join(here, '../preload/index.cjs'),
-      log,
-      onRendererLost: (cause) => kiosk.returnToAttract(cause),
+    const kiosk = createKiosk(config, log, {
+      reader: virtualReader,
+      sessions: world.sessions,
+      demo: world.demo,
+      // The slip is on the kiosk window: the staff's screen at a counter, the only one elsewhere.
+      printSlip: createSlipPrinter(() => kioskWindow, log),
     });
-    bindKioskIpc(ipcMain, kiosk, kioskWindow, log);
-    app.once('before-quit', () => void kiosk.stop());
-    log.info('kiosk-started', { profile: config.profile, cardSource: config.cardSource });
+    kiosk.start();
+
+    const pageOptions = { isDevelopment, preloadPath: join(here, '../preload/index.cjs'), log };
+    kioskWindow = createKioskWindow({ ...pageOptions, profile: config.profile, onRendererLost: (cause) => kiosk.returnToAttract(cause) });
+    // The customer's window is no use without the kiosk window: closing that one ends the app.
+    kioskWindow.once('closed', () => app.quit());
+    if (config.profile === 'counter' && config.customerDisplay) customerWindow = createCustomerWindow(pageOptions);
+
+    bindKioskIpc(ipcMain, kiosk, appWindows, log);
+    const records = world;
+    app.once('before-quit', () => void shutDown(kiosk, records));
+    log.info('kiosk-started', { profile: config.profile, cardSource: config.cardSource, customerDisplay: customerWindow !== undefined });
   } catch (error) {
+    world?.close();
     fail(error);
   }
+}
+
+/**
+ * The reader first (the card is unpowered, the session abandoned), then the
+ * records. Electron does not wait for this; that is safe, since every
+ * committed transaction is already on disk (WAL, synchronous=FULL).
+ */
+async function shutDown(kiosk: Kiosk, world: SimulatedWorld): Promise<void> {
+  await kiosk.stop().catch((error: unknown) => log.error('kiosk-stop-failed', { error: (error as Error).name }));
+  world.close();
 }
 
 function fail(error: unknown): void {

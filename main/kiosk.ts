@@ -1,4 +1,4 @@
-import type { Command, CommandResult, KioskEvent, ReaderStatus, ViewState } from '../preload/contract';
+import type { Command, CommandResult, DemoFault, KioskEvent, ReaderStatus, SessionView, ViewState } from '../preload/contract';
 import { parseCommand } from '../preload/contract';
 import type { TerminalConfig } from './config';
 import type { Logger } from './log';
@@ -6,8 +6,10 @@ import { PcscReader } from './card/pcsc-reader';
 import type { CardReader } from './card/reader';
 import { ReaderStatusService } from './card/reader-status';
 import { VirtualReader } from './card/virtual-reader';
+import { InactivityTimer, realClock, type TimerClock } from './inactivity-timer';
 import type { IssuanceGateway } from './issuance/gateway';
 import { CustomerSession } from './session/session-runner';
+import { StaffSession } from './staff-session';
 import type { AuditChain } from './store/audit';
 import type { RenewalJournal } from './store/journal';
 
@@ -21,12 +23,35 @@ export interface SessionServices {
   now?: () => Date;
 }
 
-/** The demo's hands on the virtual reader: a trainer inserts a persona's card or takes it out. */
+export type DemoState = Omit<NonNullable<ViewState['demo']>, 'personas'>;
+
+/** The trainer's hands on the virtual reader and the simulated issuing service. */
 export interface DemoCards {
   personas: NonNullable<ViewState['demo']>['personas'];
   insert(personaId: string): Promise<void>;
   remove(): void;
+  /** Every fault but the power cut, which the kiosk itself must live through. */
+  fault(fault: Exclude<DemoFault, 'power-cut'>): void;
+  /** The reader loses power with the terminal and comes back: the card in it is found again at start-up. */
+  powerCycle(): void;
+  /** No card, reader plugged in, issuing service up. */
+  reset(): void;
+  state(): DemoState;
 }
+
+export interface KioskOptions {
+  sessions?: SessionServices;
+  demo?: DemoCards;
+  /** Prints the slip shown, silently, on the kiosk's printer (Electron); without it the browser prints. */
+  printSlip?: () => Promise<void>;
+  clock?: TimerClock & { now(): number };
+}
+
+/** Screens where card or issuing-service work is under way: no time-out or lock interrupts them. */
+const BUSY_SCREENS: ReadonlySet<SessionView['screen']> = new Set(['reading', 'verifying', 'setting-pin', 'checking-substitutes', 'renewing']);
+
+/** Screens that end on a slip: the completion slip after a renewal, the hand-off slip otherwise. */
+const SLIP_SCREENS: ReadonlySet<SessionView['screen']> = new Set(['done', 'hand-off', 'not-yet', 'card-renewal']);
 
 /**
  * The composition root: builds the services a terminal profile needs and is
@@ -36,32 +61,46 @@ export interface DemoCards {
 export class Kiosk {
   private readonly readerStatus: ReaderStatusService;
   private readonly listeners = new Set<KioskEventListener>();
+  private readonly clock: TimerClock & { now(): number };
   private state: ViewState;
 
   private session: CustomerSession | undefined;
+  /** Lobby: quiet this long → the "need more time?" countdown. */
+  private readonly idle: InactivityTimer | undefined;
+  private countdown: { handle: unknown; secondsLeft: number } | undefined;
+  private readonly staff: StaffSession | undefined;
 
   constructor(
     readonly config: TerminalConfig,
     readonly reader: CardReader,
     private readonly log: Logger,
-    private readonly options: { sessions?: SessionServices; demo?: DemoCards } = {},
+    private readonly options: KioskOptions = {},
   ) {
     this.readerStatus = new ReaderStatusService(reader);
+    this.clock = options.clock ?? { ...realClock, now: () => Date.now() };
+    if (config.profile === 'lobby') this.idle = new InactivityTimer(config.idle.warnAfterSeconds * 1000, () => this.startCountdown(), this.clock);
+    if (config.profile === 'counter') this.staff = new StaffSession(config.staff, () => this.staffChanged(), this.clock);
     this.state = {
       profile: config.profile,
       cardSource: reader.kind,
       screen: 'attract',
       language: config.defaultLanguage,
       reader: this.readerStatus.status,
-      ...(options.demo && config.profile === 'demo' ? { demo: { personas: options.demo.personas } } : {}),
+      takeCard: false,
+      customerDisplay: config.profile === 'counter' && config.customerDisplay,
+      printer: options.printSlip ? 'kiosk' : 'browser',
+      ...(this.staff ? { staff: this.staff.view } : {}),
+      // Trainer tools exist wherever the cards are virtual: a virtual card is never a resident's.
+      ...(options.demo && reader.kind === 'virtual' ? { demo: { personas: options.demo.personas, ...options.demo.state() } } : {}),
     };
   }
 
   start(): void {
     this.readerStatus.subscribe((status) => {
       this.log.info('reader-status', { state: status.state });
-      this.state = { ...this.state, reader: status };
+      this.state = { ...this.state, reader: status, ...(status.state === 'card_present' ? {} : { takeCard: false }) };
       this.followCard(status);
+      this.refreshDemo();
       this.emit({ type: 'reader', status });
       this.emitSnapshot();
     });
@@ -71,42 +110,127 @@ export class Kiosk {
   /**
    * A card in the reader starts a customer session; the card leaving tells it.
    * A session waiting for its card (pulled mid-renewal) gets it back instead
-   * of a new session starting.
+   * of a new session starting. A card left in after its session ended starts
+   * nothing until it has been taken out.
    */
   private followCard(status: ReaderStatus): void {
-    const services = this.options.sessions;
-    if (!services) return;
-    if (status.state === 'card_present') {
-      if (this.session) {
-        this.session.cardInserted();
-        return;
-      }
-      const reader = status.reader;
-      const session = new CustomerSession({
-        profile: this.config.profile,
-        connect: () => this.reader.connect(reader, { exclusive: true }),
-        ...services,
-      });
-      this.session = session;
-      session.subscribe((view) => {
-        if (this.session !== session) return;
-        this.state = { ...this.state, screen: 'session', session: view };
-        this.emitSnapshot();
-      });
-      void session.done.then((result) => {
-        this.log.info('session-ended', { end: result.end });
-        if (this.session !== session) return;
-        this.session = undefined;
-        const { session: _ended, ...rest } = this.state;
-        this.state = { ...rest, screen: 'attract' };
-        this.emitSnapshot();
-      });
+    if (!this.options.sessions) return;
+    if (status.state !== 'card_present') {
+      this.session?.cardRemoved();
       return;
     }
-    this.session?.cardRemoved();
+    if (this.session) {
+      this.session.cardInserted();
+      return;
+    }
+    this.startSession(status.reader);
+  }
+
+  private startSession(reader: string): void {
+    const services = this.options.sessions;
+    if (!services || this.state.takeCard) return;
+    // At the counter a card waits for a signed-in staff member.
+    if (this.staff && !this.staff.signedIn) return;
+    const session = new CustomerSession({
+      profile: this.config.profile,
+      connect: () => this.reader.connect(reader, { exclusive: true }),
+      ...services,
+    });
+    this.session = session;
+    this.idle?.touch();
+    session.subscribe((view) => {
+      if (this.session !== session) return;
+      this.state = { ...this.state, screen: 'session', session: view };
+      this.followBusy(view);
+      this.emitSnapshot();
+    });
+    void session.done.then((result) => {
+      this.log.info('session-ended', { end: result.end });
+      if (this.session !== session) return;
+      this.session = undefined;
+      this.endSessionView(this.state.reader.state === 'card_present' && result.end !== 'card-removed');
+    });
+  }
+
+  /** Back to the attract screen; a card still in the reader is asked for. */
+  private endSessionView(cardStillIn: boolean): void {
+    const { session: _ended, idle: _idle, ...rest } = this.state;
+    this.stopCountdown();
+    this.idle?.stop();
+    this.staff?.holdLock(false);
+    this.state = { ...rest, screen: 'attract', takeCard: cardStillIn };
+    this.emitSnapshot();
+  }
+
+  /** Renewal steps are never interrupted: the idle clock and the staff lock wait for them. */
+  private followBusy(view: SessionView): void {
+    const busy = BUSY_SCREENS.has(view.screen);
+    this.staff?.holdLock(busy);
+    if (!this.idle) return;
+    if (busy) {
+      this.stopCountdown();
+      this.idle.pause();
+    } else {
+      this.idle.resume();
+    }
+  }
+
+  private startCountdown(): void {
+    if (!this.session || (this.state.session && BUSY_SCREENS.has(this.state.session.screen))) return;
+    this.countdown = { handle: undefined, secondsLeft: this.config.idle.countdownSeconds };
+    this.state = { ...this.state, idle: { secondsLeft: this.countdown.secondsLeft } };
+    this.emitSnapshot();
+    this.tickCountdown();
+  }
+
+  private tickCountdown(): void {
+    const countdown = this.countdown;
+    if (!countdown) return;
+    countdown.handle = this.clock.setTimeout(() => {
+      if (this.countdown !== countdown) return;
+      countdown.secondsLeft -= 1;
+      if (countdown.secondsLeft <= 0) {
+        this.fullReset('idle-timeout');
+        return;
+      }
+      this.state = { ...this.state, idle: { secondsLeft: countdown.secondsLeft } };
+      this.emitSnapshot();
+      this.tickCountdown();
+    }, 1000);
+  }
+
+  private stopCountdown(): void {
+    if (this.countdown?.handle !== undefined) this.clock.clearTimeout(this.countdown.handle);
+    this.countdown = undefined;
+    if (this.state.idle) {
+      const { idle: _idle, ...rest } = this.state;
+      this.state = rest;
+    }
+  }
+
+  /** Nobody answered "need more time?": the session ends (card unpowered), the language goes back, attract. */
+  private fullReset(cause: string): void {
+    this.log.info('full-reset', { cause });
+    this.stopCountdown();
+    this.state = { ...this.state, language: this.config.defaultLanguage };
+    if (this.session) this.session.send({ type: 'TIMEOUT' });
+    else this.emitSnapshot();
+  }
+
+  private staffChanged(): void {
+    if (!this.staff) return;
+    this.state = { ...this.state, staff: this.staff.view };
+    // Signing in with a card already waiting starts its session.
+    if (this.staff.signedIn && !this.session && this.state.reader.state === 'card_present') this.startSession(this.state.reader.reader);
+    this.emitSnapshot();
   }
 
   async stop(): Promise<void> {
+    this.stopCountdown();
+    this.idle?.stop();
+    this.staff?.stop();
+    this.session?.abandon();
+    this.session = undefined;
     await this.readerStatus.stop();
     this.listeners.clear();
   }
@@ -123,7 +247,7 @@ export class Kiosk {
   /**
    * Untrusted input from either transport enters here and nowhere else: it is
    * validated against the contract, and a refusal is logged by kind — never
-   * with the payload, which in later commands may carry a PIN.
+   * with the payload, which may carry a PIN or a passcode.
    */
   receive(input: unknown, transport: 'ipc' | 'web'): CommandResult {
     const parsed = parseCommand(input);
@@ -132,11 +256,25 @@ export class Kiosk {
       return { ok: false, error: parsed.error };
     }
     try {
+      this.noteActivity(parsed.command);
       return this.handle(parsed.command);
     } catch (error) {
       this.log.error('command-failed', { transport, command: parsed.command.type, error: (error as Error).name });
       return { ok: false, error: 'internal-error' };
     }
+  }
+
+  /** Any command is someone at the screen: the idle clock and the staff lock start again. */
+  private noteActivity(command: Command): void {
+    if (command.type === 'VIEW_READY') return;
+    this.staff?.touch();
+    if (!this.idle || !this.session) return;
+    if (this.countdown) {
+      this.stopCountdown();
+      this.emitSnapshot();
+    }
+    const busy = this.state.session !== undefined && BUSY_SCREENS.has(this.state.session.screen);
+    if (!busy) this.idle.touch();
   }
 
   /** After a renderer crash or hang the new page starts from the attract screen. */
@@ -155,21 +293,97 @@ export class Kiosk {
         this.state = { ...this.state, language: command.language };
         this.emitSnapshot();
         return { ok: true };
+      case 'STILL_HERE':
+        return { ok: true };
       case 'SESSION':
-        if (!this.session) return { ok: false, error: 'not-now' };
+        if (!this.session || (this.staff && !this.staff.signedIn)) return { ok: false, error: 'not-now' };
         this.session.send(command.intent);
         return { ok: true };
-      case 'DEMO_INSERT_CARD': {
-        const demo = this.options.demo;
-        if (!demo || !demo.personas.some((persona) => persona.id === command.persona)) return { ok: false, error: 'not-now' };
-        demo.insert(command.persona).catch((error: unknown) => this.log.error('demo-insert-failed', { persona: command.persona, error: (error as Error).name }));
+      case 'STAFF_SIGN_IN': {
+        if (!this.staff) return { ok: false, error: 'not-now' };
+        const accepted = this.staff.signIn(command.staffId, command.passcode);
+        this.log.info('staff-sign-in', { accepted });
         return { ok: true };
       }
-      case 'DEMO_REMOVE_CARD':
-        if (!this.options.demo) return { ok: false, error: 'not-now' };
-        this.options.demo.remove();
+      case 'STAFF_SIGN_OUT':
+        if (!this.staff || (this.state.session && BUSY_SCREENS.has(this.state.session.screen))) return { ok: false, error: 'not-now' };
+        this.session?.send({ type: 'CANCEL' });
+        this.staff.signOut();
         return { ok: true };
+      case 'PRINT_SLIP': {
+        const screen = this.state.session?.screen;
+        if (!screen || !SLIP_SCREENS.has(screen)) return { ok: false, error: 'not-now' };
+        this.options.printSlip?.().catch((error: unknown) => this.log.error('print-failed', { error: (error as Error).name }));
+        return { ok: true };
+      }
+      case 'DEMO_INSERT_CARD': {
+        const demo = this.demoTools();
+        if (!demo || !demo.personas.some((persona) => persona.id === command.persona)) return { ok: false, error: 'not-now' };
+        demo
+          .insert(command.persona)
+          .then(() => this.refreshDemo(true))
+          .catch((error: unknown) => this.log.error('demo-insert-failed', { persona: command.persona, error: (error as Error).name }));
+        return { ok: true };
+      }
+      case 'DEMO_REMOVE_CARD': {
+        const demo = this.demoTools();
+        if (!demo) return { ok: false, error: 'not-now' };
+        demo.remove();
+        this.refreshDemo(true);
+        return { ok: true };
+      }
+      case 'DEMO_FAULT': {
+        const demo = this.demoTools();
+        if (!demo) return { ok: false, error: 'not-now' };
+        this.log.info('demo-fault', { fault: command.fault });
+        if (command.fault === 'power-cut') this.powerCut(demo);
+        else demo.fault(command.fault);
+        this.refreshDemo(true);
+        return { ok: true };
+      }
+      case 'DEMO_RESET': {
+        const demo = this.demoTools();
+        if (!demo) return { ok: false, error: 'not-now' };
+        this.abandonSession();
+        demo.reset();
+        this.state = { ...this.state, language: this.config.defaultLanguage, takeCard: false };
+        this.refreshDemo(true);
+        return { ok: true };
+      }
     }
+  }
+
+  private demoTools(): DemoCards | undefined {
+    return this.state.demo ? this.options.demo : undefined;
+  }
+
+  /**
+   * The power goes and comes back: the session stops where it stood (no
+   * ending written), the reader loses power with the card in it, and the
+   * kiosk starts again on the attract screen — where the card still in the
+   * reader starts a new session that finds the unfinished renewal.
+   */
+  private powerCut(demo: DemoCards): void {
+    this.abandonSession();
+    this.state = { ...this.state, language: this.config.defaultLanguage, takeCard: false };
+    this.emitSnapshot();
+    demo.powerCycle();
+  }
+
+  private abandonSession(): void {
+    this.session?.abandon();
+    this.session = undefined;
+    const { session: _gone, ...rest } = this.state;
+    this.state = { ...rest, screen: 'attract' };
+    this.stopCountdown();
+    this.idle?.stop();
+    this.staff?.holdLock(false);
+  }
+
+  private refreshDemo(emit = false): void {
+    if (!this.state.demo || !this.options.demo) return;
+    this.state = { ...this.state, demo: { personas: this.state.demo.personas, ...this.options.demo.state() } };
+    if (emit) this.emitSnapshot();
   }
 
   private emitSnapshot(): void {
@@ -182,7 +396,8 @@ export class Kiosk {
 }
 
 /** Picks the reader stack the config asks for; a demo terminal never opens PC/SC. */
-export function createKiosk(config: TerminalConfig, log: Logger, reader?: CardReader): Kiosk {
+export function createKiosk(config: TerminalConfig, log: Logger, options: KioskOptions & { reader?: CardReader } = {}): Kiosk {
+  const { reader, ...rest } = options;
   const chosen = reader ?? (config.cardSource === 'pcsc' ? new PcscReader({ log }) : new VirtualReader());
-  return new Kiosk(config, chosen, log);
+  return new Kiosk(config, chosen, log, rest);
 }

@@ -1,7 +1,4 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -14,15 +11,10 @@ import {
 } from '../preload/contract';
 import { parseTerminalConfig } from './config';
 import { contentSecurityPolicy } from './csp';
-import { Kiosk, type DemoCards } from './kiosk';
-import { buildCardImage } from './emulator/build-card-image';
-import { listPersonas, resolvePersona } from './emulator/personas';
-import { VirtualMyNumberCard } from './emulator/virtual-my-number-card';
-import { openSimulatedJlis } from './issuance/simulated-jlis';
-import { AuditChain } from './store/audit';
-import { openKioskDatabase } from './store/database';
-import { RenewalJournal } from './store/journal';
+import { Kiosk } from './kiosk';
 import type { Logger } from './log';
+import { openSimulatedWorld } from './simulated-world';
+import { hashPasscode } from './staff-passcode';
 import { loadStaticAsset, securityHeaders } from './static-files';
 import { VirtualReader } from './card/virtual-reader';
 
@@ -43,7 +35,16 @@ export interface WebHostOptions {
   port?: number;
   /** The simulated J-LIS's folder (default: the user's simulation folder, shared with the virtual-card tool). */
   simDir?: string;
+  /** The rest of a terminal config (idle times, staff accounts, customer display); cards are always virtual here. */
+  config?: Record<string, unknown>;
 }
+
+/**
+ * A counter served without a config gets this practice account, printed at
+ * start-up: the web host only ever has virtual cards, so it guards nothing
+ * real. A config with its own accounts replaces it.
+ */
+export const PRACTICE_STAFF = { id: 'trainer', passcode: 'practice' } as const;
 
 export interface WebHost {
   /** The address to open, token included (in the fragment, so it is never sent in a request line). */
@@ -58,11 +59,14 @@ export interface WebHost {
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = randomBytes(24).toString('base64url');
   const reader = new VirtualReader();
-  const world = await openDemoWorld(reader, options.simDir);
-  const kiosk = new Kiosk(parseTerminalConfig({ profile: options.profile, cardSource: 'virtual' }), reader, options.log, {
-    sessions: world.sessions,
-    demo: world.demo,
+  const config = parseTerminalConfig({
+    ...(options.profile === 'counter' ? { staff: { accounts: [{ id: PRACTICE_STAFF.id, passcodeHash: hashPasscode(PRACTICE_STAFF.passcode, { log2N: 12 }) }] } } : {}),
+    ...options.config,
+    profile: options.profile,
+    cardSource: 'virtual',
   });
+  const world = await openSimulatedWorld({ reader, ...(options.simDir ? { simDir: options.simDir } : {}), terminalId: 'web-host' });
+  const kiosk = new Kiosk(config, reader, options.log, { sessions: world.sessions, ...(world.demo ? { demo: world.demo } : {}) });
 
   const server = createServer();
   await listen(server, options.port ?? 0);
@@ -134,39 +138,6 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       world.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-    },
-  };
-}
-
-/**
- * The simulated world behind the web host: the simulated J-LIS (shared with
- * the virtual-card tool), and a kiosk database of its own for this launch —
- * a trainer's practice leaves no records behind. Each inserted card is a
- * fresh card for the persona (new keys), so a persona can be renewed again
- * and again.
- */
-async function openDemoWorld(reader: VirtualReader, simDir?: string) {
-  const jlis = await openSimulatedJlis(simDir);
-  const dataDir = mkdtempSync(join(tmpdir(), 'myna-kiosk-demo-'));
-  const db = openKioskDatabase(join(dataDir, 'kiosk.sqlite'));
-  const personas = listPersonas();
-  const demo: DemoCards = {
-    personas: personas.map(({ id, title, description }) => ({ id, title, description })),
-    async insert(personaId) {
-      const persona = resolvePersona(personas.find((candidate) => candidate.id === personaId)!);
-      const image = await buildCardImage(persona, jlis.ca);
-      if (image.jpki?.authentication.certificate) jlis.enrol(persona, image);
-      reader.insert(new VirtualMyNumberCard(image));
-    },
-    remove: () => reader.remove(),
-  };
-  return {
-    sessions: { gateway: jlis, journal: new RenewalJournal(db), audit: new AuditChain(db, { terminalId: 'web-host' }) },
-    demo,
-    close() {
-      db.close();
-      jlis.close();
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,70 +1,130 @@
 /**
- * Electron shell: the kiosk window and the locks on everything web content
- * could otherwise do — navigate away, open windows, ask for the camera,
- * reach the network, or open devtools on a public terminal.
+ * Electron shell: the kiosk window (and, at a counter, the customer-facing
+ * one) and the locks on everything web content could otherwise do —
+ * navigate away, open windows, ask for the camera, reach the network, or
+ * open devtools on a public terminal.
  */
-import { BrowserWindow, type Session, type WebContents, type WebFrameMain } from 'electron';
+import {
+  BrowserWindow,
+  screen,
+  type BrowserWindowConstructorOptions,
+  type Display,
+  type Session,
+  type WebContents,
+  type WebFrameMain,
+  type WebPreferences,
+} from 'electron';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, type Profile } from '../preload/contract';
 import type { Logger } from './log';
 
 export const ATTRACT_URL = `${APP_ORIGIN}/index.html`;
 
+/** The same page in its customer-facing mode: the resident's keypad across the counter. */
+export const CUSTOMER_DISPLAY_URL = `${ATTRACT_URL}#display=customer`;
+
 /** How long a renderer may stay unresponsive before it is crashed and reloaded. */
 export const HANG_TIMEOUT_MS = 10_000;
 
-export interface KioskWindowOptions {
-  profile: Profile;
+/** What every window of the app needs to know to build its page. */
+export interface PageOptions {
   isDevelopment: boolean;
   preloadPath: string;
   log: Logger;
+  hangTimeoutMs?: number;
+}
+
+export interface KioskWindowOptions extends PageOptions {
+  profile: Profile;
   /** Called when the page is lost (crash or hang) before it is reloaded to the attract screen. */
   onRendererLost: (cause: string) => void;
-  hangTimeoutMs?: number;
 }
 
 export function createKioskWindow(options: KioskWindowOptions): BrowserWindow {
   // A demo runs in an ordinary window on a trainer's laptop; lobby and counter own the screen.
   const ownsScreen = options.profile !== 'demo';
+  return openHardenedWindow({ width: 1280, height: 800, kiosk: ownsScreen, fullscreen: ownsScreen }, { ...options, role: 'kiosk', url: ATTRACT_URL });
+}
+
+/**
+ * The counter's customer-facing window, where the resident types their PINs
+ * out of the staff member's sight: fullscreen on the display that is not
+ * the staff's. A counter PC without a second screen still works, with the
+ * customer view in an ordinary window.
+ */
+export function createCustomerWindow(options: PageOptions): BrowserWindow {
+  const display = customerFacingDisplay();
+  if (!display) options.log.warn('customer-display-missing');
+  const placement: BrowserWindowConstructorOptions = display
+    ? { ...display.bounds, fullscreen: true }
+    : { width: 800, height: 600, fullscreen: false };
+  // Its loss needs no word to the kiosk: the session lives in main, and the reloaded page asks for the view again.
+  return openHardenedWindow(placement, { ...options, role: 'customer', url: CUSTOMER_DISPLAY_URL, onRendererLost: () => {} });
+}
+
+/** Any display but the primary one, which is the staff's. */
+function customerFacingDisplay(): Display | undefined {
+  const primary = screen.getPrimaryDisplay();
+  return screen.getAllDisplays().find((display) => display.id !== primary.id);
+}
+
+/** One set of preferences for every window: a second window must not be a weaker one. */
+function hardenedWebPreferences(options: Pick<PageOptions, 'preloadPath' | 'isDevelopment'>): WebPreferences {
+  return {
+    preload: options.preloadPath,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+    spellcheck: false,
+    devTools: options.isDevelopment,
+    safeDialogs: true,
+  };
+}
+
+interface HardenedPage extends PageOptions {
+  /** Names the window in the log. */
+  role: 'kiosk' | 'customer';
+  /** What the window shows, and what it goes back to after a crash or a hang. */
+  url: string;
+  onRendererLost: (cause: string) => void;
+}
+
+function openHardenedWindow(placement: BrowserWindowConstructorOptions, page: HardenedPage): BrowserWindow {
   const window = new BrowserWindow({
-    width: 1280,
-    height: 800,
+    ...placement,
     show: false,
-    kiosk: ownsScreen,
-    fullscreen: ownsScreen,
     autoHideMenuBar: true,
     backgroundColor: '#ffffff',
-    webPreferences: {
-      preload: options.preloadPath,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-      devTools: options.isDevelopment,
-      safeDialogs: true,
-    },
+    webPreferences: hardenedWebPreferences(page),
   });
 
   window.once('ready-to-show', () => window.show());
 
-  if (!options.isDevelopment) {
+  if (!page.isDevelopment) {
     // devTools:false already refuses to open them; this also closes any opened by other means.
     window.webContents.on('devtools-opened', () => window.webContents.closeDevTools());
   }
 
-  const reloadToAttract = (cause: string) => {
+  keepPageAlive(window, page);
+  void window.webContents.loadURL(page.url);
+  return window;
+}
+
+/** A crashed page is reloaded; a hung one is crashed after a while, which reloads it. */
+function keepPageAlive(window: BrowserWindow, page: HardenedPage): void {
+  const reload = (cause: string) => {
     if (window.isDestroyed()) return;
-    options.log.warn('renderer-lost', { cause });
-    options.onRendererLost(cause);
-    void window.webContents.loadURL(ATTRACT_URL);
+    page.log.warn('renderer-lost', { window: page.role, cause });
+    page.onRendererLost(cause);
+    void window.webContents.loadURL(page.url);
   };
 
-  window.webContents.on('render-process-gone', (_event, details) => reloadToAttract(`render-process-gone:${details.reason}`));
+  window.webContents.on('render-process-gone', (_event, details) => reload(`render-process-gone:${details.reason}`));
 
   let hangTimer: NodeJS.Timeout | undefined;
   window.on('unresponsive', () => {
@@ -73,16 +133,13 @@ export function createKioskWindow(options: KioskWindowOptions): BrowserWindow {
       hangTimer = undefined;
       // Crashing the hung renderer fires render-process-gone, which reloads it.
       if (!window.isDestroyed()) window.webContents.forcefullyCrashRenderer();
-    }, options.hangTimeoutMs ?? HANG_TIMEOUT_MS);
+    }, page.hangTimeoutMs ?? HANG_TIMEOUT_MS);
   });
   window.on('responsive', () => {
     clearTimeout(hangTimer);
     hangTimer = undefined;
   });
   window.on('closed', () => clearTimeout(hangTimer));
-
-  void window.webContents.loadURL(ATTRACT_URL);
-  return window;
 }
 
 /**
@@ -116,9 +173,9 @@ export function hardenSession(session: Session): void {
   });
 }
 
-/** Only the main frame of our own window, showing our own page, may send commands. */
-export function isTrustedSender(sender: WebContents, frame: WebFrameMain | null, window: BrowserWindow): boolean {
-  if (window.isDestroyed() || sender !== window.webContents) return false;
+/** Only the main frame of one of our own windows, showing our own page, may send commands. */
+export function isTrustedSender(sender: WebContents, frame: WebFrameMain | null, windows: readonly BrowserWindow[]): boolean {
+  if (!windows.some((window) => !window.isDestroyed() && sender === window.webContents)) return false;
   if (!frame || frame.parent !== null) return false;
   return isAppUrl(frame.url);
 }

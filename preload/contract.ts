@@ -15,8 +15,14 @@ export const PROFILES = ['lobby', 'counter', 'demo'] as const;
 export const profileSchema = z.enum(PROFILES);
 export type Profile = z.infer<typeof profileSchema>;
 
-/** Languages that have a full translation today; later issues add the rest. */
-export const LANGUAGES = ['ja', 'en'] as const;
+/**
+ * The kiosk's languages (docs/experience.md, "Languages"), as BCP 47 tags:
+ * Japanese, the languages of the official My Number materials, the
+ * languages municipalities' residents actually read, and plain Japanese
+ * (やさしい日本語) as the private-use tag `ja-x-easy`. Every string exists in
+ * every one (a unit test enforces it).
+ */
+export const LANGUAGES = ['ja', 'ja-x-easy', 'en', 'zh-Hans', 'zh-Hant', 'ko', 'es', 'pt', 'vi', 'tl', 'id', 'th', 'ne'] as const;
 export const languageSchema = z.enum(LANGUAGES);
 export type Language = z.infer<typeof languageSchema>;
 
@@ -44,6 +50,7 @@ export type CardSource = z.infer<typeof cardSourceSchema>;
  */
 export const SESSION_SCREENS = [
   'reading',
+  'status',
   'route-choice',
   'proxy-check',
   'authority-check',
@@ -70,9 +77,16 @@ export const sessionScreenSchema = z.enum(SESSION_SCREENS);
 const japanDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const pinNameSchema = z.enum(['authentication', 'signature', 'registry', 'cardInfo']);
 
+/** The renewal's steps as a resident is told them (main/session/view.ts maps the journal's steps onto these). */
+export const RENEWAL_PROGRESS_STEPS = ['preparing', 'creating-keys', 'issuing', 'writing', 'finishing'] as const;
+
+/** A session's reference for the slip and the counter: 8 characters, no I/O/0/1 to misread. */
+export const SESSION_REFERENCE_PATTERN = /^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/;
+
 export const sessionViewSchema = z
   .object({
     screen: sessionScreenSchema,
+    reference: z.string().regex(SESSION_REFERENCE_PATTERN),
     route: z.enum(['in-person', 'voluntary-proxy', 'legal-representative']),
     card: z
       .object({
@@ -94,6 +108,16 @@ export const sessionViewSchema = z
       .optional(),
     pin: z.object({ name: pinNameSchema, triesLeft: z.number().int().min(0).max(15).optional(), maxTries: z.number().int(), lastAttempt: z.enum(['wrong', 'mismatch', 'malformed']).optional() }).strict().optional(),
     handOff: z.string().regex(/^[a-z0-9-]+$/).optional(),
+    /** Who types the PIN being asked: the resident (on the customer display, if the counter has one) or staff (a proxy's sealed form). */
+    pinTypedBy: z.enum(['resident', 'staff']).optional(),
+    /** The renewal step under way, for the named progress steps. */
+    progress: z.object({ step: z.enum(RENEWAL_PROGRESS_STEPS) }).strict().optional(),
+    /**
+     * Counter profile only, on the substitute-character screen: the name and
+     * address as the signature certificate writes them, for the resident to
+     * confirm. Never in the lobby or demo views, never logged.
+     */
+    substitutes: z.object({ name: z.string().max(200), address: z.string().max(400) }).strict().optional(),
     renewed: z.object({ authenticationExpires: japanDateSchema, signatureExpires: japanDateSchema.optional() }).strict().optional(),
     ended: z.enum(['renewed', 'handed-off', 'not-eligible', 'cancelled', 'timed-out', 'card-removed', 'error']).optional(),
   })
@@ -103,6 +127,22 @@ export type SessionView = z.infer<typeof sessionViewSchema>;
 /** `attract` until a card is in; `session` while a customer session runs (its view in `session`). */
 export const screenSchema = z.enum(['attract', 'session']);
 export type Screen = z.infer<typeof screenSchema>;
+
+/** The counter's staff session (docs/experience.md, "Time-outs": it locks after inactivity, never during a renewal step). */
+export const staffViewSchema = z
+  .object({
+    state: z.enum(['signed-out', 'signed-in', 'locked']),
+    staffId: z.string().optional(),
+    /** Why the last sign-in was refused. */
+    refusal: z.enum(['wrong-credentials', 'too-many-attempts']).optional(),
+  })
+  .strict();
+export type StaffView = z.infer<typeof staffViewSchema>;
+
+/** What a trainer can break in the demo, and what is broken now. */
+export const DEMO_FAULTS = ['pull-card', 'reinsert-card', 'unplug-reader', 'plug-in-reader', 'service-down', 'service-slow', 'service-up', 'power-cut'] as const;
+export const demoFaultSchema = z.enum(DEMO_FAULTS);
+export type DemoFault = z.infer<typeof demoFaultSchema>;
 
 /** One line per virtual card the trainer can insert (demo profile only). */
 export const demoPersonaSchema = z
@@ -116,7 +156,25 @@ export const viewStateSchema = z.object({
   language: languageSchema,
   reader: readerStatusSchema,
   session: sessionViewSchema.optional(),
-  demo: z.object({ personas: z.array(demoPersonaSchema) }).strict().optional(),
+  /** A session ended with the card still in the reader: the attract screen asks for it to be taken. */
+  takeCard: z.boolean(),
+  /** The "need more time?" countdown is running (lobby): seconds until the full reset. */
+  idle: z.object({ secondsLeft: z.number().int().min(0) }).strict().optional(),
+  /** Counter profile: the staff member's session. */
+  staff: staffViewSchema.optional(),
+  /** Counter profile: a customer-facing window shows the keypad when the resident types. */
+  customerDisplay: z.boolean(),
+  /** How slips reach paper: the kiosk's own printer (silent, main prints), or the browser's print dialog (web host). */
+  printer: z.enum(['kiosk', 'browser']),
+  demo: z
+    .object({
+      personas: z.array(demoPersonaSchema),
+      /** The persona whose card is in the reader (or was, before a pull). */
+      persona: z.string().optional(),
+      faults: z.object({ reader: z.enum(['plugged-in', 'unplugged']), service: z.enum(['up', 'down', 'slow']), cardPulled: z.boolean() }).strict(),
+    })
+    .strict()
+    .optional(),
 });
 export type ViewState = z.infer<typeof viewStateSchema>;
 
@@ -136,6 +194,7 @@ export const sessionIntentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('SUBMIT_PIN'), value: pinValueSchema }).strict(),
   z.object({ type: z.literal('SUBMIT_NEW_PIN'), value: pinValueSchema }).strict(),
   z.object({ type: z.literal('SUBMIT_NEW_PIN_AGAIN'), value: pinValueSchema }).strict(),
+  z.object({ type: z.literal('CONTINUE') }).strict(),
   z.object({ type: z.literal('CONFIRM_LAST_TRY') }).strict(),
   z.object({ type: z.literal('FORGOT_PIN') }).strict(),
   z.object({ type: z.literal('CHOOSE_ROUTE'), route: z.enum(['in-person', 'voluntary-proxy', 'legal-representative']) }).strict(),
@@ -173,9 +232,25 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('SET_LANGUAGE'), language: languageSchema }).strict(),
   /** An intent for the running customer session. */
   z.object({ type: z.literal('SESSION'), intent: sessionIntentSchema }).strict(),
+  /** Someone touched the screen: the idle timer starts again and the "need more time?" overlay closes. */
+  z.object({ type: z.literal('STILL_HERE') }).strict(),
+  /** Counter profile: staff sign in (or unlock) with their id and passcode; the passcode goes no further than its hash check. */
+  z
+    .object({
+      type: z.literal('STAFF_SIGN_IN'),
+      staffId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
+      passcode: z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/),
+    })
+    .strict(),
+  z.object({ type: z.literal('STAFF_SIGN_OUT') }).strict(),
+  /** Print the slip of the screen shown (main knows which slip the session is at). */
+  z.object({ type: z.literal('PRINT_SLIP') }).strict(),
   /** Demo profile: put a persona's virtual card into the reader, or take it out. */
   z.object({ type: z.literal('DEMO_INSERT_CARD'), persona: z.string().regex(/^[a-z0-9-]{1,64}$/) }).strict(),
   z.object({ type: z.literal('DEMO_REMOVE_CARD') }).strict(),
+  z.object({ type: z.literal('DEMO_FAULT'), fault: demoFaultSchema }).strict(),
+  /** Demo profile: everything back to the start (no card, no fault, default language). */
+  z.object({ type: z.literal('DEMO_RESET') }).strict(),
 ]);
 export type Command = z.infer<typeof commandSchema>;
 export type CommandType = Command['type'];

@@ -220,6 +220,8 @@ function drive(
     switch (view.screen) {
       case 'route-choice':
         return send({ type: 'CHOOSE_ROUTE', route: script.route as never });
+      case 'status':
+        return send({ type: 'CONTINUE' });
       case 'proxy-check':
         return send({
           type: 'PROXY_CHECKED',

@@ -107,6 +107,7 @@ export type SessionEvent =
   | { type: 'PIN_ENTERED' }
   /** The value broke the card's PIN rule: refused locally, nothing sent, no try spent. */
   | { type: 'PIN_MALFORMED' }
+  | { type: 'CONTINUE' }
   | { type: 'CONFIRM_LAST_TRY' }
   | { type: 'FORGOT_PIN' }
   | { type: 'NEW_PIN_ENTERED' }
@@ -216,11 +217,8 @@ export const sessionMachine = setup({
         {
           guard: ({ context }) => handOffReason(context) === 'service-unavailable' && 'window' in context.reading!.decision,
           // Everything that can be checked offline is checked (PINs included), then the hand-off.
-          target: 'pins',
-          actions: assign({
-            handOffAfterPins: 'service-unavailable' as HandOffCode,
-            pinQueue: ({ context }) => pinsToVerify(context.reading!),
-          }),
+          target: 'status',
+          actions: assign({ handOffAfterPins: 'service-unavailable' as HandOffCode }),
         },
         { guard: ({ context }) => context.profile === 'counter' && handOffReason(context) === 'face-auth-staff-only', target: 'confirm' },
         { guard: ({ context }) => context.profile === 'counter' && handOffReason(context) === 'legal-representative-required', target: 'authorityCheck', actions: assign({ route: 'legal-representative' as Route }) },
@@ -234,7 +232,8 @@ export const sessionMachine = setup({
     },
 
     routeChoice: {
-      always: [{ guard: ({ context }) => context.profile !== 'counter', target: 'pins', actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }) }],
+      // A resident alone is the holder: the status screen comes next. Staff choose who is at the counter.
+      always: [{ guard: ({ context }) => context.profile !== 'counter', target: 'status' }],
       on: {
         CHOOSE_ROUTE: [
           { guard: ({ event }) => event.route === 'voluntary-proxy', target: 'proxyCheck', actions: assign({ route: 'voluntary-proxy' as Route }) },
@@ -242,6 +241,11 @@ export const sessionMachine = setup({
           { target: 'pins', actions: assign({ route: 'in-person' as Route, pinQueue: ({ context }) => pinsToVerify(context.reading!) }) },
         ],
       },
+    },
+
+    /** What expires when, and what happens next, in plain words; the resident goes on when ready. */
+    status: {
+      on: { CONTINUE: { target: 'pins', actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }) } },
     },
 
     proxyCheck: {

@@ -10,11 +10,11 @@ import { JPKI_SAN_OID, readJpkiSubjectAltName } from '../emulator/simulated-ca';
 import type { IssuanceGateway, ResidentRecord } from '../issuance/gateway';
 import { japanDate } from '../japan-time';
 import type { AuditChain, HAND_OFF_REASONS } from '../store/audit';
-import type { CardIdentity, RenewalJournal } from '../store/journal';
+import type { CardIdentity, RenewalJournal, RenewalStep } from '../store/journal';
 import { decideEligibility, type CardFacts, type EligibilityDecision } from './eligibility';
 import { runRenewal, type RenewalOutcome } from './renewal';
 import { proxyRejection, sessionMachine, type CardReading, type HandOffCode, type IdentityCheck, type ProxyChecks, type Route, type SessionEnd } from './session-machine';
-import { projectSessionView, type SessionView } from './view';
+import { progressStepOf, projectSessionView, sessionReference, type SessionView, type SessionViewExtras } from './view';
 
 /**
  * Runs one customer session: the session machine plus the I/O it asks for
@@ -28,6 +28,7 @@ export type SessionIntent =
   | { type: 'SUBMIT_PIN'; value: string }
   | { type: 'SUBMIT_NEW_PIN'; value: string }
   | { type: 'SUBMIT_NEW_PIN_AGAIN'; value: string }
+  | { type: 'CONTINUE' }
   | { type: 'CONFIRM_LAST_TRY' }
   | { type: 'FORGOT_PIN' }
   | { type: 'CHOOSE_ROUTE'; route: Route }
@@ -75,6 +76,8 @@ class SecretBox {
 
 export class CustomerSession {
   readonly sessionId = randomUUID();
+  /** What the slip and the counter call this session (derived from the id, so the audit log finds it). */
+  readonly reference = sessionReference(this.sessionId);
   readonly #deps: SessionDependencies;
   readonly #now: () => Date;
   readonly #entered = new SecretBox();
@@ -87,6 +90,11 @@ export class CustomerSession {
   #identity: CardIdentity | undefined;
   readonly #actor;
   readonly #listeners = new Set<(view: SessionView) => void>();
+  #progress: SessionView['progress'];
+  /** Counter only: the signature certificate's name and address while staff confirm substitute characters. */
+  #substitutes: SessionView['substitutes'];
+  /** The power went (demo's power cut): nothing more may touch the card or the records. */
+  #abandoned = false;
   readonly done: Promise<SessionResult>;
 
   constructor(deps: SessionDependencies) {
@@ -104,12 +112,12 @@ export class CustomerSession {
     this.#actor = createActor(machine, { input: { profile: deps.profile } });
     this.done = new Promise((resolve) => {
       this.#actor.subscribe((snapshot) => {
-        const view = projectSessionView(snapshot);
-        for (const listener of this.#listeners) listener(view);
+        if (snapshot.value !== 'substitutes') this.#substitutes = undefined;
+        this.#publish();
         if (snapshot.status === 'done') void this.#finish(snapshot).then(resolve);
       });
     });
-    deps.audit.append({ event: 'session-started', sessionId: this.sessionId, detail: { profile: deps.profile } });
+    deps.audit.append({ event: 'session-started', sessionId: this.sessionId, detail: { profile: deps.profile, reference: this.reference } });
     this.#actor.start();
   }
 
@@ -119,7 +127,38 @@ export class CustomerSession {
   }
 
   get view(): SessionView {
-    return projectSessionView(this.#actor.getSnapshot());
+    return projectSessionView(this.#actor.getSnapshot(), this.#extras());
+  }
+
+  #extras(): SessionViewExtras {
+    return {
+      reference: this.reference,
+      ...(this.#progress ? { progress: this.#progress } : {}),
+      ...(this.#substitutes ? { substitutes: this.#substitutes } : {}),
+    };
+  }
+
+  #publish(): void {
+    const view = this.view;
+    for (const listener of this.#listeners) listener(view);
+  }
+
+  /**
+   * The power went (the demo's power cut): the session stops where it is,
+   * without its normal ending — no audit row, no journal row, the card
+   * unpowered. Whatever the journal holds is what the next start-up finds,
+   * exactly as after a real power cut.
+   */
+  abandon(): void {
+    this.#abandoned = true;
+    this.#entered.clear();
+    this.#newPin.clear();
+    this.#firstNewPin = undefined;
+    this.#listeners.clear();
+    this.#actor.stop();
+    void this.#connection?.disconnect({ unpower: true }).catch(() => undefined);
+    this.#connection = undefined;
+    this.#client = undefined;
   }
 
   subscribe(listener: (view: SessionView) => void): () => void {
@@ -198,6 +237,7 @@ export class CustomerSession {
   }
 
   async #clientFor(): Promise<IssuerChannelClient> {
+    this.#refuseIfAbandoned();
     if (!this.#client) {
       this.#connection = await this.#deps.connect();
       this.#client = new IssuerChannelClient(this.#connection);
@@ -260,7 +300,12 @@ export class CustomerSession {
     const der = await (await this.#clientFor()).readCertificate('signature');
     if (!der) return false;
     const names = readJpkiSubjectAltName(der);
-    return [JPKI_SAN_OID.nameSubstitutes, JPKI_SAN_OID.addressSubstitutes].some((oid) => /1/.test(names.get(oid) ?? ''));
+    const substituted = [JPKI_SAN_OID.nameSubstitutes, JPKI_SAN_OID.addressSubstitutes].some((oid) => /1/.test(names.get(oid) ?? ''));
+    // Only the counter shows them, to the resident across the desk; the lobby view never carries a name or an address.
+    if (substituted && this.#deps.profile === 'counter') {
+      this.#substitutes = { name: names.get(JPKI_SAN_OID.name) ?? '', address: names.get(JPKI_SAN_OID.address) ?? '' };
+    }
+    return substituted;
   }
 
   async #renew(input: { resumeRenewalId?: string; route: Route; signature: boolean }): Promise<RenewalOutcome> {
@@ -275,11 +320,30 @@ export class CustomerSession {
         : { event: 'renewal-started', renewalId, detail: { route: input.route } },
     );
     const client = await this.#clientFor();
+    // The progress screen names the step under way; the journal sees every step start, so it tells us.
+    // The journal types each step's data; this wrapper passes it through unchanged.
+    const started = journal.stepStarted.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
+    const finished = journal.stepFinished.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
+    const journalWithProgress = {
+      stepStarted: ((id: string, step: RenewalStep, data?: unknown) => {
+        this.#refuseIfAbandoned();
+        started(id, step, data);
+        const shown = progressStepOf(step);
+        if (shown !== this.#progress?.step) {
+          this.#progress = { step: shown };
+          this.#publish();
+        }
+      }) as RenewalJournal['stepStarted'],
+      stepFinished: ((id: string, step: RenewalStep, data?: unknown) => {
+        this.#refuseIfAbandoned();
+        finished(id, step, data);
+      }) as RenewalJournal['stepFinished'],
+    };
     const outcome = await this.#whileCardStays(() => runRenewal(
       {
         client,
         gateway,
-        journal,
+        journal: journalWithProgress,
         audit,
         now: this.#now,
         sessionId: this.sessionId,
@@ -300,6 +364,11 @@ export class CustomerSession {
       },
     });
     return outcome;
+  }
+
+  /** After a power cut nothing of this session may reach the card or the records. */
+  #refuseIfAbandoned(): void {
+    if (this.#abandoned) throw new ReaderError('card-removed', 'the session was abandoned (power cut)');
   }
 
   /** Runs card work; a failure after the card was pulled is reported as the pull it is. */
@@ -335,6 +404,8 @@ export class CustomerSession {
   }
 
   #audit(event: Parameters<AuditChain['append']>[0]): void {
+    // A command still in flight when the power went writes nothing: a real power cut leaves no row.
+    if (this.#abandoned) return;
     this.#deps.audit.append({
       ...event,
       sessionId: this.sessionId,

@@ -1,5 +1,6 @@
 import type { SnapshotFrom } from 'xstate';
 import type { SessionView } from '../../preload/contract';
+import type { RenewalStep } from '../store/journal';
 import { MAX_TRIES } from '../card/pin-rules';
 import { japanDate } from '../japan-time';
 import type { sessionMachine } from './session-machine';
@@ -11,6 +12,7 @@ const SCREENS: Record<string, SessionView['screen']> = {
   reading: 'reading',
   routing: 'reading',
   routeChoice: 'route-choice',
+  status: 'status',
   proxyCheck: 'proxy-check',
   authorityCheck: 'authority-check',
   identityCheck: 'identity-check',
@@ -40,7 +42,15 @@ const SCREENS: Record<string, SessionView['screen']> = {
  * screens need (dates, counts, codes), never by copying the context, so a
  * field added to the machine cannot leak into the renderer by accident.
  */
-export function projectSessionView(snapshot: SnapshotFrom<typeof sessionMachine>): SessionView {
+/** What the runner knows outside the machine and the view shows. */
+export interface SessionViewExtras {
+  reference: string;
+  progress?: SessionView['progress'];
+  /** Counter profile only (the runner never fills it elsewhere). */
+  substitutes?: SessionView['substitutes'];
+}
+
+export function projectSessionView(snapshot: SnapshotFrom<typeof sessionMachine>, extras: SessionViewExtras): SessionView {
   const context = snapshot.context;
   const path = snapshot.value;
   const key = typeof path === 'string' ? path : Object.entries(path).map(([outer, inner]) => `${outer}.${String(inner)}`)[0]!;
@@ -52,6 +62,7 @@ export function projectSessionView(snapshot: SnapshotFrom<typeof sessionMachine>
 
   return {
     screen,
+    reference: extras.reference,
     route: context.route,
     ...(reading
       ? {
@@ -83,6 +94,10 @@ export function projectSessionView(snapshot: SnapshotFrom<typeof sessionMachine>
           },
         }
       : {}),
+    // A voluntary proxy's staff type the PINs from the sealed form; everyone else types their own.
+    ...(asksPin ? { pinTypedBy: context.route === 'voluntary-proxy' && !screen.startsWith('new-pin') ? ('staff' as const) : ('resident' as const) } : {}),
+    ...(screen === 'renewing' && extras.progress ? { progress: extras.progress } : {}),
+    ...(screen === 'substitutes' && extras.substitutes ? { substitutes: extras.substitutes } : {}),
     ...(context.handOff ? { handOff: context.handOff } : {}),
     ...(context.outcome
       ? {
@@ -94,4 +109,33 @@ export function projectSessionView(snapshot: SnapshotFrom<typeof sessionMachine>
       : {}),
     ...(context.ended ? { ended: context.ended } : {}),
   };
+}
+
+/** The journal's renewal steps as the resident is told them. */
+const PROGRESS: Record<RenewalStep, NonNullable<SessionView['progress']>['step']> = {
+  'issuer-proof': 'preparing',
+  'keys-generated': 'creating-keys',
+  'certificates-requested': 'issuing',
+  'certificates-issued': 'issuing',
+  'certificates-written': 'writing',
+  committed: 'writing',
+  'pins-set': 'finishing',
+  verified: 'finishing',
+  'old-revoked': 'finishing',
+  done: 'finishing',
+};
+
+export function progressStepOf(step: RenewalStep): NonNullable<SessionView['progress']>['step'] {
+  return PROGRESS[step];
+}
+
+/** Letters and digits nobody misreads on a slip or over the phone (no I, O, 0, 1). */
+const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** A session's 8-character reference, taken from its id: staff find the audit rows from a slip. */
+export function sessionReference(sessionId: string): string {
+  const bits = BigInt(`0x${sessionId.replaceAll('-', '')}`);
+  let reference = '';
+  for (let index = 0; index < 8; index++) reference += REFERENCE_ALPHABET[Number((bits >> BigInt(5 * index)) & 31n)];
+  return `${reference.slice(0, 4)}-${reference.slice(4)}`;
 }

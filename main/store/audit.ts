@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { profileSchema } from '../../preload/contract';
+import { profileSchema, SESSION_REFERENCE_PATTERN } from '../../preload/contract';
 import type { CardKind } from '../card/jpki-client';
 import { describeIssues } from '../validation';
 import type { KioskDatabase } from './database';
@@ -91,7 +91,8 @@ export const PROXY_REJECTIONS = [
 export const AUDIT_DETAIL = {
   /** The kiosk process started (and how many unfinished renewals it found). */
   'kiosk-started': z.strictObject({ profile: profileSchema, unfinishedRenewals: z.number().int().min(0).max(1000) }),
-  'session-started': z.strictObject({ profile: profileSchema }),
+  // The reference printed on slips, so staff find a slip's session in the log.
+  'session-started': z.strictObject({ profile: profileSchema, reference: z.string().regex(SESSION_REFERENCE_PATTERN).optional() }),
   'session-ended': z.strictObject({ outcome: z.enum(['renewed', 'handed-off', 'not-eligible', 'cancelled', 'timed-out', 'card-removed', 'error']) }),
   'card-read': z.strictObject({ kind: z.enum(CARD_KINDS), signatureCertificate: z.boolean() }),
   'card-removed': z.strictObject({ midRenewal: z.boolean() }),

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadTerminalConfig, parseTerminalConfig } from '../../main/config';
+import { hashPasscode } from '../../main/staff-passcode';
 
 const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-config-test-'));
 const file = (name: string, text: string) => {
@@ -13,7 +14,14 @@ const file = (name: string, text: string) => {
 
 describe('the terminal config', () => {
   it('defaults to a Japanese lobby terminal on real readers', () => {
-    expect(parseTerminalConfig({})).toEqual({ profile: 'lobby', cardSource: 'pcsc', defaultLanguage: 'ja' });
+    expect(parseTerminalConfig({})).toEqual({
+      profile: 'lobby',
+      cardSource: 'pcsc',
+      defaultLanguage: 'ja',
+      idle: { warnAfterSeconds: 60, countdownSeconds: 30 },
+      staff: { lockAfterSeconds: 300, accounts: [] },
+      customerDisplay: false,
+    });
   });
 
   it('puts the demo profile on virtual cards', () => {
@@ -35,11 +43,24 @@ describe('the terminal config', () => {
   });
 
   it('reads a valid file', () => {
-    expect(loadTerminalConfig(file('counter.json', '{"profile":"counter","defaultLanguage":"en"}'))).toEqual({
+    const passcodeHash = hashPasscode('counter-1', { log2N: 10 });
+    const text = JSON.stringify({ profile: 'counter', defaultLanguage: 'en', customerDisplay: true, staff: { lockAfterSeconds: 120, accounts: [{ id: 'tanaka', passcodeHash }] } });
+    expect(loadTerminalConfig(file('counter.json', text))).toEqual({
       profile: 'counter',
       cardSource: 'pcsc',
       defaultLanguage: 'en',
+      idle: { warnAfterSeconds: 60, countdownSeconds: 30 },
+      staff: { lockAfterSeconds: 120, accounts: [{ id: 'tanaka', passcodeHash }] },
+      customerDisplay: true,
     });
+  });
+
+  it('refuses a counter without staff, a plain passcode, duplicate ids and a countdown under 20 s', () => {
+    expect(() => parseTerminalConfig({ profile: 'counter' })).toThrow(/staff\.accounts: a counter terminal needs at least one staff account/);
+    expect(() => parseTerminalConfig({ profile: 'counter', staff: { accounts: [{ id: 'tanaka', passcodeHash: '1234' }] } })).toThrow(/a plain passcode is never accepted/);
+    const passcodeHash = hashPasscode('x', { log2N: 10 });
+    expect(() => parseTerminalConfig({ profile: 'counter', staff: { accounts: [{ id: 'a', passcodeHash }, { id: 'a', passcodeHash }] } })).toThrow(/same id/);
+    expect(() => parseTerminalConfig({ idle: { countdownSeconds: 10 } })).toThrow(/idle\.countdownSeconds/);
   });
 
   it('says where the JSON is broken', () => {

@@ -29,13 +29,13 @@ describe('the bridge contract', () => {
   });
 
   it('keeps a closed set of commands', () => {
-    expect(commandSchema.options.map((option) => option.shape.type.value).sort()).toEqual(['DEMO_INSERT_CARD', 'DEMO_REMOVE_CARD', 'SESSION', 'SET_LANGUAGE', 'VIEW_READY']);
+    expect(commandSchema.options.map((option) => option.shape.type.value).sort()).toEqual(['DEMO_FAULT', 'DEMO_INSERT_CARD', 'DEMO_REMOVE_CARD', 'DEMO_RESET', 'PRINT_SLIP', 'SESSION', 'SET_LANGUAGE', 'STAFF_SIGN_IN', 'STAFF_SIGN_OUT', 'STILL_HERE', 'VIEW_READY']);
   });
 
   it('describes view-state without any field that could carry personal data', () => {
-    expect(Object.keys(viewStateSchema.shape).sort()).toEqual(['cardSource', 'demo', 'language', 'profile', 'reader', 'screen', 'session']);
-    // The session part is the strict SessionView: dates, counts and codes.
-    expect(Object.keys(sessionViewSchema.shape).sort()).toEqual(['card', 'eligibility', 'ended', 'handOff', 'pin', 'renewed', 'route', 'screen']);
+    expect(Object.keys(viewStateSchema.shape).sort()).toEqual(['cardSource', 'customerDisplay', 'demo', 'idle', 'language', 'printer', 'profile', 'reader', 'screen', 'session', 'staff', 'takeCard']);
+    // The session part is the strict SessionView: dates, counts and codes — and, at the counter only, the substituted name and address.
+    expect(Object.keys(sessionViewSchema.shape).sort()).toEqual(['card', 'eligibility', 'ended', 'handOff', 'pin', 'pinTypedBy', 'progress', 'reference', 'renewed', 'route', 'screen', 'substitutes']);
   });
 
   it('validates events main sends', () => {

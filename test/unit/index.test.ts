@@ -4,39 +4,118 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type * as FakeElectron from './fakes/electron';
+import type { KioskEvent, ViewState } from '../../preload/contract';
+import type { CardReader } from '../../main/card/reader';
+import type * as SimulatedWorldModule from '../../main/simulated-world';
+import type { openSimulatedWorld, SimulatedWorld } from '../../main/simulated-world';
+import { hashPasscode } from '../../main/staff-passcode';
 
 type Fakes = typeof FakeElectron;
 
+interface Launched extends Fakes {
+  /** What main/index.ts asked openSimulatedWorld for, and the worlds it got. */
+  worldRequests: Array<Parameters<typeof openSimulatedWorld>[0]>;
+  worlds: Array<SimulatedWorld & { close: ReturnType<typeof vi.fn> }>;
+  /** Sends a command as the page in `window` (the kiosk window by default) would. */
+  command(input: unknown, window?: FakeElectron.FakeBrowserWindow): unknown;
+  /** The snapshots the kiosk window has received so far. */
+  snapshots(): ViewState[];
+}
+
+const launched: Launched[] = [];
+
 /** Loads main/index.ts afresh (it runs on import, as Electron runs it) against fresh fakes. */
-async function launch(setup: (fakes: Fakes) => void = () => {}): Promise<Fakes> {
+async function launch(setup: (fakes: Fakes) => void = () => {}): Promise<Launched> {
   vi.resetModules();
   // A fresh set of fakes per launch: main/index.ts registers its handlers on import.
   const fakes = await import('./fakes/electron');
   vi.doMock('electron', () => fakes);
+  const worldRequests: Launched['worldRequests'] = [];
+  const worlds: Launched['worlds'] = [];
+  // The real world (simulated J-LIS and records), watched: what it was asked for, and whether it was closed.
+  vi.doMock('../../main/simulated-world', async (importOriginal) => {
+    const real = await importOriginal<typeof SimulatedWorldModule>();
+    return {
+      ...real,
+      openSimulatedWorld: async (options: Parameters<typeof openSimulatedWorld>[0]) => {
+        worldRequests.push(options);
+        const world = await real.openSimulatedWorld(options);
+        const watched = { ...world, close: vi.fn(() => world.close()) };
+        worlds.push(watched);
+        return watched;
+      },
+    };
+  });
   fakes.FakeBrowserWindow.created = [];
   setup(fakes);
   await import('../../main/index');
   await fakes.app.ready;
-  // Let startKiosk's continuation run.
-  await new Promise((resolve) => setImmediate(resolve));
-  return fakes;
+  // Let startKiosk's continuation (opening the records, then the windows) run.
+  await until(() => fakes.app.exit.mock.calls.length > 0 || fakes.ipcMain.handlers.size > 0 || !fakes.app.singleInstance);
+  const result: Launched = {
+    ...fakes,
+    worldRequests,
+    worlds,
+    command(input, window = fakes.FakeBrowserWindow.created[0]!) {
+      const handler = fakes.ipcMain.handlers.get('kiosk:command')!;
+      return handler({ sender: window.webContents, senderFrame: new fakes.FakeWebFrame('app://kiosk/index.html') }, input);
+    },
+    snapshots() {
+      return fakes.FakeBrowserWindow.created[0]!.webContents.sent
+        .map((message) => message.payload as KioskEvent)
+        .filter((event) => event.type === 'snapshot')
+        .map((event) => event.state);
+    },
+  };
+  launched.push(result);
+  return result;
 }
 
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the kiosk');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Quits the app as Electron would, and waits for its records to be closed. */
+async function quit(running: Launched): Promise<void> {
+  running.app.emit('before-quit', { preventDefault() {} });
+  await until(() => running.worlds.every((world) => world.close.mock.calls.length > 0));
+}
+
+// One simulated CA for the whole file: creating it is the slow part.
+const simDir = mkdtempSync(join(tmpdir(), 'myna-kiosk-index-sim-'));
 let configDir: string;
+
+function writeConfig(config: Record<string, unknown>): void {
+  writeFileSync(join(configDir, 'terminal.json'), JSON.stringify(config));
+}
+
 beforeEach(() => {
   configDir = mkdtempSync(join(tmpdir(), 'myna-kiosk-config-'));
-  const configPath = join(configDir, 'terminal.json');
   // The demo profile uses the virtual reader, so no PC/SC stack is needed here.
-  writeFileSync(configPath, JSON.stringify({ profile: 'demo' }));
-  vi.stubEnv('MYNA_KIOSK_CONFIG', configPath);
+  writeConfig({ profile: 'demo' });
+  vi.stubEnv('MYNA_KIOSK_CONFIG', join(configDir, 'terminal.json'));
+  vi.stubEnv('MYNA_KIOSK_DB', join(configDir, 'kiosk.sqlite'));
+  vi.stubEnv('MYNA_KIOSK_SIM_DIR', simDir);
   vi.stubEnv('MYNA_KIOSK_DEV', '');
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
 });
 
-afterEach(() => {
+afterEach(async () => {
+  await Promise.all(launched.splice(0).map(quit));
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
+  vi.doUnmock('../../main/card/pcsc-reader');
 });
+
+/** The kiosk's log lines so far (it writes JSON lines to stderr). */
+function logged(): Array<Record<string, unknown>> {
+  const writes = vi.mocked(process.stderr.write).mock.calls.map(([chunk]) => String(chunk));
+  return writes.flatMap((chunk) => chunk.split('\n')).filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
 
 describe('Electron main at start-up', () => {
   it('quits at once when another instance holds the single-instance lock', async () => {
@@ -97,9 +176,114 @@ describe('Electron main at start-up', () => {
   });
 
   it('exits with an error, and opens no window, when the terminal config is invalid', async () => {
-    writeFileSync(join(configDir, 'terminal.json'), JSON.stringify({ profile: 'casino' }));
+    writeConfig({ profile: 'casino' });
     const fakes = await launch();
     expect(fakes.app.exit).toHaveBeenCalledWith(1);
     expect(fakes.FakeBrowserWindow.created).toHaveLength(0);
+  });
+
+  it('exits with a logged message, and opens no window, when the records cannot be opened', async () => {
+    writeFileSync(join(configDir, 'kiosk.sqlite'), 'this is not a kiosk database, and not SQLite at all');
+    const fakes = await launch();
+    expect(fakes.app.exit).toHaveBeenCalledWith(1);
+    expect(fakes.FakeBrowserWindow.created).toHaveLength(0);
+    expect(fakes.ipcMain.handlers.size).toBe(0);
+    const failure = logged().find((entry) => entry.event === 'kiosk-start-failed');
+    expect(failure?.message).toContain('kiosk.sqlite');
+  });
+});
+
+describe('the composed kiosk', () => {
+  it('opens the simulated J-LIS with the terminal records and prints on the kiosk printer', async () => {
+    const fakes = await launch();
+    expect(fakes.worldRequests).toHaveLength(1);
+    expect(fakes.worldRequests[0]).toMatchObject({ dbPath: join(configDir, 'kiosk.sqlite'), terminalId: expect.any(String) });
+    expect(fakes.worldRequests[0]!.terminalId.length).toBeGreaterThan(0);
+    expect(fakes.command({ type: 'VIEW_READY' })).toEqual({ ok: true });
+    expect(fakes.snapshots().at(-1)).toMatchObject({ printer: 'kiosk', cardSource: 'virtual', customerDisplay: false });
+  });
+
+  it('starts a session when a card is inserted on a virtual-card terminal', async () => {
+    writeConfig({ profile: 'lobby', cardSource: 'virtual' });
+    const fakes = await launch();
+    // The world acts on the very reader the kiosk watches.
+    expect(fakes.worldRequests[0]!.reader?.kind).toBe('virtual');
+    fakes.command({ type: 'VIEW_READY' });
+    const personas = fakes.snapshots().at(-1)!.demo!.personas;
+    expect(personas.length).toBeGreaterThan(0);
+    expect(fakes.command({ type: 'DEMO_INSERT_CARD', persona: 'standard-in-window' })).toEqual({ ok: true });
+    await until(() => fakes.snapshots().some((state) => state.screen === 'session'));
+    expect(fakes.snapshots().at(-1)!.session).toBeDefined();
+  });
+
+  it('closes the records on quit, after the kiosk has stopped', async () => {
+    const fakes = await launch();
+    launched.splice(launched.indexOf(fakes), 1);
+    const [world] = fakes.worlds;
+    expect(world!.close).not.toHaveBeenCalled();
+    await quit(fakes);
+    expect(world!.close).toHaveBeenCalledTimes(1);
+    // A stopped kiosk sends nothing more to the window.
+    const sentBefore = fakes.FakeBrowserWindow.created[0]!.webContents.sent.length;
+    fakes.worldRequests[0]!.reader!.unplug();
+    expect(fakes.FakeBrowserWindow.created[0]!.webContents.sent).toHaveLength(sentBefore);
+  });
+
+  it('gives a real reader no trainer tools', async () => {
+    writeConfig({ profile: 'lobby' });
+    vi.doMock('../../main/card/pcsc-reader', () => ({
+      PcscReader: class implements Partial<CardReader> {
+        readonly kind = 'pcsc';
+        start() {}
+        async stop() {}
+      },
+    }));
+    const fakes = await launch();
+    expect(fakes.worldRequests[0]!.reader).toBeUndefined();
+    fakes.command({ type: 'VIEW_READY' });
+    const state = fakes.snapshots().at(-1)!;
+    expect(state.cardSource).toBe('pcsc');
+    expect(state.demo).toBeUndefined();
+  });
+});
+
+describe('a counter with a customer display', () => {
+  const counter = { profile: 'counter', cardSource: 'virtual', customerDisplay: true, staff: { accounts: [{ id: 'clerk', passcodeHash: hashPasscode('2468', { log2N: 10 }) }] } };
+  const SECOND = { id: 2, bounds: { x: 1920, y: 0, width: 1280, height: 1024 } };
+
+  it('opens a second, equally hardened window on the other display, trusted on the same channel', async () => {
+    writeConfig(counter);
+    const fakes = await launch(({ screen }) => {
+      screen.displays = [...screen.displays, SECOND];
+    });
+    expect(fakes.FakeBrowserWindow.created).toHaveLength(2);
+    const [kiosk, customer] = fakes.FakeBrowserWindow.created;
+    expect(customer!.options.webPreferences).toEqual(kiosk!.options.webPreferences);
+    expect(customer!.options).toMatchObject({ ...SECOND.bounds, fullscreen: true });
+    expect(customer!.webContents.loadedUrls).toEqual(['app://kiosk/index.html#display=customer']);
+    expect(fakes.command({ type: 'VIEW_READY' }, customer)).toEqual({ ok: true });
+    expect(customer!.webContents.sent.at(-1)?.payload).toMatchObject({ type: 'snapshot', state: { customerDisplay: true } });
+    expect(kiosk!.webContents.sent).toEqual(customer!.webContents.sent);
+  });
+
+  it('still opens the customer window, in an ordinary one, without a second display', async () => {
+    writeConfig(counter);
+    const fakes = await launch();
+    expect(fakes.FakeBrowserWindow.created).toHaveLength(2);
+    expect(fakes.FakeBrowserWindow.created[1]!.options).toMatchObject({ width: 800, height: 600, fullscreen: false });
+    expect(logged().some((entry) => entry.event === 'customer-display-missing')).toBe(true);
+  });
+
+  it('quits when the kiosk window is closed, the customer window being no use alone', async () => {
+    writeConfig(counter);
+    const fakes = await launch();
+    fakes.FakeBrowserWindow.created[0]!.close();
+    expect(fakes.app.quit).toHaveBeenCalled();
+  });
+
+  it('opens no customer window on a lobby terminal, whatever the flag says', async () => {
+    writeConfig({ profile: 'lobby', cardSource: 'virtual', customerDisplay: true });
+    const fakes = await launch();
+    expect(fakes.FakeBrowserWindow.created).toHaveLength(1);
   });
 });

@@ -10,18 +10,21 @@ import { Kiosk } from '../../main/kiosk';
 import { createLogger } from '../../main/log';
 import { VirtualReader } from '../../main/card/virtual-reader';
 
-function setup() {
+function setup(options: { withCustomerWindow?: boolean } = {}) {
   const lines: string[] = [];
   const log = createLogger((line) => lines.push(line), 'debug');
   const reader = new VirtualReader();
   const kiosk = new Kiosk(parseTerminalConfig({ profile: 'lobby', cardSource: 'virtual' }), reader, log);
   kiosk.start();
   const window = new FakeBrowserWindow({});
-  const unbind = bindKioskIpc(ipcMain as never, kiosk, window as never, log);
+  const customerWindow = new FakeBrowserWindow({});
+  const windows = options.withCustomerWindow ? [window, customerWindow] : [window];
+  const unbind = bindKioskIpc(ipcMain as never, kiosk, () => windows as never, log);
   const handler = ipcMain.handlers.get(IPC_COMMAND_CHANNEL)!;
-  const fromPage = (input: unknown) =>
-    handler({ sender: window.webContents, senderFrame: new FakeWebFrame('app://kiosk/index.html') }, input);
-  return { window, handler, fromPage, lines, unbind, reader };
+  const from = (sender: FakeBrowserWindow | FakeWebContents, input: unknown) =>
+    handler({ sender: sender instanceof FakeBrowserWindow ? sender.webContents : sender, senderFrame: new FakeWebFrame('app://kiosk/index.html') }, input);
+  const fromPage = (input: unknown) => from(window, input);
+  return { window, customerWindow, handler, from, fromPage, lines, unbind, reader };
 }
 
 beforeEach(() => ipcMain.handlers.clear());
@@ -75,6 +78,36 @@ describe('the IPC transport', () => {
       channel: IPC_EVENT_CHANNEL,
       payload: { type: 'reader', status: { state: 'waiting_for_card', readers: ['myna-kiosk virtual reader'] } },
     });
+  });
+
+  it('accepts commands from the customer-facing window, and still refuses any other', () => {
+    const { customerWindow, from, lines } = setup({ withCustomerWindow: true });
+    expect(from(customerWindow, { type: 'VIEW_READY' })).toEqual({ ok: true });
+    expect(from(new FakeWebContents(), { type: 'VIEW_READY' })).toEqual({ ok: false, error: 'forbidden-sender' });
+    expect(from(new FakeBrowserWindow({}), { type: 'VIEW_READY' })).toEqual({ ok: false, error: 'forbidden-sender' });
+    expect(lines.filter((line) => line.includes('forbidden-sender'))).toHaveLength(2);
+  });
+
+  it('refuses the customer-facing window when it is not one of the app windows', () => {
+    const { customerWindow, from } = setup();
+    expect(from(customerWindow, { type: 'VIEW_READY' })).toEqual({ ok: false, error: 'forbidden-sender' });
+  });
+
+  it('delivers every event to both windows on the one event channel', () => {
+    const { window, customerWindow, from, reader } = setup({ withCustomerWindow: true });
+    from(customerWindow, { type: 'VIEW_READY' });
+    reader.unplug();
+    expect(customerWindow.webContents.sent).toEqual(window.webContents.sent);
+    expect(window.webContents.sent.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(window.webContents.sent.map((message) => message.channel))).toEqual(new Set([IPC_EVENT_CHANNEL]));
+  });
+
+  it('skips a window that has been destroyed', () => {
+    const { window, customerWindow, fromPage } = setup({ withCustomerWindow: true });
+    customerWindow.destroyed = true;
+    fromPage({ type: 'VIEW_READY' });
+    expect(window.webContents.sent).toHaveLength(1);
+    expect(customerWindow.webContents.sent).toEqual([]);
   });
 
   it('unbinds cleanly', () => {

@@ -24,6 +24,9 @@ describe('the kiosk', () => {
       screen: 'attract',
       language: 'ja',
       reader: { state: 'waiting_for_card', readers: ['myna-kiosk virtual reader'] },
+      takeCard: false,
+      customerDisplay: false,
+      printer: 'browser',
     });
   });
 

@@ -47,6 +47,8 @@ async function runSession(
 const resident = (card: RigCard) => (view: SessionView): SessionIntent | 'remove' | undefined => {
   const pins = card.persona.pins!;
   switch (view.screen) {
+    case 'status':
+      return { type: 'CONTINUE' };
     case 'pin-entry':
       return { type: 'SUBMIT_PIN', value: pins[view.pin!.name as 'authentication' | 'signature' | 'registry']!.value };
     case 'last-try':

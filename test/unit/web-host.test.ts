@@ -166,9 +166,10 @@ describe('the web host', () => {
     send({ type: 'DEMO_INSERT_CARD', persona: 'standard-in-window' });
     const pins: Record<string, string> = { authentication: '1234', signature: 'ABC123', registry: '1234' };
     for (;;) {
-      const state = await waitFor((s) => s.screen === 'session' && ['pin-entry', 'confirm', 'done', 'hand-off'].includes(s.session!.screen));
+      const state = await waitFor((s) => s.screen === 'session' && ['status', 'pin-entry', 'confirm', 'done', 'hand-off'].includes(s.session!.screen));
       const screen = state.session!.screen;
       if (screen === 'done' || screen === 'hand-off') break;
+      if (screen === 'status') send({ type: 'SESSION', intent: { type: 'CONTINUE' } });
       if (screen === 'pin-entry') send({ type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: pins[state.session!.pin!.name] } });
       if (screen === 'confirm') send({ type: 'SESSION', intent: { type: 'CONFIRM_RENEWAL' } });
       await waitFor((s) => s.session?.screen !== screen || (screen === 'pin-entry' && s.session?.pin?.name !== state.session!.pin!.name));

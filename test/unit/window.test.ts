@@ -2,11 +2,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', () => import('./fakes/electron'));
 
-import { createFakeSession, FakeBrowserWindow, FakeWebContents, FakeWebFrame } from './fakes/electron';
-import { silentLogger } from '../../main/log';
+import { createFakeSession, FakeBrowserWindow, FakeWebContents, FakeWebFrame, screen } from './fakes/electron';
+import { createLogger, silentLogger } from '../../main/log';
 import {
   ATTRACT_URL,
+  createCustomerWindow,
   createKioskWindow,
+  CUSTOMER_DISPLAY_URL,
   hardenSession,
   isTrustedSender,
   lockDownWebContents,
@@ -22,8 +24,16 @@ const windowFor = (overrides: Partial<Parameters<typeof createKioskWindow>[0]> =
     ...overrides,
   }) as unknown as FakeBrowserWindow;
 
+const customerWindowFor = (overrides: Partial<Parameters<typeof createCustomerWindow>[0]> = {}) =>
+  createCustomerWindow({ isDevelopment: false, preloadPath: '/app/out/preload/index.cjs', log: silentLogger, ...overrides }) as unknown as FakeBrowserWindow;
+
+const PRIMARY = { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } };
+const SECOND = { id: 2, bounds: { x: 1920, y: 0, width: 1280, height: 1024 } };
+
 beforeEach(() => {
   FakeBrowserWindow.created = [];
+  screen.displays = [PRIMARY];
+  screen.primaryId = PRIMARY.id;
 });
 
 describe('the kiosk window', () => {
@@ -104,6 +114,60 @@ describe('the kiosk window', () => {
   });
 });
 
+describe('the customer-facing window', () => {
+  it('is hardened exactly like the kiosk window', () => {
+    const kiosk = windowFor({ profile: 'counter' });
+    const customer = customerWindowFor();
+    expect(customer.options.webPreferences).toEqual(kiosk.options.webPreferences);
+    expect(customer.options.webPreferences.sandbox).toBe(true);
+    expect(customer.options.webPreferences.devTools).toBe(false);
+  });
+
+  it('shows the page in its customer mode, over app://', () => {
+    expect(customerWindowFor().webContents.loadedUrls).toEqual([CUSTOMER_DISPLAY_URL]);
+    expect(CUSTOMER_DISPLAY_URL).toBe('app://kiosk/index.html#display=customer');
+  });
+
+  it('fills the display that is not the primary one', () => {
+    screen.displays = [PRIMARY, SECOND];
+    const window = customerWindowFor();
+    expect(window.options).toMatchObject({ ...SECOND.bounds, fullscreen: true });
+  });
+
+  it('finds the second display wherever the primary one is listed', () => {
+    screen.displays = [SECOND, PRIMARY];
+    expect(customerWindowFor().options).toMatchObject({ ...SECOND.bounds, fullscreen: true });
+    screen.primaryId = SECOND.id;
+    expect(customerWindowFor().options).toMatchObject({ ...PRIMARY.bounds, fullscreen: true });
+  });
+
+  it('falls back to an ordinary window, and says so, without a second display', () => {
+    const lines: string[] = [];
+    const window = customerWindowFor({ log: createLogger((line) => lines.push(line)) });
+    expect(window.options).toMatchObject({ width: 800, height: 600, fullscreen: false });
+    expect(window.options.x).toBeUndefined();
+    expect(lines.some((line) => line.includes('"customer-display-missing"'))).toBe(true);
+  });
+
+  it('reloads its own page after a crash', () => {
+    const window = customerWindowFor();
+    window.webContents.emit('render-process-gone', {}, { reason: 'oom', exitCode: 1 });
+    expect(window.webContents.loadedUrls).toEqual([CUSTOMER_DISPLAY_URL, CUSTOMER_DISPLAY_URL]);
+  });
+
+  it('crashes a hung page after the hang timeout, which then reloads it', () => {
+    vi.useFakeTimers();
+    try {
+      const window = customerWindowFor({ hangTimeoutMs: 2000 });
+      window.emit('unresponsive');
+      vi.advanceTimersByTime(2000);
+      expect(window.webContents.forcefullyCrashRenderer).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('every WebContents is locked down', () => {
   const locked = () => {
     const contents = new FakeWebContents();
@@ -171,34 +235,45 @@ describe('the session', () => {
 });
 
 describe('sender check', () => {
+  const page = () => new FakeWebFrame('app://kiosk/index.html');
   const setup = () => {
     const window = windowFor();
-    return { window, contents: window.webContents };
+    return { window, contents: window.webContents, windows: [window] as never };
   };
 
   it('trusts the main frame of our window on our page', () => {
-    const { window, contents } = setup();
-    expect(isTrustedSender(contents as never, new FakeWebFrame('app://kiosk/index.html') as never, window as never)).toBe(true);
+    const { contents, windows } = setup();
+    expect(isTrustedSender(contents as never, page() as never, windows)).toBe(true);
+  });
+
+  it('trusts every one of our windows, and no other', () => {
+    const kiosk = windowFor();
+    const customer = customerWindowFor();
+    const windows = [kiosk, customer] as never;
+    expect(isTrustedSender(customer.webContents as never, new FakeWebFrame(CUSTOMER_DISPLAY_URL) as never, windows)).toBe(true);
+    expect(isTrustedSender(kiosk.webContents as never, page() as never, windows)).toBe(true);
+    expect(isTrustedSender(new FakeWebContents() as never, page() as never, windows)).toBe(false);
+    expect(isTrustedSender(customer.webContents as never, page() as never, [kiosk] as never)).toBe(false);
   });
 
   it('refuses a sub-frame', () => {
-    const { window, contents } = setup();
-    const frame = new FakeWebFrame('app://kiosk/index.html', new FakeWebFrame('app://kiosk/index.html'));
-    expect(isTrustedSender(contents as never, frame as never, window as never)).toBe(false);
+    const { contents, windows } = setup();
+    const frame = new FakeWebFrame('app://kiosk/index.html', page());
+    expect(isTrustedSender(contents as never, frame as never, windows)).toBe(false);
   });
 
   it('refuses another origin, file:// and a missing frame', () => {
-    const { window, contents } = setup();
+    const { contents, windows } = setup();
     for (const url of ['https://example.com/', 'file:///app/index.html', 'app://other/index.html']) {
-      expect(isTrustedSender(contents as never, new FakeWebFrame(url) as never, window as never)).toBe(false);
+      expect(isTrustedSender(contents as never, new FakeWebFrame(url) as never, windows)).toBe(false);
     }
-    expect(isTrustedSender(contents as never, null, window as never)).toBe(false);
+    expect(isTrustedSender(contents as never, null, windows)).toBe(false);
   });
 
   it('refuses another WebContents and a destroyed window', () => {
-    const { window } = setup();
-    expect(isTrustedSender(new FakeWebContents() as never, new FakeWebFrame('app://kiosk/index.html') as never, window as never)).toBe(false);
+    const { window, windows } = setup();
+    expect(isTrustedSender(new FakeWebContents() as never, page() as never, windows)).toBe(false);
     window.destroyed = true;
-    expect(isTrustedSender(window.webContents as never, new FakeWebFrame('app://kiosk/index.html') as never, window as never)).toBe(false);
+    expect(isTrustedSender(window.webContents as never, page() as never, windows)).toBe(false);
   });
 });

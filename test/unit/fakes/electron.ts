@@ -21,6 +21,12 @@ export class FakeWebContents extends EventEmitter {
   mainFrame = new FakeWebFrame('app://kiosk/index.html');
   closeDevTools = vi.fn();
   forcefullyCrashRenderer = vi.fn();
+  /** What the next print() reports to its callback, as Electron does once the job is spooled or refused. */
+  printOutcome = { success: true, failureReason: '' };
+  print = vi.fn((_options: Record<string, unknown>, callback?: (success: boolean, failureReason: string) => void) => {
+    const { success, failureReason } = this.printOutcome;
+    setImmediate(() => callback?.(success, failureReason));
+  });
   setWindowOpenHandler(handler: (details: { url: string }) => { action: string }) {
     this.windowOpenHandler = handler;
   }
@@ -50,6 +56,10 @@ export class FakeBrowserWindow extends EventEmitter {
     return this.destroyed;
   }
   show = vi.fn();
+  close = vi.fn(() => {
+    this.destroyed = true;
+    this.emit('closed');
+  });
   focus = vi.fn();
   restore = vi.fn();
   isMinimized = () => false;
@@ -111,11 +121,25 @@ class FakeIpcMain {
   }
 }
 
+export interface FakeDisplay {
+  id: number;
+  bounds: { x: number; y: number; width: number; height: number };
+}
+
+/** The displays attached: the first is the primary one unless `primaryId` says otherwise. */
+class FakeScreen {
+  displays: FakeDisplay[] = [{ id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } }];
+  primaryId = 1;
+  getAllDisplays = vi.fn(() => this.displays);
+  getPrimaryDisplay = vi.fn(() => this.displays.find((display) => display.id === this.primaryId) ?? this.displays[0]!);
+}
+
 export const app = new FakeApp();
 export const ipcMain = new FakeIpcMain();
 export const session = { defaultSession: createFakeSession() };
 export const protocol = { registerSchemesAsPrivileged: vi.fn() };
 export const Menu = { setApplicationMenu: vi.fn() };
 export const BrowserWindow = FakeBrowserWindow;
+export const screen = new FakeScreen();
 
-export default { app, ipcMain, session, protocol, Menu, BrowserWindow };
+export default { app, ipcMain, session, protocol, Menu, BrowserWindow, screen };

@@ -1,0 +1,97 @@
+import { useId } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
+import type { Language, SessionView } from '../../../preload/contract';
+import { formatJapanDate, todayInJapan } from '../format/dates';
+import { ReferenceQr } from './ReferenceQr';
+import { HELP_LINE_NUMBERS, isHandOffCode, type HandOffCode } from './slip-strings';
+import './slips.css';
+
+/**
+ * What a slip is given. Only the sanitised session view and the language:
+ * the view holds no PIN, My Number, name or address that a slip would print
+ * (the counter's substitute name and address are never read here), and no
+ * other prop can bring one in.
+ */
+export interface SlipProps {
+  session: SessionView;
+  language: Language;
+  /** Show the slip on screen too; otherwise it exists only for printing. */
+  preview?: boolean;
+}
+
+/** The slip root's classes: `slip` always (what print shows), `slip--preview` when the screen shows it too. */
+export function slipClassName(preview: boolean): string {
+  return preview ? 'slip slip--preview' : 'slip';
+}
+
+/**
+ * The slip handed to a resident this terminal cannot serve: why, what to
+ * bring, where to go, and the reference (in letters and as a QR) for the
+ * counter to pick the session up.
+ */
+export function HandOffSlip({ session, language, preview = false }: SlipProps) {
+  // The slip is in the resident's language even if the screen around it is not.
+  const { t } = useTranslation(undefined, { lng: language });
+  const titleId = useId();
+  const knownCode: HandOffCode | undefined = isHandOffCode(session.handOff) ? session.handOff : undefined;
+  const wording = knownCode ?? 'other';
+
+  return (
+    <article className={slipClassName(preview)} lang={language} aria-labelledby={titleId} data-slip="hand-off">
+      <h1 id={titleId} className="slip__title">
+        {t('slips.handOff.title')}
+      </h1>
+      <p className="slip__lead">{t('slips.handOff.lead')}</p>
+      <section className="slip__section">
+        <h2>{t('slips.handOff.reasonHeading')}</h2>
+        <p>{t(`slips.handOff.reasons.${wording}`)}</p>
+      </section>
+      <section className="slip__section">
+        <h2>{t('slips.handOff.bringHeading')}</h2>
+        <p>{t(`slips.handOff.bring.${wording}`)}</p>
+      </section>
+      <section className="slip__section">
+        <h2>{t('slips.handOff.whereHeading')}</h2>
+        <p>{t(`slips.handOff.where.${wording}`)}</p>
+      </section>
+      <SlipReference t={t} reference={session.reference} {...(knownCode ? { handOff: knownCode } : {})} />
+      <HelpLines t={t} />
+      <PrintedOn t={t} language={language} />
+    </article>
+  );
+}
+
+/** The session reference in large letters beside its QR code. */
+export function SlipReference({ t, reference, handOff }: { t: TFunction; reference: string; handOff?: HandOffCode }) {
+  return (
+    <section className="slip__reference">
+      <ReferenceQr reference={reference} {...(handOff ? { handOff } : {})} label={t('slips.reference.qrLabel', { reference })} />
+      <div>
+        <h2>{t('slips.reference.heading')}</h2>
+        <p className="slip__reference-code">{reference}</p>
+        <p className="slip__note">{t('slips.reference.note')}</p>
+      </div>
+    </section>
+  );
+}
+
+/** The help lines printed on the expiry notice (docs/domain.md, "Help lines"). */
+export function HelpLines({ t }: { t: TFunction }) {
+  return (
+    <section className="slip__section slip__help-lines">
+      <h2>{t('slips.helpLines.heading')}</h2>
+      <dl>
+        <dt>{t('slips.helpLines.general')}</dt>
+        <dd>{HELP_LINE_NUMBERS.general}</dd>
+        <dt>{t('slips.helpLines.foreignLanguages')}</dt>
+        <dd>{HELP_LINE_NUMBERS.foreignLanguages}</dd>
+      </dl>
+    </section>
+  );
+}
+
+/** The day the slip was printed, as Japan counts days. */
+export function PrintedOn({ t, language }: { t: TFunction; language: Language }) {
+  return <p className="slip__printed-on">{t('slips.printedOn', { date: formatJapanDate(todayInJapan(), language) })}</p>;
+}
