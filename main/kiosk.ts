@@ -51,7 +51,7 @@ export interface KioskOptions {
 const BUSY_SCREENS: ReadonlySet<SessionView['screen']> = new Set(['reading', 'verifying', 'setting-pin', 'checking-substitutes', 'renewing']);
 
 /** Screens that end on a slip: the completion slip after a renewal, the hand-off slip otherwise. */
-const SLIP_SCREENS: ReadonlySet<SessionView['screen']> = new Set(['done', 'hand-off', 'not-yet', 'card-renewal']);
+const SLIP_SCREENS: ReadonlySet<SessionView['screen']> = new Set(['done', 'hand-off']);
 
 /**
  * The composition root: builds the services a terminal profile needs and is

@@ -7,6 +7,7 @@ import { buildCardImage } from './emulator/build-card-image';
 import { listPersonas, resolvePersona } from './emulator/personas';
 import { VirtualMyNumberCard } from './emulator/virtual-my-number-card';
 import { openSimulatedJlis, type SimulatedJlis } from './issuance/simulated-jlis';
+import { japanDate } from './japan-time';
 import { AuditChain } from './store/audit';
 import { openKioskDatabase } from './store/database';
 import { RenewalJournal } from './store/journal';
@@ -33,14 +34,22 @@ export interface SimulatedWorld {
  * is a fresh card for the persona (new keys), so a persona can be renewed
  * again and again; the faults act on the reader and the simulated service.
  */
-export async function openSimulatedWorld(options: { reader?: VirtualReader; simDir?: string; dbPath?: string; terminalId: string }): Promise<SimulatedWorld> {
-  const jlis = await openSimulatedJlis(options.simDir);
+export async function openSimulatedWorld(options: {
+  reader?: VirtualReader;
+  simDir?: string;
+  dbPath?: string;
+  terminalId: string;
+  /** The world's clock (a trainer's practice day and hour); the machine's clock by default. */
+  now?: () => Date;
+}): Promise<SimulatedWorld> {
+  const now = options.now ?? (() => new Date());
+  const jlis = await openSimulatedJlis(options.simDir, { now });
   const practiceDir = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), 'myna-kiosk-practice-'));
   const db = openKioskDatabase(options.dbPath ?? join(practiceDir!, 'kiosk.sqlite'));
   const reader = options.reader;
   return {
-    sessions: { gateway: jlis, journal: new RenewalJournal(db), audit: new AuditChain(db, { terminalId: options.terminalId }) },
-    ...(reader ? { demo: trainerTools(reader, jlis) } : {}),
+    sessions: { gateway: jlis, journal: new RenewalJournal(db), audit: new AuditChain(db, { terminalId: options.terminalId }), now },
+    ...(reader ? { demo: trainerTools(reader, jlis, now) } : {}),
     jlis,
     close() {
       db.close();
@@ -50,7 +59,7 @@ export async function openSimulatedWorld(options: { reader?: VirtualReader; simD
   };
 }
 
-function trainerTools(reader: VirtualReader, jlis: SimulatedJlis): DemoCards {
+function trainerTools(reader: VirtualReader, jlis: SimulatedJlis, now: () => Date): DemoCards {
   const personas = listPersonas();
   let persona: string | undefined;
   let pulled: VirtualMyNumberCard | undefined;
@@ -70,8 +79,10 @@ function trainerTools(reader: VirtualReader, jlis: SimulatedJlis): DemoCards {
     async insert(personaId) {
       const chosen = personas.find((candidate) => candidate.id === personaId);
       if (!chosen) throw new RangeError(`no persona "${personaId}"`);
-      const image = await buildCardImage(resolvePersona(chosen), jlis.ca);
-      if (image.jpki?.authentication.certificate) jlis.enrol(resolvePersona(chosen), image);
+      // The persona's dates count from the world's today, so a practice day keeps every edge case where it belongs.
+      const resolved = resolvePersona(chosen, japanDate(now()));
+      const image = await buildCardImage(resolved, jlis.ca);
+      if (image.jpki?.authentication.certificate) jlis.enrol(resolved, image);
       const card = new VirtualMyNumberCard(image);
       persona = personaId;
       pulled = undefined;

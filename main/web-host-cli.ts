@@ -1,5 +1,5 @@
 /**
- * `node out/main/web-host-cli.js [--profile demo|lobby|counter] [--port N] [--open] [--json]`
+ * `node out/main/web-host-cli.js [--profile demo|lobby|counter] [--port N] [--config <file>] [--start-at <ISO instant>] [--open] [--json]`
  *
  * Serves the kiosk to a browser on 127.0.0.1 with virtual cards only. With
  * --open and a display, it opens the system Chromium in app mode; otherwise
@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { profileSchema } from '../preload/contract';
 import { createLogger } from './log';
-import { startWebHost } from './web-host';
+import { readJsonFile } from './validation';
+import { PRACTICE_STAFF, startWebHost } from './web-host';
 
 const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
       port: { type: 'string', default: '0' },
       open: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      config: { type: 'string' },
+      'start-at': { type: 'string' },
     },
     strict: true,
   });
@@ -37,11 +40,17 @@ async function main(): Promise<void> {
     throw new Error(`the renderer is not built (${rendererRoot}/index.html is missing): run "npm run build"`);
   }
 
-  const host = await startWebHost({ rendererRoot, profile: profile.data, port, log: createLogger() });
+  const startAt = values['start-at'] === undefined ? undefined : new Date(values['start-at']);
+  if (startAt && Number.isNaN(startAt.getTime())) throw new Error(`--start-at must be an ISO date-time such as 2026-12-01T10:00:00+09:00 (got "${values['start-at']}")`);
+  // The same checks as the terminal config file; profile and card source come from the flags.
+  const config = values.config === undefined ? undefined : (readJsonFile(values.config, (message) => new Error(message)) as Record<string, unknown>);
+
+  const host = await startWebHost({ rendererRoot, profile: profile.data, port, log: createLogger(), ...(startAt ? { startAt } : {}), ...(config ? { config } : {}) });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ url: host.url, origin: host.origin, profile: profile.data })}\n`);
   } else {
     process.stdout.write(`myna-kiosk ${profile.data} profile (virtual cards only) at ${host.url}\n`);
+    if (profile.data === 'counter' && !config) process.stdout.write(`Practice staff sign-in: ${PRACTICE_STAFF.id} / ${PRACTICE_STAFF.passcode}\n`);
   }
 
   const browser = values.open ? openAppWindow(host.url) : undefined;

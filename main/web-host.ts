@@ -35,6 +35,12 @@ export interface WebHostOptions {
   port?: number;
   /** The simulated J-LIS's folder (default: the user's simulation folder, shared with the virtual-card tool). */
   simDir?: string;
+  /**
+   * The kiosk's clock starts at this instant and runs on from it: a trainer
+   * practises a weekday morning (or a maintenance Sunday) whatever the real
+   * hour, and end-to-end tests do not depend on when they run.
+   */
+  startAt?: Date;
   /** The rest of a terminal config (idle times, staff accounts, customer display); cards are always virtual here. */
   config?: Record<string, unknown>;
 }
@@ -65,7 +71,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     profile: options.profile,
     cardSource: 'virtual',
   });
-  const world = await openSimulatedWorld({ reader, ...(options.simDir ? { simDir: options.simDir } : {}), terminalId: 'web-host' });
+  const now = clockFrom(options.startAt);
+  const world = await openSimulatedWorld({ reader, ...(options.simDir ? { simDir: options.simDir } : {}), terminalId: 'web-host', now });
   const kiosk = new Kiosk(config, reader, options.log, { sessions: world.sessions, ...(world.demo ? { demo: world.demo } : {}) });
 
   const server = createServer();
@@ -140,6 +147,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       server.closeAllConnections();
     },
   };
+}
+
+/** The machine's clock, or one that started at `startAt` and runs at the same pace. */
+function clockFrom(startAt: Date | undefined): () => Date {
+  if (!startAt) return () => new Date();
+  const offset = startAt.getTime() - Date.now();
+  return () => new Date(Date.now() + offset);
 }
 
 /**

@@ -77,6 +77,32 @@ export const sessionScreenSchema = z.enum(SESSION_SCREENS);
 const japanDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const pinNameSchema = z.enum(['authentication', 'signature', 'registry', 'cardInfo']);
 
+/** Every reason a session can end with "please go to the counter"; the slip and the hand-off screen word each one. */
+export const HAND_OFF_CODES = [
+  'not-a-my-number-card',
+  'juki-card',
+  'smartphone',
+  'unrecognised-card',
+  'no-valid-authentication-certificate',
+  'period-of-stay',
+  'face-auth-staff-only',
+  'legal-representative-required',
+  'pin-locked',
+  'pin-blocked',
+  'pin-forgotten',
+  'service-unavailable',
+  'gateway-failure',
+  'card-error',
+  'identity-not-confirmed',
+  'substitute-characters-declined',
+  'envelope-unsealed',
+  'form-expired',
+  'form-not-handed-in-person',
+  'proxy-without-identity',
+  'authority-not-proven',
+] as const;
+export type HandOffCode = (typeof HAND_OFF_CODES)[number];
+
 /** The renewal's steps as a resident is told them (main/session/view.ts maps the journal's steps onto these). */
 export const RENEWAL_PROGRESS_STEPS = ['preparing', 'creating-keys', 'issuing', 'writing', 'finishing'] as const;
 
@@ -107,7 +133,7 @@ export const sessionViewSchema = z
       .strict()
       .optional(),
     pin: z.object({ name: pinNameSchema, triesLeft: z.number().int().min(0).max(15).optional(), maxTries: z.number().int(), lastAttempt: z.enum(['wrong', 'mismatch', 'malformed']).optional() }).strict().optional(),
-    handOff: z.string().regex(/^[a-z0-9-]+$/).optional(),
+    handOff: z.enum(HAND_OFF_CODES).optional(),
     /** Who types the PIN being asked: the resident (on the customer display, if the counter has one) or staff (a proxy's sealed form). */
     pinTypedBy: z.enum(['resident', 'staff']).optional(),
     /** The renewal step under way, for the named progress steps. */

@@ -1,5 +1,5 @@
 import { assign, fromPromise, setup } from 'xstate';
-import type { Profile } from '../../preload/contract';
+import type { HandOffCode, Profile } from '../../preload/contract';
 import type { CardStatus, VerifyResult } from '../card/jpki-client';
 import { MAX_TRIES, type PinId } from '../card/pin-rules';
 import type { EligibilityDecision } from './eligibility';
@@ -18,33 +18,11 @@ import type { RenewalOutcome } from './renewal';
 
 export type Route = 'in-person' | 'voluntary-proxy' | 'legal-representative';
 
-/** Why this terminal cannot finish the session (the screens and the slip name it). */
-export type HandOffCode =
-  | 'not-a-my-number-card'
-  | 'juki-card'
-  | 'smartphone'
-  | 'unrecognised-card'
-  | 'no-valid-authentication-certificate'
-  | 'period-of-stay'
-  | 'face-auth-staff-only'
-  | 'legal-representative-required'
-  | 'pin-locked'
-  | 'pin-blocked'
-  | 'pin-forgotten'
-  | 'service-unavailable'
-  | 'gateway-failure'
-  | 'card-error'
-  | 'identity-not-confirmed'
-  | 'substitute-characters-declined'
-  | ProxyRejection;
+/** Why this terminal cannot finish the session (the screens and the slip name it): the contract's closed list. */
+export type { HandOffCode };
 
 /** docs/domain.md, "Voluntary proxy … Rejected", and the legal representative's missing proof. */
-export type ProxyRejection =
-  | 'envelope-unsealed'
-  | 'form-expired'
-  | 'form-not-handed-in-person'
-  | 'proxy-without-identity'
-  | 'authority-not-proven';
+export type ProxyRejection = Extract<HandOffCode, 'envelope-unsealed' | 'form-expired' | 'form-not-handed-in-person' | 'proxy-without-identity' | 'authority-not-proven'>;
 
 export interface ProxyChecks {
   envelopeSealed: boolean;

@@ -1,17 +1,36 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Command } from '../../preload/contract';
 import { openBridge } from './bridge';
-import { i18next } from './i18n';
+import { DisplayBar } from './components/DisplayBar';
+import { IdleOverlay } from './components/IdleOverlay';
+import { TrainerPanel } from './components/TrainerPanel';
+import { applyLanguage } from './i18n';
 import { LanguageBar } from './LanguageBar';
+import { usePreferences } from './preferences';
 import { AttractScreen } from './screens/AttractScreen';
+import { CustomerDisplay } from './screens/CustomerDisplay';
+import { SessionScreen } from './screens/SessionScreen';
+import { StaffSignIn } from './screens/StaffSignIn';
+import { SendContext, type Send } from './send';
 import { useKioskStore } from './store';
+
+/** Which window this page is: the kiosk's own, or the counter's customer-facing keypad window. */
+export function displayRole(hash: string): 'main' | 'customer' {
+  return new URLSearchParams(hash.replace(/^#/, '')).get('display') === 'customer' ? 'customer' : 'main';
+}
+
+/** A touch tells main someone is there at most this often (the idle clock counts in seconds). */
+const STILL_HERE_INTERVAL_MS = 5000;
 
 export function App() {
   const { t } = useTranslation();
   const view = useKioskStore((store) => store.view);
   const connection = useKioskStore((store) => store.connection);
   const bridge = useMemo(() => openBridge((state) => useKioskStore.getState().setConnection(state)), []);
+  const role = useMemo(() => displayRole(window.location.hash), []);
+  const preferences = usePreferences();
+  const lastTouch = useRef(0);
 
   useEffect(() => {
     if (!bridge) {
@@ -28,30 +47,87 @@ export function App() {
 
   const language = view?.language;
   useEffect(() => {
-    if (!language) return;
-    void i18next.changeLanguage(language);
-    document.documentElement.lang = language;
+    if (language) void applyLanguage(language);
   }, [language]);
 
-  const send = (command: Command) => void bridge?.send(command);
+  // Back on the attract screen with nothing pending: the next resident starts from the same screen.
+  const atRest = view?.screen === 'attract';
+  useEffect(() => {
+    if (atRest) usePreferences.getState().reset();
+  }, [atRest]);
+
+  // A lobby terminal is touch only: a keyboard plugged into it types nothing, anywhere.
+  const profile = view?.profile;
+  useEffect(() => {
+    if (profile !== 'lobby') return;
+    const swallow = (event: KeyboardEvent) => {
+      event.preventDefault();
+      event.stopPropagation();
+    };
+    window.addEventListener('keydown', swallow, true);
+    window.addEventListener('keypress', swallow, true);
+    return () => {
+      window.removeEventListener('keydown', swallow, true);
+      window.removeEventListener('keypress', swallow, true);
+    };
+  }, [profile]);
+
+  const send: Send = useMemo(() => (command: Command) => bridge?.send(command) ?? Promise.resolve({ ok: false, error: 'internal-error' }), [bridge]);
 
   if (connection === 'no-bridge') return <p role="alert">{t('app.noBridge')}</p>;
   if (!view) return <p role="status">{t('app.starting')}</p>;
 
+  const inSession = view.screen === 'session' && view.session !== undefined;
+  const stillHere = () => {
+    const now = Date.now();
+    if (!inSession || now - lastTouch.current < STILL_HERE_INTERVAL_MS) return;
+    lastTouch.current = now;
+    void send({ type: 'STILL_HERE' });
+  };
+  const staffGate = role === 'main' && view.staff && view.staff.state !== 'signed-in';
+
   return (
-    <div className="kiosk">
-      {view.profile === 'demo' && (
-        <div className="demo-banner" role="note">
-          {t('demo.banner')}
-        </div>
-      )}
-      {connection === 'closed' && (
-        <p className="connection-lost" role="alert">
-          {t('app.connectionLost')}
-        </p>
-      )}
-      <LanguageBar current={view.language} send={send} />
-      {view.screen === 'attract' && <AttractScreen reader={view.reader} />}
-    </div>
+    <SendContext.Provider value={send}>
+      <div
+        className={`kiosk text-size-${preferences.textSize}${preferences.highContrast ? ' high-contrast' : ''}`}
+        data-profile={view.profile}
+        data-display={role}
+        onPointerDownCapture={stillHere}
+      >
+        <header className="kiosk__header">
+          {view.demo && (
+            <div className="demo-banner" role="note">
+              {t('demo.banner')}
+            </div>
+          )}
+          {connection === 'closed' && (
+            <p className="connection-lost" role="alert">
+              {t('app.connectionLost')}
+            </p>
+          )}
+          <LanguageBar current={view.language} send={send} />
+          <DisplayBar showShuffle={view.profile !== 'counter'} />
+          {role === 'main' && view.staff?.state === 'signed-in' && (
+            <div className="staff-bar">
+              <span>{t('staff.signedInAs', { id: view.staff.staffId })}</span>
+              <button type="button" onClick={() => void send({ type: 'STAFF_SIGN_OUT' })}>
+                {t('staff.signOut')}
+              </button>
+            </div>
+          )}
+        </header>
+        {role === 'customer' ? (
+          <CustomerDisplay view={view} />
+        ) : staffGate ? (
+          <StaffSignIn staff={view.staff!} />
+        ) : inSession ? (
+          <SessionScreen view={view} session={view.session!} />
+        ) : (
+          <AttractScreen reader={view.reader} takeCard={view.takeCard} />
+        )}
+        {role === 'main' && view.demo && <TrainerPanel demo={view.demo} language={view.language} />}
+        {view.idle && <IdleOverlay secondsLeft={view.idle.secondsLeft} />}
+      </div>
+    </SendContext.Provider>
   );
 }

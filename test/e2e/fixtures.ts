@@ -1,7 +1,8 @@
-import { test as base } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,15 +12,46 @@ export interface RunningWebHost {
   url: string;
   origin: string;
   process: ChildProcess;
+  /** What the host wrote to stderr (its log), to explain a failure. */
+  log: string[];
 }
+
+export type Profile = 'demo' | 'lobby' | 'counter';
 
 const WEB_HOST_CLI = fileURLToPath(new URL('../../out/main/web-host-cli.js', import.meta.url));
 
+/**
+ * A weekday at 10:00 in Japan, near today: the national systems are open, so
+ * a test never depends on the hour (or the maintenance Sunday) it runs at.
+ */
+export function serviceHoursNearToday(now = new Date()): string {
+  const japan = new Date(now.getTime() + 9 * 3600_000);
+  while (japan.getUTCDay() === 0 || japan.getUTCDay() === 6) japan.setUTCDate(japan.getUTCDate() + 1);
+  return `${japan.toISOString().slice(0, 10)}T10:00:00+09:00`;
+}
+
+/** The Saturday evening after 20:00 nearest today: the national systems are closed. */
+export function afterServiceHours(now = new Date()): string {
+  return serviceHoursNearToday(now).replace('T10:00', 'T21:30');
+}
+
+export interface WebHostOptions {
+  config?: Record<string, unknown>;
+  startAt?: string;
+}
+
 /** Starts the built web host exactly as `npm start` does, and reads the address it prints. */
-export async function startWebHostProcess(profile: 'demo' | 'lobby' | 'counter'): Promise<RunningWebHost> {
+export async function startWebHostProcess(profile: Profile, options: WebHostOptions = {}): Promise<RunningWebHost> {
   // The simulated J-LIS of a test run lives in a temporary folder, not the user's cache.
-  const env = { ...process.env, MYNA_KIOSK_SIM_DIR: mkdtempSync(join(tmpdir(), 'myna-kiosk-e2e-sim-')) };
-  const child = spawn(process.execPath, [WEB_HOST_CLI, '--profile', profile, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const scratch = mkdtempSync(join(tmpdir(), 'myna-kiosk-e2e-'));
+  const env = { ...process.env, MYNA_KIOSK_SIM_DIR: join(scratch, 'sim') };
+  const args = [WEB_HOST_CLI, '--profile', profile, '--json', '--start-at', options.startAt ?? serviceHoursNearToday()];
+  if (options.config) {
+    const configPath = join(scratch, 'terminal.json');
+    writeFileSync(configPath, JSON.stringify(options.config));
+    args.push('--config', configPath);
+  }
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const lines = createInterface({ input: child.stdout! });
@@ -30,16 +62,73 @@ export async function startWebHostProcess(profile: 'demo' | 'lobby' | 'counter')
     }),
   ]);
   const { url, origin } = JSON.parse(first) as { url: string; origin: string };
-  return { url, origin, process: child };
+  return { url, origin, process: child, log: stderr };
 }
 
 export async function stopWebHostProcess(host: RunningWebHost): Promise<void> {
-  if (host.process.exitCode !== null) return;
+  if (host.process.exitCode !== null) throw new Error(`the web host had exited with ${host.process.exitCode}: ${host.log.join('')}`);
   host.process.kill('SIGTERM');
   await once(host.process, 'exit');
 }
 
-export const test = base.extend<{ demoHost: RunningWebHost }>({
+const PERSONA_DIR = fileURLToPath(new URL('../../main/emulator/personas', import.meta.url));
+
+/** Every PIN any persona's card holds: none may ever be found in the page. */
+export const PERSONA_PIN_VALUES: readonly string[] = [
+  ...new Set(
+    readdirSync(PERSONA_DIR)
+      .filter((name) => name.endsWith('.json'))
+      .flatMap((name) => Object.values((JSON.parse(readFileSync(join(PERSONA_DIR, name), 'utf8')) as { pins?: Record<string, { value?: string }> }).pins ?? {}))
+      .flatMap((pin) => (pin.value ? [pin.value] : [])),
+  ),
+];
+
+/** The PINs of one persona, by name, for typing them on the keypad. */
+export function personaPins(persona: string): Record<'authentication' | 'signature' | 'registry', string> {
+  const file = JSON.parse(readFileSync(join(PERSONA_DIR, `${persona}.json`), 'utf8')) as { pins: Record<string, { value: string }> };
+  return { authentication: file.pins.authentication!.value, signature: file.pins.signature?.value ?? '', registry: file.pins.registry!.value };
+}
+
+/**
+ * After every test: no PIN string in the DOM text, in any store's state, or
+ * in the page's storage. The typed values are the personas' PINs; a wrong
+ * PIN a test typed is added through `typedSecrets`.
+ */
+export async function expectNoPinInPage(page: Page, secrets: readonly string[]): Promise<void> {
+  if (page.isClosed() || page.url() === 'about:blank') return;
+  const found = await page.evaluate((values) => {
+    // QR codes are data: URLs whose base64 could hold any four digits by chance; they carry only the reference.
+    const text = `${document.documentElement.innerText}\n${document.documentElement.outerHTML.replace(/data:[^"]*/g, '')}`;
+    const stores = (window as unknown as { __mynaKioskStores?: () => unknown }).__mynaKioskStores?.();
+    const storage = JSON.stringify({ ...window.localStorage }) + JSON.stringify({ ...window.sessionStorage });
+    const storeText = JSON.stringify(stores ?? null);
+    return values.filter((value) => text.includes(value) || storeText.includes(value) || storage.includes(value)).map((value) => value);
+  }, [...secrets]);
+  expect(found, 'a PIN was found in the page, a store or storage').toEqual([]);
+}
+
+/** An axe scan of the screen as it is: no violation of any rule. */
+export async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+/** A screenshot of the screen as a test artifact; anything marked personal is masked. */
+export async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const body = await page.screenshot({ fullPage: true, mask: [page.locator('[data-personal]')] });
+  await testInfo.attach(name, { body, contentType: 'image/png' });
+}
+
+export const test = base.extend<{ demoHost: RunningWebHost; typedSecrets: string[] }>({
+  // Runs for every test, whether it asks for it or not.
+  typedSecrets: [
+    async ({ page }, use) => {
+      const secrets: string[] = [];
+      await use(secrets);
+      await expectNoPinInPage(page, [...PERSONA_PIN_VALUES, ...secrets]);
+    },
+    { auto: true },
+  ],
   // Playwright reads a fixture's dependencies from this destructuring pattern; this one has none.
   // eslint-disable-next-line no-empty-pattern
   demoHost: async ({}, use) => {
@@ -49,4 +138,4 @@ export const test = base.extend<{ demoHost: RunningWebHost }>({
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect };

@@ -16,12 +16,12 @@ export function CompletionSlip({ session, language, preview = false }: SlipProps
 
   return (
     <article className={slipClassName(preview)} lang={language} aria-labelledby={titleId} data-slip="completion">
-      <h1 id={titleId} className="slip__title">
+      <h2 id={titleId} className="slip__title">
         {t('slips.completion.title')}
-      </h1>
+      </h2>
       {renewed && (
         <section className="slip__section">
-          <h2>{t('slips.completion.newExpiryHeading')}</h2>
+          <h3>{t('slips.completion.newExpiryHeading')}</h3>
           <dl className="slip__expiry">
             <dt>{t('slips.completion.authentication')}</dt>
             <dd>{formatJapanDate(renewed.authenticationExpires, language)}</dd>
@@ -35,11 +35,11 @@ export function CompletionSlip({ session, language, preview = false }: SlipProps
         </section>
       )}
       <section className="slip__section">
-        <h2>{t('slips.completion.reRegisterHeading')}</h2>
+        <h3>{t('slips.completion.reRegisterHeading')}</h3>
         <p>{t('slips.completion.reRegister')}</p>
       </section>
       <section className="slip__section">
-        <h2>{t('slips.completion.delayHeading')}</h2>
+        <h3>{t('slips.completion.delayHeading')}</h3>
         <p>{t('slips.completion.delay')}</p>
       </section>
       <SlipReference t={t} reference={session.reference} />

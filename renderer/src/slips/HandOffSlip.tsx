@@ -39,20 +39,20 @@ export function HandOffSlip({ session, language, preview = false }: SlipProps) {
 
   return (
     <article className={slipClassName(preview)} lang={language} aria-labelledby={titleId} data-slip="hand-off">
-      <h1 id={titleId} className="slip__title">
+      <h2 id={titleId} className="slip__title">
         {t('slips.handOff.title')}
-      </h1>
+      </h2>
       <p className="slip__lead">{t('slips.handOff.lead')}</p>
       <section className="slip__section">
-        <h2>{t('slips.handOff.reasonHeading')}</h2>
+        <h3>{t('slips.handOff.reasonHeading')}</h3>
         <p>{t(`slips.handOff.reasons.${wording}`)}</p>
       </section>
       <section className="slip__section">
-        <h2>{t('slips.handOff.bringHeading')}</h2>
+        <h3>{t('slips.handOff.bringHeading')}</h3>
         <p>{t(`slips.handOff.bring.${wording}`)}</p>
       </section>
       <section className="slip__section">
-        <h2>{t('slips.handOff.whereHeading')}</h2>
+        <h3>{t('slips.handOff.whereHeading')}</h3>
         <p>{t(`slips.handOff.where.${wording}`)}</p>
       </section>
       <SlipReference t={t} reference={session.reference} {...(knownCode ? { handOff: knownCode } : {})} />
@@ -68,7 +68,7 @@ export function SlipReference({ t, reference, handOff }: { t: TFunction; referen
     <section className="slip__reference">
       <ReferenceQr reference={reference} {...(handOff ? { handOff } : {})} label={t('slips.reference.qrLabel', { reference })} />
       <div>
-        <h2>{t('slips.reference.heading')}</h2>
+        <h3>{t('slips.reference.heading')}</h3>
         <p className="slip__reference-code">{reference}</p>
         <p className="slip__note">{t('slips.reference.note')}</p>
       </div>
@@ -80,7 +80,7 @@ export function SlipReference({ t, reference, handOff }: { t: TFunction; referen
 export function HelpLines({ t }: { t: TFunction }) {
   return (
     <section className="slip__section slip__help-lines">
-      <h2>{t('slips.helpLines.heading')}</h2>
+      <h3>{t('slips.helpLines.heading')}</h3>
       <dl>
         <dt>{t('slips.helpLines.general')}</dt>
         <dd>{HELP_LINE_NUMBERS.general}</dd>

@@ -7,7 +7,8 @@ import { SecureKeypad } from '../../../renderer/src/keypad/SecureKeypad';
 import type { SecureKeypadProps } from '../../../renderer/src/keypad/SecureKeypad';
 import { playKeySound, speak, speechLanguage } from '../../../renderer/src/keypad/key-feedback';
 import { cryptoRandomIndex, DIGIT_ROWS, LETTERS, maskSlotCount, pinValueProblem, shuffledDigits } from '../../../renderer/src/keypad/keypad-layout';
-import { KEYPAD_STRINGS_EN, KEYPAD_STRINGS_JA } from '../../../renderer/src/keypad/keypad-strings';
+import KEYPAD_STRINGS_EN from '../../../renderer/src/locales/en.json';
+import KEYPAD_STRINGS_JA from '../../../renderer/src/locales/ja.json';
 
 const strings = KEYPAD_STRINGS_EN.keypad;
 const i18n = i18next.createInstance();

@@ -8,6 +8,9 @@ const snapshot: ViewState = {
   screen: 'attract',
   language: 'ja',
   reader: { state: 'waiting_for_card', readers: ['R1'] },
+  takeCard: false,
+  customerDisplay: false,
+  printer: 'kiosk',
 };
 
 beforeEach(() => useKioskStore.setState({ view: undefined, connection: 'connecting' }));
