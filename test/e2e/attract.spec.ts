@@ -4,8 +4,8 @@ test('the demo attract screen loads in Japanese and shows the reader status main
   await page.goto(demoHost.url);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('マイナンバーカードの電子証明書の更新');
   // The web host has one virtual reader and no card in it.
-  await expect(page.getByRole('status')).toHaveText(/マイナンバーカードをカードリーダーに差し込んでください/);
-  await expect(page.getByRole('status')).toHaveAttribute('data-reader-state', 'waiting_for_card');
+  await expect(page.getByRole('main').getByRole('status')).toHaveText(/マイナンバーカードをカードリーダーに差し込んでください/);
+  await expect(page.getByRole('main').getByRole('status')).toHaveAttribute('data-reader-state', 'waiting_for_card');
   await expect(page.getByRole('note')).toContainText('デモ');
   await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
 });
@@ -14,7 +14,7 @@ test('switching to English goes through main and changes every string', async ({
   await page.goto(demoHost.url);
   await page.getByRole('button', { name: 'English' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Renew the electronic certificates on your My Number Card');
-  await expect(page.getByRole('status')).toHaveText(/Please insert your My Number Card/);
+  await expect(page.getByRole('main').getByRole('status')).toHaveText(/Please insert your My Number Card/);
   await expect(page.getByRole('button', { name: 'English' })).toHaveAttribute('aria-pressed', 'true');
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   // The language lives in main's view-state: a reload keeps it.
@@ -27,12 +27,13 @@ test('a page without the launch token gets no bridge and says how to open it', a
   await expect(page.getByRole('alert')).toHaveText('このページは端末が表示したアドレスから開いてください。');
 });
 
-test('the lobby profile has no demo banner', async ({ page }) => {
+test('a lobby served by the web host still says DEMO: its cards are virtual', async ({ page }) => {
   const host = await startWebHostProcess('lobby');
   try {
     await page.goto(host.url);
-    await expect(page.getByRole('status')).toHaveAttribute('data-reader-state', 'waiting_for_card');
-    await expect(page.getByRole('note')).toHaveCount(0);
+    await expect(page.getByRole('main').getByRole('status')).toHaveAttribute('data-reader-state', 'waiting_for_card');
+    await expect(page.getByRole('note')).toContainText('デモ');
+    await expect(page.getByRole('complementary', { name: '研修用パネル' })).toBeVisible();
   } finally {
     await stopWebHostProcess(host);
   }
@@ -49,7 +50,7 @@ test('the page loads nothing from outside the kiosk and runs clean under its CSP
   });
   page.on('pageerror', (error) => problems.push(error.message));
   await page.goto(demoHost.url);
-  await expect(page.getByRole('status')).toHaveAttribute('data-reader-state', 'waiting_for_card');
+  await expect(page.getByRole('main').getByRole('status')).toHaveAttribute('data-reader-state', 'waiting_for_card');
   expect(foreign).toEqual([]);
   expect(problems).toEqual([]);
 });

@@ -84,10 +84,7 @@ export const PERSONA_PIN_VALUES: readonly string[] = [
 ];
 
 /** The PINs of one persona, by name, for typing them on the keypad. */
-export function personaPins(persona: string): Record<'authentication' | 'signature' | 'registry', string> {
-  const file = JSON.parse(readFileSync(join(PERSONA_DIR, `${persona}.json`), 'utf8')) as { pins: Record<string, { value: string }> };
-  return { authentication: file.pins.authentication!.value, signature: file.pins.signature?.value ?? '', registry: file.pins.registry!.value };
-}
+export { personaPinsOf as personaPins } from '../support/persona-pins';
 
 /**
  * After every test: no PIN string in the DOM text, in any store's state, or
@@ -97,12 +94,18 @@ export function personaPins(persona: string): Record<'authentication' | 'signatu
 export async function expectNoPinInPage(page: Page, secrets: readonly string[]): Promise<void> {
   if (page.isClosed() || page.url() === 'about:blank') return;
   const found = await page.evaluate((values) => {
+    // This runs in the page; the test project's types are Node's, so the page's globals are described here.
+    const page = globalThis as unknown as {
+      document: { documentElement: { innerText: string; outerHTML: string } };
+      localStorage: Record<string, string>;
+      sessionStorage: Record<string, string>;
+      __mynaKioskStores?: () => unknown;
+    };
     // QR codes are data: URLs whose base64 could hold any four digits by chance; they carry only the reference.
-    const text = `${document.documentElement.innerText}\n${document.documentElement.outerHTML.replace(/data:[^"]*/g, '')}`;
-    const stores = (window as unknown as { __mynaKioskStores?: () => unknown }).__mynaKioskStores?.();
-    const storage = JSON.stringify({ ...window.localStorage }) + JSON.stringify({ ...window.sessionStorage });
-    const storeText = JSON.stringify(stores ?? null);
-    return values.filter((value) => text.includes(value) || storeText.includes(value) || storage.includes(value)).map((value) => value);
+    const text = `${page.document.documentElement.innerText}\n${page.document.documentElement.outerHTML.replace(/data:[^"]*/g, '')}`;
+    const storeText = JSON.stringify(page.__mynaKioskStores?.() ?? null);
+    const storage = JSON.stringify({ ...page.localStorage }) + JSON.stringify({ ...page.sessionStorage });
+    return values.filter((value) => text.includes(value) || storeText.includes(value) || storage.includes(value));
   }, [...secrets]);
   expect(found, 'a PIN was found in the page, a store or storage').toEqual([]);
 }

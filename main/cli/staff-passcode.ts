@@ -1,0 +1,52 @@
+import { createInterface } from 'node:readline';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { hashPasscode } from '../staff-passcode';
+import { UsageError } from './usage-error';
+
+/** What a staff passcode may be: what the sign-in form can send (printable ASCII), and not trivially short. */
+export const STAFF_PASSCODE_RULE = /^[\x21-\x7e]{6,64}$/;
+
+/**
+ * `myna-kiosk staff-passcode`: reads a new staff passcode (typed twice,
+ * without echo, on a terminal; the first line of stdin otherwise) and prints
+ * the hash to put in the terminal config's `staff.accounts`. The passcode
+ * itself is never printed or stored.
+ */
+export async function runStaffPasscode(argv: string[], io: { input: Readable & { isTTY?: boolean }; output: Writable; prompt: Writable } = { input: process.stdin, output: process.stdout, prompt: process.stderr }): Promise<number> {
+  parseArgs({ args: argv, options: {}, strict: true });
+  const passcode = io.input.isTTY ? await typedTwice(io.input, io.prompt) : await firstLine(io.input);
+  if (!STAFF_PASSCODE_RULE.test(passcode)) throw new UsageError('a staff passcode is 6 to 64 printable ASCII characters, without spaces');
+  io.output.write(`${hashPasscode(passcode)}\n`);
+  return 0;
+}
+
+async function firstLine(input: Readable): Promise<string> {
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  for await (const line of lines) {
+    lines.close();
+    return line;
+  }
+  throw new UsageError('no passcode on standard input');
+}
+
+async function typedTwice(input: Readable, prompt: Writable): Promise<string> {
+  const first = await typedHidden(input, prompt, 'New staff passcode: ');
+  const second = await typedHidden(input, prompt, 'Again: ');
+  if (first !== second) throw new UsageError('the two passcodes differ');
+  return first;
+}
+
+/** Reads one line from a terminal without echoing it. */
+function typedHidden(input: Readable, prompt: Writable, question: string): Promise<string> {
+  return new Promise((resolve) => {
+    prompt.write(question);
+    // In terminal mode readline echoes to its output; an output nobody reads means nothing is echoed.
+    const lines = createInterface({ input, output: new PassThrough(), terminal: true });
+    lines.question('', (answer) => {
+      lines.close();
+      prompt.write('\n');
+      resolve(answer);
+    });
+  });
+}
