@@ -190,6 +190,12 @@ export const sessionMachine = setup({
         { guard: 'hasUnfinishedRenewal', target: 'pins', actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }) },
         { guard: ({ context }) => context.reading!.decision.outcome === 'not-yet', target: 'notYet', actions: assign({ ended: 'not-eligible' }) },
         { guard: ({ context }) => context.reading!.decision.outcome === 'card-renewal-needed', target: 'cardRenewal', actions: assign({ ended: 'not-eligible' }) },
+        // At the counter the decision lists the locked PINs staff reset first, after an identity check of the holder.
+        {
+          guard: ({ context }) => context.profile === 'counter' && pinsToResetFirst(context).length > 0,
+          target: 'identityCheck',
+          actions: assign({ resetQueue: ({ context }) => pinsToResetFirst(context) }),
+        },
         { guard: ({ context }) => context.reading!.decision.outcome === 'renew', target: 'routeChoice' },
         // Hand-offs: some are only for the lobby; the counter can act on them.
         {
@@ -426,6 +432,12 @@ export const sessionMachine = setup({
 function handOffReason(context: SessionContext): HandOffCode | undefined {
   const decision = context.reading?.decision;
   return decision?.outcome === 'hand-off' ? decision.reason : undefined;
+}
+
+/** The counter's renew decision names the blocked PINs to reset before renewing (docs/domain.md, "PINs"). */
+function pinsToResetFirst(context: SessionContext): PinId[] {
+  const decision = context.reading?.decision;
+  return decision?.outcome === 'renew' ? decision.pinsToReset : [];
 }
 
 function lockedPins(context: SessionContext): PinId[] {

@@ -52,4 +52,26 @@ export class KioskDriver {
     const names = { authentication: 'Enter your User-authentication PIN (4 digits)', signature: 'Enter your Signature password (6–16 letters and digits)', registry: 'Enter your Resident-registry PIN (4 digits)' };
     await this.expectScreen(names[pin]);
   }
+
+  /** Staff sign-in at the counter (also the unlock after the inactivity lock). */
+  async signIn(staffId: string, passcode: string): Promise<void> {
+    await this.page.getByLabel('Staff ID', { exact: true }).fill(staffId);
+    await this.page.getByLabel('Passcode', { exact: true }).fill(passcode);
+    await this.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  }
+
+  /** One question of a staff checklist: the radio button `choice` in the group named by the question. */
+  async answer(question: string, choice: string): Promise<void> {
+    await this.page.getByRole('group', { name: question, exact: true }).getByRole('radio', { name: choice, exact: true }).check();
+  }
+
+  /** The PINs of a renewal, each on its own screen, in the order the kiosk asks for them. */
+  async enterPins(pins: Partial<Record<'authentication' | 'signature' | 'registry', string>>, order: Array<'authentication' | 'signature' | 'registry'> = ['registry', 'authentication', 'signature']): Promise<void> {
+    for (const pin of order) {
+      const value = pins[pin];
+      if (!value) continue;
+      await this.expectPinScreen(pin);
+      await this.typePin(value);
+    }
+  }
 }
