@@ -137,4 +137,36 @@ describe('a customer session', () => {
     const { client } = await card.client();
     expect(await client.pinStatus('authentication')).toEqual({ state: 'available', triesLeft: 3 });
   }, 60_000);
+
+  it('at the counter, sends a card with a locked PIN to the identity check and the reset before the PINs', async () => {
+    const card = await rig.card('authentication-pin-locked');
+    const pins = card.persona.pins!;
+    const { views, result } = await runSession(
+      card,
+      (view) => {
+        switch (view.screen) {
+          case 'identity-check':
+            return { type: 'IDENTITY_CHECKED', check: { documentsA: 1, documentsB: 0, oralQuestioning: false, accepted: true } };
+          case 'new-pin':
+            return { type: 'SUBMIT_NEW_PIN', value: '8642' };
+          case 'new-pin-again':
+            return { type: 'SUBMIT_NEW_PIN_AGAIN', value: '8642' };
+          case 'route-choice':
+            return { type: 'CHOOSE_ROUTE', route: 'in-person' };
+          case 'substitutes':
+            return { type: 'SUBSTITUTES_CONFIRMED', accepted: true };
+          case 'pin-entry':
+            return { type: 'SUBMIT_PIN', value: view.pin!.name === 'authentication' ? '8642' : pins[view.pin!.name as 'signature' | 'registry']!.value };
+          default:
+            return resident(card)(view);
+        }
+      },
+      'counter',
+    );
+    const screens = views.map((view) => view.screen);
+    expect(screens.indexOf('identity-check')).toBeGreaterThan(-1);
+    expect(screens.indexOf('identity-check')).toBeLessThan(screens.indexOf('pin-entry'));
+    expect(views.find((view) => view.screen === 'new-pin')?.pin?.name).toBe('authentication');
+    expect(result.end).toBe('renewed');
+  }, 60_000);
 });
