@@ -5,6 +5,7 @@
 import { runAuditExport, runAuditVerify } from './audit';
 import { runBenchCard } from './bench-card';
 import { runBenchRenewal } from './bench-renewal';
+import { runBenchUi } from './bench-ui';
 import { runCardStatus } from './card-status';
 import { ELIGIBILITY_USAGE, runEligibility } from './eligibility';
 import { runPersonas } from './personas';
@@ -36,6 +37,9 @@ const USAGE = `usage: myna-kiosk <command>
       (starts its own pcscd with the vpcd driver; needs pcscd not running).
   bench renewal [--json] [--runs 20] [--sessions 1000]
       Measure a standard renewal in process and through PC/SC, and memory over many sessions.
+  bench ui [--json] [--runs 10]
+      Measure the renderer: initial JavaScript (gzipped), navigation to an interactive
+      attract screen in Chromium, and the resident's taps for a standard renewal.
 `;
 
 type Command = (argv: string[]) => Promise<number>;
@@ -46,6 +50,7 @@ const COMMANDS: Record<string, Command> = {
   personas: runPersonas,
   'bench card': runBenchCard,
   'bench renewal': runBenchRenewal,
+  'bench ui': runBenchUi,
   eligibility: runEligibility,
   session: runSession,
   'audit verify': runAuditVerify,

@@ -116,10 +116,11 @@ export async function expectAccessible(page: Page): Promise<void> {
   expect(results.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
 }
 
-/** A screenshot of the screen as a test artifact; anything marked personal is masked. */
+/** A screenshot of the screen, saved as a file among the test's artifacts (test-results/, never committed); anything marked personal is masked. */
 export async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const body = await page.screenshot({ fullPage: true, mask: [page.locator('[data-personal]')] });
-  await testInfo.attach(name, { body, contentType: 'image/png' });
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path, fullPage: true, mask: [page.locator('[data-personal]')] });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
 }
 
 export const test = base.extend<{ demoHost: RunningWebHost; typedSecrets: string[] }>({
