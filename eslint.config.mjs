@@ -1,7 +1,7 @@
 // Lint rules that keep the process boundaries mechanical (see docs/architecture.md):
 //  - only the Electron shell files in main/ and the preload may import 'electron';
 //  - main's services (card, session, issuance, store, emulator) never do;
-//  - the renderer imports only its own files and preload/contract.ts;
+//  - the renderer imports only its own files, preload/vocabulary.ts and types from preload/contract.ts;
 //  - the contract imports nothing from Node or Electron.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -36,14 +36,20 @@ export default tseslint.config(
   {
     files: ['renderer/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': [
+      // typescript-eslint's version of the rule, for allowTypeImports: the contract's types, never its schemas.
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: [{ name: 'electron', message: 'The renderer is sandboxed: it talks to main only through window.kiosk.' }, ...nodeBuiltins.map((name) => ({ name, message: 'The renderer runs in a browser sandbox: no Node modules.' }))],
           patterns: [
             {
-              group: ['**/main', '**/main/**', '**/preload/*', '!**/preload/contract', '**/test/**', '**/scripts/**'],
-              message: 'The renderer imports only its own files and preload/contract.ts.',
+              group: ['**/main', '**/main/**', '**/preload/*', '!**/preload/contract', '!**/preload/vocabulary', '**/test/**', '**/scripts/**'],
+              message: 'The renderer imports only its own files, preload/vocabulary.ts and types from preload/contract.ts.',
+            },
+            {
+              group: ['**/preload/contract'],
+              allowTypeImports: true,
+              message: 'Import values from preload/vocabulary.ts; from the contract only types, so its zod schemas stay out of the renderer.',
             },
           ],
         },
@@ -51,7 +57,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['preload/contract.ts', 'preload/channels.ts'],
+    files: ['preload/contract.ts', 'preload/channels.ts', 'preload/vocabulary.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The contract is common code: no Electron.' }, ...nodeBuiltins.map((name) => ({ name, message: 'The contract is common code: no Node.' }))] }],
     },

@@ -8,21 +8,23 @@
  * never a My Number, and in the lobby profile never a name or an address.
  */
 import { z } from 'zod';
+import {
+  DEMO_FAULTS,
+  HAND_OFF_CODES,
+  LANGUAGES,
+  PROFILES,
+  RENEWAL_PROGRESS_STEPS,
+  SESSION_REFERENCE_PATTERN,
+  SESSION_SCREENS,
+} from './vocabulary';
+
+export * from './vocabulary';
 
 // ── Vocabulary ───────────────────────────────────────────────────────────────
 
-export const PROFILES = ['lobby', 'counter', 'demo'] as const;
 export const profileSchema = z.enum(PROFILES);
 export type Profile = z.infer<typeof profileSchema>;
 
-/**
- * The kiosk's languages (docs/experience.md, "Languages"), as BCP 47 tags:
- * Japanese, the languages of the official My Number materials, the
- * languages municipalities' residents actually read, and plain Japanese
- * (やさしい日本語) as the private-use tag `ja-x-easy`. Every string exists in
- * every one (a unit test enforces it).
- */
-export const LANGUAGES = ['ja', 'ja-x-easy', 'en', 'zh-Hans', 'zh-Hant', 'ko', 'es', 'pt', 'vi', 'tl', 'id', 'th', 'ne'] as const;
 export const languageSchema = z.enum(LANGUAGES);
 export type Language = z.infer<typeof languageSchema>;
 
@@ -43,72 +45,20 @@ export type CardSource = z.infer<typeof cardSourceSchema>;
 
 // ── View-state (main → renderer) ─────────────────────────────────────────────
 
-/**
- * What a customer session shows, projected from the session machine
- * (main/session/view.ts). Dates, counts and reason codes only: never a PIN,
- * a My Number, a name, an address or a certificate serial.
- */
-export const SESSION_SCREENS = [
-  'reading',
-  'status',
-  'route-choice',
-  'proxy-check',
-  'authority-check',
-  'identity-check',
-  'new-pin',
-  'new-pin-again',
-  'setting-pin',
-  'pin-entry',
-  'last-try',
-  'verifying',
-  'checking-substitutes',
-  'substitutes',
-  'confirm',
-  'renewing',
-  'card-away',
-  'done',
-  'not-yet',
-  'card-renewal',
-  'hand-off',
-  'ended',
-] as const;
 export const sessionScreenSchema = z.enum(SESSION_SCREENS);
 
 const japanDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const pinNameSchema = z.enum(['authentication', 'signature', 'registry', 'cardInfo']);
 
-/** Every reason a session can end with "please go to the counter"; the slip and the hand-off screen word each one. */
-export const HAND_OFF_CODES = [
-  'not-a-my-number-card',
-  'juki-card',
-  'smartphone',
-  'unrecognised-card',
-  'no-valid-authentication-certificate',
-  'period-of-stay',
-  'face-auth-staff-only',
-  'legal-representative-required',
-  'pin-locked',
-  'pin-blocked',
-  'pin-forgotten',
-  'service-unavailable',
-  'gateway-failure',
-  'card-error',
-  'identity-not-confirmed',
-  'substitute-characters-declined',
-  'envelope-unsealed',
-  'form-expired',
-  'form-not-handed-in-person',
-  'proxy-without-identity',
-  'authority-not-proven',
-] as const;
-export type HandOffCode = (typeof HAND_OFF_CODES)[number];
 
-/** The renewal's steps as a resident is told them (main/session/view.ts maps the journal's steps onto these). */
-export const RENEWAL_PROGRESS_STEPS = ['preparing', 'creating-keys', 'issuing', 'writing', 'finishing'] as const;
 
-/** A session's reference for the slip and the counter: 8 characters, no I/O/0/1 to misread. */
-export const SESSION_REFERENCE_PATTERN = /^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/;
 
+/**
+ * What a customer session shows, projected from the session machine
+ * (main/session/view.ts). Dates, counts and reason codes only: never a PIN,
+ * a My Number or a certificate serial, and a name and an address only on the
+ * counter's substitute-character screen.
+ */
 export const sessionViewSchema = z
   .object({
     screen: sessionScreenSchema,
@@ -166,7 +116,6 @@ export const staffViewSchema = z
 export type StaffView = z.infer<typeof staffViewSchema>;
 
 /** What a trainer can break in the demo, and what is broken now. */
-export const DEMO_FAULTS = ['pull-card', 'reinsert-card', 'unplug-reader', 'plug-in-reader', 'service-down', 'service-slow', 'service-up', 'power-cut'] as const;
 export const demoFaultSchema = z.enum(DEMO_FAULTS);
 export type DemoFault = z.infer<typeof demoFaultSchema>;
 
@@ -327,9 +276,6 @@ export function parseCommand(
 
 // ── The web bridge's wire format (demo in a browser, end-to-end tests) ──────
 
-/** Query parameter that carries the per-launch token on the WebSocket URL. */
-export const WEB_BRIDGE_PATH = '/bridge';
-export const WEB_BRIDGE_TOKEN_PARAM = 'token';
 
 export const webRequestSchema = z
   .object({ id: z.number().int().nonnegative(), command: z.unknown() })

@@ -10,6 +10,7 @@ import { runCardStatus } from './card-status';
 import { ELIGIBILITY_USAGE, runEligibility } from './eligibility';
 import { runPersonas } from './personas';
 import { runSession } from './session';
+import { runStaffPasscode } from './staff-passcode';
 import { UsageError } from './usage-error';
 import { runVirtualCard } from './virtual-card';
 
@@ -37,6 +38,9 @@ const USAGE = `usage: myna-kiosk <command>
       (starts its own pcscd with the vpcd driver; needs pcscd not running).
   bench renewal [--json] [--runs 20] [--sessions 1000]
       Measure a standard renewal in process and through PC/SC, and memory over many sessions.
+  staff-passcode
+      Read a new staff passcode (twice, without echo; or the first line of stdin)
+      and print its hash for the terminal config's staff.accounts.
   bench ui [--json] [--runs 10]
       Measure the renderer: initial JavaScript (gzipped), navigation to an interactive
       attract screen in Chromium, and the resident's taps for a standard renewal.
@@ -55,6 +59,7 @@ const COMMANDS: Record<string, Command> = {
   session: runSession,
   'audit verify': runAuditVerify,
   'audit export': runAuditExport,
+  'staff-passcode': runStaffPasscode,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
-import { LANGUAGES, type Command, type Language } from '../../preload/contract';
+import { LANGUAGES } from '../../preload/vocabulary';
+import type { Command, Language } from '../../preload/contract';
 import { LANGUAGE_NAMES } from './i18n';
 
 /** Language buttons on every screen; the choice goes to main, which owns the session's language. */

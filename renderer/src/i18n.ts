@@ -1,7 +1,8 @@
 import i18next from 'i18next';
 import resourcesToBackend from 'i18next-resources-to-backend';
 import { initReactI18next } from 'react-i18next';
-import { LANGUAGES, type Language } from '../../preload/contract';
+import { LANGUAGES } from '../../preload/vocabulary';
+import type { Language } from '../../preload/contract';
 import ja from './locales/ja.json';
 
 /** Each language's own name, written in that language, for the language buttons. */

@@ -1,12 +1,5 @@
-import {
-  WEB_BRIDGE_PATH,
-  WEB_BRIDGE_TOKEN_PARAM,
-  type Command,
-  type CommandResult,
-  type KioskBridge,
-  type KioskEvent,
-  type WebResponse,
-} from '../../../preload/contract';
+import { WEB_BRIDGE_PATH, WEB_BRIDGE_TOKEN_PARAM } from '../../../preload/vocabulary';
+import type { Command, CommandResult, KioskBridge, KioskEvent, WebResponse } from '../../../preload/contract';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 

@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { Language, SessionView, ViewState } from '../../../preload/contract';
-import { RENEWAL_PROGRESS_STEPS } from '../../../preload/contract';
+import { RENEWAL_PROGRESS_STEPS } from '../../../preload/vocabulary';
 import { formatJapanDate } from '../format/dates';
 import { SecureKeypad } from '../keypad/SecureKeypad';
 import { usePreferences } from '../preferences';

@@ -1,6 +1,5 @@
-import QRCode from 'qrcode';
 import { useEffect, useState } from 'react';
-import { SESSION_REFERENCE_PATTERN } from '../../../preload/contract';
+import { SESSION_REFERENCE_PATTERN } from '../../../preload/vocabulary';
 import { isHandOffCode, type HandOffCode } from './slip-strings';
 import './slips.css';
 
@@ -34,7 +33,10 @@ export function ReferenceQr({ reference, handOff, label }: { reference: string; 
 
   useEffect(() => {
     let wanted = true;
-    QRCode.toDataURL(payload, { errorCorrectionLevel: 'M', margin: 2, width: QR_PIXELS }).then(
+    // The QR library is fetched only when a slip is first drawn: the attract screen does not wait for it.
+    import('qrcode')
+      .then(({ default: QRCode }) => QRCode.toDataURL(payload, { errorCorrectionLevel: 'M', margin: 2, width: QR_PIXELS }))
+      .then(
       (dataUrl) => {
         if (wanted) setDrawn({ payload, dataUrl });
       },

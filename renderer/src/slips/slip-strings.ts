@@ -4,7 +4,8 @@
  * numbers. Slips never carry a PIN, a name, an address or a My Number, so no
  * string has a placeholder for one.
  */
-import { HAND_OFF_CODES, type HandOffCode } from '../../../preload/contract';
+import { HAND_OFF_CODES } from '../../../preload/vocabulary';
+import type { HandOffCode } from '../../../preload/contract';
 
 export { HAND_OFF_CODES, type HandOffCode };
 

@@ -1,0 +1,83 @@
+/**
+ * The contract's vocabulary: the closed lists and patterns that main, the
+ * preload and the renderer share, as plain constants. The zod schemas in
+ * contract.ts are built from these; the renderer imports values only from
+ * here (and types from contract.ts), so its first download carries no
+ * schema library (docs/performance.md, "The resident's screens").
+ */
+
+export const PROFILES = ['lobby', 'counter', 'demo'] as const;
+
+/**
+ * The kiosk's languages (docs/experience.md, "Languages"), as BCP 47 tags:
+ * Japanese, the languages of the official My Number materials, the
+ * languages municipalities' residents actually read, and plain Japanese
+ * (やさしい日本語) as the private-use tag `ja-x-easy`. Every string exists in
+ * every one (a unit test enforces it).
+ */
+export const LANGUAGES = ['ja', 'ja-x-easy', 'en', 'zh-Hans', 'zh-Hant', 'ko', 'es', 'pt', 'vi', 'tl', 'id', 'th', 'ne'] as const;
+
+/** The screens a customer session can be on (main/session/view.ts maps the machine's states onto these). */
+export const SESSION_SCREENS = [
+  'reading',
+  'status',
+  'route-choice',
+  'proxy-check',
+  'authority-check',
+  'identity-check',
+  'new-pin',
+  'new-pin-again',
+  'setting-pin',
+  'pin-entry',
+  'last-try',
+  'verifying',
+  'checking-substitutes',
+  'substitutes',
+  'confirm',
+  'renewing',
+  'card-away',
+  'done',
+  'not-yet',
+  'card-renewal',
+  'hand-off',
+  'ended',
+] as const;
+
+/** Every reason a session can end with "please go to the counter"; the slip and the hand-off screen word each one. */
+export const HAND_OFF_CODES = [
+  'not-a-my-number-card',
+  'juki-card',
+  'smartphone',
+  'unrecognised-card',
+  'no-valid-authentication-certificate',
+  'period-of-stay',
+  'face-auth-staff-only',
+  'legal-representative-required',
+  'pin-locked',
+  'pin-blocked',
+  'pin-forgotten',
+  'service-unavailable',
+  'gateway-failure',
+  'card-error',
+  'identity-not-confirmed',
+  'substitute-characters-declined',
+  'envelope-unsealed',
+  'form-expired',
+  'form-not-handed-in-person',
+  'proxy-without-identity',
+  'authority-not-proven',
+] as const;
+export type HandOffCode = (typeof HAND_OFF_CODES)[number];
+
+/** The renewal's steps as a resident is told them (main/session/view.ts maps the journal's steps onto these). */
+export const RENEWAL_PROGRESS_STEPS = ['preparing', 'creating-keys', 'issuing', 'writing', 'finishing'] as const;
+
+/** A session's reference for the slip and the counter: 8 characters, no I/O/0/1 to misread. */
+export const SESSION_REFERENCE_PATTERN = /^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/;
+
+/** What a trainer can break in the demo. */
+export const DEMO_FAULTS = ['pull-card', 'reinsert-card', 'unplug-reader', 'plug-in-reader', 'service-down', 'service-slow', 'service-up', 'power-cut'] as const;
+
+/** Query parameter that carries the per-launch token on the WebSocket URL. */
+export const WEB_BRIDGE_PATH = '/bridge';
+export const WEB_BRIDGE_TOKEN_PARAM = 'token';
