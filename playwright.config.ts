@@ -8,8 +8,9 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: 'test/e2e',
   outputDir: 'test-results/e2e-artifacts',
-  fullyParallel: false,
-  workers: 1,
+  // Every test starts its own web host on its own port, so tests run side by side: one per core.
+  fullyParallel: true,
+  workers: 2,
   retries: 0,
   timeout: 30_000,
   forbidOnly: true,

@@ -13,7 +13,7 @@ import { openKioskDatabase } from './store/database';
 import { RenewalJournal } from './store/journal';
 
 /** How slow "slow" is: long enough to watch the progress screen, short of any time-out. */
-export const SLOW_SERVICE_MS = 1500;
+export const SLOW_SERVICE_MS = 800;
 
 export interface SimulatedWorld {
   sessions: SessionServices;

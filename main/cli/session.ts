@@ -210,7 +210,9 @@ function drive(
     const key = JSON.stringify(view);
     if (key === last) return;
     last = key;
-    script.print({ event: 'screen', ...view });
+    // The counter's view carries the substituted name and address for the screen; a printed trace never does.
+    const { substitutes, ...printable } = view;
+    script.print({ event: 'screen', ...printable, ...(substitutes ? { substitutes: 'shown-to-the-resident' } : {}) });
     const send = (intent: SessionIntent) => queueMicrotask(() => session.send(intent));
     // Each try in order; the last one is typed again whenever the PIN is asked again (after the card came back).
     const next = (from: Map<PinId, string[]>, pin: PinId) => {

@@ -32,8 +32,8 @@ test('npm start without the Electron binary serves the demo, and the browser sho
 
     await page.goto(url);
     await expect(page.getByRole('note')).toContainText('デモ');
-    await expect(page.getByRole('status')).toHaveAttribute('data-reader-state', 'waiting_for_card');
-    await expect(page.getByRole('status')).toHaveText(/カードリーダーに差し込んでください/);
+    await expect(page.getByRole('main').getByRole('status')).toHaveAttribute('data-reader-state', 'waiting_for_card');
+    await expect(page.getByRole('main').getByRole('status')).toHaveText(/カードリーダーに差し込んでください/);
   } finally {
     // start.mjs forwards the signal to the web host it started.
     process.kill(-start.pid!, 'SIGTERM');
