@@ -2,8 +2,9 @@
 // typecheck, lint, unit, integration (real pcscd + vpcd), end-to-end
 // (Playwright + system Chromium) — and end with one line that sums them:
 // `N passed, N failed`. Exits non-zero when anything failed.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, ensureNodeModules, ensureSystemPackages } from './ensure-deps.mjs';
 
@@ -15,15 +16,15 @@ rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 
 /** A step that counts as one check: it passes when the command exits 0. */
-const check = (name, command, args) => () => {
+const check = (name, command, args) => async () => {
   const { status } = execute(command, args);
   return { name, passed: status === 0 ? 1 : 0, failed: status === 0 ? 0 : 1, skipped: 0 };
 };
 
 /** A vitest project, counted test by test from its JSON report. */
-const vitest = (project) => () => {
+const vitest = (project, run = execute) => async () => {
   const report = join(results, `${project}.json`);
-  const { status } = execute('npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  const { status } = await run('npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
   const json = readJson(report);
   const counts = {
     name: project,
@@ -36,7 +37,7 @@ const vitest = (project) => () => {
   return counts;
 };
 
-const playwright = () => {
+const playwright = async () => {
   const report = join(results, 'e2e.json');
   const { status } = execute('npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_FILE: report });
   const stats = readJson(report)?.stats;
@@ -55,13 +56,16 @@ const steps = [
   check('typecheck (node)', 'npx', ['tsc', '-p', 'tsconfig.node.json', '--noEmit']),
   check('typecheck (web)', 'npx', ['tsc', '-p', 'tsconfig.web.json', '--noEmit']),
   check('lint', 'npx', ['eslint', '--max-warnings', '0', '.']),
-  vitest('unit'),
-  vitest('integration'),
-  playwright,
 ];
 
 const outcomes = [];
-for (const step of steps) outcomes.push(step());
+for (const step of steps) outcomes.push(await step());
+// The unit tests keep the CPU busy while the integration tests mostly wait on
+// pcscd and child processes: side by side they finish sooner. Each one's
+// output goes to test-results/<suite>.log and is shown whole when it ends.
+console.log('\n── unit and integration run side by side; each one\'s output follows when it ends');
+outcomes.push(...(await Promise.all([vitest('unit', executeToFile('unit'))(), vitest('integration', executeToFile('integration'))()])));
+outcomes.push(await playwright());
 
 console.log('\n── Summary ──');
 for (const outcome of outcomes) {
@@ -78,6 +82,23 @@ process.exit(failed + skipped === 0 ? 0 : 1);
 function execute(command, args, env = {}) {
   console.log(`\n── ${[command, ...args].join(' ')}`);
   return spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+}
+
+/** Runs a command with its output going to test-results/<name>.log, then prints that log whole. */
+function executeToFile(name) {
+  return async (command, args, env = {}) => {
+    const logPath = join(results, `${name}.log`);
+    const log = createWriteStream(logPath);
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    const [code] = await once(child, 'close');
+    log.end();
+    await once(log, 'close');
+    console.log(`\n── ${[command, ...args].join(' ')}`);
+    process.stdout.write(readFileSync(logPath));
+    return { status: code };
+  };
 }
 
 function readJson(path) {

@@ -36,6 +36,8 @@ class Walk {
     readonly page: Page,
     readonly testInfo: TestInfo,
     readonly lang: Lang,
+    /** At each stop, also switch to this language (main keeps the session), scan and photograph, and switch back. */
+    readonly alsoIn?: Lang,
   ) {
     this.t = stringsFor(lang);
     this.kiosk = new KioskDriver(page);
@@ -55,10 +57,23 @@ class Walk {
     if (title !== undefined) await expect(this.page.getByRole('heading', { level: 1 })).toHaveText(title);
   }
 
-  /** The stop: axe finds nothing, and the screen is attached as `<name>-<lang>`. */
+  /** The stop: axe finds nothing, and the screen is attached as `<name>-<lang>` — in both languages when the walk has two. */
   async stop(name: string): Promise<void> {
     await expectAccessible(this.page);
     await screenshot(this.page, this.testInfo, `${name}-${this.lang}`);
+    if (!this.alsoIn) return;
+    const screen = (await this.main().getAttribute('data-screen')) ?? '';
+    await this.switchLanguage(this.alsoIn);
+    await expect(this.main()).toHaveAttribute('data-screen', screen);
+    await expectAccessible(this.page);
+    await screenshot(this.page, this.testInfo, `${name}-${this.alsoIn}`);
+    await this.switchLanguage(this.lang);
+    await expect(this.main()).toHaveAttribute('data-screen', screen);
+  }
+
+  async switchLanguage(lang: Lang): Promise<void> {
+    await this.page.getByRole('navigation').getByRole('button', { name: LANGUAGE_BUTTON[lang], exact: true }).click();
+    await expect(this.page.locator('html')).toHaveAttribute('lang', lang);
   }
 
   button(key: string, values?: Record<string, string | number>) {
@@ -203,10 +218,12 @@ for (const lang of LANGS) {
       await walk.pullCard();
     });
 
-    test(`resident hand-off route: take card, last try, hand-off slip, not yet, card renewal (${lang})`, async ({ page }, testInfo) => {
+    // One walk photographs both languages at each stop (main keeps the session while the language changes).
+    if (lang === 'ja')
+    test(`resident hand-off route: take card, last try, hand-off slip, not yet, card renewal (ja and en)`, async ({ page }, testInfo) => {
       test.setTimeout(240_000);
       host = await startWebHostProcess('demo');
-      const walk = new Walk(page, testInfo, lang);
+      const walk = new Walk(page, testInfo, lang, 'en');
       const { t } = walk;
       const pins = personaPins('authentication-pin-one-try-left');
       await walk.open(host.url);
@@ -282,10 +299,12 @@ for (const lang of LANGS) {
       await walk.reach('status', t('status.title'));
     });
 
-    test(`counter route: staff sign-in, route choice, proxy and authority checks, identity check, new PIN, substitutes (${lang})`, async ({ page, typedSecrets }, testInfo) => {
+    // One walk photographs both languages at each stop (main keeps the session while the language changes).
+    if (lang === 'ja')
+    test(`counter route: staff sign-in, route choice, proxy and authority checks, identity check, new PIN, substitutes (ja and en)`, async ({ page, typedSecrets }, testInfo) => {
       test.setTimeout(300_000);
       host = await startWebHostProcess('counter');
-      const walk = new Walk(page, testInfo, lang);
+      const walk = new Walk(page, testInfo, lang, 'en');
       const { t } = walk;
       await walk.open(host.url);
 
