@@ -74,4 +74,11 @@ export class KioskDriver {
       await this.typePin(value);
     }
   }
+
+  /** The confirm screen's "Renew now", then the done screen. */
+  async renew(): Promise<void> {
+    await this.expectScreen('Renew your certificates now?');
+    await this.tap('Renew now');
+    await this.expectScreen('Your certificates have been renewed');
+  }
 }

@@ -91,9 +91,7 @@ test('standard renewal: from the attract screen to "take your card", then back t
   await kiosk.expectPinScreen('signature');
   await expect(page.getByText('Tries left: 5 of 5')).toBeVisible();
   await kiosk.typePin(pins.signature);
-  await kiosk.expectScreen('Renew your certificates now?');
-  await kiosk.tap('Renew now');
-  await kiosk.expectScreen('Your certificates have been renewed');
+  await kiosk.renew();
   await expect(page.getByText('Please take your card.')).toBeVisible();
   await page.getByRole('button', { name: 'Pull the card' }).click();
   await expect(kiosk.heading()).toHaveText('Renew the electronic certificates on your My Number Card');
@@ -126,9 +124,7 @@ test('wrong PIN, then the right one: the tries left go from 3 to 2, and the sess
   await kiosk.typePin(pins.authentication);
   await kiosk.expectPinScreen('signature');
   await kiosk.typePin(pins.signature);
-  await kiosk.expectScreen('Renew your certificates now?');
-  await kiosk.tap('Renew now');
-  await kiosk.expectScreen('Your certificates have been renewed');
+  await kiosk.renew();
   await takeCardOut(kiosk);
 });
 
@@ -158,9 +154,7 @@ test('one try left: a confirmation before the keypad, then the right PIN renews'
   await kiosk.expectPinScreen('signature');
   await expect(triesLeft(page, 5, 5)).toBeVisible();
   await kiosk.typePin(pins.signature);
-  await kiosk.expectScreen('Renew your certificates now?');
-  await kiosk.tap('Renew now');
-  await kiosk.expectScreen('Your certificates have been renewed');
+  await kiosk.renew();
   await takeCardOut(kiosk);
 });
 
@@ -410,9 +404,7 @@ test('language switched in the middle: the session stays on the same PIN, tries 
   await kiosk.typePin(pins.authentication);
   await kiosk.expectPinScreen('signature');
   await kiosk.typePin(pins.signature);
-  await kiosk.expectScreen('Renew your certificates now?');
-  await kiosk.tap('Renew now');
-  await kiosk.expectScreen('Your certificates have been renewed');
+  await kiosk.renew();
   await takeCardOut(kiosk);
 });
 
