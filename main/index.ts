@@ -80,7 +80,7 @@ async function startKiosk(): Promise<void> {
     kioskWindow.once('closed', () => app.quit());
     if (config.profile === 'counter' && config.customerDisplay) customerWindow = createCustomerWindow(pageOptions);
 
-    bindKioskIpc(ipcMain, kiosk, appWindows, log);
+    bindKioskIpc(ipcMain, kiosk, appWindows, log, () => customerWindow);
     const records = world;
     app.once('before-quit', () => void shutDown(kiosk, records));
     log.info('kiosk-started', { profile: config.profile, cardSource: config.cardSource, customerDisplay: customerWindow !== undefined });

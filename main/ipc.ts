@@ -15,13 +15,22 @@ import { isTrustedSender } from './window';
  * created, closed or replaced later is trusted and served exactly while it
  * is one of the app's windows.
  */
-export function bindKioskIpc(ipcMain: IpcMain, kiosk: Kiosk, windows: () => readonly BrowserWindow[], log: Logger): () => void {
+export function bindKioskIpc(
+  ipcMain: IpcMain,
+  kiosk: Kiosk,
+  windows: () => readonly BrowserWindow[],
+  log: Logger,
+  /** The counter's customer-facing window, if any: the kiosk lets it send only what a resident does there. */
+  customerWindow: () => BrowserWindow | undefined = () => undefined,
+): () => void {
   ipcMain.handle(IPC_COMMAND_CHANNEL, (event, input: unknown): CommandResult => {
     if (!isTrustedSender(event.sender, event.senderFrame, windows())) {
       log.warn('command-refused', { transport: 'ipc', reason: 'forbidden-sender' });
       return { ok: false, error: 'forbidden-sender' };
     }
-    return kiosk.receive(input, 'ipc');
+    const customer = customerWindow();
+    const display = customer && !customer.isDestroyed() && customer.webContents === event.sender ? 'customer' : 'main';
+    return kiosk.receive(input, 'ipc', display);
   });
   const unsubscribe = kiosk.subscribe((event) => {
     for (const window of windows()) {

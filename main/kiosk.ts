@@ -50,6 +50,19 @@ export interface KioskOptions {
 /** Screens where card or issuing-service work is under way: no time-out or lock interrupts them. */
 const BUSY_SCREENS: ReadonlySet<SessionView['screen']> = new Set(['reading', 'verifying', 'setting-pin', 'checking-substitutes', 'renewing']);
 
+/**
+ * What the counter's customer-facing window may ask: the resident types PINs
+ * there, picks a language and says they are still there. Staff sign-in, the
+ * route, the checks, printing and the trainer's tools belong to the staff's
+ * window only.
+ */
+const CUSTOMER_DISPLAY_INTENTS: ReadonlySet<string> = new Set(['SUBMIT_PIN', 'SUBMIT_NEW_PIN', 'SUBMIT_NEW_PIN_AGAIN', 'CONFIRM_LAST_TRY', 'FORGOT_PIN']);
+
+function customerDisplayMaySend(command: Command): boolean {
+  if (command.type === 'SESSION') return CUSTOMER_DISPLAY_INTENTS.has(command.intent.type);
+  return command.type === 'VIEW_READY' || command.type === 'SET_LANGUAGE' || command.type === 'STILL_HERE';
+}
+
 /** Screens that end on a slip: the completion slip after a renewal, the hand-off slip otherwise. */
 const SLIP_SCREENS: ReadonlySet<SessionView['screen']> = new Set(['done', 'hand-off']);
 
@@ -249,11 +262,15 @@ export class Kiosk {
    * validated against the contract, and a refusal is logged by kind — never
    * with the payload, which may carry a PIN or a passcode.
    */
-  receive(input: unknown, transport: 'ipc' | 'web'): CommandResult {
+  receive(input: unknown, transport: 'ipc' | 'web', display: 'main' | 'customer' = 'main'): CommandResult {
     const parsed = parseCommand(input);
     if (!parsed.ok) {
       this.log.warn('command-refused', { transport, reason: parsed.error });
       return { ok: false, error: parsed.error };
+    }
+    if (display === 'customer' && !customerDisplayMaySend(parsed.command)) {
+      this.log.warn('command-refused', { transport, reason: 'not-for-the-customer-display', command: parsed.command.type });
+      return { ok: false, error: 'forbidden-sender' };
     }
     try {
       this.noteActivity(parsed.command);

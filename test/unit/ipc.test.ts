@@ -19,7 +19,7 @@ function setup(options: { withCustomerWindow?: boolean } = {}) {
   const window = new FakeBrowserWindow({});
   const customerWindow = new FakeBrowserWindow({});
   const windows = options.withCustomerWindow ? [window, customerWindow] : [window];
-  const unbind = bindKioskIpc(ipcMain as never, kiosk, () => windows as never, log);
+  const unbind = bindKioskIpc(ipcMain as never, kiosk, () => windows as never, log, () => (options.withCustomerWindow ? (customerWindow as never) : undefined));
   const handler = ipcMain.handlers.get(IPC_COMMAND_CHANNEL)!;
   const from = (sender: FakeBrowserWindow | FakeWebContents, input: unknown) =>
     handler({ sender: sender instanceof FakeBrowserWindow ? sender.webContents : sender, senderFrame: new FakeWebFrame('app://kiosk/index.html') }, input);
@@ -114,5 +114,19 @@ describe('the IPC transport', () => {
     const { unbind } = setup();
     unbind();
     expect(ipcMain.handlers.has(IPC_COMMAND_CHANNEL)).toBe(false);
+  });
+
+  it("lets the customer-facing window send only the resident's commands", () => {
+    const { customerWindow, window, from, lines } = setup({ withCustomerWindow: true });
+    expect(from(customerWindow, { type: 'SET_LANGUAGE', language: 'en' })).toEqual({ ok: true });
+    expect(from(customerWindow, { type: 'STILL_HERE' })).toEqual({ ok: true });
+    // No session runs here: the PIN intent passes the window check and is then refused for the moment, not for its sender.
+    expect(from(customerWindow, { type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: '1234' } })).toEqual({ ok: false, error: 'not-now' });
+    for (const command of [{ type: 'STAFF_SIGN_OUT' }, { type: 'DEMO_RESET' }, { type: 'PRINT_SLIP' }, { type: 'SESSION', intent: { type: 'CHOOSE_ROUTE', route: 'voluntary-proxy' } }, { type: 'SESSION', intent: { type: 'CONFIRM_RENEWAL' } }]) {
+      expect(from(customerWindow, command)).toEqual({ ok: false, error: 'forbidden-sender' });
+    }
+    expect(from(window, { type: 'STAFF_SIGN_OUT' })).toEqual({ ok: false, error: 'not-now' });
+    expect(lines.filter((line) => line.includes('not-for-the-customer-display'))).toHaveLength(5);
+    expect(lines.join('\n')).not.toContain('1234');
   });
 });
