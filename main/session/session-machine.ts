@@ -172,8 +172,9 @@ export const sessionMachine = setup({
   on: {
     // Outside a renewal step a pulled card ends the session; inside one, the renewal waits for it (see renewing).
     CARD_REMOVED: { target: '.ended', actions: assign({ ended: ({ context }) => context.ended ?? 'card-removed' }) },
-    CANCEL: { target: '.ended', actions: assign({ ended: 'cancelled' }) },
-    TIMEOUT: { target: '.ended', actions: assign({ ended: 'timed-out' }) },
+    // A session that already ended its business (renewed, handed off) keeps that ending when it is closed this way.
+    CANCEL: { target: '.ended', actions: assign({ ended: ({ context }) => context.ended ?? 'cancelled' }) },
+    TIMEOUT: { target: '.ended', actions: assign({ ended: ({ context }) => context.ended ?? 'timed-out' }) },
   },
   states: {
     reading: {

@@ -169,4 +169,10 @@ describe('a customer session', () => {
     expect(views.find((view) => view.screen === 'new-pin')?.pin?.name).toBe('authentication');
     expect(result.end).toBe('renewed');
   }, 60_000);
+
+  it('keeps "renewed" as the ending when the resident walks away from the done screen and the idle reset closes it', async () => {
+    const card = await rig.card('standard-in-window');
+    const { result } = await runSession(card, (view) => (view.screen === 'done' ? { type: 'TIMEOUT' } : resident(card)(view)));
+    expect(result.end).toBe('renewed');
+  }, 60_000);
 });
