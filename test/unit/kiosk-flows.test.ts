@@ -85,6 +85,21 @@ async function until(kiosk: Kiosk, predicate: (state: ViewState) => boolean, wha
 
 const onScreen = (screen: string) => (state: ViewState) => state.session?.screen === screen;
 
+/** Types the persona's PINs, each when its screen is shown, then confirms the renewal and waits for it to run. */
+async function enterPinsAndRenew(kiosk: Kiosk, persona: string, order: ReadonlyArray<'registry' | 'authentication' | 'signature'>): Promise<void> {
+  await enterPins(kiosk, persona, order);
+  await until(kiosk, onScreen('confirm'), 'the confirm screen');
+  kiosk.receive({ type: 'SESSION', intent: { type: 'CONFIRM_RENEWAL' } }, 'web');
+}
+
+async function enterPins(kiosk: Kiosk, persona: string, order: ReadonlyArray<'registry' | 'authentication' | 'signature'>): Promise<void> {
+  const pins = personaPinsOf(persona);
+  for (const pin of order) {
+    await until(kiosk, (state) => state.session?.screen === 'pin-entry' && state.session.pin?.name === pin, `the ${pin} PIN screen`);
+    kiosk.receive({ type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: pins[pin] } }, 'web');
+  }
+}
+
 describe('the lobby idle reset', () => {
   it('asks "need more time?" after the quiet period, counts down, and resets to attract with the default language', async () => {
     const { kiosk, clock } = start({ profile: 'lobby', idle: { warnAfterSeconds: 60, countdownSeconds: 20 } });
@@ -122,13 +137,7 @@ describe('the lobby idle reset', () => {
     kiosk.receive({ type: 'DEMO_INSERT_CARD', persona: 'standard-in-window' }, 'web');
     await until(kiosk, onScreen('status'), 'the status screen');
     kiosk.receive({ type: 'SESSION', intent: { type: 'CONTINUE' } }, 'web');
-    const pins = personaPinsOf('standard-in-window');
-    for (const pin of ['registry', 'authentication', 'signature'] as const) {
-      await until(kiosk, (state) => state.session?.screen === 'pin-entry' && state.session.pin?.name === pin, `the ${pin} PIN screen`);
-      kiosk.receive({ type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: pins[pin] } }, 'web');
-    }
-    await until(kiosk, onScreen('confirm'), 'the confirm screen');
-    kiosk.receive({ type: 'SESSION', intent: { type: 'CONFIRM_RENEWAL' } }, 'web');
+    await enterPinsAndRenew(kiosk, 'standard-in-window', ['registry', 'authentication', 'signature']);
     await until(kiosk, onScreen('renewing'), 'the renewing screen');
     clock.advance(10 * 60_000);
     expect(kiosk.snapshot().idle).toBeUndefined();
@@ -190,13 +199,7 @@ describe('the counter staff session', () => {
     kiosk.receive({ type: 'SESSION', intent: { type: 'CHOOSE_ROUTE', route: 'legal-representative' } }, 'web');
     await until(kiosk, onScreen('authority-check'), 'the authority check');
     kiosk.receive({ type: 'SESSION', intent: { type: 'AUTHORITY_CHECKED', proven: true } }, 'web');
-    const pins = personaPinsOf('adult-ward-no-signature');
-    for (const pin of ['registry', 'authentication'] as const) {
-      await until(kiosk, (state) => state.session?.screen === 'pin-entry' && state.session.pin?.name === pin, `the ${pin} PIN screen`);
-      kiosk.receive({ type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: pins[pin] } }, 'web');
-    }
-    await until(kiosk, onScreen('confirm'), 'the confirm screen');
-    kiosk.receive({ type: 'SESSION', intent: { type: 'CONFIRM_RENEWAL' } }, 'web');
+    await enterPinsAndRenew(kiosk, 'adult-ward-no-signature', ['registry', 'authentication']);
     await until(kiosk, onScreen('renewing'), 'the renewing screen');
     clock.advance(10 * 60_000);
     expect(kiosk.snapshot().staff?.state).toBe('signed-in');
@@ -226,21 +229,12 @@ describe("the trainer's faults", () => {
     kiosk.receive({ type: 'DEMO_INSERT_CARD', persona: 'standard-in-window' }, 'web');
     await until(kiosk, onScreen('status'), 'the status screen');
     kiosk.receive({ type: 'SESSION', intent: { type: 'CONTINUE' } }, 'web');
-    const pins = personaPinsOf('standard-in-window');
-    const typeAll = async () => {
-      for (const pin of ['registry', 'authentication', 'signature'] as const) {
-        await until(kiosk, (state) => state.session?.screen === 'pin-entry' && state.session.pin?.name === pin, `the ${pin} PIN screen`);
-        kiosk.receive({ type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: pins[pin] } }, 'web');
-      }
-    };
-    await typeAll();
-    await until(kiosk, onScreen('confirm'), 'the confirm screen');
-    kiosk.receive({ type: 'SESSION', intent: { type: 'CONFIRM_RENEWAL' } }, 'web');
+    await enterPinsAndRenew(kiosk, 'standard-in-window', ['registry', 'authentication', 'signature']);
     await until(kiosk, (state) => state.session?.screen === 'renewing' && state.session.progress !== undefined, 'a renewal step');
     kiosk.receive({ type: 'DEMO_FAULT', fault: 'power-cut' }, 'web');
     world.jlis.clearFaults();
     // Back up: a new session on the same card, which asks the PINs again (the power cleared them) and finishes the renewal.
-    await typeAll();
+    await enterPins(kiosk, 'standard-in-window', ['registry', 'authentication', 'signature']);
     const done = await until(kiosk, onScreen('done'), 'the done screen');
     expect(done.session?.renewed?.authenticationExpires).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   }, 30_000);
