@@ -45,7 +45,15 @@ export async function openSimulatedWorld(options: {
   const now = options.now ?? (() => new Date());
   const jlis = await openSimulatedJlis(options.simDir, { now });
   const practiceDir = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), 'myna-kiosk-practice-'));
-  const db = openKioskDatabase(options.dbPath ?? join(practiceDir!, 'kiosk.sqlite'));
+  let db: ReturnType<typeof openKioskDatabase>;
+  try {
+    db = openKioskDatabase(options.dbPath ?? join(practiceDir!, 'kiosk.sqlite'));
+  } catch (error) {
+    // The kiosk will not start: release what was opened before failing.
+    jlis.close();
+    if (practiceDir) rmSync(practiceDir, { recursive: true, force: true });
+    throw error;
+  }
   const reader = options.reader;
   return {
     sessions: { gateway: jlis, journal: new RenewalJournal(db), audit: new AuditChain(db, { terminalId: options.terminalId }), now },

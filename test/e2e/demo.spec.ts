@@ -47,9 +47,7 @@ function trainerState(page: Page) {
 
 async function startRenewal(kiosk: KioskDriver): Promise<void> {
   const pins = personaPins(PERSONA);
-  await kiosk.insertCard(PERSONA);
-  await kiosk.expectScreen('Your certificates');
-  await kiosk.tap('Continue');
+  await kiosk.startSession(PERSONA);
   await kiosk.enterPins(pins);
   await kiosk.expectScreen('Renew your certificates now?');
   await kiosk.tap('Renew now');
@@ -81,9 +79,7 @@ async function recordHeadings(page: Page): Promise<() => Promise<string[]>> {
 test('pull the card: before the renewal the session ends; put back, a new session starts', async ({ page }) => {
   const kiosk = new KioskDriver(page);
   await kiosk.open(host.url);
-  await kiosk.insertCard(PERSONA);
-  await kiosk.expectScreen('Your certificates');
-  await kiosk.tap('Continue');
+  await kiosk.startSession(PERSONA);
   await kiosk.expectPinScreen('registry');
 
   await kiosk.fault('Pull the card');

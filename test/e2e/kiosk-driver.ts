@@ -81,4 +81,11 @@ export class KioskDriver {
     await this.tap('Renew now');
     await this.expectScreen('Your certificates have been renewed');
   }
+
+  /** The trainer inserts the persona's card; the resident reads the status and goes on to the first PIN. */
+  async startSession(persona: string): Promise<void> {
+    await this.insertCard(persona);
+    await this.expectScreen('Your certificates');
+    await this.tap('Continue');
+  }
 }

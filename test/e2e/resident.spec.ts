@@ -80,9 +80,7 @@ test('standard renewal: from the attract screen to "take your card", then back t
   const kiosk = new KioskDriver(page);
   const pins = personaPins('standard-in-window');
   await kiosk.open(host.url);
-  await kiosk.insertCard('standard-in-window');
-  await kiosk.expectScreen('Your certificates');
-  await kiosk.tap('Continue');
+  await kiosk.startSession('standard-in-window');
   await kiosk.expectPinScreen('registry');
   await expect(page.getByText('Tries left: 3 of 3')).toBeVisible();
   await kiosk.typePin(pins.registry);
@@ -103,9 +101,7 @@ test('wrong PIN, then the right one: the tries left go from 3 to 2, and the sess
   const kiosk = new KioskDriver(page);
   const pins = personaPins('standard-in-window');
   await kiosk.open(host.url);
-  await kiosk.insertCard('standard-in-window');
-  await kiosk.expectScreen('Your certificates');
-  await kiosk.tap('Continue');
+  await kiosk.startSession('standard-in-window');
   await kiosk.expectPinScreen('registry');
   await expect(triesLeft(page, 3, 3)).toBeVisible();
   await expect(page.getByText('That PIN was not correct.')).toHaveCount(0);
@@ -134,9 +130,7 @@ test('one try left: a confirmation before the keypad, then the right PIN renews'
   const kiosk = new KioskDriver(page);
   const pins = personaPins(persona);
   await kiosk.open(host.url);
-  await kiosk.insertCard(persona);
-  await kiosk.expectScreen('Your certificates');
-  await kiosk.tap('Continue');
+  await kiosk.startSession(persona);
   await kiosk.expectPinScreen('registry');
   await expect(triesLeft(page, 3, 3)).toBeVisible();
   await kiosk.typePin(pins.registry);
@@ -173,9 +167,7 @@ test('wrong PIN until it locks: each try is one the resident typed, then the han
   const host = await startHost();
   const kiosk = new KioskDriver(page);
   await kiosk.open(host.url);
-  await kiosk.insertCard('standard-in-window');
-  await kiosk.expectScreen('Your certificates');
-  await kiosk.tap('Continue');
+  await kiosk.startSession('standard-in-window');
   await kiosk.expectPinScreen('registry');
   await expect(triesLeft(page, 3, 3)).toBeVisible();
 
@@ -280,9 +272,7 @@ test('card pulled during the renewal, then put back: PINs again, and the renewal
   const kiosk = new KioskDriver(page);
   const pins = personaPins('standard-in-window');
   await kiosk.open(host.url);
-  await kiosk.insertCard('standard-in-window');
-  await kiosk.expectScreen('Your certificates');
-  await kiosk.tap('Continue');
+  await kiosk.startSession('standard-in-window');
   await kiosk.expectPinScreen('registry');
   await kiosk.typePin(pins.registry);
   await kiosk.expectPinScreen('authentication');
@@ -381,9 +371,7 @@ test('language switched in the middle: the session stays on the same PIN, tries 
   const kiosk = new KioskDriver(page);
   const pins = personaPins('standard-in-window');
   await kiosk.open(host.url);
-  await kiosk.insertCard('standard-in-window');
-  await kiosk.expectScreen('Your certificates');
-  await kiosk.tap('Continue');
+  await kiosk.startSession('standard-in-window');
   await kiosk.expectPinScreen('registry');
   await kiosk.typePin(WRONG_PIN);
   await expect(triesLeft(page, 2, 3)).toBeVisible();
@@ -412,9 +400,7 @@ test('"I forgot my PIN" in the lobby: the hand-off at once, and no try spent', a
   const host = await startHost('lobby');
   const kiosk = new KioskDriver(page);
   await kiosk.open(host.url);
-  await kiosk.insertCard('standard-in-window');
-  await kiosk.expectScreen('Your certificates');
-  await kiosk.tap('Continue');
+  await kiosk.startSession('standard-in-window');
   await kiosk.expectPinScreen('registry');
   await expect(triesLeft(page, 3, 3)).toBeVisible();
   // Half a PIN typed, then the resident gives up on it.
