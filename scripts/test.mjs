@@ -22,20 +22,30 @@ const check = (name, command, args) => async () => {
 };
 
 /** A vitest project, counted test by test from its JSON report. */
-const vitest = (project, run = execute) => async () => {
-  const report = join(results, `${project}.json`);
-  const { status } = await run('npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
-  const json = readJson(report);
-  const counts = {
-    name: project,
-    passed: json?.numPassedTests ?? 0,
-    failed: json?.numFailedTests ?? 0,
-    skipped: (json?.numPendingTests ?? 0) + (json?.numTodoTests ?? 0),
+const vitest =
+  (project, run = execute) =>
+  async () => {
+    const report = join(results, `${project}.json`);
+    const { status } = await run('npx', [
+      'vitest',
+      'run',
+      '--project',
+      project,
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+    ]);
+    const json = readJson(report);
+    const counts = {
+      name: project,
+      passed: json?.numPassedTests ?? 0,
+      failed: json?.numFailedTests ?? 0,
+      skipped: (json?.numPendingTests ?? 0) + (json?.numTodoTests ?? 0),
+    };
+    // A file that fails to load has no failing test but fails the run: count it.
+    if (status !== 0 && counts.failed === 0) counts.failed = Math.max(1, json?.numFailedTestSuites ?? 1);
+    return counts;
   };
-  // A file that fails to load has no failing test but fails the run: count it.
-  if (status !== 0 && counts.failed === 0) counts.failed = Math.max(1, json?.numFailedTestSuites ?? 1);
-  return counts;
-};
 
 const playwright = async () => {
   const report = join(results, 'e2e.json');
@@ -55,7 +65,7 @@ const steps = [
   check('build', 'npx', ['electron-vite', 'build', '--logLevel', 'warn']),
   check('typecheck (node)', 'npx', ['tsc', '-p', 'tsconfig.node.json', '--noEmit']),
   check('typecheck (web)', 'npx', ['tsc', '-p', 'tsconfig.web.json', '--noEmit']),
-  check('lint', 'npx', ['eslint', '--max-warnings', '0', '.']),
+  check('lint', 'npm', ['run', '--silent', 'lint']),
 ];
 
 const outcomes = [];
@@ -63,7 +73,7 @@ for (const step of steps) outcomes.push(await step());
 // The unit tests keep the CPU busy while the integration tests mostly wait on
 // pcscd and child processes: side by side they finish sooner. Each one's
 // output goes to test-results/<suite>.log and is shown whole when it ends.
-console.log('\n── unit and integration run side by side; each one\'s output follows when it ends');
+console.log("\n── unit and integration run side by side; each one's output follows when it ends");
 outcomes.push(...(await Promise.all([vitest('unit', executeToFile('unit'))(), vitest('integration', executeToFile('integration'))()])));
 outcomes.push(await playwright());
 
