@@ -14,11 +14,22 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:$
 
 const noElectron = {
   name: 'electron',
-  message: 'Only the Electron shell files (main/index.ts, window.ts, ipc.ts, protocol.ts, printing.ts) and the preload import electron. Keep this code plain Node.',
+  message:
+    'Only the Electron shell files (main/index.ts, window.ts, ipc.ts, protocol.ts, printing.ts) and the preload import electron. Keep this code plain Node.',
 };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'coverage/**', 'test/fixtures/renderer/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'coverage/**',
+      'test/fixtures/renderer/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -31,7 +42,9 @@ export default tseslint.config(
   {
     files: ['main/**/*.ts'],
     ignores: ELECTRON_SHELL_FILES,
-    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: [{ group: ['electron/*'], message: noElectron.message }] }] },
+    rules: {
+      'no-restricted-imports': ['error', { paths: [noElectron], patterns: [{ group: ['electron/*'], message: noElectron.message }] }],
+    },
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
@@ -40,16 +53,28 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'The renderer is sandboxed: it talks to main only through window.kiosk.' }, ...nodeBuiltins.map((name) => ({ name, message: 'The renderer runs in a browser sandbox: no Node modules.' }))],
+          paths: [
+            { name: 'electron', message: 'The renderer is sandboxed: it talks to main only through window.kiosk.' },
+            ...nodeBuiltins.map((name) => ({ name, message: 'The renderer runs in a browser sandbox: no Node modules.' })),
+          ],
           patterns: [
             {
-              group: ['**/main', '**/main/**', '**/preload/*', '!**/preload/contract', '!**/preload/vocabulary', '**/test/**', '**/scripts/**'],
+              group: [
+                '**/main',
+                '**/main/**',
+                '**/preload/*',
+                '!**/preload/contract',
+                '!**/preload/vocabulary',
+                '**/test/**',
+                '**/scripts/**',
+              ],
               message: 'The renderer imports only its own files, preload/vocabulary.ts and types from preload/contract.ts.',
             },
             {
               group: ['**/preload/contract'],
               allowTypeImports: true,
-              message: 'Import values from preload/vocabulary.ts; from the contract only types, so its zod schemas stay out of the renderer.',
+              message:
+                'Import values from preload/vocabulary.ts; from the contract only types, so its zod schemas stay out of the renderer.',
             },
           ],
         },
@@ -59,14 +84,25 @@ export default tseslint.config(
   {
     files: ['preload/contract.ts', 'preload/channels.ts', 'preload/vocabulary.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The contract is common code: no Electron.' }, ...nodeBuiltins.map((name) => ({ name, message: 'The contract is common code: no Node.' }))] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: 'The contract is common code: no Electron.' },
+            ...nodeBuiltins.map((name) => ({ name, message: 'The contract is common code: no Node.' })),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['preload/index.ts'],
     rules: {
       // The sandboxed preload cannot load npm packages at run time; only electron and its siblings.
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!electron$|\\./)', message: 'The sandboxed preload imports only electron and files beside it.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!electron$|\\./)', message: 'The sandboxed preload imports only electron and files beside it.' }] },
+      ],
     },
   },
   {

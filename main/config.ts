@@ -32,7 +32,9 @@ export const terminalConfigSchema = z
             z
               .object({
                 id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'a staff id is 1–32 of A–Z, a–z, 0–9, _ and -'),
-                passcodeHash: z.string().regex(PASSCODE_HASH_PATTERN, 'make it with "npx myna-kiosk staff-passcode"; a plain passcode is never accepted'),
+                passcodeHash: z
+                  .string()
+                  .regex(PASSCODE_HASH_PATTERN, 'make it with "npx myna-kiosk staff-passcode"; a plain passcode is never accepted'),
               })
               .strict(),
           )
@@ -77,7 +79,10 @@ export function parseTerminalConfig(input: unknown, source = 'terminal config'):
 /** A missing file means defaults (a fresh lobby terminal); an unreadable or invalid one is an error. */
 export function loadTerminalConfig(path: string): TerminalConfig {
   if (!existsSync(path)) return parseTerminalConfig({}, path);
-  return parseTerminalConfig(readJsonFile(path, (message) => new ConfigError(message)), path);
+  return parseTerminalConfig(
+    readJsonFile(path, (message) => new ConfigError(message)),
+    path,
+  );
 }
 
 export type { CardSource, Profile };

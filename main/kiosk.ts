@@ -48,7 +48,13 @@ export interface KioskOptions {
 }
 
 /** Screens where card or issuing-service work is under way: no time-out or lock interrupts them. */
-const BUSY_SCREENS: ReadonlySet<SessionView['screen']> = new Set(['reading', 'verifying', 'setting-pin', 'checking-substitutes', 'renewing']);
+const BUSY_SCREENS: ReadonlySet<SessionView['screen']> = new Set([
+  'reading',
+  'verifying',
+  'setting-pin',
+  'checking-substitutes',
+  'renewing',
+]);
 
 /**
  * What the counter's customer-facing window may ask: the resident types PINs
@@ -56,7 +62,13 @@ const BUSY_SCREENS: ReadonlySet<SessionView['screen']> = new Set(['reading', 've
  * route, the checks, printing and the trainer's tools belong to the staff's
  * window only.
  */
-const CUSTOMER_DISPLAY_INTENTS: ReadonlySet<string> = new Set(['SUBMIT_PIN', 'SUBMIT_NEW_PIN', 'SUBMIT_NEW_PIN_AGAIN', 'CONFIRM_LAST_TRY', 'FORGOT_PIN']);
+const CUSTOMER_DISPLAY_INTENTS: ReadonlySet<string> = new Set([
+  'SUBMIT_PIN',
+  'SUBMIT_NEW_PIN',
+  'SUBMIT_NEW_PIN_AGAIN',
+  'CONFIRM_LAST_TRY',
+  'FORGOT_PIN',
+]);
 
 function customerDisplayMaySend(command: Command): boolean {
   if (command.type === 'SESSION') return CUSTOMER_DISPLAY_INTENTS.has(command.intent.type);
@@ -91,7 +103,8 @@ export class Kiosk {
   ) {
     this.readerStatus = new ReaderStatusService(reader);
     this.clock = options.clock ?? { ...realClock, now: () => Date.now() };
-    if (config.profile === 'lobby') this.idle = new InactivityTimer(config.idle.warnAfterSeconds * 1000, () => this.startCountdown(), this.clock);
+    if (config.profile === 'lobby')
+      this.idle = new InactivityTimer(config.idle.warnAfterSeconds * 1000, () => this.startCountdown(), this.clock);
     if (config.profile === 'counter') this.staff = new StaffSession(config.staff, () => this.staffChanged(), this.clock);
     this.state = {
       profile: config.profile,

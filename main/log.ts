@@ -18,10 +18,12 @@ export type LogSink = (line: string) => void;
 
 export function createLogger(sink: LogSink = (line) => process.stderr.write(`${line}\n`), minimum: LogLevel = 'info'): Logger {
   const order: LogLevel[] = ['debug', 'info', 'warn', 'error'];
-  const write = (level: LogLevel) => (event: string, fields: LogFields = {}) => {
-    if (order.indexOf(level) < order.indexOf(minimum)) return;
-    sink(JSON.stringify({ time: new Date().toISOString(), level, event, ...fields }));
-  };
+  const write =
+    (level: LogLevel) =>
+    (event: string, fields: LogFields = {}) => {
+      if (order.indexOf(level) < order.indexOf(minimum)) return;
+      sink(JSON.stringify({ time: new Date().toISOString(), level, event, ...fields }));
+    };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 

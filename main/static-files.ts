@@ -24,9 +24,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ogg': 'audio/ogg',
 };
 
-export type StaticAsset =
-  | { status: 200; body: Buffer; contentType: string }
-  | { status: 404 };
+export type StaticAsset = { status: 200; body: Buffer; contentType: string } | { status: 404 };
 
 export async function loadStaticAsset(root: string, urlPathname: string): Promise<StaticAsset> {
   let pathname: string;

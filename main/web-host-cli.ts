@@ -41,16 +41,26 @@ async function main(): Promise<void> {
   }
 
   const startAt = values['start-at'] === undefined ? undefined : new Date(values['start-at']);
-  if (startAt && Number.isNaN(startAt.getTime())) throw new Error(`--start-at must be an ISO date-time such as 2026-12-01T10:00:00+09:00 (got "${values['start-at']}")`);
+  if (startAt && Number.isNaN(startAt.getTime()))
+    throw new Error(`--start-at must be an ISO date-time such as 2026-12-01T10:00:00+09:00 (got "${values['start-at']}")`);
   // The same checks as the terminal config file; profile and card source come from the flags.
-  const config = values.config === undefined ? undefined : (readJsonFile(values.config, (message) => new Error(message)) as Record<string, unknown>);
+  const config =
+    values.config === undefined ? undefined : (readJsonFile(values.config, (message) => new Error(message)) as Record<string, unknown>);
 
-  const host = await startWebHost({ rendererRoot, profile: profile.data, port, log: createLogger(), ...(startAt ? { startAt } : {}), ...(config ? { config } : {}) });
+  const host = await startWebHost({
+    rendererRoot,
+    profile: profile.data,
+    port,
+    log: createLogger(),
+    ...(startAt ? { startAt } : {}),
+    ...(config ? { config } : {}),
+  });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ url: host.url, origin: host.origin, profile: profile.data })}\n`);
   } else {
     process.stdout.write(`myna-kiosk ${profile.data} profile (virtual cards only) at ${host.url}\n`);
-    if (profile.data === 'counter' && !config) process.stdout.write(`Practice staff sign-in: ${PRACTICE_STAFF.id} / ${PRACTICE_STAFF.passcode}\n`);
+    if (profile.data === 'counter' && !config)
+      process.stdout.write(`Practice staff sign-in: ${PRACTICE_STAFF.id} / ${PRACTICE_STAFF.passcode}\n`);
   }
 
   const browser = values.open ? openAppWindow(host.url) : undefined;

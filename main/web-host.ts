@@ -2,13 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import {
-  WEB_BRIDGE_PATH,
-  WEB_BRIDGE_TOKEN_PARAM,
-  webRequestSchema,
-  type Profile,
-  type WebResponse,
-} from '../preload/contract';
+import { WEB_BRIDGE_PATH, WEB_BRIDGE_TOKEN_PARAM, webRequestSchema, type Profile, type WebResponse } from '../preload/contract';
 import { parseTerminalConfig } from './config';
 import { contentSecurityPolicy } from './csp';
 import { Kiosk } from './kiosk';
@@ -66,7 +60,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = randomBytes(24).toString('base64url');
   const reader = new VirtualReader();
   const config = parseTerminalConfig({
-    ...(options.profile === 'counter' ? { staff: { accounts: [{ id: PRACTICE_STAFF.id, passcodeHash: hashPasscode(PRACTICE_STAFF.passcode, { log2N: 12 }) }] } } : {}),
+    ...(options.profile === 'counter'
+      ? { staff: { accounts: [{ id: PRACTICE_STAFF.id, passcodeHash: hashPasscode(PRACTICE_STAFF.passcode, { log2N: 12 }) }] } }
+      : {}),
     ...options.config,
     profile: options.profile,
     cardSource: 'virtual',

@@ -42,7 +42,10 @@ export interface KioskWindowOptions extends PageOptions {
 export function createKioskWindow(options: KioskWindowOptions): BrowserWindow {
   // A demo runs in an ordinary window on a trainer's laptop; lobby and counter own the screen.
   const ownsScreen = options.profile !== 'demo';
-  return openHardenedWindow({ width: 1280, height: 800, kiosk: ownsScreen, fullscreen: ownsScreen }, { ...options, role: 'kiosk', url: ATTRACT_URL });
+  return openHardenedWindow(
+    { width: 1280, height: 800, kiosk: ownsScreen, fullscreen: ownsScreen },
+    { ...options, role: 'kiosk', url: ATTRACT_URL },
+  );
 }
 
 /**

@@ -50,9 +50,6 @@ export const sessionScreenSchema = z.enum(SESSION_SCREENS);
 const japanDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const pinNameSchema = z.enum(['authentication', 'signature', 'registry', 'cardInfo']);
 
-
-
-
 /**
  * What a customer session shows, projected from the session machine
  * (main/session/view.ts). Dates, counts and reason codes only: never a PIN,
@@ -82,18 +79,32 @@ export const sessionViewSchema = z
       })
       .strict()
       .optional(),
-    pin: z.object({ name: pinNameSchema, triesLeft: z.number().int().min(0).max(15).optional(), maxTries: z.number().int(), lastAttempt: z.enum(['wrong', 'mismatch', 'malformed']).optional() }).strict().optional(),
+    pin: z
+      .object({
+        name: pinNameSchema,
+        triesLeft: z.number().int().min(0).max(15).optional(),
+        maxTries: z.number().int(),
+        lastAttempt: z.enum(['wrong', 'mismatch', 'malformed']).optional(),
+      })
+      .strict()
+      .optional(),
     handOff: z.enum(HAND_OFF_CODES).optional(),
     /** Who types the PIN being asked: the resident (on the customer display, if the counter has one) or staff (a proxy's sealed form). */
     pinTypedBy: z.enum(['resident', 'staff']).optional(),
     /** The renewal step under way, for the named progress steps. */
-    progress: z.object({ step: z.enum(RENEWAL_PROGRESS_STEPS) }).strict().optional(),
+    progress: z
+      .object({ step: z.enum(RENEWAL_PROGRESS_STEPS) })
+      .strict()
+      .optional(),
     /**
      * Counter profile only, on the substitute-character screen: the name and
      * address as the signature certificate writes them, for the resident to
      * confirm. Never in the lobby or demo views, never logged.
      */
-    substitutes: z.object({ name: z.string().max(200), address: z.string().max(400) }).strict().optional(),
+    substitutes: z
+      .object({ name: z.string().max(200), address: z.string().max(400) })
+      .strict()
+      .optional(),
     renewed: z.object({ authenticationExpires: japanDateSchema, signatureExpires: japanDateSchema.optional() }).strict().optional(),
     ended: z.enum(['renewed', 'handed-off', 'not-eligible', 'cancelled', 'timed-out', 'card-removed', 'error']).optional(),
   })
@@ -121,7 +132,11 @@ export type DemoFault = z.infer<typeof demoFaultSchema>;
 
 /** One line per virtual card the trainer can insert (demo profile only). */
 export const demoPersonaSchema = z
-  .object({ id: z.string(), title: z.object({ ja: z.string(), en: z.string() }), description: z.object({ ja: z.string(), en: z.string() }) })
+  .object({
+    id: z.string(),
+    title: z.object({ ja: z.string(), en: z.string() }),
+    description: z.object({ ja: z.string(), en: z.string() }),
+  })
   .strict();
 
 export const viewStateSchema = z.object({
@@ -134,7 +149,10 @@ export const viewStateSchema = z.object({
   /** A session ended with the card still in the reader: the attract screen asks for it to be taken. */
   takeCard: z.boolean(),
   /** The "need more time?" countdown is running (lobby): seconds until the full reset. */
-  idle: z.object({ secondsLeft: z.number().int().min(0) }).strict().optional(),
+  idle: z
+    .object({ secondsLeft: z.number().int().min(0) })
+    .strict()
+    .optional(),
   /** Counter profile: the staff member's session. */
   staff: staffViewSchema.optional(),
   /** Counter profile: a customer-facing window shows the keypad when the resident types. */
@@ -146,7 +164,9 @@ export const viewStateSchema = z.object({
       personas: z.array(demoPersonaSchema),
       /** The persona whose card is in the reader (or was, before a pull). */
       persona: z.string().optional(),
-      faults: z.object({ reader: z.enum(['plugged-in', 'unplugged']), service: z.enum(['up', 'down', 'slow']), cardPulled: z.boolean() }).strict(),
+      faults: z
+        .object({ reader: z.enum(['plugged-in', 'unplugged']), service: z.enum(['up', 'down', 'slow']), cardPulled: z.boolean() })
+        .strict(),
     })
     .strict()
     .optional(),
@@ -191,7 +211,14 @@ export const sessionIntentSchema = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('IDENTITY_CHECKED'),
-      check: z.object({ documentsA: z.number().int().min(0).max(3), documentsB: z.number().int().min(0).max(3), oralQuestioning: z.boolean(), accepted: z.boolean() }).strict(),
+      check: z
+        .object({
+          documentsA: z.number().int().min(0).max(3),
+          documentsB: z.number().int().min(0).max(3),
+          oralQuestioning: z.boolean(),
+          accepted: z.boolean(),
+        })
+        .strict(),
     })
     .strict(),
   z.object({ type: z.literal('SUBSTITUTES_CONFIRMED'), accepted: z.boolean() }).strict(),
@@ -214,7 +241,11 @@ export const commandSchema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('STAFF_SIGN_IN'),
       staffId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
-      passcode: z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/),
+      passcode: z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(/^[\x21-\x7e]+$/),
     })
     .strict(),
   z.object({ type: z.literal('STAFF_SIGN_OUT') }).strict(),
@@ -232,8 +263,7 @@ export type CommandType = Command['type'];
 
 /** Every command is answered: accepted, or refused with a reason the view can show. */
 export type CommandResult =
-  | { ok: true }
-  | { ok: false; error: 'invalid-command' | 'unknown-command' | 'forbidden-sender' | 'not-now' | 'internal-error' };
+  { ok: true } | { ok: false; error: 'invalid-command' | 'unknown-command' | 'forbidden-sender' | 'not-now' | 'internal-error' };
 
 // ── Events (main → renderer) ─────────────────────────────────────────────────
 
@@ -264,9 +294,7 @@ export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
  * malformed known ones so main can log which it was — never the payload,
  * which could hold a PIN in later commands.
  */
-export function parseCommand(
-  input: unknown,
-): { ok: true; command: Command } | { ok: false; error: 'invalid-command' | 'unknown-command' } {
+export function parseCommand(input: unknown): { ok: true; command: Command } | { ok: false; error: 'invalid-command' | 'unknown-command' } {
   const parsed = commandSchema.safeParse(input);
   if (parsed.success) return { ok: true, command: parsed.data };
   const type = typeof input === 'object' && input !== null ? (input as { type?: unknown }).type : undefined;
@@ -276,12 +304,7 @@ export function parseCommand(
 
 // ── The web bridge's wire format (demo in a browser, end-to-end tests) ──────
 
-
-export const webRequestSchema = z
-  .object({ id: z.number().int().nonnegative(), command: z.unknown() })
-  .strict();
+export const webRequestSchema = z.object({ id: z.number().int().nonnegative(), command: z.unknown() }).strict();
 export type WebRequest = z.infer<typeof webRequestSchema>;
 
-export type WebResponse =
-  | { kind: 'result'; id: number; result: CommandResult }
-  | { kind: 'event'; event: KioskEvent };
+export type WebResponse = { kind: 'result'; id: number; result: CommandResult } | { kind: 'event'; event: KioskEvent };

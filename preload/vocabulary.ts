@@ -76,7 +76,16 @@ export const RENEWAL_PROGRESS_STEPS = ['preparing', 'creating-keys', 'issuing', 
 export const SESSION_REFERENCE_PATTERN = /^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/;
 
 /** What a trainer can break in the demo. */
-export const DEMO_FAULTS = ['pull-card', 'reinsert-card', 'unplug-reader', 'plug-in-reader', 'service-down', 'service-slow', 'service-up', 'power-cut'] as const;
+export const DEMO_FAULTS = [
+  'pull-card',
+  'reinsert-card',
+  'unplug-reader',
+  'plug-in-reader',
+  'service-down',
+  'service-slow',
+  'service-up',
+  'power-cut',
+] as const;
 
 /** Query parameter that carries the per-launch token on the WebSocket URL. */
 export const WEB_BRIDGE_PATH = '/bridge';

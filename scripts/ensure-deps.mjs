@@ -13,14 +13,26 @@ export const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 export const SYSTEM_PACKAGES = [
   { name: 'pcscd', provides: '/usr/sbin/pcscd', why: 'the PC/SC daemon that talks to card readers' },
   { name: 'libpcsclite-dev', provides: '/usr/include/PCSC/winscard.h', why: 'headers the smartcard binding compiles against' },
-  { name: 'vsmartcard-vpcd', provides: '/usr/lib/pcsc/drivers/serial/libifdvpcd.so', why: 'the virtual reader driver for tests and the virtual card' },
+  {
+    name: 'vsmartcard-vpcd',
+    provides: '/usr/lib/pcsc/drivers/serial/libifdvpcd.so',
+    why: 'the virtual reader driver for tests and the virtual card',
+  },
   { name: 'chromium', provides: '/usr/bin/chromium', why: 'the browser for the demo without Electron and for end-to-end tests' },
   { name: 'fonts-ipafont-gothic', provides: '/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf', why: 'a local Japanese font' },
   // The kiosk's other languages need their scripts' glyphs from local fonts (never a web font).
-  { name: 'fonts-wqy-microhei', provides: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc', why: 'a local Chinese font (simplified and traditional)' },
+  {
+    name: 'fonts-wqy-microhei',
+    provides: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc',
+    why: 'a local Chinese font (simplified and traditional)',
+  },
   { name: 'fonts-nanum', provides: '/usr/share/fonts/truetype/nanum/NanumGothic.ttf', why: 'a local Korean font' },
   { name: 'fonts-tlwg-garuda', provides: '/usr/share/fonts/truetype/tlwg/Garuda.ttf', why: 'a local Thai font' },
-  { name: 'fonts-lohit-deva', provides: '/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf', why: 'a local Devanagari font for Nepali' },
+  {
+    name: 'fonts-lohit-deva',
+    provides: '/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf',
+    why: 'a local Devanagari font for Nepali',
+  },
 ];
 
 export function missingSystemPackages() {

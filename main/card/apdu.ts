@@ -33,7 +33,12 @@ export function formFor(apdu: CommandApdu): ApduForm {
 }
 
 export function encodeCommand(apdu: CommandApdu, form: ApduForm = formFor(apdu)): Uint8Array {
-  for (const [name, value] of [['CLA', apdu.cla], ['INS', apdu.ins], ['P1', apdu.p1], ['P2', apdu.p2]] as const) {
+  for (const [name, value] of [
+    ['CLA', apdu.cla],
+    ['INS', apdu.ins],
+    ['P1', apdu.p1],
+    ['P2', apdu.p2],
+  ] as const) {
     if (!Number.isInteger(value) || value < 0 || value > 0xff) throw new ApduFormatError(`${name} must be one byte (got ${value})`);
   }
   const data = apdu.data ?? new Uint8Array(0);
@@ -41,7 +46,8 @@ export function encodeCommand(apdu: CommandApdu, form: ApduForm = formFor(apdu))
   const maxData = form === 'short' ? SHORT_MAX_DATA : EXTENDED_MAX_DATA;
   const maxLe = form === 'short' ? SHORT_MAX_LE : EXTENDED_MAX_LE;
   if (data.length > maxData) throw new ApduFormatError(`${data.length} data bytes do not fit a ${form} APDU`);
-  if (le !== undefined && (!Number.isInteger(le) || le < 1 || le > maxLe)) throw new ApduFormatError(`Le ${le} does not fit a ${form} APDU`);
+  if (le !== undefined && (!Number.isInteger(le) || le < 1 || le > maxLe))
+    throw new ApduFormatError(`Le ${le} does not fit a ${form} APDU`);
 
   const out: number[] = [apdu.cla, apdu.ins, apdu.p1, apdu.p2];
   if (form === 'short') {
@@ -76,12 +82,12 @@ export function decodeCommand(bytes: Uint8Array): CommandApdu & { form: ApduForm
   }
 
   // Extended forms start with 00.
-  if (body.length === 3) return { ...header, le: ((body[1]! << 8) | body[2]!) || 65_536, form: 'extended' }; // case 2E
+  if (body.length === 3) return { ...header, le: (body[1]! << 8) | body[2]! || 65_536, form: 'extended' }; // case 2E
   const lc = (body[1]! << 8) | body[2]!;
   if (body.length < 3 || lc === 0) throw new ApduFormatError('malformed extended length');
   if (body.length === 3 + lc) return { ...header, data: body.slice(3), form: 'extended' }; // case 3E
   if (body.length === 5 + lc) {
-    const le = ((body[3 + lc]! << 8) | body[4 + lc]!) || 65_536;
+    const le = (body[3 + lc]! << 8) | body[4 + lc]! || 65_536;
     return { ...header, data: body.slice(3, 3 + lc), le, form: 'extended' }; // case 4E
   }
   throw new ApduFormatError(`extended Lc ${lc} does not match ${body.length - 3} following bytes`);

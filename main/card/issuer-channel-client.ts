@@ -29,7 +29,8 @@ export class IssuerChannelClient extends JpkiClient {
     const operation = 'GET CHALLENGE';
     const response = await this.exchange({ cla: 0x00, ins: 0x84, p1: 0x00, p2: 0x00, le: 16 }, operation);
     expectOk(response, operation);
-    if (response.data.length !== 16) throw new CardResponseError(operation, `a challenge is 16 bytes, the card gave ${response.data.length}`);
+    if (response.data.length !== 16)
+      throw new CardResponseError(operation, `a challenge is 16 bytes, the card gave ${response.data.length}`);
     return response.data;
   }
 

@@ -146,7 +146,8 @@ export class JpkiClient {
       const want = Math.min(SHORT_CHUNK, total - have);
       const response = await this.exchange({ cla: 0x00, ins: 0xb0, p1: have >> 8, p2: have & 0xff, le: want }, operation);
       expectOk(response, operation);
-      if (response.data.length === 0) throw new CardResponseError(operation, `the file ends at ${have} bytes, its DER header says ${total}`);
+      if (response.data.length === 0)
+        throw new CardResponseError(operation, `the file ends at ${have} bytes, its DER header says ${total}`);
       const take = Math.min(response.data.length, total - have);
       der.set(response.data.subarray(0, take), have);
       have += take;
@@ -204,7 +205,10 @@ export class JpkiClient {
     await this.requireApplication(application);
     await this.selectFile(fid, `SELECT ${pin} PIN file`);
     const operation = `CHANGE ${pin} PIN`;
-    expectOk(await this.exchange({ cla: 0x00, ins: 0x24, p1: 0x01, p2: 0x80, data: new TextEncoder().encode(value) }, operation), operation);
+    expectOk(
+      await this.exchange({ cla: 0x00, ins: 0x24, p1: 0x01, p2: 0x80, data: new TextEncoder().encode(value) }, operation),
+      operation,
+    );
   }
 
   /** The card pads (PKCS#1 v1.5) and signs a DigestInfo with the chosen key; the matching PIN must be verified. */
@@ -214,7 +218,8 @@ export class JpkiClient {
     const operation = `SIGN with the ${key} key`;
     const response = await this.exchange({ cla: 0x80, ins: 0x2a, p1: 0x00, p2: 0x80, data: digestInfo, le: 256 }, operation);
     expectOk(response, operation);
-    if (response.data.length !== 256) throw new CardResponseError(operation, `an RSA-2048 signature is 256 bytes, the card gave ${response.data.length}`);
+    if (response.data.length !== 256)
+      throw new CardResponseError(operation, `an RSA-2048 signature is 256 bytes, the card gave ${response.data.length}`);
     return response.data;
   }
 
@@ -257,7 +262,10 @@ export class JpkiClient {
   }
 
   protected async selectFile(fid: number, operation: string): Promise<void> {
-    const response = await this.exchange({ cla: 0x00, ins: 0xa4, p1: 0x02, p2: 0x0c, data: Uint8Array.of(fid >> 8, fid & 0xff) }, operation);
+    const response = await this.exchange(
+      { cla: 0x00, ins: 0xa4, p1: 0x02, p2: 0x0c, data: Uint8Array.of(fid >> 8, fid & 0xff) },
+      operation,
+    );
     expectOk(response, operation);
   }
 

@@ -340,7 +340,8 @@ class PcscConnection implements CardConnection {
       throw failure.code === 'transmit-failed' ? await this.explainLostAnswer(failure) : failure;
     }
     // Not even a status word: vpcd answers this way when the card vanished mid-command.
-    if (response.length < 2) throw await this.explainLostAnswer(new ReaderError('card-unresponsive', `"${this.reader}" gave no status word`));
+    if (response.length < 2)
+      throw await this.explainLostAnswer(new ReaderError('card-unresponsive', `"${this.reader}" gave no status word`));
     // A copy, so callers never hold a slice of a pooled Buffer.
     return new Uint8Array(response);
   }
@@ -357,7 +358,8 @@ class PcscConnection implements CardConnection {
         if ((this.card.getStatus().state & SCARD_ABSENT) !== 0) return new ReaderError('card-removed', `the card left "${this.reader}"`);
       } catch (error) {
         const status = toReaderError(error, 'transmit-failed');
-        if (status.code === 'card-removed' || status.code === 'no-card') return new ReaderError('card-removed', `the card left "${this.reader}"`, { cause: error });
+        if (status.code === 'card-removed' || status.code === 'no-card')
+          return new ReaderError('card-removed', `the card left "${this.reader}"`, { cause: error });
         if (status.code !== 'transmit-failed') return status;
       }
       if (Date.now() >= deadline) return otherwise;
@@ -382,11 +384,7 @@ class PcscConnection implements CardConnection {
   }
 }
 
-async function connectPreferringT1(
-  binding: SmartcardBinding,
-  handle: PcscReaderHandle,
-  shareMode: number,
-): Promise<PcscCard> {
+async function connectPreferringT1(binding: SmartcardBinding, handle: PcscReaderHandle, shareMode: number): Promise<PcscCard> {
   try {
     return await handle.connect(shareMode, binding.SCARD_PROTOCOL_T1);
   } catch (error) {

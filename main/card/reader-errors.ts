@@ -81,9 +81,6 @@ export function toReaderError(error: unknown, fallback: ReaderErrorCode): Reader
   if (error instanceof ReaderError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const pcscCode = (error as { code?: unknown } | null)?.code;
-  const code =
-    (typeof pcscCode === 'number' ? BY_PCSC_CODE.get(pcscCode >>> 0) : undefined) ??
-    BY_MESSAGE.get(message) ??
-    fallback;
+  const code = (typeof pcscCode === 'number' ? BY_PCSC_CODE.get(pcscCode >>> 0) : undefined) ?? BY_MESSAGE.get(message) ?? fallback;
   return new ReaderError(code, message, { cause: error });
 }

@@ -45,7 +45,13 @@ export async function runAuditVerify(argv: string[], io: AuditCliIo = {}): Promi
 export async function runAuditExport(argv: string[], io: AuditCliIo = {}): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, db: { type: 'string' }, out: { type: 'string' } },
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string' },
+      db: { type: 'string' },
+      out: { type: 'string' },
+    },
     strict: true,
   });
   const write = io.write ?? writeStdout;
@@ -69,7 +75,11 @@ export async function runAuditExport(argv: string[], io: AuditCliIo = {}): Promi
       fd = openSync(values.out, 'wx', 0o600);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new Error(code === 'EEXIST' ? `${values.out} already exists; choose another file name` : `${values.out} cannot be written: ${(error as Error).message}`);
+      throw new Error(
+        code === 'EEXIST'
+          ? `${values.out} already exists; choose another file name`
+          : `${values.out} cannot be written: ${(error as Error).message}`,
+      );
     }
     let exported: { text: string; rows: number };
     try {
@@ -90,7 +100,11 @@ export async function runAuditExport(argv: string[], io: AuditCliIo = {}): Promi
 
 function requireDate(name: 'from' | 'to', value: string | undefined): string {
   if (value === undefined) throw new UsageError(`--${name} is required: a Japan date as YYYY-MM-DD`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
+    Number.isNaN(Date.parse(`${value}T00:00:00Z`)) ||
+    new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value
+  ) {
     throw new UsageError(`--${name} must be a real date as YYYY-MM-DD (got "${value}")`);
   }
   return value;

@@ -50,13 +50,18 @@ export async function runBenchCard(argv: string[]): Promise<number> {
   const runs = Number(values.runs);
   const roundTrips = Number(values['round-trips']);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a whole number ≥ 1 (got "${values.runs}")`);
-  if (!Number.isInteger(roundTrips) || roundTrips < 1) throw new UsageError(`--round-trips must be a whole number ≥ 1 (got "${values['round-trips']}")`);
+  if (!Number.isInteger(roundTrips) || roundTrips < 1)
+    throw new UsageError(`--round-trips must be a whole number ≥ 1 (got "${values['round-trips']}")`);
 
   const pcscd = await startPcscd({ friendlyName: 'myna-kiosk bench reader' });
-  const card = spawn(process.execPath, [process.argv[1]!, 'virtual-card', '--persona', values.persona, '--vpcd-port', String(pcscd.vpcdPorts[0]), '--json'], {
-    // The card's own log lines would interleave with the figures.
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const card = spawn(
+    process.execPath,
+    [process.argv[1]!, 'virtual-card', '--persona', values.persona, '--vpcd-port', String(pcscd.vpcdPorts[0]), '--json'],
+    {
+      // The card's own log lines would interleave with the figures.
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   const reader = new PcscReader({ pollIntervalMs: 100 });
   try {
     await waitForInsertion(card);
@@ -103,7 +108,13 @@ async function measureStatus(connection: CardConnection, runs: number, extendedL
     mode = extendedLength === 'never' ? 'off' : client.extendedLength;
   }
   times.sort((a, b) => a - b);
-  return { apdus, medianMs: round(percentile(times, 0.5)), p90Ms: round(percentile(times, 0.9)), minMs: round(times[0]!), extendedLength: mode };
+  return {
+    apdus,
+    medianMs: round(percentile(times, 0.5)),
+    p90Ms: round(percentile(times, 0.9)),
+    minMs: round(times[0]!),
+    extendedLength: mode,
+  };
 }
 
 async function measureRoundTrips(connection: CardConnection, count: number): Promise<CardBenchmark['roundTrips']> {

@@ -39,13 +39,18 @@ const PERSONA = 'standard-in-window';
 export async function runBenchRenewal(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { json: { type: 'boolean', default: false }, runs: { type: 'string', default: '20' }, sessions: { type: 'string', default: '1000' } },
+    options: {
+      json: { type: 'boolean', default: false },
+      runs: { type: 'string', default: '20' },
+      sessions: { type: 'string', default: '1000' },
+    },
     strict: true,
   });
   const runs = Number(values.runs);
   const sessions = Number(values.sessions);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a whole number ≥ 1 (got "${values.runs}")`);
-  if (!Number.isInteger(sessions) || sessions < 10) throw new UsageError(`--sessions must be a whole number ≥ 10 (got "${values.sessions}")`);
+  if (!Number.isInteger(sessions) || sessions < 10)
+    throw new UsageError(`--sessions must be a whole number ≥ 10 (got "${values.sessions}")`);
 
   const world = await openWorld();
   try {
@@ -99,7 +104,11 @@ async function openWorld(): Promise<World> {
 }
 
 /** The median wall time of runRenewal alone (PINs verified beforehand, card set-up excluded). */
-async function timeRenewals(world: World, runs: number, insert: (image: CardImage) => Promise<{ connection: CardConnection; close: () => Promise<void> }>) {
+async function timeRenewals(
+  world: World,
+  runs: number,
+  insert: (image: CardImage) => Promise<{ connection: CardConnection; close: () => Promise<void> }>,
+) {
   const times: number[] = [];
   for (let run = 0; run < runs; run++) {
     const image = await world.freshCard();
@@ -156,9 +165,16 @@ async function timeThroughPcsc(world: World, runs: number) {
     return await timeRenewals(world, runs, async (image) => {
       const state = join(world.dir, 'bench-card.json');
       writeCardState(state, image);
-      const card = spawn(process.execPath, [process.argv[1]!, 'virtual-card', '--persona', PERSONA, '--state', state, '--vpcd-port', String(pcscd.vpcdPorts[0]), '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const card = spawn(
+        process.execPath,
+        [process.argv[1]!, 'virtual-card', '--persona', PERSONA, '--state', state, '--vpcd-port', String(pcscd.vpcdPorts[0]), '--json'],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
       await new Promise<void>((resolve, reject) => {
-        createInterface({ input: card.stdout! }).on('line', (line) => (JSON.parse(line) as { event: string }).event === 'inserted' && resolve());
+        createInterface({ input: card.stdout! }).on(
+          'line',
+          (line) => (JSON.parse(line) as { event: string }).event === 'inserted' && resolve(),
+        );
         card.once('exit', (code) => reject(new Error(`the virtual card exited with ${code}`)));
       });
       await until(() => present.has(name));
@@ -219,8 +235,13 @@ async function measureMemory(world: World, sessions: number) {
   return { sessions, after10: after10!, afterAll: sample(), samples };
 }
 
-function describe(result: { runs: number; renewalMs: { inProcess: Timing; pcsc: Timing }; memory: Awaited<ReturnType<typeof measureMemory>> }): string {
-  const line = (label: string, timing: Timing) => `${label}: median ${timing.median} ms (min ${timing.min}, max ${timing.max}) over ${result.runs}`;
+function describe(result: {
+  runs: number;
+  renewalMs: { inProcess: Timing; pcsc: Timing };
+  memory: Awaited<ReturnType<typeof measureMemory>>;
+}): string {
+  const line = (label: string, timing: Timing) =>
+    `${label}: median ${timing.median} ms (min ${timing.min}, max ${timing.max}) over ${result.runs}`;
   return [
     'Standard renewal, card and issuing steps (issuer proof … old certificates revoked)',
     line('in process', result.renewalMs.inProcess),

@@ -24,7 +24,14 @@ import { UsageError } from './usage-error';
  */
 
 const PERSONA = 'standard-in-window';
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 /** Generous: a 2-core machine running other work must still finish, and a wait that runs out means "could not measure". */
 const STEP_TIMEOUT_MS = 30_000;
 
@@ -87,7 +94,8 @@ export async function runBenchUi(argv: string[]): Promise<number> {
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a whole number ≥ 1 (got "${values.runs}")`);
 
   const rendererRoot = fileURLToPath(new URL('../renderer', import.meta.url));
-  if (!existsSync(join(rendererRoot, 'index.html'))) throw new Error(`the renderer is not built (${rendererRoot}/index.html is missing): run "npm run build"`);
+  if (!existsSync(join(rendererRoot, 'index.html')))
+    throw new Error(`the renderer is not built (${rendererRoot}/index.html is missing): run "npm run build"`);
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath}: install Debian's chromium or set CHROMIUM_PATH`);
 
@@ -146,8 +154,12 @@ export function initialScripts(html: string): string[] {
   const withoutComments = html.replace(/<!--[\s\S]*?-->/g, '');
   for (const tag of withoutComments.matchAll(/<(script|link)\b([^>]*)>/gi)) {
     const attributes = parseAttributes(tag[2]!);
-    const isModuleScript = tag[1]!.toLowerCase() === 'script' && attributes.get('type')?.toLowerCase() === 'module' && attributes.has('src');
-    const isModulePreload = tag[1]!.toLowerCase() === 'link' && (attributes.get('rel') ?? '').toLowerCase().split(/\s+/).includes('modulepreload') && attributes.has('href');
+    const isModuleScript =
+      tag[1]!.toLowerCase() === 'script' && attributes.get('type')?.toLowerCase() === 'module' && attributes.has('src');
+    const isModulePreload =
+      tag[1]!.toLowerCase() === 'link' &&
+      (attributes.get('rel') ?? '').toLowerCase().split(/\s+/).includes('modulepreload') &&
+      attributes.has('href');
     if (!isModuleScript && !isModulePreload) continue;
     const address = (isModuleScript ? attributes.get('src') : attributes.get('href'))!;
     if (/^[a-z][a-z0-9+.-]*:|^\/\//i.test(address)) throw new Error(`index.html loads a script from outside the renderer: ${address}`);
@@ -178,7 +190,12 @@ export function languageOfChunk(fileName: string): Language | undefined {
 function measureBundle(rendererRoot: string): Pick<UiBenchmark, 'initialJs' | 'allJs' | 'languageChunks'> {
   const sizes = (file: string): JsFile => {
     const body = readFileSync(join(rendererRoot, file));
-    return { file, bytes: body.length, gzipBytes: gzipSync(body).length, gzip9Bytes: gzipSync(body, { level: constants.Z_BEST_COMPRESSION }).length };
+    return {
+      file,
+      bytes: body.length,
+      gzipBytes: gzipSync(body).length,
+      gzip9Bytes: gzipSync(body, { level: constants.Z_BEST_COMPRESSION }).length,
+    };
   };
   const sum = (files: JsFile[], key: 'bytes' | 'gzipBytes' | 'gzip9Bytes') => files.reduce((total, file) => total + file[key], 0);
 

@@ -25,7 +25,10 @@ export interface CardStatusReport {
   apdus: number;
 }
 
-export async function readCardStatus(reader: CardReader, options: { reader?: string; timeoutMs: number; extendedLength?: 'auto' | 'never' }): Promise<CardStatusReport> {
+export async function readCardStatus(
+  reader: CardReader,
+  options: { reader?: string; timeoutMs: number; extendedLength?: 'auto' | 'never' },
+): Promise<CardStatusReport> {
   try {
     const name = await waitForCard(reader, options.reader, options.timeoutMs);
     const connection = await reader.connect(name, { exclusive: false });
@@ -101,7 +104,12 @@ function waitForCard(reader: CardReader, wanted: string | undefined, timeoutMs: 
   });
 }
 
-function describeNoCard(fault: ReaderStackFault | undefined, readers: Set<string>, withCard: Set<string>, wanted: string | undefined): string {
+function describeNoCard(
+  fault: ReaderStackFault | undefined,
+  readers: Set<string>,
+  withCard: Set<string>,
+  wanted: string | undefined,
+): string {
   if (fault === 'binding-missing') return 'the PC/SC binding (npm package "smartcard") is not installed or did not build';
   if (fault) return 'the PC/SC service (pcscd) is not running';
   if (readers.size === 0) return 'no card reader is connected';
@@ -158,7 +166,8 @@ export async function runCardStatus(argv: string[]): Promise<number> {
     strict: true,
   });
   const timeoutMs = Number(values.timeout);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 0) throw new UsageError(`--timeout must be a whole number of milliseconds (got "${values.timeout}")`);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 0)
+    throw new UsageError(`--timeout must be a whole number of milliseconds (got "${values.timeout}")`);
   const report = await readCardStatus(new PcscReader(), {
     ...(values.reader ? { reader: values.reader } : {}),
     timeoutMs,

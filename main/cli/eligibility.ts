@@ -2,7 +2,16 @@ import { parseArgs } from 'node:util';
 import { PROFILES, type Profile } from '../../preload/contract';
 import type { PinStatus } from '../card/jpki-client';
 import { loadPersona, resolvePersona, type ResolvedPersona } from '../emulator/personas';
-import { decideEligibility, type CardFacts, type EligibilityDecision, type EligibilityInput, type PinName, type ReasonCode, type ResidentFacts, type UncheckedCheck } from '../session/eligibility';
+import {
+  decideEligibility,
+  type CardFacts,
+  type EligibilityDecision,
+  type EligibilityInput,
+  type PinName,
+  type ReasonCode,
+  type ResidentFacts,
+  type UncheckedCheck,
+} from '../session/eligibility';
 import { isJapanDate, japanDate, japanDateTime, type JapanDateTime } from '../session/japan-calendar';
 import { UsageError } from './usage-error';
 
@@ -43,7 +52,12 @@ function pinStatus(pin: { triesLeft: number } | undefined): PinStatus {
  * the record the issuing service would return for a My Number Card (date of
  * birth, card expiry, period of stay, adult ward), unless `offline`.
  */
-export function eligibilityInputFromPersona(persona: ResolvedPersona, at: Date, profile: Profile, options: { offline?: boolean } = {}): EligibilityInput {
+export function eligibilityInputFromPersona(
+  persona: ResolvedPersona,
+  at: Date,
+  profile: Profile,
+  options: { offline?: boolean } = {},
+): EligibilityInput {
   const authentication = persona.certificates?.authentication;
   const signature = persona.certificates?.signature;
   const pins = persona.pins ?? {};
@@ -88,13 +102,16 @@ export async function runEligibility(argv: string[]): Promise<number> {
   if (!values.at) throw new UsageError(`eligibility needs --at: ${AT_HELP}`);
   const at = parseInstant(values.at);
   const profile = values.profile as Profile;
-  if (!PROFILES.includes(profile)) throw new UsageError(`--profile is one of ${PROFILES.join(', ')}, not ${JSON.stringify(values.profile)}`);
+  if (!PROFILES.includes(profile))
+    throw new UsageError(`--profile is one of ${PROFILES.join(', ')}, not ${JSON.stringify(values.profile)}`);
 
   const persona = resolvePersona(loadPersona(values.persona), japanDate(at));
   const input = eligibilityInputFromPersona(persona, at, profile, { offline: values.offline });
   const decision = decideEligibility(input);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ persona: persona.id, at: at.toISOString(), japanTime: japanDateTime(at), profile, decision })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ persona: persona.id, at: at.toISOString(), japanTime: japanDateTime(at), profile, decision })}\n`,
+    );
   } else {
     process.stdout.write(describeDecision(decision, { persona: persona.id, at, profile }));
   }
@@ -158,13 +175,19 @@ const HAND_OFF_TEXT: Record<Extract<EligibilityDecision, { outcome: 'hand-off' }
   'service-unavailable': 'issuing service unavailable',
 };
 
-const PIN_TEXT: Record<PinName, string> = { authentication: 'authentication PIN', signature: 'signature password', registry: 'registry PIN' };
+const PIN_TEXT: Record<PinName, string> = {
+  authentication: 'authentication PIN',
+  signature: 'signature password',
+  registry: 'registry PIN',
+};
 
 const when = ({ date, time }: JapanDateTime) => `${date} ${time}`;
 
 /** The decision in plain English, one fact a line. */
 export function describeDecision(decision: EligibilityDecision, context: { persona: string; at: Date; profile: Profile }): string {
-  const lines = [`${context.persona} at ${when(japanDateTime(context.at))} Japan time (${context.at.toISOString()}), ${context.profile} profile`];
+  const lines = [
+    `${context.persona} at ${when(japanDateTime(context.at))} Japan time (${context.at.toISOString()}), ${context.profile} profile`,
+  ];
   const expiries = (newExpiry: { authentication: string; signature?: string }) =>
     `new expiry: authentication ${newExpiry.authentication}${newExpiry.signature ? `, signature ${newExpiry.signature}` : ''}`;
   switch (decision.outcome) {
@@ -186,18 +209,24 @@ export function describeDecision(decision: EligibilityDecision, context: { perso
       break;
     case 'hand-off':
       lines.push(`Decision: hand off — ${HAND_OFF_TEXT[decision.reason]}`);
-      if (decision.reason === 'service-unavailable') lines.push(`  ${decision.which}${decision.nextOpening ? `; next opening ${when(decision.nextOpening)}` : ''}`);
+      if (decision.reason === 'service-unavailable')
+        lines.push(`  ${decision.which}${decision.nextOpening ? `; next opening ${when(decision.nextOpening)}` : ''}`);
       if (decision.reason === 'pin-locked') lines.push(`  locked: ${decision.pins.map((pin) => PIN_TEXT[pin]).join(', ')}`);
       if (decision.reason === 'period-of-stay') lines.push(`  the card expires on ${decision.cardExpires}`);
       if ('window' in decision) {
-        lines.push(`  ${decision.mode === 'in-window' ? `inside the window (${decision.window.opensOn} to ${decision.window.expiresOn})` : `expired on ${decision.window.expiresOn}: new issue`}`);
+        lines.push(
+          `  ${decision.mode === 'in-window' ? `inside the window (${decision.window.opensOn} to ${decision.window.expiresOn})` : `expired on ${decision.window.expiresOn}: new issue`}`,
+        );
         if (decision.terms) {
-          lines.push(`  would renew: authentication${decision.terms.certificates.signature ? ' and signature' : ' only'}; ${expiries(decision.terms.newExpiry)}`);
+          lines.push(
+            `  would renew: authentication${decision.terms.certificates.signature ? ' and signature' : ' only'}; ${expiries(decision.terms.newExpiry)}`,
+          );
         }
       }
       break;
   }
   lines.push('Why:', ...decision.reasons.map((reason) => `  - ${REASON_TEXT[reason]}`));
-  if (decision.unchecked.length > 0) lines.push(`Not checked (needs the issuing service): ${decision.unchecked.map((check) => UNCHECKED_TEXT[check]).join(', ')}`);
+  if (decision.unchecked.length > 0)
+    lines.push(`Not checked (needs the issuing service): ${decision.unchecked.map((check) => UNCHECKED_TEXT[check]).join(', ')}`);
   return `${lines.join('\n')}\n`;
 }

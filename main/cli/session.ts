@@ -38,7 +38,13 @@ import { UsageError } from './usage-error';
  *   gateway:<operation>:<timeout|server-error|garbled-answer|unavailable>   the issuing service fails once
  */
 
-const PIN_NAMES: Record<string, PinId> = { auth: 'authentication', authentication: 'authentication', sign: 'signature', signature: 'signature', registry: 'registry' };
+const PIN_NAMES: Record<string, PinId> = {
+  auth: 'authentication',
+  authentication: 'authentication',
+  sign: 'signature',
+  signature: 'signature',
+  registry: 'registry',
+};
 const ROUTES = { self: 'in-person', proxy: 'voluntary-proxy', representative: 'legal-representative' } as const;
 const GATEWAY_FAULTS = ['timeout', 'server-error', 'garbled-answer', 'unavailable'] as const;
 const PROXY_CHECKS = ['envelope-unsealed', 'form-expired', 'form-not-handed-in-person', 'proxy-without-identity'] as const;
@@ -86,16 +92,23 @@ export async function runSession(argv: string[]): Promise<number> {
 
   const simDir = simulationDir(values['sim-dir']);
   const statePath = values['card-state'] ?? join(simDir, 'session-cards', `${values.persona.replace(/[^a-z0-9-]/gi, '_')}.json`);
-  const { persona, image, fromState } = await cardImageForPersona(values.persona, { simDir, statePath, ...(fixedNow ? { today: japanDate(fixedNow) } : {}) });
+  const { persona, image, fromState } = await cardImageForPersona(values.persona, {
+    simDir,
+    statePath,
+    ...(fixedNow ? { today: japanDate(fixedNow) } : {}),
+  });
   const jlis = await openSimulatedJlis(simDir, { now });
   // A card that comes back from its saved state is already known to the service (with the certificates it has now).
   if (!fromState) jlis.enrol(persona, image);
-  for (const fault of faults) if (fault.kind === 'gateway') jlis.setFault(fault.operation, { kind: fault.failure, times: 1, ...(fault.failure === 'timeout' ? { ms: 200 } : {}) } as never);
+  for (const fault of faults)
+    if (fault.kind === 'gateway')
+      jlis.setFault(fault.operation, { kind: fault.failure, times: 1, ...(fault.failure === 'timeout' ? { ms: 200 } : {}) } as never);
 
   const db = openKioskDatabase(values.db ?? resolveDatabasePath(process.env));
   const journal = faultyJournal(new RenewalJournal(db, { now }), faults);
   const audit = new AuditChain(db, { terminalId: 'session-driver', now });
-  const print = (object: Record<string, unknown>) => process.stdout.write(values.json ? `${JSON.stringify(object)}\n` : `${describe(object)}\n`);
+  const print = (object: Record<string, unknown>) =>
+    process.stdout.write(values.json ? `${JSON.stringify(object)}\n` : `${describe(object)}\n`);
 
   // The card process (with --pcsc) loads this very card from the state file.
   if (values.pcsc) writeCardState(statePath, image);
@@ -152,11 +165,25 @@ async function insertThroughPcsc(options: { persona: string; statePath: string; 
   let onChange: (present: boolean) => void = () => {};
   let child: ChildProcess | undefined;
   const start = async () => {
-    const args = ['virtual-card', '--persona', options.persona, '--state', options.statePath, '--sim-dir', options.simDir, '--vpcd-port', String(options.vpcdPort), '--json'];
+    const args = [
+      'virtual-card',
+      '--persona',
+      options.persona,
+      '--state',
+      options.statePath,
+      '--sim-dir',
+      options.simDir,
+      '--vpcd-port',
+      String(options.vpcdPort),
+      '--json',
+    ];
     child = spawn(process.execPath, [process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
     const started = child;
     await new Promise<void>((resolve, reject) => {
-      createInterface({ input: started.stdout! }).on('line', (line) => (JSON.parse(line) as { event: string }).event === 'inserted' && resolve());
+      createInterface({ input: started.stdout! }).on(
+        'line',
+        (line) => (JSON.parse(line) as { event: string }).event === 'inserted' && resolve(),
+      );
       started.once('exit', (code) => reject(new Error(`the virtual card exited with ${code}`)));
     });
   };
@@ -196,7 +223,14 @@ async function insertThroughPcsc(options: { persona: string; statePath: string; 
 /** Answers each screen as the resident or staff would, until the card comes out. */
 function drive(
   session: CustomerSession,
-  script: { pins: Map<PinId, string[]>; newPins: Map<PinId, string[]>; route: string; proxyFail: string | undefined; card: InsertedCard; print: (o: Record<string, unknown>) => void },
+  script: {
+    pins: Map<PinId, string[]>;
+    newPins: Map<PinId, string[]>;
+    route: string;
+    proxyFail: string | undefined;
+    card: InsertedCard;
+    print: (o: Record<string, unknown>) => void;
+  },
 ): Promise<SessionResult> {
   let last = '';
   let removing = false;
@@ -311,7 +345,8 @@ function parsePins(entries: string[], flag: string): Map<PinId, string[]> {
   for (const entry of entries) {
     const [name, value] = entry.split('=', 2);
     const pin = PIN_NAMES[name ?? ''];
-    if (!pin || value === undefined || value === '') throw new UsageError(`${flag} takes auth=<pin>, sign=<password> or registry=<pin> (got "${name}=…")`);
+    if (!pin || value === undefined || value === '')
+      throw new UsageError(`${flag} takes auth=<pin>, sign=<password> or registry=<pin> (got "${name}=…")`);
     pins.set(pin, value.split(','));
   }
   return pins;
@@ -321,7 +356,10 @@ function parseFault(text: string): Fault {
   const parts = text.split(':');
   if (parts[0] === 'gateway') {
     const [, operation, failure] = parts;
-    if (!(GATEWAY_OPERATIONS as readonly string[]).includes(operation ?? '') || !(GATEWAY_FAULTS as readonly string[]).includes(failure ?? '')) {
+    if (
+      !(GATEWAY_OPERATIONS as readonly string[]).includes(operation ?? '') ||
+      !(GATEWAY_FAULTS as readonly string[]).includes(failure ?? '')
+    ) {
       throw new UsageError(`--fault gateway:<${GATEWAY_OPERATIONS.join('|')}>:<${GATEWAY_FAULTS.join('|')}> (got "${text}")`);
     }
     return { kind: 'gateway', operation: operation as GatewayOperation, failure: failure as (typeof GATEWAY_FAULTS)[number] };
@@ -335,9 +373,15 @@ function parseFault(text: string): Fault {
 
 function outcomeOf(result: SessionResult): Record<string, unknown> {
   if (result.end === 'renewed' && result.outcome) {
-    return { result: 'renewed', renewalId: result.outcome.renewalId, authentication: result.outcome.authentication, ...(result.outcome.signature ? { signature: result.outcome.signature } : {}) };
+    return {
+      result: 'renewed',
+      renewalId: result.outcome.renewalId,
+      authentication: result.outcome.authentication,
+      ...(result.outcome.signature ? { signature: result.outcome.signature } : {}),
+    };
   }
-  if (result.end === 'handed-off') return { result: 'handed-off', reason: result.handOff, ...(result.failure ? { failure: result.failure } : {}) };
+  if (result.end === 'handed-off')
+    return { result: 'handed-off', reason: result.handOff, ...(result.failure ? { failure: result.failure } : {}) };
   return { result: result.end === 'error' ? 'failed' : result.end, ...(result.failure ? { failure: result.failure } : {}) };
 }
 
@@ -348,4 +392,3 @@ function describe(object: Record<string, unknown>): string {
   }
   return `outcome: ${JSON.stringify(object)}`;
 }
-

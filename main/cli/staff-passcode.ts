@@ -13,7 +13,14 @@ export const STAFF_PASSCODE_RULE = /^[\x21-\x7e]{6,64}$/;
  * the hash to put in the terminal config's `staff.accounts`. The passcode
  * itself is never printed or stored.
  */
-export async function runStaffPasscode(argv: string[], io: { input: Readable & { isTTY?: boolean }; output: Writable; prompt: Writable } = { input: process.stdin, output: process.stdout, prompt: process.stderr }): Promise<number> {
+export async function runStaffPasscode(
+  argv: string[],
+  io: { input: Readable & { isTTY?: boolean }; output: Writable; prompt: Writable } = {
+    input: process.stdin,
+    output: process.stdout,
+    prompt: process.stderr,
+  },
+): Promise<number> {
   parseArgs({ args: argv, options: {}, strict: true });
   const passcode = io.input.isTTY ? await typedTwice(io.input, io.prompt) : await firstLine(io.input);
   if (!STAFF_PASSCODE_RULE.test(passcode)) throw new UsageError('a staff passcode is 6 to 64 printable ASCII characters, without spaces');

@@ -35,7 +35,8 @@ export async function runVirtualCard(argv: string[]): Promise<number> {
   const removeAfter = wholeNumber(values['remove-after'], '--remove-after');
   const reinsertAfter = wholeNumber(values['reinsert-after'], '--reinsert-after');
   if (reinsertAfter !== undefined && removeAfter === undefined) throw new UsageError('--reinsert-after needs --remove-after');
-  if (values.fault !== undefined && values.fault !== 'non-atomic-commit') throw new UsageError(`--fault must be "non-atomic-commit" (got "${values.fault}")`);
+  if (values.fault !== undefined && values.fault !== 'non-atomic-commit')
+    throw new UsageError(`--fault must be "non-atomic-commit" (got "${values.fault}")`);
 
   const { persona, image } = await cardImageForPersona(values.persona, {
     ...(values['sim-dir'] ? { simDir: values['sim-dir'] } : {}),
@@ -86,6 +87,7 @@ export async function runVirtualCard(argv: string[]): Promise<number> {
 function wholeNumber(text: string | undefined, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max} (got "${text}")`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max} (got "${text}")`);
   return value;
 }

@@ -6,7 +6,14 @@ import { TOKEN_LABEL } from '../card/jpki-layout';
 import { MAX_TRIES } from '../card/pin-rules';
 import { cardImageSchema, type CardImage, type KeySlot, type PinState } from './card-image';
 import type { ResolvedPersona } from './personas';
-import { REVOCATION_REASONS, newOpaqueId, type Revocation, type RevocationReason, type SignatureHolder, type SimulatedCa } from './simulated-ca';
+import {
+  REVOCATION_REASONS,
+  newOpaqueId,
+  type Revocation,
+  type RevocationReason,
+  type SignatureHolder,
+  type SimulatedCa,
+} from './simulated-ca';
 
 /**
  * Turns a resolved persona into the card image the emulator runs: new
@@ -28,7 +35,6 @@ const CACHE_FORMAT = 1;
 
 /** EF 0008: first byte 8F when a signature certificate is on the card. */
 export const AVAILABILITY = { withSignature: '8F0000', withoutSignature: '000000' } as const;
-
 
 export interface BuildCardImageOptions {
   /** A folder for built cards (created when missing). Without it every build generates new keys. */
@@ -69,7 +75,9 @@ async function build(persona: ResolvedPersona, ca: SimulatedCa, revocations: Rev
   const [authentication, signature] = await Promise.all([
     authCert.state === 'absent'
       ? Promise.resolve<KeySlot>({})
-      : issueSlot(async (publicKey) => ca.issueAuthentication({ publicKey, opaqueId: newOpaqueId(), notBefore: authCert.issued, notAfter: authCert.expires })),
+      : issueSlot(async (publicKey) =>
+          ca.issueAuthentication({ publicKey, opaqueId: newOpaqueId(), notBefore: authCert.issued, notAfter: authCert.expires }),
+        ),
     signCert.state === 'absent'
       ? Promise.resolve<KeySlot>({})
       : issueSlot(async (publicKey) => {
@@ -163,7 +171,9 @@ function dropUndefined<T>(value: T): T {
 function cacheKey(persona: ResolvedPersona, ca: SimulatedCa): string {
   // `resolvedOn` itself is left out: a persona with absolute dates builds the same card any day.
   const { resolvedOn: _resolvedOn, ...content } = persona;
-  return createHash('sha256').update(canonicalJson({ format: CACHE_FORMAT, persona: content, ca: ca.fingerprint })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ format: CACHE_FORMAT, persona: content, ca: ca.fingerprint }))
+    .digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

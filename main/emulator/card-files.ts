@@ -216,7 +216,12 @@ function cardInfoEf(image: CardImage, fid: number): Ef | undefined {
     case FID.CARD_INFO_PIN:
       return pinEf(fid, info.pin, 'four-digits', true);
     case FID.MY_NUMBER:
-      return { type: 'binary', fid, content: Uint8Array.from([0xff, 0x10, 0x0c, ...Buffer.from(info.myNumber, 'latin1')]), protectedBy: FID.CARD_INFO_PIN };
+      return {
+        type: 'binary',
+        fid,
+        content: Uint8Array.from([0xff, 0x10, 0x0c, ...Buffer.from(info.myNumber, 'latin1')]),
+        protectedBy: FID.CARD_INFO_PIN,
+      };
     case FID.BASIC_FOUR:
       return { type: 'binary', fid, content: basicFour(info), protectedBy: FID.CARD_INFO_PIN };
     default:

@@ -4,7 +4,15 @@
  * and check that a certificate carries a key's public half. Keys live in the
  * card image as PKCS#8 PEM; parsed KeyObjects are cached per card.
  */
-import { constants, createPublicKey, createPrivateKey, generateKeyPairSync, privateEncrypt, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createPublicKey,
+  createPrivateKey,
+  generateKeyPairSync,
+  privateEncrypt,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 
 export const RSA_MODULUS_BYTES = 256;
 /** The longest DigestInfo PKCS#1 v1.5 padding fits in a 2048-bit block: 256 − 11. */

@@ -24,7 +24,18 @@ import { verify as verifySignature } from 'node:crypto';
 import type { CommandApdu } from '../card/apdu';
 import { SW } from '../card/status-words';
 import type { CardImage } from './card-image';
-import { answer, base64Bytes, bytesBase64, FID, satisfiesPinRule, SLOT_FIDS, type Answer, type AppId, type KeySlotName, type PinEf } from './card-files';
+import {
+  answer,
+  base64Bytes,
+  bytesBase64,
+  FID,
+  satisfiesPinRule,
+  SLOT_FIDS,
+  type Answer,
+  type AppId,
+  type KeySlotName,
+  type PinEf,
+} from './card-files';
 import { RSA_MODULUS_BYTES, type KeyStore } from './card-keys';
 
 export const ISSUER_SIGNATURE_LABEL = 'JPKI-SIM-ISSUER-V1';

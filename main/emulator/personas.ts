@@ -97,7 +97,9 @@ const localized = z.object({ ja: oneLine, en: oneLine }).strict();
 
 const fourDigitPin = z
   .object({
-    value: z.string().refine((value) => pinFormatProblem('registry', value) === undefined, { message: 'a 4-digit PIN is exactly 4 digits' }),
+    value: z
+      .string()
+      .refine((value) => pinFormatProblem('registry', value) === undefined, { message: 'a 4-digit PIN is exactly 4 digits' }),
     triesLeft: z.number().int().min(0).max(3),
   })
   .strict();
@@ -147,7 +149,11 @@ const holderSchema = z
       ['addressAlternate', holder.address, holder.addressAlternate],
     ] as const) {
       if (alternate !== undefined && [...alternate].length !== [...original].length) {
-        context.addIssue({ code: 'custom', path: [field], message: 'one substitute per replaced character: the same number of characters as the original' });
+        context.addIssue({
+          code: 'custom',
+          path: [field],
+          message: 'one substitute per replaced character: the same number of characters as the original',
+        });
       }
     }
   });
@@ -250,7 +256,8 @@ export const personaSchema = z
     if (!persona.holder) problem(['holder'], `required for a ${kind} card`);
     if (!persona.certificates) problem(['certificates'], `required for a ${kind} card`);
     if (!persona.card.expires) problem(['card', 'expires'], `required for a ${kind} card`);
-    const onCard = (slot: 'authentication' | 'signature') => persona.certificates !== undefined && persona.certificates[slot].state !== 'absent';
+    const onCard = (slot: 'authentication' | 'signature') =>
+      persona.certificates !== undefined && persona.certificates[slot].state !== 'absent';
     const pins = persona.pins ?? {};
     if (kind === 'juki') {
       if (persona.myNumber !== undefined) problem(['myNumber'], 'an old 住基カード has no My Number');
@@ -258,14 +265,16 @@ export const personaSchema = z
       problem(['myNumber'], `required for a ${kind} card`);
     }
     if (kind === 'face-auth') {
-      if (onCard('signature')) problem(['certificates', 'signature', 'state'], 'a face-authentication card has no signature certificate: "absent"');
+      if (onCard('signature'))
+        problem(['certificates', 'signature', 'state'], 'a face-authentication card has no signature certificate: "absent"');
       for (const pin of Object.keys(pins)) problem(['pins', pin], 'a face-authentication card has no PINs');
       return;
     }
     if (!pins.registry) problem(['pins', 'registry'], `required for a ${kind} card`);
     if (kind === 'my-number' && !pins.cardInfo) problem(['pins', 'cardInfo'], 'required for a My Number Card');
     if (kind === 'juki' && pins.cardInfo) problem(['pins', 'cardInfo'], 'an old 住基カード has no card-info AP');
-    if (onCard('authentication') && !pins.authentication) problem(['pins', 'authentication'], 'required when an authentication certificate is on the card');
+    if (onCard('authentication') && !pins.authentication)
+      problem(['pins', 'authentication'], 'required when an authentication certificate is on the card');
     if (onCard('signature') && !pins.signature) problem(['pins', 'signature'], 'required when a signature certificate is on the card');
   });
 
@@ -322,7 +331,8 @@ export function personaProblems(persona: ResolvedPersona): string[] {
   const auth = certificates.authentication.state === 'absent' ? undefined : certificates.authentication;
   const sig = certificates.signature.state === 'absent' ? undefined : certificates.signature;
   if (holder.dateOfBirth > today) problems.push('holder.dateOfBirth is in the future');
-  if (residence && cardExpires > residence.periodOfStayEnds) problems.push('card.expires: a foreign resident\'s card ends no later than the period of stay');
+  if (residence && cardExpires > residence.periodOfStayEnds)
+    problems.push("card.expires: a foreign resident's card ends no later than the period of stay");
   for (const [slot, cert] of [
     ['authentication', auth],
     ['signature', sig],
@@ -334,17 +344,22 @@ export function personaProblems(persona: ResolvedPersona): string[] {
     if (cert.issued < holder.dateOfBirth) problems.push(`${where}.issued is before the holder was born`);
     if (cert.expires > cardExpires) problems.push(`${where}.expires: a certificate never outlives the card (${cardExpires})`);
     const revokedOn = cert.state === 'revoked' ? (cert.revokedOn ?? today) : undefined;
-    if (revokedOn !== undefined && (revokedOn < cert.issued || revokedOn > today)) problems.push(`${where}.revokedOn is not between issued and today`);
+    if (revokedOn !== undefined && (revokedOn < cert.issued || revokedOn > today))
+      problems.push(`${where}.revokedOn is not between issued and today`);
     if (card.kind === 'juki') continue; // 住基カード-era certificates ran for three years.
     const fifth = nthBirthdayAfter(holder.dateOfBirth, cert.issued, 5);
     const sixth = nthBirthdayAfter(holder.dateOfBirth, cert.issued, 6);
     const allowed = [fifth, sixth].map((date) => (date < cardExpires ? date : cardExpires));
     if (!allowed.includes(cert.expires)) {
-      problems.push(`${where}.expires should be the 5th birthday after issue (${allowed[0]}), or the 6th when renewed in the window (${allowed[1]}), capped by the card`);
+      problems.push(
+        `${where}.expires should be the 5th birthday after issue (${allowed[0]}), or the 6th when renewed in the window (${allowed[1]}), capped by the card`,
+      );
     }
   }
-  if (auth && sig && sig.expires > auth.expires) problems.push('certificates.signature.expires: the signature certificate never outlives the authentication one');
-  if (sig && ageOn(holder.dateOfBirth, sig.issued) < 15) problems.push('certificates.signature: no signature certificate is issued under 15');
+  if (auth && sig && sig.expires > auth.expires)
+    problems.push('certificates.signature.expires: the signature certificate never outlives the authentication one');
+  if (sig && ageOn(holder.dateOfBirth, sig.issued) < 15)
+    problems.push('certificates.signature: no signature certificate is issued under 15');
   return problems;
 }
 
@@ -374,7 +389,10 @@ export function personasDir(options: CatalogueOptions = {}): string {
 
 /** Reads and validates one persona file; errors name the file and the field. */
 export function loadPersonaFile(path: string): Persona {
-  return parsePersona(readJsonFile(path, (message) => new PersonaError(message)), path);
+  return parsePersona(
+    readJsonFile(path, (message) => new PersonaError(message)),
+    path,
+  );
 }
 
 /** Every persona in the catalogue, validated, sorted by id. A file whose id is not its name is an error. */
@@ -390,7 +408,8 @@ export function listPersonas(options: CatalogueOptions = {}): Persona[] {
     .map((file) => {
       const path = join(dir, file);
       const persona = loadPersonaFile(path);
-      if (persona.id !== basename(file, '.json')) throw new PersonaError(`${path} is invalid — id: "${persona.id}" must match the file name`);
+      if (persona.id !== basename(file, '.json'))
+        throw new PersonaError(`${path} is invalid — id: "${persona.id}" must match the file name`);
       return persona;
     })
     .sort((a, b) => a.id.localeCompare(b.id));
@@ -403,7 +422,11 @@ export function loadPersona(nameOrPath: string, options: CatalogueOptions = {}):
   const dir = personasDir(options);
   const path = join(dir, `${nameOrPath}.json`);
   if (!/^[a-z0-9-]+$/.test(nameOrPath) || !existsSync(path)) {
-    const known = existsSync(dir) ? readdirSync(dir).filter((file) => file.endsWith('.json')).map((file) => basename(file, '.json')) : [];
+    const known = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((file) => file.endsWith('.json'))
+          .map((file) => basename(file, '.json'))
+      : [];
     throw new PersonaError(`no persona "${nameOrPath}" in ${dir}${known.length ? ` (known: ${known.sort().join(', ')})` : ''}`);
   }
   const persona = loadPersonaFile(path);

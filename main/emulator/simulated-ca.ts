@@ -219,7 +219,9 @@ export class SimulatedCa {
     if (issuerKey.asymmetricKeyType !== 'ec' || issuerKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
       throw new SimulatedCaError(`simulated CA in ${dir}: ${FILES.issuerKey} is not an ECDSA P-256 key`);
     }
-    const revocations = existsSync(join(dir, FILES.revocations)) ? parseRevocations(read(FILES.revocations), join(dir, FILES.revocations)) : [];
+    const revocations = existsSync(join(dir, FILES.revocations))
+      ? parseRevocations(read(FILES.revocations), join(dir, FILES.revocations))
+      : [];
     return new SimulatedCa(authentication, signature, issuerKey, revocations);
   }
 
@@ -298,7 +300,14 @@ export class SimulatedCa {
     if (!request.opaqueId) throw new SimulatedCaError('issueAuthentication: opaqueId is empty');
     const extensions: Extension[] = [new KeyUsagesExtension(KeyUsageFlags.digitalSignature, true)];
     if (request.clientAuth) extensions.push(new ExtendedKeyUsageExtension([ExtendedKeyUsage.clientAuth], false));
-    return this.#issue('authentication', request.publicKey, [{ C: ['JP'] }, { CN: [request.opaqueId] }], request, extensions, request.opaqueId);
+    return this.#issue(
+      'authentication',
+      request.publicKey,
+      [{ C: ['JP'] }, { CN: [request.opaqueId] }],
+      request,
+      extensions,
+      request.opaqueId,
+    );
   }
 
   /**
@@ -317,8 +326,15 @@ export class SimulatedCa {
   }
 
   /** Records a revocation (idempotent: the first record stands). Takes the certificate, or its CA and serial. */
-  revoke(certificate: Uint8Array | { ca: CaKind; serialNumber: string }, reason: RevocationReason, revokedAt: Date = new Date()): Revocation {
-    const id = certificate instanceof Uint8Array ? this.#identify(certificate) : { ca: certificate.ca, serialNumber: normaliseSerial(certificate.serialNumber) };
+  revoke(
+    certificate: Uint8Array | { ca: CaKind; serialNumber: string },
+    reason: RevocationReason,
+    revokedAt: Date = new Date(),
+  ): Revocation {
+    const id =
+      certificate instanceof Uint8Array
+        ? this.#identify(certificate)
+        : { ca: certificate.ca, serialNumber: normaliseSerial(certificate.serialNumber) };
     if (!id) throw new SimulatedCaError('revoke: the certificate was not issued by this CA');
     const key = revocationKey(id.ca, id.serialNumber);
     const existing = this.#revocations.get(key);
@@ -374,7 +390,9 @@ export class SimulatedCa {
     const notBefore = toInstant(validity.notBefore, 'start');
     const notAfter = toInstant(validity.notAfter, 'end');
     if (notAfter.getTime() <= notBefore.getTime()) {
-      throw new SimulatedCaError(`issue ${ca} certificate: notAfter (${notAfter.toISOString()}) is not after notBefore (${notBefore.toISOString()})`);
+      throw new SimulatedCaError(
+        `issue ${ca} certificate: notAfter (${notAfter.toISOString()}) is not after notBefore (${notBefore.toISOString()})`,
+      );
     }
     const certificate = await X509CertificateGenerator.create(
       {
@@ -428,7 +446,11 @@ export function verifyIssuerProof(trustAnchorDer: Uint8Array, challenge: Uint8Ar
 /** SPKI DER of an RSA public key from the 256-byte modulus the card's GENERATE KEY PAIR answers. */
 export function rsaSpkiFromModulus(modulus: Uint8Array, exponent = 65537): Buffer {
   const e = Buffer.from(exponent.toString(16).padStart(6, '0'), 'hex');
-  const jwk = { kty: 'RSA', n: Buffer.from(modulus).toString('base64url'), e: e.subarray(e.findIndex((byte) => byte !== 0)).toString('base64url') };
+  const jwk = {
+    kty: 'RSA',
+    n: Buffer.from(modulus).toString('base64url'),
+    e: e.subarray(e.findIndex((byte) => byte !== 0)).toString('base64url'),
+  };
   return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' });
 }
 
@@ -438,7 +460,8 @@ export function rsaSpkiFromModulus(modulus: Uint8Array, exponent = 65537): Buffe
  * Date of birth is the era digit (1 明治 … 5 令和) and the Gregorian YYYYMMDD.
  */
 export function jpkiSubjectAltName(holder: SignatureHolder): SubjectAlternativeName {
-  const entry = (typeId: string, value: string) => new GeneralName({ otherName: new OtherName({ typeId, value: toArrayBuffer(encodeUtf8String(value)) }) });
+  const entry = (typeId: string, value: string) =>
+    new GeneralName({ otherName: new OtherName({ typeId, value: toArrayBuffer(encodeUtf8String(value)) }) });
   // In the order real certificates list them: name, date of birth, sex, address, then the two masks.
   return new SubjectAlternativeName([
     entry(JPKI_SAN_OID.name, holder.name),
@@ -517,7 +540,11 @@ function toInstant(time: CertificateTime, bound: 'start' | 'end'): Date {
   if (time instanceof Date) return time;
   const instant = new Date(`${time}T${bound === 'start' ? '00:00:00' : '23:59:59'}+09:00`);
   // Also refuses days that do not exist (2025-02-30), which Date would roll over.
-  if (!JAPAN_DATE.test(time) || Number.isNaN(instant.getTime()) || new Date(instant.getTime() + 9 * 3600_000).toISOString().slice(0, 10) !== time) {
+  if (
+    !JAPAN_DATE.test(time) ||
+    Number.isNaN(instant.getTime()) ||
+    new Date(instant.getTime() + 9 * 3600_000).toISOString().slice(0, 10) !== time
+  ) {
     throw new SimulatedCaError(`not a YYYY-MM-DD calendar date: ${time}`);
   }
   return instant;
@@ -566,7 +593,11 @@ async function createCaSide(ca: CaKind): Promise<CaSide> {
       publicKey: spki,
       signingKey,
       signingAlgorithm: RSA_SIGNING,
-      extensions: [new BasicConstraintsExtension(true, undefined, true), new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true), skid],
+      extensions: [
+        new BasicConstraintsExtension(true, undefined, true),
+        new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true),
+        skid,
+      ],
     },
     x509Crypto,
   );
@@ -619,7 +650,8 @@ function parseRevocations(text: string, path: string): Revocation[] {
       typeof record.revokedAt === 'string'
     );
   };
-  if (!Array.isArray(value) || !value.every(valid)) throw new SimulatedCaError(`${path}: expected a list of {ca, serialNumber, reason, revokedAt}`);
+  if (!Array.isArray(value) || !value.every(valid))
+    throw new SimulatedCaError(`${path}: expected a list of {ca, serialNumber, reason, revokedAt}`);
   return value;
 }
 

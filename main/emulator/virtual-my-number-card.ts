@@ -38,7 +38,18 @@ import { decodeCommand, encodeResponse, fromHex, type CommandApdu } from '../car
 import { SW } from '../card/status-words';
 import type { VirtualCard } from '../card/virtual-reader';
 import { cardImageSchema, type CardImage } from './card-image';
-import { answer, applicationByAid, findEf, findEfBySfi, pinMatches, satisfiesPinRule, SLOT_FIDS, type Answer, type AppId, type PinEf } from './card-files';
+import {
+  answer,
+  applicationByAid,
+  findEf,
+  findEfBySfi,
+  pinMatches,
+  satisfiesPinRule,
+  SLOT_FIDS,
+  type Answer,
+  type AppId,
+  type PinEf,
+} from './card-files';
 import { KeyStore, MAX_DIGEST_INFO_BYTES, RSA_MODULUS_BYTES } from './card-keys';
 import { IssuerChannel, type IssuerHost } from './issuer-channel';
 

@@ -55,7 +55,9 @@ export class VpcdBridge {
         this.log.info('vpcd.inserted', { host, port });
         resolve();
       });
-      socket.once('error', (error) => reject(new Error(`cannot reach vpcd at ${host}:${port} (${error.message}); is pcscd running with the vpcd driver?`)));
+      socket.once('error', (error) =>
+        reject(new Error(`cannot reach vpcd at ${host}:${port} (${error.message}); is pcscd running with the vpcd driver?`)),
+      );
       socket.on('data', (chunk) => this.receive(socket, chunk));
       socket.on('close', () => {
         if (this.socket === socket) this.socket = undefined;

@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import type { CardImage } from '../emulator/card-image';
 import { resolveDate, type ResolvedPersona } from '../emulator/personas';
 import { newCertificateExpiry, signatureCertificateRule } from '../session/eligibility';
-import { ISSUER_CHALLENGE_LENGTH, SimulatedCa, issuerProofMessage, newOpaqueId, type CaKind, type RevocationReason, type SignatureHolder } from '../emulator/simulated-ca';
+import {
+  ISSUER_CHALLENGE_LENGTH,
+  SimulatedCa,
+  issuerProofMessage,
+  newOpaqueId,
+  type CaKind,
+  type RevocationReason,
+  type SignatureHolder,
+} from '../emulator/simulated-ca';
 import { simulationDir } from '../emulator/simulation';
 import { japanDate } from '../japan-time';
 import {
@@ -50,7 +58,15 @@ import {
  * been carried out, exactly as over a real network.
  */
 
-export const GATEWAY_OPERATIONS = ['lookupResident', 'issuerProof', 'issue', 'issuedFor', 'voidUnconfirmed', 'confirmWritten', 'certificateStatus'] as const;
+export const GATEWAY_OPERATIONS = [
+  'lookupResident',
+  'issuerProof',
+  'issue',
+  'issuedFor',
+  'voidUnconfirmed',
+  'confirmWritten',
+  'certificateStatus',
+] as const;
 export type GatewayOperation = (typeof GATEWAY_OPERATIONS)[number];
 
 /**
@@ -292,7 +308,8 @@ export class SimulatedJlis implements IssuanceGateway {
       ['authentication', authenticationDer],
       ['signature', signatureDer],
     ] as const) {
-      if (der && this.#ca.status(der).status === 'unknown') throw new Error(`enrol ${persona.id}: the card's ${slot} certificate was not issued by this simulated CA`);
+      if (der && this.#ca.status(der).status === 'unknown')
+        throw new Error(`enrol ${persona.id}: the card's ${slot} certificate was not issued by this simulated CA`);
     }
     const authentication = describeCertificate(authenticationDer);
     const signature = signatureDer && describeCertificate(signatureDer);
@@ -306,7 +323,12 @@ export class SimulatedJlis implements IssuanceGateway {
       if (entry?.state !== 'revoked' || !der) continue;
       // As build-card-image.ts does: revoked on the persona's Japan date, 09:00.
       const revokedAt = new Date(`${entry.revokedOn ?? persona.resolvedOn}T09:00:00+09:00`);
-      revocations.push({ ca: slot, serial: describeCertificate(der).serialNumber, reason: entry.revokedReason ?? 'unspecified', revoked_at: revokedAt.toISOString() });
+      revocations.push({
+        ca: slot,
+        serial: describeCertificate(der).serialNumber,
+        reason: entry.revokedReason ?? 'unspecified',
+        revoked_at: revokedAt.toISOString(),
+      });
     }
 
     const signatureHolder: NonNullable<ResidentRecord['signatureHolder']> = dropUndefined({
@@ -342,7 +364,9 @@ export class SimulatedJlis implements IssuanceGateway {
             JSON.stringify(signatureHolder),
             this.#now().toISOString(),
           );
-        this.#db.prepare('INSERT INTO authentication_serials (serial, resident_id) VALUES (?, ?)').run(authentication.serialNumber, lastInsertRowid);
+        this.#db
+          .prepare('INSERT INTO authentication_serials (serial, resident_id) VALUES (?, ?)')
+          .run(authentication.serialNumber, lastInsertRowid);
       })
       .immediate();
     this.#applyRevocations(revocations);
@@ -401,7 +425,8 @@ export class SimulatedJlis implements IssuanceGateway {
           .transaction((): RevocationRow[] => {
             const renewal = this.#latestRenewal(renewalId);
             if (!renewal || renewal.voided_at !== null) return [];
-            if (renewal.confirmed_at !== null) throw new GatewayError('refused', `renewal ${renewalId} is confirmed: its certificates are on the card and cannot be voided`);
+            if (renewal.confirmed_at !== null)
+              throw new GatewayError('refused', `renewal ${renewalId} is confirmed: its certificates are on the card and cannot be voided`);
             return this.#voidGeneration(renewal);
           })
           .immediate();
@@ -429,17 +454,25 @@ export class SimulatedJlis implements IssuanceGateway {
             if (renewal.confirmed_at !== null) return [];
             const resident = this.#db.prepare('SELECT * FROM residents WHERE id = ?').get(renewal.resident_id) as ResidentRow;
             if (resident.authentication_serial !== renewal.authentication_serial) {
-              throw new GatewayError('refused', `renewal ${renewalId} replaces ${renewal.authentication_serial}, which another renewal has already replaced`);
+              throw new GatewayError(
+                'refused',
+                `renewal ${renewalId} replaces ${renewal.authentication_serial}, which another renewal has already replaced`,
+              );
             }
             const issued = this.#certificates(renewal);
             const newAuthentication = issued.find((row) => row.slot === 'authentication');
             const newSignature = issued.find((row) => row.slot === 'signature');
             if (!newAuthentication) throw new Error(`renewal ${renewalId}: no authentication certificate stored`);
             const at = this.#now().toISOString();
-            const revocations: RevocationRow[] = [{ ca: 'authentication', serial: resident.authentication_serial, reason: 'renewed', revoked_at: at }];
-            if (newSignature && resident.signature_serial) revocations.push({ ca: 'signature', serial: resident.signature_serial, reason: 'renewed', revoked_at: at });
+            const revocations: RevocationRow[] = [
+              { ca: 'authentication', serial: resident.authentication_serial, reason: 'renewed', revoked_at: at },
+            ];
+            if (newSignature && resident.signature_serial)
+              revocations.push({ ca: 'signature', serial: resident.signature_serial, reason: 'renewed', revoked_at: at });
             this.#insertRevocations(revocations, renewalId);
-            this.#db.prepare('INSERT INTO confirmations (renewal_id, generation, confirmed_at) VALUES (?, ?, ?)').run(renewalId, renewal.generation, at);
+            this.#db
+              .prepare('INSERT INTO confirmations (renewal_id, generation, confirmed_at) VALUES (?, ?, ?)')
+              .run(renewalId, renewal.generation, at);
             this.#db
               .prepare(
                 `UPDATE residents SET authentication_serial = ?, authentication_expires = ?,
@@ -452,7 +485,9 @@ export class SimulatedJlis implements IssuanceGateway {
                 newSignature ? japanDate(new Date(newSignature.not_after)) : null,
                 resident.id,
               );
-            this.#db.prepare('INSERT OR IGNORE INTO authentication_serials (serial, resident_id) VALUES (?, ?)').run(newAuthentication.serial, resident.id);
+            this.#db
+              .prepare('INSERT OR IGNORE INTO authentication_serials (serial, resident_id) VALUES (?, ?)')
+              .run(newAuthentication.serial, resident.id);
             // Other issues for the same old certificate can no longer be confirmed: void them.
             const others = this.#db
               .prepare(
@@ -485,7 +520,8 @@ export class SimulatedJlis implements IssuanceGateway {
 
   /** Sets (or, with undefined, clears) the fault of one operation, or of every operation with '*'. An operation's own fault wins over '*'. */
   setFault(operation: GatewayOperation | '*', fault: GatewayFault | undefined): void {
-    if (operation !== '*' && !(GATEWAY_OPERATIONS as readonly string[]).includes(operation)) throw new RangeError(`setFault: no operation ${String(operation)}`);
+    if (operation !== '*' && !(GATEWAY_OPERATIONS as readonly string[]).includes(operation))
+      throw new RangeError(`setFault: no operation ${String(operation)}`);
     if (!fault) {
       this.#faults.delete(operation);
       return;
@@ -493,7 +529,8 @@ export class SimulatedJlis implements IssuanceGateway {
     if ((fault.kind === 'latency' || fault.kind === 'timeout') && !(Number.isFinite(fault.ms) && fault.ms >= 0)) {
       throw new RangeError(`setFault: ${fault.kind} needs ms ≥ 0`);
     }
-    if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times > 0)) throw new RangeError('setFault: times is a whole number ≥ 1');
+    if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times > 0))
+      throw new RangeError('setFault: times is a whole number ≥ 1');
     this.#faults.set(operation, { fault: { ...fault }, left: fault.times });
   }
 
@@ -503,7 +540,11 @@ export class SimulatedJlis implements IssuanceGateway {
 
   /** The faults in force, with the calls each has left (for the trainer's panel). */
   get faults(): { operation: GatewayOperation | '*'; fault: GatewayFault; callsLeft?: number }[] {
-    return [...this.#faults].map(([operation, entry]) => ({ operation, fault: { ...entry.fault }, ...(entry.left === undefined ? {} : { callsLeft: entry.left }) }));
+    return [...this.#faults].map(([operation, entry]) => ({
+      operation,
+      fault: { ...entry.fault },
+      ...(entry.left === undefined ? {} : { callsLeft: entry.left }),
+    }));
   }
 
   close(): void {
@@ -531,7 +572,11 @@ export class SimulatedJlis implements IssuanceGateway {
   }
 
   /** Runs an operation through the fault in force, if any. */
-  async #call<T>(operation: GatewayOperation, run: () => Promise<T>, garble?: (answer: T, how: 'unparseable' | 'wrong-key') => T): Promise<T> {
+  async #call<T>(
+    operation: GatewayOperation,
+    run: () => Promise<T>,
+    garble?: (answer: T, how: 'unparseable' | 'wrong-key') => T,
+  ): Promise<T> {
     this.#open();
     const fault = this.#takeFault(operation);
     if (!fault) return run();
@@ -584,14 +629,16 @@ export class SimulatedJlis implements IssuanceGateway {
       authentication: canonicalRsaSpki(request.publicKeys?.authentication, 'authentication'),
       signature: request.publicKeys?.signature === undefined ? undefined : canonicalRsaSpki(request.publicKeys.signature, 'signature'),
     };
-    if (keys.signature?.equals(keys.authentication)) throw new GatewayError('refused', 'the signature key is the authentication key: each certificate has its own key pair');
+    if (keys.signature?.equals(keys.authentication))
+      throw new GatewayError('refused', 'the signature key is the authentication key: each certificate has its own key pair');
 
     const stored = this.#activeRenewal(renewalId);
     if (stored) return this.#replay(stored, authenticationSerial, keys);
 
     const resident = this.#currentResident(authenticationSerial);
     const holder = JSON.parse(resident.signature_holder) as NonNullable<ResidentRecord['signatureHolder']>;
-    if (resident.card_expires < renewedOn) throw new GatewayError('refused', `the card expired on ${resident.card_expires}: a new card is needed`);
+    if (resident.card_expires < renewedOn)
+      throw new GatewayError('refused', `the card expired on ${resident.card_expires}: a new card is needed`);
     if (resident.period_of_stay_ends !== null && resident.period_of_stay_ends < renewedOn) {
       throw new GatewayError('refused', `the period of stay ended on ${resident.period_of_stay_ends}`);
     }
@@ -608,16 +655,35 @@ export class SimulatedJlis implements IssuanceGateway {
     });
     const authenticationExpires = expiry.authentication;
     const signatureExpires = expiry.signature < authenticationExpires ? expiry.signature : authenticationExpires;
-    if (!JAPAN_DATE.test(authenticationExpires) || authenticationExpires < renewedOn || !JAPAN_DATE.test(signatureExpires) || signatureExpires < renewedOn) {
-      throw new GatewayError('refused', `no valid certificate can be issued on ${renewedOn} (the validity rule gives ${authenticationExpires} / ${expiry.signature})`);
+    if (
+      !JAPAN_DATE.test(authenticationExpires) ||
+      authenticationExpires < renewedOn ||
+      !JAPAN_DATE.test(signatureExpires) ||
+      signatureExpires < renewedOn
+    ) {
+      throw new GatewayError(
+        'refused',
+        `no valid certificate can be issued on ${renewedOn} (the validity rule gives ${authenticationExpires} / ${expiry.signature})`,
+      );
     }
     const withSignature =
-      keys.signature !== undefined && signatureCertificateRule({ dateOfBirth: resident.date_of_birth, on: renewedOn, adultWard: resident.adult_ward === 1 }).issued;
+      keys.signature !== undefined &&
+      signatureCertificateRule({ dateOfBirth: resident.date_of_birth, on: renewedOn, adultWard: resident.adult_ward === 1 }).issued;
 
     const [authentication, signature] = await Promise.all([
-      this.#ca.issueAuthentication({ publicKey: keys.authentication, opaqueId: newOpaqueId(), notBefore: renewedOn, notAfter: authenticationExpires }),
+      this.#ca.issueAuthentication({
+        publicKey: keys.authentication,
+        opaqueId: newOpaqueId(),
+        notBefore: renewedOn,
+        notAfter: authenticationExpires,
+      }),
       withSignature && keys.signature
-        ? this.#ca.issueSignature({ publicKey: keys.signature, holder: caSignatureHolder(holder, resident.date_of_birth), notBefore: renewedOn, notAfter: signatureExpires })
+        ? this.#ca.issueSignature({
+            publicKey: keys.signature,
+            holder: caSignatureHolder(holder, resident.date_of_birth),
+            notBefore: renewedOn,
+            notAfter: signatureExpires,
+          })
         : Promise.resolve(undefined),
     ]);
     this.#open();
@@ -628,16 +694,37 @@ export class SimulatedJlis implements IssuanceGateway {
         const raced = this.#activeRenewal(renewalId);
         if (raced) return this.#replay(raced, authenticationSerial, keys);
         this.#currentResident(authenticationSerial);
-        const generation = ((this.#db.prepare('SELECT MAX(generation) AS g FROM renewals WHERE renewal_id = ?').get(renewalId) as { g: number | null }).g ?? 0) + 1;
+        const generation =
+          ((this.#db.prepare('SELECT MAX(generation) AS g FROM renewals WHERE renewal_id = ?').get(renewalId) as { g: number | null }).g ??
+            0) + 1;
         this.#db
           .prepare(
             `INSERT INTO renewals (renewal_id, generation, resident_id, authentication_serial, renewed_on, authentication_key, signature_key, issued_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(renewalId, generation, resident.id, authenticationSerial, renewedOn, keys.authentication, keys.signature ?? null, this.#now().toISOString());
-        const insert = this.#db.prepare('INSERT INTO issued_certificates (renewal_id, generation, slot, serial, der, not_after) VALUES (?, ?, ?, ?, ?, ?)');
-        insert.run(renewalId, generation, 'authentication', authentication.serialNumber, authentication.der, authentication.notAfter.toISOString());
-        if (signature) insert.run(renewalId, generation, 'signature', signature.serialNumber, signature.der, signature.notAfter.toISOString());
+          .run(
+            renewalId,
+            generation,
+            resident.id,
+            authenticationSerial,
+            renewedOn,
+            keys.authentication,
+            keys.signature ?? null,
+            this.#now().toISOString(),
+          );
+        const insert = this.#db.prepare(
+          'INSERT INTO issued_certificates (renewal_id, generation, slot, serial, der, not_after) VALUES (?, ?, ?, ?, ?, ?)',
+        );
+        insert.run(
+          renewalId,
+          generation,
+          'authentication',
+          authentication.serialNumber,
+          authentication.der,
+          authentication.notAfter.toISOString(),
+        );
+        if (signature)
+          insert.run(renewalId, generation, 'signature', signature.serialNumber, signature.der, signature.notAfter.toISOString());
         return toIssuedSet(renewalId, this.#certificates({ renewal_id: renewalId, generation }));
       })
       .immediate();
@@ -647,31 +734,45 @@ export class SimulatedJlis implements IssuanceGateway {
   #replay(renewal: RenewalRow, authenticationSerial: string, keys: { authentication: Buffer; signature: Buffer | undefined }): IssuedSet {
     const sameKeys =
       renewal.authentication_key.equals(keys.authentication) &&
-      (renewal.signature_key === null ? keys.signature === undefined : keys.signature !== undefined && renewal.signature_key.equals(keys.signature));
+      (renewal.signature_key === null
+        ? keys.signature === undefined
+        : keys.signature !== undefined && renewal.signature_key.equals(keys.signature));
     if (renewal.authentication_serial !== authenticationSerial) {
-      throw new GatewayError('refused', `renewal ${renewal.renewal_id} was issued for another certificate (${renewal.authentication_serial})`);
+      throw new GatewayError(
+        'refused',
+        `renewal ${renewal.renewal_id} was issued for another certificate (${renewal.authentication_serial})`,
+      );
     }
     if (!sameKeys) {
-      throw new GatewayError('refused', `renewal ${renewal.renewal_id} was issued for other public keys: void it first (voidUnconfirmed) to issue for new keys`);
+      throw new GatewayError(
+        'refused',
+        `renewal ${renewal.renewal_id} was issued for other public keys: void it first (voidUnconfirmed) to issue for new keys`,
+      );
     }
     return toIssuedSet(renewal.renewal_id, this.#certificates(renewal));
   }
 
   #currentResident(authenticationSerial: string): ResidentRow {
-    const resident = this.#db.prepare('SELECT * FROM residents WHERE authentication_serial = ?').get(authenticationSerial) as ResidentRow | undefined;
+    const resident = this.#db.prepare('SELECT * FROM residents WHERE authentication_serial = ?').get(authenticationSerial) as
+      ResidentRow | undefined;
     if (!resident) {
       const known = this.#residentBySerial(authenticationSerial);
       throw new GatewayError(
         'refused',
-        known ? `certificate ${authenticationSerial} was replaced by ${known.authentication_serial}` : `no resident holds the authentication certificate ${authenticationSerial}`,
+        known
+          ? `certificate ${authenticationSerial} was replaced by ${known.authentication_serial}`
+          : `no resident holds the authentication certificate ${authenticationSerial}`,
       );
     }
-    if (this.#isRevoked('authentication', authenticationSerial)) throw new GatewayError('refused', `the authentication certificate ${authenticationSerial} is revoked`);
+    if (this.#isRevoked('authentication', authenticationSerial))
+      throw new GatewayError('refused', `the authentication certificate ${authenticationSerial} is revoked`);
     return resident;
   }
 
   #residentBySerial(serial: string): ResidentRow | undefined {
-    return this.#db.prepare('SELECT r.* FROM residents r JOIN authentication_serials s ON s.resident_id = r.id WHERE s.serial = ?').get(serial) as ResidentRow | undefined;
+    return this.#db
+      .prepare('SELECT r.* FROM residents r JOIN authentication_serials s ON s.resident_id = r.id WHERE s.serial = ?')
+      .get(serial) as ResidentRow | undefined;
   }
 
   #latestRenewal(renewalId: string): RenewalRow | undefined {
@@ -698,14 +799,23 @@ export class SimulatedJlis implements IssuanceGateway {
   /** Marks a generation void and revokes its certificates (they never reached a card). Inside a transaction. */
   #voidGeneration(renewal: RenewalRow): RevocationRow[] {
     const at = this.#now().toISOString();
-    this.#db.prepare('UPDATE renewals SET voided_at = ? WHERE renewal_id = ? AND generation = ?').run(at, renewal.renewal_id, renewal.generation);
-    const revocations = this.#certificates(renewal).map((row): RevocationRow => ({ ca: row.slot, serial: row.serial, reason: 'unspecified', revoked_at: at }));
+    this.#db
+      .prepare('UPDATE renewals SET voided_at = ? WHERE renewal_id = ? AND generation = ?')
+      .run(at, renewal.renewal_id, renewal.generation);
+    const revocations = this.#certificates(renewal).map((row): RevocationRow => ({
+      ca: row.slot,
+      serial: row.serial,
+      reason: 'unspecified',
+      revoked_at: at,
+    }));
     this.#insertRevocations(revocations, renewal.renewal_id);
     return revocations;
   }
 
   #insertRevocations(revocations: RevocationRow[], renewalId: string | null): void {
-    const insert = this.#db.prepare('INSERT OR IGNORE INTO revocations (ca, serial, reason, revoked_at, renewal_id) VALUES (?, ?, ?, ?, ?)');
+    const insert = this.#db.prepare(
+      'INSERT OR IGNORE INTO revocations (ca, serial, reason, revoked_at, renewal_id) VALUES (?, ?, ?, ?, ?)',
+    );
     for (const row of revocations) insert.run(row.ca, row.serial, row.reason, row.revoked_at, renewalId);
   }
 
@@ -756,7 +866,8 @@ export function defaultExpiryRule(input: ExpiryRuleInput): ExpiryRuleResult {
 
 function migrate(db: Database.Database, dir: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) throw new Error(`the simulated J-LIS in ${dir} was written by a newer version (schema ${version} > ${SCHEMA_VERSION})`);
+  if (version > SCHEMA_VERSION)
+    throw new Error(`the simulated J-LIS in ${dir} was written by a newer version (schema ${version} > ${SCHEMA_VERSION})`);
   if (version === SCHEMA_VERSION) return;
   db.transaction(() => {
     db.exec(SCHEMA);
@@ -860,7 +971,10 @@ function sleep(ms: number): Promise<void> {
 
 /** A garbled `issue` answer: the same set, with every certificate damaged the same way. */
 function garbleIssuedSet(set: IssuedSet, how: 'unparseable' | 'wrong-key'): IssuedSet {
-  const damage = (certificate: IssuedCertificate): IssuedCertificate => ({ ...certificate, der: how === 'wrong-key' ? withWrongKey(certificate.der) : certificate.der.slice(0, certificate.der.length >> 1) });
+  const damage = (certificate: IssuedCertificate): IssuedCertificate => ({
+    ...certificate,
+    der: how === 'wrong-key' ? withWrongKey(certificate.der) : certificate.der.slice(0, certificate.der.length >> 1),
+  });
   return { ...set, authentication: damage(set.authentication), ...(set.signature ? { signature: damage(set.signature) } : {}) };
 }
 

@@ -115,10 +115,14 @@ export interface NewExpiry {
 export function newCertificateExpiry(input: NewExpiryInput): NewExpiry {
   const fromCurrent = input.currentExpiry === undefined ? undefined : windowPosition(input.currentExpiry, input.renewedOn) === 'in-window';
   if (input.insideWindow !== undefined && fromCurrent !== undefined && input.insideWindow !== fromCurrent) {
-    throw new CalendarError(`renewal on ${input.renewedOn} is ${fromCurrent ? '' : 'not '}inside the window of a certificate expiring ${input.currentExpiry}, but insideWindow says otherwise`);
+    throw new CalendarError(
+      `renewal on ${input.renewedOn} is ${fromCurrent ? '' : 'not '}inside the window of a certificate expiring ${input.currentExpiry}, but insideWindow says otherwise`,
+    );
   }
   const inside = input.insideWindow ?? fromCurrent ?? false;
-  const uncapped = inside ? nthBirthdayOnOrAfter(input.dateOfBirth, input.renewedOn, 6) : nthBirthdayAfter(input.dateOfBirth, input.renewedOn, 5);
+  const uncapped = inside
+    ? nthBirthdayOnOrAfter(input.dateOfBirth, input.renewedOn, 6)
+    : nthBirthdayAfter(input.dateOfBirth, input.renewedOn, 5);
   const result: NewExpiry = { expiresOn: uncapped, uncapped, rule: inside ? 'sixth-birthday-in-window' : 'fifth-birthday-after-issue' };
   const caps: [ExpiryCap, JapanDate | undefined][] = [
     ['period-of-stay', input.periodOfStayEnds],
@@ -400,7 +404,12 @@ export function decideEligibility(input: EligibilityInput): EligibilityDecision 
   const unusable = CARD_KIND_HAND_OFF[card.kind];
   if (unusable) return { outcome: 'hand-off', reason: unusable, reasons: [unusable], unchecked: [] };
   if (!card.authentication || card.authentication.revoked) {
-    return { outcome: 'hand-off', reason: 'no-valid-authentication-certificate', reasons: ['no-valid-authentication-certificate'], unchecked: [] };
+    return {
+      outcome: 'hand-off',
+      reason: 'no-valid-authentication-certificate',
+      reasons: ['no-valid-authentication-certificate'],
+      unchecked: [],
+    };
   }
   const faceAuth = card.kind === 'face-auth';
   const expiresOn = card.authentication.expires;
@@ -412,7 +421,13 @@ export function decideEligibility(input: EligibilityInput): EligibilityDecision 
   if (resident) {
     const cap = cardCap(resident, expiresOn, today, options.cardMarginMonths);
     if (cap?.stayBinds) {
-      return { outcome: 'hand-off', reason: 'period-of-stay', cardExpires: cap.cardEnds, reasons: [...reasons, cap.why, 'period-of-stay-ends-card'], unchecked: [] };
+      return {
+        outcome: 'hand-off',
+        reason: 'period-of-stay',
+        cardExpires: cap.cardEnds,
+        reasons: [...reasons, cap.why, 'period-of-stay-ends-card'],
+        unchecked: [],
+      };
     }
     if (cap) {
       return {
@@ -462,7 +477,13 @@ export function decideEligibility(input: EligibilityInput): EligibilityDecision 
 
   let terms: RenewalTerms | undefined;
   if (resident) {
-    const common = { dateOfBirth: resident.dateOfBirth, renewedOn: today, currentExpiry: expiresOn, cardExpires: resident.cardExpires, periodOfStayEnds: resident.periodOfStayEnds };
+    const common = {
+      dateOfBirth: resident.dateOfBirth,
+      renewedOn: today,
+      currentExpiry: expiresOn,
+      cardExpires: resident.cardExpires,
+      periodOfStayEnds: resident.periodOfStayEnds,
+    };
     const authentication = newCertificateExpiry(common);
     // The signature certificate is renewed by its own window: one revoked after a move is issued anew (5th birthday).
     // Its expiry is readable only after the password; unread, it is taken to be the authentication one's (issued together).
@@ -473,7 +494,15 @@ export function decideEligibility(input: EligibilityInput): EligibilityDecision 
       certificates: { authentication: true, signature },
       newExpiry: {
         authentication: authentication.expiresOn,
-        ...(signature ? { signature: newCertificateExpiry({ ...common, currentExpiry: signatureCurrentExpiry, authenticationExpires: authentication.expiresOn }).expiresOn } : {}),
+        ...(signature
+          ? {
+              signature: newCertificateExpiry({
+                ...common,
+                currentExpiry: signatureCurrentExpiry,
+                authenticationExpires: authentication.expiresOn,
+              }).expiresOn,
+            }
+          : {}),
       },
     };
   }
@@ -499,7 +528,15 @@ export function decideEligibility(input: EligibilityInput): EligibilityDecision 
 
   // 6. The issuing service.
   if (service && !service.available) {
-    return { outcome: 'hand-off', reason: 'service-unavailable', which: service.reason, nextOpening: service.nextOpening, ...provisional, reasons, unchecked };
+    return {
+      outcome: 'hand-off',
+      reason: 'service-unavailable',
+      which: service.reason,
+      nextOpening: service.nextOpening,
+      ...provisional,
+      reasons,
+      unchecked,
+    };
   }
   if (!terms) return { outcome: 'hand-off', reason: 'service-unavailable', which: 'gateway-down', ...provisional, reasons, unchecked };
 

@@ -326,7 +326,9 @@ export function serviceStatusAt(at: Date, hours: ServiceHours = DEFAULT_SERVICE_
   requireInteger(hours.cutoffMarginMinutes, 'cutoffMarginMinutes');
   const lastStart = closes - hours.cutoffMarginMinutes;
   if (hours.cutoffMarginMinutes < 0 || lastStart <= opens) {
-    throw new CalendarError(`service hours ${hours.opensAt}–${hours.closesAt} less ${hours.cutoffMarginMinutes} minutes leave no time to issue`);
+    throw new CalendarError(
+      `service hours ${hours.opensAt}–${hours.closesAt} less ${hours.cutoffMarginMinutes} minutes leave no time to issue`,
+    );
   }
   for (const day of hours.closedDays) ymd(day, 'closedDays');
 
@@ -337,7 +339,8 @@ export function serviceStatusAt(at: Date, hours: ServiceHours = DEFAULT_SERVICE_
 
   const todayClosed = closedAllDay(today);
   const reason: ServiceClosure | undefined =
-    todayClosed ?? (minute < opens ? 'before-hours' : minute >= closes ? 'after-hours' : minute >= lastStart ? 'too-close-to-cutoff' : undefined);
+    todayClosed ??
+    (minute < opens ? 'before-hours' : minute >= closes ? 'after-hours' : minute >= lastStart ? 'too-close-to-cutoff' : undefined);
   if (reason === undefined) return { available: true, until: { date: today, time: formatMinutes(lastStart) } };
 
   let next = reason === 'before-hours' ? today : dayAfter(today);

@@ -85,7 +85,8 @@ export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Pr
       await client.issuerAuthenticate(proof);
     } catch (error) {
       // The card refusing the proof means the issuing service's answer was wrong, not the card.
-      if (error instanceof CardStatusError) throw new RenewalError('issuer-proof', `the card refused the issuing service's proof (${swHex(error.sw)})`, { cause: error });
+      if (error instanceof CardStatusError)
+        throw new RenewalError('issuer-proof', `the card refused the issuing service's proof (${swHex(error.sw)})`, { cause: error });
       throw error;
     }
   });
@@ -96,7 +97,10 @@ export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Pr
 
   if (committed) {
     const set = issued!;
-    record.observed('keys-generated', keyFingerprints(slots, (slot) => set[slot]!.der));
+    record.observed(
+      'keys-generated',
+      keyFingerprints(slots, (slot) => set[slot]!.der),
+    );
     record.observed('certificates-requested', undefined, { renewedOn });
     record.observed('certificates-issued', issuedData(set));
     record.observed('certificates-written');
@@ -129,7 +133,10 @@ export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Pr
         renewalId = context.replaceRenewal(renewalId);
         record = journalFor(context, renewalId);
         record.observed('issuer-proof');
-        record.observed('keys-generated', keyFingerprints(slots, (slot) => keys[slot]!, true));
+        record.observed(
+          'keys-generated',
+          keyFingerprints(slots, (slot) => keys[slot]!, true),
+        );
         issued = undefined;
       }
       await record.step('certificates-requested', async () => undefined, undefined, { renewedOn });
@@ -151,7 +158,10 @@ export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Pr
       );
       for (const slot of slots) {
         if (!certifies(issued[slot], keys[slot]!)) {
-          throw new RenewalError('certificates-issued', `the issuing service returned a ${slot} certificate that is not for the card's new key`);
+          throw new RenewalError(
+            'certificates-issued',
+            `the issuing service returned a ${slot} certificate that is not for the card's new key`,
+          );
         }
       }
     }
@@ -189,7 +199,12 @@ function journalFor(context: RenewalContext, renewalId: string) {
   const started = journal.stepStarted.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
   const finished = journal.stepFinished.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
   const note = (step: RenewalStep, state: 'started' | 'finished') =>
-    audit.append({ event: 'renewal-step', renewalId, ...(context.sessionId ? { sessionId: context.sessionId } : {}), detail: { step, state } });
+    audit.append({
+      event: 'renewal-step',
+      renewalId,
+      ...(context.sessionId ? { sessionId: context.sessionId } : {}),
+      detail: { step, state },
+    });
   return {
     async step<T>(step: RenewalStep, action: () => Promise<T>, data?: (result: T) => unknown, startedData?: unknown): Promise<T> {
       started(renewalId, step, startedData);
@@ -211,7 +226,8 @@ function journalFor(context: RenewalContext, renewalId: string) {
 async function verifySlot(context: RenewalContext, slot: KeySlot, expected: Uint8Array): Promise<void> {
   const { client, gateway } = context;
   const onCard = await client.readCertificate(slot);
-  if (!onCard || !Buffer.from(onCard).equals(Buffer.from(expected))) throw new RenewalError('verified', `the ${slot} certificate read back differs from the one issued`);
+  if (!onCard || !Buffer.from(onCard).equals(Buffer.from(expected)))
+    throw new RenewalError('verified', `the ${slot} certificate read back differs from the one issued`);
   const status = await call('verified', () => gateway.certificateStatus(onCard));
   if (status !== 'valid') throw new RenewalError('verified', `the issuing service calls the new ${slot} certificate ${status}`);
   const certificate = new X509Certificate(Buffer.from(onCard));
@@ -227,7 +243,9 @@ async function verifySlot(context: RenewalContext, slot: KeySlot, expected: Uint
 /** True when the card's current authentication certificate is the one issued under this renewal: the commit happened. */
 async function holdsAsCurrent(client: IssuerChannelClient, plan: RenewalPlan, issued: IssuedCertificate): Promise<boolean> {
   const current = await client.readCertificate('authentication');
-  return current !== undefined && Buffer.from(current).equals(Buffer.from(issued.der)) && issued.serialNumber !== plan.oldAuthenticationSerial;
+  return (
+    current !== undefined && Buffer.from(current).equals(Buffer.from(issued.der)) && issued.serialNumber !== plan.oldAuthenticationSerial
+  );
 }
 
 /** Errors from the issuing service carry the step they broke. */
@@ -254,7 +272,9 @@ function certifies(certificate: IssuedCertificate | undefined, modulus: Uint8Arr
 /** SHA-256 of each key's SPKI DER, as the journal records it. */
 function keyFingerprints(slots: KeySlot[], key: (slot: KeySlot) => Uint8Array, isModulus = false) {
   const spki = (slot: KeySlot) =>
-    isModulus ? rsaSpkiFromModulus(key(slot)) : new X509Certificate(Buffer.from(key(slot))).publicKey.export({ type: 'spki', format: 'der' });
+    isModulus
+      ? rsaSpkiFromModulus(key(slot))
+      : new X509Certificate(Buffer.from(key(slot))).publicKey.export({ type: 'spki', format: 'der' });
   return Object.fromEntries(slots.map((slot) => [slot, createHash('sha256').update(spki(slot)).digest('hex')]));
 }
 

@@ -22,7 +22,10 @@ export type Route = 'in-person' | 'voluntary-proxy' | 'legal-representative';
 export type { HandOffCode };
 
 /** docs/domain.md, "Voluntary proxy … Rejected", and the legal representative's missing proof. */
-export type ProxyRejection = Extract<HandOffCode, 'envelope-unsealed' | 'form-expired' | 'form-not-handed-in-person' | 'proxy-without-identity' | 'authority-not-proven'>;
+export type ProxyRejection = Extract<
+  HandOffCode,
+  'envelope-unsealed' | 'form-expired' | 'form-not-handed-in-person' | 'proxy-without-identity' | 'authority-not-proven'
+>;
 
 export interface ProxyChecks {
   envelopeSealed: boolean;
@@ -117,7 +120,13 @@ function renewsSignature(reading: CardReading): boolean {
 function triesOf(reading: CardReading | undefined, pin: PinId | undefined): number | undefined {
   if (!reading || !pin || pin === 'cardInfo') return undefined;
   const status = reading.status.pins[pin];
-  return status.state === 'available' ? status.triesLeft : status.state === 'verified' ? MAX_TRIES[pin] : status.state === 'blocked' ? 0 : undefined;
+  return status.state === 'available'
+    ? status.triesLeft
+    : status.state === 'verified'
+      ? MAX_TRIES[pin]
+      : status.state === 'blocked'
+        ? 0
+        : undefined;
 }
 
 export const sessionMachine = setup({
@@ -181,7 +190,14 @@ export const sessionMachine = setup({
       invoke: {
         src: 'readCard',
         onDone: { target: 'routing', actions: assign({ reading: ({ event }) => event.output }) },
-        onError: { target: 'handOff', actions: assign(({ event }) => ({ handOff: 'card-error' as HandOffCode, ended: 'handed-off' as SessionEnd, failure: errorName(event.error) })) },
+        onError: {
+          target: 'handOff',
+          actions: assign(({ event }) => ({
+            handOff: 'card-error' as HandOffCode,
+            ended: 'handed-off' as SessionEnd,
+            failure: errorName(event.error),
+          })),
+        },
       },
     },
 
@@ -189,8 +205,16 @@ export const sessionMachine = setup({
       always: [
         // The same card came back with a renewal unfinished: PINs again (a power cycle cleared them), then resume.
         { guard: 'hasUnfinishedRenewal', target: 'pins', actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }) },
-        { guard: ({ context }) => context.reading!.decision.outcome === 'not-yet', target: 'notYet', actions: assign({ ended: 'not-eligible' }) },
-        { guard: ({ context }) => context.reading!.decision.outcome === 'card-renewal-needed', target: 'cardRenewal', actions: assign({ ended: 'not-eligible' }) },
+        {
+          guard: ({ context }) => context.reading!.decision.outcome === 'not-yet',
+          target: 'notYet',
+          actions: assign({ ended: 'not-eligible' }),
+        },
+        {
+          guard: ({ context }) => context.reading!.decision.outcome === 'card-renewal-needed',
+          target: 'cardRenewal',
+          actions: assign({ ended: 'not-eligible' }),
+        },
         // At the counter the decision lists the locked PINs staff reset first, after an identity check of the holder.
         {
           guard: ({ context }) => context.profile === 'counter' && pinsToResetFirst(context).length > 0,
@@ -206,13 +230,20 @@ export const sessionMachine = setup({
           actions: assign({ handOffAfterPins: 'service-unavailable' as HandOffCode }),
         },
         { guard: ({ context }) => context.profile === 'counter' && handOffReason(context) === 'face-auth-staff-only', target: 'confirm' },
-        { guard: ({ context }) => context.profile === 'counter' && handOffReason(context) === 'legal-representative-required', target: 'authorityCheck', actions: assign({ route: 'legal-representative' as Route }) },
+        {
+          guard: ({ context }) => context.profile === 'counter' && handOffReason(context) === 'legal-representative-required',
+          target: 'authorityCheck',
+          actions: assign({ route: 'legal-representative' as Route }),
+        },
         {
           guard: ({ context }) => context.profile === 'counter' && handOffReason(context) === 'pin-locked',
           target: 'identityCheck',
           actions: assign({ resetQueue: ({ context }) => lockedPins(context) }),
         },
-        { target: 'handOff', actions: assign(({ context }) => ({ handOff: handOffReason(context) ?? 'card-error', ended: 'handed-off' as SessionEnd })) },
+        {
+          target: 'handOff',
+          actions: assign(({ context }) => ({ handOff: handOffReason(context) ?? 'card-error', ended: 'handed-off' as SessionEnd })),
+        },
       ],
     },
 
@@ -221,8 +252,16 @@ export const sessionMachine = setup({
       always: [{ guard: ({ context }) => context.profile !== 'counter', target: 'status' }],
       on: {
         CHOOSE_ROUTE: [
-          { guard: ({ event }) => event.route === 'voluntary-proxy', target: 'proxyCheck', actions: assign({ route: 'voluntary-proxy' as Route }) },
-          { guard: ({ event }) => event.route === 'legal-representative', target: 'authorityCheck', actions: assign({ route: 'legal-representative' as Route }) },
+          {
+            guard: ({ event }) => event.route === 'voluntary-proxy',
+            target: 'proxyCheck',
+            actions: assign({ route: 'voluntary-proxy' as Route }),
+          },
+          {
+            guard: ({ event }) => event.route === 'legal-representative',
+            target: 'authorityCheck',
+            actions: assign({ route: 'legal-representative' as Route }),
+          },
           { target: 'pins', actions: assign({ route: 'in-person' as Route, pinQueue: ({ context }) => pinsToVerify(context.reading!) }) },
         ],
       },
@@ -236,8 +275,15 @@ export const sessionMachine = setup({
     proxyCheck: {
       on: {
         PROXY_CHECKED: [
-          { guard: ({ event }) => proxyRejection(event.checks) === undefined, target: 'pins', actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }) },
-          { target: 'handOff', actions: assign(({ event }) => ({ handOff: proxyRejection(event.checks), ended: 'handed-off' as SessionEnd })) },
+          {
+            guard: ({ event }) => proxyRejection(event.checks) === undefined,
+            target: 'pins',
+            actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }),
+          },
+          {
+            target: 'handOff',
+            actions: assign(({ event }) => ({ handOff: proxyRejection(event.checks), ended: 'handed-off' as SessionEnd })),
+          },
         ],
       },
     },
@@ -245,7 +291,11 @@ export const sessionMachine = setup({
     authorityCheck: {
       on: {
         AUTHORITY_CHECKED: [
-          { guard: ({ event }) => event.proven, target: 'pins', actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }) },
+          {
+            guard: ({ event }) => event.proven,
+            target: 'pins',
+            actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }),
+          },
           { target: 'handOff', actions: { type: 'handOffWith', params: { code: 'authority-not-proven' } } },
         ],
       },
@@ -265,11 +315,20 @@ export const sessionMachine = setup({
       states: {
         next: {
           always: [
-            { guard: 'resetsDone', target: '#session.pins', actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }) },
+            {
+              guard: 'resetsDone',
+              target: '#session.pins',
+              actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }),
+            },
             { target: 'newPin' },
           ],
         },
-        newPin: { on: { NEW_PIN_ENTERED: 'newPinAgain', PIN_MALFORMED: { target: 'newPin', reenter: true, actions: assign({ lastAttempt: 'malformed' as const }) } } },
+        newPin: {
+          on: {
+            NEW_PIN_ENTERED: 'newPinAgain',
+            PIN_MALFORMED: { target: 'newPin', reenter: true, actions: assign({ lastAttempt: 'malformed' as const }) },
+          },
+        },
         newPinAgain: {
           on: {
             NEW_PIN_AGAIN: [
@@ -286,7 +345,10 @@ export const sessionMachine = setup({
               target: 'next',
               actions: assign(({ context }) => {
                 const pin = context.resetQueue[0]!;
-                const status = { ...context.reading!.status, pins: { ...context.reading!.status.pins, [pin]: { state: 'available', triesLeft: MAX_TRIES[pin] } } };
+                const status = {
+                  ...context.reading!.status,
+                  pins: { ...context.reading!.status.pins, [pin]: { state: 'available', triesLeft: MAX_TRIES[pin] } },
+                };
                 return { resetQueue: context.resetQueue.slice(1), reading: { ...context.reading!, status } };
               }),
             },
@@ -311,7 +373,11 @@ export const sessionMachine = setup({
             PIN_ENTERED: 'verifying',
             PIN_MALFORMED: { actions: assign({ lastAttempt: 'malformed' as const }) },
             FORGOT_PIN: [
-              { guard: 'isCounter', target: '#session.identityCheck', actions: assign({ resetQueue: ({ context }) => [context.pinQueue[0]!] }) },
+              {
+                guard: 'isCounter',
+                target: '#session.identityCheck',
+                actions: assign({ resetQueue: ({ context }) => [context.pinQueue[0]!] }),
+              },
               { target: '#session.handOff', actions: { type: 'handOffWith', params: { code: 'pin-forgotten' } } },
             ],
           },
@@ -320,7 +386,11 @@ export const sessionMachine = setup({
           on: {
             CONFIRM_LAST_TRY: { target: 'ask', actions: assign({ lastTryConfirmed: true }) },
             FORGOT_PIN: [
-              { guard: 'isCounter', target: '#session.identityCheck', actions: assign({ resetQueue: ({ context }) => [context.pinQueue[0]!] }) },
+              {
+                guard: 'isCounter',
+                target: '#session.identityCheck',
+                actions: assign({ resetQueue: ({ context }) => [context.pinQueue[0]!] }),
+              },
               { target: '#session.handOff', actions: { type: 'handOffWith', params: { code: 'pin-forgotten' } } },
             ],
           },
@@ -349,10 +419,21 @@ export const sessionMachine = setup({
                 })),
               },
               // Blocked by this entry: the lobby hands off; the counter resets it after an identity check.
-              { guard: 'isCounter', target: '#session.identityCheck', actions: assign({ resetQueue: ({ context }) => [context.pinQueue[0]!], triesLeft: 0 }) },
+              {
+                guard: 'isCounter',
+                target: '#session.identityCheck',
+                actions: assign({ resetQueue: ({ context }) => [context.pinQueue[0]!], triesLeft: 0 }),
+              },
               { target: '#session.handOff', actions: { type: 'handOffWith', params: { code: 'pin-blocked' } } },
             ],
-            onError: { target: '#session.handOff', actions: assign(({ event }) => ({ handOff: 'card-error' as HandOffCode, ended: 'handed-off' as SessionEnd, failure: errorName(event.error) })) },
+            onError: {
+              target: '#session.handOff',
+              actions: assign(({ event }) => ({
+                handOff: 'card-error' as HandOffCode,
+                ended: 'handed-off' as SessionEnd,
+                failure: errorName(event.error),
+              })),
+            },
           },
         },
       },
@@ -360,7 +441,11 @@ export const sessionMachine = setup({
 
     afterPins: {
       always: [
-        { guard: ({ context }) => context.handOffAfterPins !== undefined, target: 'handOff', actions: assign(({ context }) => ({ handOff: context.handOffAfterPins, ended: 'handed-off' as SessionEnd })) },
+        {
+          guard: ({ context }) => context.handOffAfterPins !== undefined,
+          target: 'handOff',
+          actions: assign(({ context }) => ({ handOff: context.handOffAfterPins, ended: 'handed-off' as SessionEnd })),
+        },
         { guard: ({ context }) => context.profile === 'counter' && context.verified.includes('signature'), target: 'checkingSubstitutes' },
         { target: 'confirm' },
       ],
@@ -369,10 +454,7 @@ export const sessionMachine = setup({
     checkingSubstitutes: {
       invoke: {
         src: 'checkSubstitutes',
-        onDone: [
-          { guard: ({ event }) => event.output, target: 'substitutes' },
-          { target: 'confirm' },
-        ],
+        onDone: [{ guard: ({ event }) => event.output, target: 'substitutes' }, { target: 'confirm' }],
         onError: { target: 'handOff', actions: { type: 'handOffWith', params: { code: 'card-error' } } },
       },
     },

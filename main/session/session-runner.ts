@@ -13,7 +13,16 @@ import type { AuditChain, HAND_OFF_REASONS } from '../store/audit';
 import type { CardIdentity, RenewalJournal, RenewalStep } from '../store/journal';
 import { decideEligibility, type CardFacts, type EligibilityDecision } from './eligibility';
 import { runRenewal, type RenewalOutcome } from './renewal';
-import { proxyRejection, sessionMachine, type CardReading, type HandOffCode, type IdentityCheck, type ProxyChecks, type Route, type SessionEnd } from './session-machine';
+import {
+  proxyRejection,
+  sessionMachine,
+  type CardReading,
+  type HandOffCode,
+  type IdentityCheck,
+  type ProxyChecks,
+  type Route,
+  type SessionEnd,
+} from './session-machine';
 import { progressStepOf, projectSessionView, sessionReference, type SessionView, type SessionViewExtras } from './view';
 
 /**
@@ -117,7 +126,11 @@ export class CustomerSession {
         if (snapshot.status === 'done') void this.#finish(snapshot).then(resolve);
       });
     });
-    deps.audit.append({ event: 'session-started', sessionId: this.sessionId, detail: { profile: deps.profile, reference: this.reference } });
+    deps.audit.append({
+      event: 'session-started',
+      sessionId: this.sessionId,
+      detail: { profile: deps.profile, reference: this.reference },
+    });
     this.#actor.start();
   }
 
@@ -196,19 +209,36 @@ export class CustomerSession {
         // Staff's record of the identity check: counts and outcome, never which documents or their numbers.
         this.#audit({
           event: 'identity-checked',
-          detail: { subject: 'holder', documentsA: check.documentsA, documentsB: check.documentsB, cardPresented: true, oralQuestioning: check.oralQuestioning, result: check.accepted ? 'accepted' : 'refused' },
+          detail: {
+            subject: 'holder',
+            documentsA: check.documentsA,
+            documentsB: check.documentsB,
+            cardPresented: true,
+            oralQuestioning: check.oralQuestioning,
+            result: check.accepted ? 'accepted' : 'refused',
+          },
         });
         this.#actor.send(intent);
         return;
       }
       case 'PROXY_CHECKED': {
         const rejection = proxyRejection(intent.checks);
-        this.#audit({ event: 'proxy-checked', detail: { kind: 'voluntary-proxy', result: rejection ? 'rejected' : 'accepted', ...(rejection ? { rejection } : {}) } });
+        this.#audit({
+          event: 'proxy-checked',
+          detail: { kind: 'voluntary-proxy', result: rejection ? 'rejected' : 'accepted', ...(rejection ? { rejection } : {}) },
+        });
         this.#actor.send(intent);
         return;
       }
       case 'AUTHORITY_CHECKED':
-        this.#audit({ event: 'proxy-checked', detail: { kind: 'legal-representative', result: intent.proven ? 'accepted' : 'rejected', ...(intent.proven ? {} : { rejection: 'authority-not-proven' }) } });
+        this.#audit({
+          event: 'proxy-checked',
+          detail: {
+            kind: 'legal-representative',
+            result: intent.proven ? 'accepted' : 'rejected',
+            ...(intent.proven ? {} : { rejection: 'authority-not-proven' }),
+          },
+        });
         this.#actor.send(intent);
         return;
       case 'SUBSTITUTES_CONFIRMED':
@@ -316,7 +346,11 @@ export class CustomerSession {
     const record = journal.get(renewalId);
     this.#audit(
       input.resumeRenewalId
-        ? { event: 'renewal-resumed', renewalId, detail: { step: record?.lastStep ?? 'issuer-proof', state: record?.lastState ?? 'started' } }
+        ? {
+            event: 'renewal-resumed',
+            renewalId,
+            detail: { step: record?.lastStep ?? 'issuer-proof', state: record?.lastState ?? 'started' },
+          }
         : { event: 'renewal-started', renewalId, detail: { route: input.route } },
     );
     const client = await this.#clientFor();
@@ -339,21 +373,27 @@ export class CustomerSession {
         finished(id, step, data);
       }) as RenewalJournal['stepFinished'],
     };
-    const outcome = await this.#whileCardStays(() => runRenewal(
-      {
-        client,
-        gateway,
-        journal: journalWithProgress,
-        audit,
-        now: this.#now,
-        sessionId: this.sessionId,
-        replaceRenewal: (old) => {
-          journal.abandon(old, 'rolled-back');
-          return journal.beginRenewal(identity, input.route);
+    const outcome = await this.#whileCardStays(() =>
+      runRenewal(
+        {
+          client,
+          gateway,
+          journal: journalWithProgress,
+          audit,
+          now: this.#now,
+          sessionId: this.sessionId,
+          replaceRenewal: (old) => {
+            journal.abandon(old, 'rolled-back');
+            return journal.beginRenewal(identity, input.route);
+          },
         },
-      },
-      { renewalId, oldAuthenticationSerial: record?.card.authenticationSerial ?? identity.authenticationSerial, signature: input.signature },
-    ));
+        {
+          renewalId,
+          oldAuthenticationSerial: record?.card.authenticationSerial ?? identity.authenticationSerial,
+          signature: input.signature,
+        },
+      ),
+    );
     this.#audit({
       event: 'renewal-done',
       renewalId: outcome.renewalId,
@@ -442,7 +482,11 @@ const AUDIT_HAND_OFF: Record<HandOffCode, (typeof HAND_OFF_REASONS)[number]> = {
 function auditDecision(decision: EligibilityDecision) {
   switch (decision.outcome) {
     case 'renew':
-      return { decision: 'renewable' as const, certificates: decision.certificates.signature ? ('both' as const) : ('authentication-only' as const), expired: decision.mode === 'after-expiry' };
+      return {
+        decision: 'renewable' as const,
+        certificates: decision.certificates.signature ? ('both' as const) : ('authentication-only' as const),
+        expired: decision.mode === 'after-expiry',
+      };
     case 'not-yet':
       return { decision: 'not-yet-in-window' as const };
     case 'card-renewal-needed':

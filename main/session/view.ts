@@ -57,8 +57,10 @@ export function projectSessionView(snapshot: SnapshotFrom<typeof sessionMachine>
   const screen = SCREENS[key] ?? 'reading';
   const reading = context.reading;
   const decision = reading?.decision;
-  const pinName = screen === 'new-pin' || screen === 'new-pin-again' || screen === 'setting-pin' ? context.resetQueue[0] : context.pinQueue[0];
-  const asksPin = ['pin-entry', 'last-try', 'verifying', 'new-pin', 'new-pin-again', 'setting-pin'].includes(screen) && pinName !== undefined;
+  const pinName =
+    screen === 'new-pin' || screen === 'new-pin-again' || screen === 'setting-pin' ? context.resetQueue[0] : context.pinQueue[0];
+  const asksPin =
+    ['pin-entry', 'last-try', 'verifying', 'new-pin', 'new-pin-again', 'setting-pin'].includes(screen) && pinName !== undefined;
 
   return {
     screen,
@@ -68,7 +70,9 @@ export function projectSessionView(snapshot: SnapshotFrom<typeof sessionMachine>
       ? {
           card: {
             kind: reading.status.kind,
-            ...(reading.status.authenticationCertificate ? { authenticationExpires: japanDate(reading.status.authenticationCertificate.notAfter) } : {}),
+            ...(reading.status.authenticationCertificate
+              ? { authenticationExpires: japanDate(reading.status.authenticationCertificate.notAfter) }
+              : {}),
             signatureCertificate: reading.status.signatureCertificatePresent,
           },
         }
@@ -88,14 +92,18 @@ export function projectSessionView(snapshot: SnapshotFrom<typeof sessionMachine>
       ? {
           pin: {
             name: pinName,
-            ...(context.triesLeft !== undefined && screen !== 'new-pin' && screen !== 'new-pin-again' ? { triesLeft: context.triesLeft } : {}),
+            ...(context.triesLeft !== undefined && screen !== 'new-pin' && screen !== 'new-pin-again'
+              ? { triesLeft: context.triesLeft }
+              : {}),
             maxTries: MAX_TRIES[pinName],
             ...(context.lastAttempt ? { lastAttempt: context.lastAttempt } : {}),
           },
         }
       : {}),
     // A voluntary proxy's staff type the PINs from the sealed form; everyone else types their own.
-    ...(asksPin ? { pinTypedBy: context.route === 'voluntary-proxy' && !screen.startsWith('new-pin') ? ('staff' as const) : ('resident' as const) } : {}),
+    ...(asksPin
+      ? { pinTypedBy: context.route === 'voluntary-proxy' && !screen.startsWith('new-pin') ? ('staff' as const) : ('resident' as const) }
+      : {}),
     ...(screen === 'renewing' && extras.progress ? { progress: extras.progress } : {}),
     ...(screen === 'substitutes' && extras.substitutes ? { substitutes: extras.substitutes } : {}),
     ...(context.handOff ? { handOff: context.handOff } : {}),

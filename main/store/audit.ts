@@ -93,7 +93,9 @@ export const AUDIT_DETAIL = {
   'kiosk-started': z.strictObject({ profile: profileSchema, unfinishedRenewals: z.number().int().min(0).max(1000) }),
   // The reference printed on slips, so staff find a slip's session in the log.
   'session-started': z.strictObject({ profile: profileSchema, reference: z.string().regex(SESSION_REFERENCE_PATTERN).optional() }),
-  'session-ended': z.strictObject({ outcome: z.enum(['renewed', 'handed-off', 'not-eligible', 'cancelled', 'timed-out', 'card-removed', 'error']) }),
+  'session-ended': z.strictObject({
+    outcome: z.enum(['renewed', 'handed-off', 'not-eligible', 'cancelled', 'timed-out', 'card-removed', 'error']),
+  }),
   'card-read': z.strictObject({ kind: z.enum(CARD_KINDS), signatureCertificate: z.boolean() }),
   'card-removed': z.strictObject({ midRenewal: z.boolean() }),
   'eligibility-decided': z.strictObject({
@@ -132,7 +134,10 @@ export const AUDIT_DETAIL = {
       result: z.enum(['accepted', 'rejected']),
       rejection: z.enum(PROXY_REJECTIONS).optional(),
     })
-    .refine((detail) => (detail.result === 'rejected') === (detail.rejection !== undefined), { message: 'a rejection, and only a rejection, names its reason', path: ['rejection'] }),
+    .refine((detail) => (detail.result === 'rejected') === (detail.rejection !== undefined), {
+      message: 'a rejection, and only a rejection, names its reason',
+      path: ['rejection'],
+    }),
   'substitute-characters-confirmed': z.strictObject({ result: z.enum(['confirmed', 'declined']) }),
   'audit-exported': z
     .strictObject({ from: japanDateSchema, to: japanDateSchema, format: z.enum(['csv', 'jsonl']), rows: z.number().int().min(0) })
@@ -168,7 +173,9 @@ interface EventCommon {
   staff?: string;
   card?: { authenticationSerial?: string; signatureSerial?: string };
 }
-export type AuditEventInput = { [E in AuditEventName]: EventCommon & { event: E; detail: z.input<(typeof AUDIT_DETAIL)[E]> } }[AuditEventName];
+export type AuditEventInput = {
+  [E in AuditEventName]: EventCommon & { event: E; detail: z.input<(typeof AUDIT_DETAIL)[E]> };
+}[AuditEventName];
 
 export interface AuditRow {
   seq: number;
@@ -185,8 +192,17 @@ export interface AuditRow {
   hash: string;
 }
 
-export type AuditBreak = 'row-edited' | 'row-missing' | 'row-out-of-order' | 'chain-broken' | 'rows-truncated' | 'rows-after-head' | 'head-mismatch' | 'head-missing';
-export type AuditVerification = { ok: true; rows: number; headHash: string } | { ok: false; firstBrokenSeq: number; reason: AuditBreak; message: string };
+export type AuditBreak =
+  | 'row-edited'
+  | 'row-missing'
+  | 'row-out-of-order'
+  | 'chain-broken'
+  | 'rows-truncated'
+  | 'rows-after-head'
+  | 'head-mismatch'
+  | 'head-missing';
+export type AuditVerification =
+  { ok: true; rows: number; headHash: string } | { ok: false; firstBrokenSeq: number; reason: AuditBreak; message: string };
 
 export type ExportFormat = 'csv' | 'jsonl';
 export interface ExportOptions {
@@ -334,7 +350,20 @@ export class AuditChain {
             `INSERT INTO audit_log (seq, at, event, terminal_id, session_id, renewal_id, staff, authentication_serial, signature_serial, detail, prev_hash, hash)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(row.seq, row.at, row.event, row.terminalId, row.sessionId ?? null, row.renewalId ?? null, row.staff ?? null, row.authenticationSerial ?? null, row.signatureSerial ?? null, canonicalJson(row.detail), row.prevHash, hash);
+          .run(
+            row.seq,
+            row.at,
+            row.event,
+            row.terminalId,
+            row.sessionId ?? null,
+            row.renewalId ?? null,
+            row.staff ?? null,
+            row.authenticationSerial ?? null,
+            row.signatureSerial ?? null,
+            canonicalJson(row.detail),
+            row.prevHash,
+            hash,
+          );
         this.#db.prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1').run(row.seq, hash);
         return { ...row, hash };
       })
@@ -361,19 +390,46 @@ export class AuditChain {
         const { seq, link } = walked;
         const linked = this.#db.prepare('SELECT seq FROM audit_log WHERE hash = ?').pluck().get(link) as number | undefined;
         return linked !== undefined
-          ? { ok: false, firstBrokenSeq: seq, reason: 'row-out-of-order', message: `row ${seq} is out of order: it follows row ${linked} in the chain, not row ${seq - 1}` }
-          : { ok: false, firstBrokenSeq: seq, reason: 'chain-broken', message: `the chain breaks at row ${seq}: it does not link to row ${seq - 1} (row ${seq - 1} was rewritten, or row ${seq}'s link edited)` };
+          ? {
+              ok: false,
+              firstBrokenSeq: seq,
+              reason: 'row-out-of-order',
+              message: `row ${seq} is out of order: it follows row ${linked} in the chain, not row ${seq - 1}`,
+            }
+          : {
+              ok: false,
+              firstBrokenSeq: seq,
+              reason: 'chain-broken',
+              message: `the chain breaks at row ${seq}: it does not link to row ${seq - 1} (row ${seq - 1} was rewritten, or row ${seq}'s link edited)`,
+            };
       }
       const { rows, lastHash } = walked;
       const head = this.#db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as { seq: number; hash: string } | undefined;
-      if (!head) return { ok: false, firstBrokenSeq: rows + 1, reason: 'head-missing', message: 'the audit head row is missing, so a cut-off tail cannot be ruled out' };
+      if (!head)
+        return {
+          ok: false,
+          firstBrokenSeq: rows + 1,
+          reason: 'head-missing',
+          message: 'the audit head row is missing, so a cut-off tail cannot be ruled out',
+        };
       if (head.seq > rows) {
-        return { ok: false, firstBrokenSeq: rows + 1, reason: 'rows-truncated', message: `the log ends at row ${rows} but the head says ${head.seq}: rows ${rows + 1}–${head.seq} were removed` };
+        return {
+          ok: false,
+          firstBrokenSeq: rows + 1,
+          reason: 'rows-truncated',
+          message: `the log ends at row ${rows} but the head says ${head.seq}: rows ${rows + 1}–${head.seq} were removed`,
+        };
       }
       if (head.seq < rows) {
-        return { ok: false, firstBrokenSeq: head.seq + 1, reason: 'rows-after-head', message: `rows ${head.seq + 1}–${rows} were added behind the kiosk's back (the head says ${head.seq})` };
+        return {
+          ok: false,
+          firstBrokenSeq: head.seq + 1,
+          reason: 'rows-after-head',
+          message: `rows ${head.seq + 1}–${rows} were added behind the kiosk's back (the head says ${head.seq})`,
+        };
       }
-      if (head.hash !== lastHash) return { ok: false, firstBrokenSeq: rows, reason: 'head-mismatch', message: `the head's hash does not match row ${rows}` };
+      if (head.hash !== lastHash)
+        return { ok: false, firstBrokenSeq: rows, reason: 'head-mismatch', message: `the head's hash does not match row ${rows}` };
       return { ok: true, rows, headHash: lastHash };
     })();
   }
@@ -383,15 +439,32 @@ export class AuditChain {
     let previousHash = GENESIS_HASH;
     let expectedSeq = 1;
     for (const raw of this.#db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditDbRow>) {
-      if (raw.seq !== expectedSeq) return { ok: false, firstBrokenSeq: expectedSeq, reason: 'row-missing', message: `row ${expectedSeq} is missing (the next row stored is ${raw.seq})` };
+      if (raw.seq !== expectedSeq)
+        return {
+          ok: false,
+          firstBrokenSeq: expectedSeq,
+          reason: 'row-missing',
+          message: `row ${expectedSeq} is missing (the next row stored is ${raw.seq})`,
+        };
       if (raw.prev_hash !== previousHash) return { seq: raw.seq, link: raw.prev_hash };
       let hash: string;
       try {
         hash = rowHash(fromDb(raw));
       } catch {
-        return { ok: false, firstBrokenSeq: raw.seq, reason: 'row-edited', message: `row ${raw.seq} has been edited: its detail is no longer canonical JSON` };
+        return {
+          ok: false,
+          firstBrokenSeq: raw.seq,
+          reason: 'row-edited',
+          message: `row ${raw.seq} has been edited: its detail is no longer canonical JSON`,
+        };
       }
-      if (hash !== raw.hash) return { ok: false, firstBrokenSeq: raw.seq, reason: 'row-edited', message: `row ${raw.seq} has been edited: its content does not match its hash` };
+      if (hash !== raw.hash)
+        return {
+          ok: false,
+          firstBrokenSeq: raw.seq,
+          reason: 'row-edited',
+          message: `row ${raw.seq} has been edited: its content does not match its hash`,
+        };
       previousHash = raw.hash;
       expectedSeq++;
     }
@@ -415,12 +488,15 @@ export class AuditChain {
   }
 
   exportWithCount(options: ExportOptions): { text: string; rows: number } {
-    if (options.format !== 'csv' && options.format !== 'jsonl') throw new AuditError(`unknown export format "${String(options.format)}" (csv or jsonl)`);
+    if (options.format !== 'csv' && options.format !== 'jsonl')
+      throw new AuditError(`unknown export format "${String(options.format)}" (csv or jsonl)`);
     const rows = this.rows(options.from, options.to);
     const records = rows.map(exportRecord);
     const text =
       options.format === 'csv'
-        ? [EXPORT_COLUMNS.join(','), ...records.map((record) => EXPORT_COLUMNS.map((column) => csvField(record[column])).join(','))].map((line) => `${line}\r\n`).join('')
+        ? [EXPORT_COLUMNS.join(','), ...records.map((record) => EXPORT_COLUMNS.map((column) => csvField(record[column])).join(','))]
+            .map((line) => `${line}\r\n`)
+            .join('')
         : records.map((record) => `${JSON.stringify({ ...record, detail: JSON.parse(record.detail) as unknown })}\n`).join('');
     this.append({
       event: 'audit-exported',

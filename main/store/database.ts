@@ -145,7 +145,8 @@ export function openKioskDatabase(path: string, options: OpenOptions = {}): Kios
       // Created empty with the right mode before SQLite sees it, so it is never world-readable.
       closeSync(openSync(path, 'wx', 0o600));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new KioskDatabaseError(`${path} cannot be created: ${(error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new KioskDatabaseError(`${path} cannot be created: ${(error as Error).message}`);
     }
   }
   try {
@@ -163,7 +164,10 @@ export function openKioskDatabase(path: string, options: OpenOptions = {}): Kios
   try {
     checkIdentity(db, path);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
-    if (mode !== 'wal') throw new KioskDatabaseError(`${path}: SQLite refused write-ahead logging (journal_mode is ${String(mode)}); is it on a network file system?`);
+    if (mode !== 'wal')
+      throw new KioskDatabaseError(
+        `${path}: SQLite refused write-ahead logging (journal_mode is ${String(mode)}); is it on a network file system?`,
+      );
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
@@ -172,7 +176,8 @@ export function openKioskDatabase(path: string, options: OpenOptions = {}): Kios
   } catch (error) {
     db.close();
     if (error instanceof KioskDatabaseError) throw error;
-    if ((error as { code?: string }).code === 'SQLITE_NOTADB') throw new KioskDatabaseError(`${path} is not a kiosk database (not an SQLite file)`);
+    if ((error as { code?: string }).code === 'SQLITE_NOTADB')
+      throw new KioskDatabaseError(`${path} is not a kiosk database (not an SQLite file)`);
     throw new KioskDatabaseError(`${path} cannot be opened: ${(error as Error).message}`);
   }
 }
@@ -197,7 +202,8 @@ function readVersion(db: KioskDatabase, path: string): number {
     return 0;
   }
   const row = db.prepare('SELECT version FROM kiosk_schema WHERE id = 1').get() as { version: number } | undefined;
-  if (!row || !Number.isInteger(row.version)) throw new KioskDatabaseError(`${path}: the schema version row is missing; the database is damaged`);
+  if (!row || !Number.isInteger(row.version))
+    throw new KioskDatabaseError(`${path}: the schema version row is missing; the database is damaged`);
   return row.version;
 }
 
@@ -214,9 +220,12 @@ function migrate(db: KioskDatabase, path: string): void {
       // Re-read inside the write lock: another process may have migrated meanwhile.
       const current = readVersion(db, path);
       if (current >= migration.version) return;
-      if (current !== migration.version - 1) throw new KioskDatabaseError(`${path}: schema version ${current} cannot be migrated to ${migration.version}`);
+      if (current !== migration.version - 1)
+        throw new KioskDatabaseError(`${path}: schema version ${current} cannot be migrated to ${migration.version}`);
       if (current === 0) {
-        db.exec('CREATE TABLE kiosk_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, migrated_at TEXT NOT NULL) STRICT');
+        db.exec(
+          'CREATE TABLE kiosk_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, migrated_at TEXT NOT NULL) STRICT',
+        );
         db.prepare('INSERT INTO kiosk_schema (id, version, migrated_at) VALUES (1, 0, ?)').run(new Date().toISOString());
         db.pragma(`application_id = ${KIOSK_APPLICATION_ID}`);
       }

@@ -99,9 +99,15 @@ const EMPTY = z.strictObject({});
  */
 export const STEP_DATA = {
   'issuer-proof': { started: EMPTY, finished: EMPTY },
-  'keys-generated': { started: EMPTY, finished: z.strictObject({ authentication: fingerprintSchema, signature: fingerprintSchema.optional() }) },
+  'keys-generated': {
+    started: EMPTY,
+    finished: z.strictObject({ authentication: fingerprintSchema, signature: fingerprintSchema.optional() }),
+  },
   'certificates-requested': { started: z.strictObject({ renewedOn: z.iso.date() }), finished: EMPTY },
-  'certificates-issued': { started: EMPTY, finished: z.strictObject({ authentication: issuedCertificateSchema, signature: issuedCertificateSchema.optional() }) },
+  'certificates-issued': {
+    started: EMPTY,
+    finished: z.strictObject({ authentication: issuedCertificateSchema, signature: issuedCertificateSchema.optional() }),
+  },
   'certificates-written': { started: EMPTY, finished: EMPTY },
   committed: { started: EMPTY, finished: EMPTY },
   'pins-set': { started: EMPTY, finished: EMPTY },
@@ -204,7 +210,15 @@ export class RenewalJournal {
           `INSERT INTO renewals (renewal_id, card_key, token_label, authentication_serial, signature_serial, route, state, started_at)
            VALUES (?, ?, ?, ?, ?, ?, 'open', ?)`,
         )
-        .run(renewalId, key, identity.tokenLabel, identity.authenticationSerial, identity.signatureSerial ?? null, route, this.#now().toISOString());
+        .run(
+          renewalId,
+          key,
+          identity.tokenLabel,
+          identity.authenticationSerial,
+          identity.signatureSerial ?? null,
+          route,
+          this.#now().toISOString(),
+        );
       this.#db.prepare("INSERT INTO renewal_cards (renewal_id, kind, card_key) VALUES (?, 'old', ?)").run(renewalId, key);
     });
     return renewalId;
@@ -232,15 +246,34 @@ export class RenewalJournal {
       const record = this.#openRecord(renewalId);
       const last = record.steps.at(-1);
       if (!last || last.step !== step || last.state !== 'started') {
-        throw new JournalError(`renewal ${renewalId}: "${step}" was not the step last started (last: ${last ? `${last.step} ${last.state}` : 'none'})`);
+        throw new JournalError(
+          `renewal ${renewalId}: "${step}" was not the step last started (last: ${last ? `${last.step} ${last.state}` : 'none'})`,
+        );
       }
       this.#insertStep(renewalId, record.steps.length + 1, step, 'finished', data);
       if (step === 'certificates-issued') {
         // The card comes back with these certificates once they are committed: it must still be recognised.
-        const newKey = cardKey(newIdentity({ ...record, data: { ...record.data, 'certificates-issued': { state: 'finished', started: {}, finished: data as StoredStepData<'certificates-issued', 'finished'> } } })!);
-        this.#db.prepare("INSERT INTO renewal_cards (renewal_id, kind, card_key) VALUES (?, 'new', ?) ON CONFLICT (renewal_id, kind) DO UPDATE SET card_key = excluded.card_key").run(renewalId, newKey);
+        const newKey = cardKey(
+          newIdentity({
+            ...record,
+            data: {
+              ...record.data,
+              'certificates-issued': {
+                state: 'finished',
+                started: {},
+                finished: data as StoredStepData<'certificates-issued', 'finished'>,
+              },
+            },
+          })!,
+        );
+        this.#db
+          .prepare(
+            "INSERT INTO renewal_cards (renewal_id, kind, card_key) VALUES (?, 'new', ?) ON CONFLICT (renewal_id, kind) DO UPDATE SET card_key = excluded.card_key",
+          )
+          .run(renewalId, newKey);
       }
-      if (step === 'done') this.#db.prepare("UPDATE renewals SET state = 'done', ended_at = ? WHERE renewal_id = ?").run(this.#now().toISOString(), renewalId);
+      if (step === 'done')
+        this.#db.prepare("UPDATE renewals SET state = 'done', ended_at = ? WHERE renewal_id = ?").run(this.#now().toISOString(), renewalId);
     });
   }
 
@@ -249,7 +282,9 @@ export class RenewalJournal {
     if (!(ABANDON_REASONS as readonly string[]).includes(reason)) throw new JournalError(`unknown abandon reason "${String(reason)}"`);
     this.#write(() => {
       this.#openRecord(renewalId);
-      this.#db.prepare("UPDATE renewals SET state = 'abandoned', abandon_reason = ?, ended_at = ? WHERE renewal_id = ?").run(reason, this.#now().toISOString(), renewalId);
+      this.#db
+        .prepare("UPDATE renewals SET state = 'abandoned', abandon_reason = ?, ended_at = ? WHERE renewal_id = ?")
+        .run(reason, this.#now().toISOString(), renewalId);
     });
   }
 
@@ -265,7 +300,10 @@ export class RenewalJournal {
 
   /** Every unfinished renewal, oldest first (start-up). */
   unfinished(): UnfinishedRenewal[] {
-    const ids = this.#db.prepare("SELECT renewal_id FROM renewals WHERE state = 'open' ORDER BY started_at, rowid").pluck().all() as string[];
+    const ids = this.#db
+      .prepare("SELECT renewal_id FROM renewals WHERE state = 'open' ORDER BY started_at, rowid")
+      .pluck()
+      .all() as string[];
     return ids.map((id) => toUnfinished(this.#load(id) as RenewalRecord));
   }
 
@@ -305,13 +343,17 @@ export class RenewalJournal {
   }
 
   #insertStep(renewalId: string, seq: number, step: RenewalStep, state: StepState, data: unknown): void {
-    this.#db.prepare('INSERT INTO renewal_steps (renewal_id, seq, step, state, at, data) VALUES (?, ?, ?, ?, ?, ?)').run(renewalId, seq, step, state, this.#now().toISOString(), JSON.stringify(data));
+    this.#db
+      .prepare('INSERT INTO renewal_steps (renewal_id, seq, step, state, at, data) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(renewalId, seq, step, state, this.#now().toISOString(), JSON.stringify(data));
   }
 
   #load(renewalId: string): RenewalRecord | undefined {
     const row = this.#db.prepare('SELECT * FROM renewals WHERE renewal_id = ?').get(renewalId) as RenewalDbRow | undefined;
     if (!row) return undefined;
-    const stepRows = this.#db.prepare('SELECT seq, step, state, at, data FROM renewal_steps WHERE renewal_id = ? ORDER BY seq').all(renewalId) as StepDbRow[];
+    const stepRows = this.#db
+      .prepare('SELECT seq, step, state, at, data FROM renewal_steps WHERE renewal_id = ? ORDER BY seq')
+      .all(renewalId) as StepDbRow[];
     const steps = stepRows.map((stepRow) => readStepRow(renewalId, stepRow));
     const replay = replaySteps(steps);
     const card = cardIdentitySchema.parse({
@@ -358,7 +400,8 @@ function parseStepData(step: RenewalStep, state: StepState, data: unknown): Reco
 }
 
 function readStepRow(renewalId: string, row: StepDbRow): StepRow {
-  const fail = (why: string) => new JournalError(`renewal ${renewalId}, journal row ${row.seq}: ${why} (damaged, or written by another version)`);
+  const fail = (why: string) =>
+    new JournalError(`renewal ${renewalId}, journal row ${row.seq}: ${why} (damaged, or written by another version)`);
   if (!(RENEWAL_STEPS as readonly string[]).includes(row.step)) throw fail(`unknown step "${row.step}"`);
   if (row.state !== 'started' && row.state !== 'finished') throw fail(`unknown state "${row.state}"`);
   const step = row.step as RenewalStep;
@@ -397,14 +440,31 @@ function newIdentity(record: RenewalRecord): z.output<typeof cardIdentitySchema>
   const issued = record.data['certificates-issued']?.finished;
   if (!issued) return undefined;
   // A card identified without its signature serial (unreadable before the password) is recognised the same way afterwards.
-  const signatureSerial = record.card.signatureSerial === undefined ? undefined : (issued.signature?.serialNumber ?? record.card.signatureSerial);
-  return { tokenLabel: record.card.tokenLabel, authenticationSerial: issued.authentication.serialNumber, ...(signatureSerial === undefined ? {} : { signatureSerial }) };
+  const signatureSerial =
+    record.card.signatureSerial === undefined ? undefined : (issued.signature?.serialNumber ?? record.card.signatureSerial);
+  return {
+    tokenLabel: record.card.tokenLabel,
+    authenticationSerial: issued.authentication.serialNumber,
+    ...(signatureSerial === undefined ? {} : { signatureSerial }),
+  };
 }
 
 function sameCard(a: z.output<typeof cardIdentitySchema>, b: z.output<typeof cardIdentitySchema>): boolean {
-  return a.tokenLabel === b.tokenLabel && a.authenticationSerial === b.authenticationSerial && (a.signatureSerial ?? null) === (b.signatureSerial ?? null);
+  return (
+    a.tokenLabel === b.tokenLabel &&
+    a.authenticationSerial === b.authenticationSerial &&
+    (a.signatureSerial ?? null) === (b.signatureSerial ?? null)
+  );
 }
 
 function toUnfinished(record: RenewalRecord): UnfinishedRenewal {
-  return { renewalId: record.renewalId, card: record.card, route: record.route, startedAt: record.startedAt, lastStep: record.lastStep, lastState: record.lastState, data: record.data };
+  return {
+    renewalId: record.renewalId,
+    card: record.card,
+    route: record.route,
+    startedAt: record.startedAt,
+    lastStep: record.lastStep,
+    lastState: record.lastState,
+    data: record.data,
+  };
 }

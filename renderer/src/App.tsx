@@ -72,7 +72,10 @@ export function App() {
     };
   }, [profile]);
 
-  const send: Send = useMemo(() => (command: Command) => bridge?.send(command) ?? Promise.resolve({ ok: false, error: 'internal-error' }), [bridge]);
+  const send: Send = useMemo(
+    () => (command: Command) => bridge?.send(command) ?? Promise.resolve({ ok: false, error: 'internal-error' }),
+    [bridge],
+  );
 
   if (connection === 'no-bridge') return <p role="alert">{t('app.noBridge')}</p>;
   if (!view) return <p role="status">{t('app.starting')}</p>;

@@ -26,7 +26,11 @@ export const LANGUAGE_NAMES: Record<Language, string> = {
 const bundles = import.meta.glob<{ default: Record<string, unknown> }>(['./locales/*.json', '!./locales/ja.json']);
 
 void i18next
-  .use(resourcesToBackend((language: string) => bundles[`./locales/${language}.json`]?.() ?? Promise.reject(new Error(`no strings for ${language}`))))
+  .use(
+    resourcesToBackend(
+      (language: string) => bundles[`./locales/${language}.json`]?.() ?? Promise.reject(new Error(`no strings for ${language}`)),
+    ),
+  )
   .use(initReactI18next)
   .init({
     resources: { ja: { translation: ja } },

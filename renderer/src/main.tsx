@@ -12,7 +12,11 @@ declare global {
     __mynaKioskStores?: () => unknown;
   }
 }
-window.__mynaKioskStores = () => structuredClone({ kiosk: { view: useKioskStore.getState().view, connection: useKioskStore.getState().connection }, preferences: JSON.parse(JSON.stringify(usePreferences.getState())) as unknown });
+window.__mynaKioskStores = () =>
+  structuredClone({
+    kiosk: { view: useKioskStore.getState().view, connection: useKioskStore.getState().connection },
+    preferences: JSON.parse(JSON.stringify(usePreferences.getState())) as unknown,
+  });
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

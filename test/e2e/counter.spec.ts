@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hashPasscode } from '../../main/staff-passcode';
-import { expect, expectNoPinInPage, PERSONA_PIN_VALUES, personaPins, startWebHostProcess, stopWebHostProcess, test, type RunningWebHost } from './fixtures';
+import {
+  expect,
+  expectNoPinInPage,
+  PERSONA_PIN_VALUES,
+  personaPins,
+  startWebHostProcess,
+  stopWebHostProcess,
+  test,
+  type RunningWebHost,
+} from './fixtures';
 import { KioskDriver } from './kiosk-driver';
 
 /**
@@ -48,7 +57,10 @@ async function signedInCounter(kiosk: KioskDriver, config?: Record<string, unkno
 }
 
 /** The proxy checklist, every answer given: `overrides` change the ones a test fails. */
-async function recordProxyCheck(kiosk: KioskDriver, overrides: Partial<Record<'sealed' | 'valid' | 'inPerson' | 'identity', string>> = {}): Promise<void> {
+async function recordProxyCheck(
+  kiosk: KioskDriver,
+  overrides: Partial<Record<'sealed' | 'valid' | 'inPerson' | 'identity', string>> = {},
+): Promise<void> {
   await kiosk.expectScreen("Check the proxy's documents");
   await kiosk.answer('Was the envelope still sealed when opened here?', overrides.sealed ?? 'Yes');
   await kiosk.answer("Is the form within its validity (until the certificate's expiry)?", overrides.valid ?? 'Yes');
@@ -98,7 +110,10 @@ test('staff sign-in: a wrong passcode is refused, the right one signs in, sign-o
   await kiosk.expectScreen('Staff sign-in');
 });
 
-test('proxy with a correct sealed reply form: staff type the holder\'s PINs on the staff screen and the renewal completes', async ({ page, context }) => {
+test("proxy with a correct sealed reply form: staff type the holder's PINs on the staff screen and the renewal completes", async ({
+  page,
+  context,
+}) => {
   test.setTimeout(60_000);
   const kiosk = new KioskDriver(page);
   const pins = personaPins('standard-in-window');
@@ -149,7 +164,10 @@ test.describe('proxy with a failed check ends on the hand-off with its reason', 
   }
 });
 
-test('PIN reset after an identity check: a locked PIN is set anew (twice, the same), then the renewal completes', async ({ page, typedSecrets }) => {
+test('PIN reset after an identity check: a locked PIN is set anew (twice, the same), then the renewal completes', async ({
+  page,
+  typedSecrets,
+}) => {
   test.setTimeout(60_000);
   const kiosk = new KioskDriver(page);
   const pins = personaPins('authentication-pin-locked');
@@ -175,7 +193,9 @@ test('PIN reset after an identity check: a locked PIN is set anew (twice, the sa
   await kiosk.expectScreen('Enter the new User-authentication PIN (4 digits) again');
   await kiosk.typePin(differentPin, 'Next');
   await kiosk.expectScreen('Choose a new User-authentication PIN (4 digits)');
-  await expect(page.getByRole('alert').filter({ hasText: 'The two entries were different. Please choose the new PIN again.' })).toBeVisible();
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'The two entries were different. Please choose the new PIN again.' }),
+  ).toBeVisible();
 
   await kiosk.typePin(newPin, 'Next');
   await kiosk.expectScreen('Enter the new User-authentication PIN (4 digits) again');
@@ -231,7 +251,10 @@ test.describe('substitute characters: the resident confirms how the name and add
   });
 });
 
-test('customer keypad window: the resident types the PINs on the customer display, the staff screen shows no keys', async ({ page, context }) => {
+test('customer keypad window: the resident types the PINs on the customer display, the staff screen shows no keys', async ({
+  page,
+  context,
+}) => {
   test.setTimeout(60_000);
   const kiosk = new KioskDriver(page);
   const pins = personaPins('standard-in-window');
@@ -269,7 +292,9 @@ test('staff lock after inactivity: "Locked", and signing in again continues the 
   const kiosk = new KioskDriver(page);
   const pins = personaPins('standard-in-window');
   const staff = { id: 'clerk-7', passcode: 'Counter-Pass-7' };
-  const running = await startCounter({ staff: { lockAfterSeconds: 10, accounts: [{ id: staff.id, passcodeHash: hashPasscode(staff.passcode, { log2N: 12 }) }] } });
+  const running = await startCounter({
+    staff: { lockAfterSeconds: 10, accounts: [{ id: staff.id, passcodeHash: hashPasscode(staff.passcode, { log2N: 12 }) }] },
+  });
   await kiosk.open(running.url);
   await kiosk.expectScreen('Staff sign-in');
   // The configured accounts replace the practice one.

@@ -10,7 +10,8 @@ import { KioskDriver } from './kiosk-driver';
  */
 
 type Strings = Record<string, unknown>;
-const locale = (language: 'en' | 'ja'): Strings => JSON.parse(readFileSync(fileURLToPath(new URL(`../../renderer/src/locales/${language}.json`, import.meta.url)), 'utf8')) as Strings;
+const locale = (language: 'en' | 'ja'): Strings =>
+  JSON.parse(readFileSync(fileURLToPath(new URL(`../../renderer/src/locales/${language}.json`, import.meta.url)), 'utf8')) as Strings;
 const string = (strings: Strings, key: string): string => {
   const value = key.split('.').reduce<unknown>((node, part) => (node as Strings | undefined)?.[part], strings);
   if (typeof value !== 'string') throw new Error(`no string "${key}"`);
@@ -152,7 +153,9 @@ test('issuing service down: the PINs are still checked, then the session ends on
   await kiosk.tap('Continue');
   await kiosk.enterPins(pins);
   await kiosk.expectScreen('Please go to the counter');
-  await expect(page.locator('[data-slip="hand-off"]').getByText(string(en, 'slips.handOff.reasons.service-unavailable'), { exact: true })).toBeVisible();
+  await expect(
+    page.locator('[data-slip="hand-off"]').getByText(string(en, 'slips.handOff.reasons.service-unavailable'), { exact: true }),
+  ).toBeVisible();
 
   // Taken back: the next session renews.
   await kiosk.fault('Issuing service down');
@@ -195,7 +198,9 @@ test('issuing service slow: the named progress steps advance on screen and the r
   await expect(trainerState(page)).toContainText('issuing service up');
 });
 
-test('power cut during the renewal: the kiosk restarts on the attract screen, and the card still in the reader resumes the renewal', async ({ page }) => {
+test('power cut during the renewal: the kiosk restarts on the attract screen, and the card still in the reader resumes the renewal', async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   const kiosk = new KioskDriver(page);
   const pins = personaPins(PERSONA);
@@ -207,7 +212,9 @@ test('power cut during the renewal: the kiosk restarts on the attract screen, an
   await kiosk.fault('Power cut (restart)');
   // A restart: the terminal's default language (Japanese) and the attract screen, then the card in the reader starts a new session.
   await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
-  await expect(kiosk.heading()).toHaveText(string(ja, 'pin.title').replace('{{pin}}', string(ja, 'pin.name.registry')), { timeout: 15_000 });
+  await expect(kiosk.heading()).toHaveText(string(ja, 'pin.title').replace('{{pin}}', string(ja, 'pin.name.registry')), {
+    timeout: 15_000,
+  });
   expect(await headingsSeen()).toContain(string(ja, 'attract.title'));
   // The unfinished renewal is found: straight to the PINs, no status screen or "Renew now" again.
   expect(await headingsSeen()).not.toContain(string(ja, 'status.title'));
@@ -244,8 +251,14 @@ test('"Reset the demo": attract screen, no card, every fault cleared, in Japanes
   await expect(japaneseFaults.getByRole('button', { name: string(ja, 'trainer.fault.pull-card') })).toBeDisabled();
   await expect(japaneseFaults.getByRole('button', { name: string(ja, 'trainer.fault.reinsert-card') })).toHaveCount(0);
   await expect(japaneseFaults.getByRole('button', { name: string(ja, 'trainer.fault.unplug-reader') })).toBeVisible();
-  await expect(japaneseFaults.getByRole('button', { name: string(ja, 'trainer.fault.service-down') })).toHaveAttribute('aria-pressed', 'false');
-  await expect(japaneseFaults.getByRole('button', { name: string(ja, 'trainer.fault.service-slow') })).toHaveAttribute('aria-pressed', 'false');
+  await expect(japaneseFaults.getByRole('button', { name: string(ja, 'trainer.fault.service-down') })).toHaveAttribute(
+    'aria-pressed',
+    'false',
+  );
+  await expect(japaneseFaults.getByRole('button', { name: string(ja, 'trainer.fault.service-slow') })).toHaveAttribute(
+    'aria-pressed',
+    'false',
+  );
 
   // The demo works again from there: a card starts a session.
   await page.getByLabel(string(ja, 'trainer.persona')).selectOption(PERSONA);

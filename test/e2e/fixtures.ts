@@ -78,7 +78,11 @@ export const PERSONA_PIN_VALUES: readonly string[] = [
   ...new Set(
     readdirSync(PERSONA_DIR)
       .filter((name) => name.endsWith('.json'))
-      .flatMap((name) => Object.values((JSON.parse(readFileSync(join(PERSONA_DIR, name), 'utf8')) as { pins?: Record<string, { value?: string }> }).pins ?? {}))
+      .flatMap((name) =>
+        Object.values(
+          (JSON.parse(readFileSync(join(PERSONA_DIR, name), 'utf8')) as { pins?: Record<string, { value?: string }> }).pins ?? {},
+        ),
+      )
       .flatMap((pin) => (pin.value ? [pin.value] : [])),
   ),
 ];
@@ -93,27 +97,32 @@ export { personaPinsOf as personaPins } from '../support/persona-pins';
  */
 export async function expectNoPinInPage(page: Page, secrets: readonly string[]): Promise<void> {
   if (page.isClosed() || page.url() === 'about:blank') return;
-  const found = await page.evaluate((values) => {
-    // This runs in the page; the test project's types are Node's, so the page's globals are described here.
-    const page = globalThis as unknown as {
-      document: { documentElement: { innerText: string; outerHTML: string } };
-      localStorage: Record<string, string>;
-      sessionStorage: Record<string, string>;
-      __mynaKioskStores?: () => unknown;
-    };
-    // QR codes are data: URLs whose base64 could hold any four digits by chance; they carry only the reference.
-    const text = `${page.document.documentElement.innerText}\n${page.document.documentElement.outerHTML.replace(/data:[^"]*/g, '')}`;
-    const storeText = JSON.stringify(page.__mynaKioskStores?.() ?? null);
-    const storage = JSON.stringify({ ...page.localStorage }) + JSON.stringify({ ...page.sessionStorage });
-    return values.filter((value) => text.includes(value) || storeText.includes(value) || storage.includes(value));
-  }, [...secrets]);
+  const found = await page.evaluate(
+    (values) => {
+      // This runs in the page; the test project's types are Node's, so the page's globals are described here.
+      const page = globalThis as unknown as {
+        document: { documentElement: { innerText: string; outerHTML: string } };
+        localStorage: Record<string, string>;
+        sessionStorage: Record<string, string>;
+        __mynaKioskStores?: () => unknown;
+      };
+      // QR codes are data: URLs whose base64 could hold any four digits by chance; they carry only the reference.
+      const text = `${page.document.documentElement.innerText}\n${page.document.documentElement.outerHTML.replace(/data:[^"]*/g, '')}`;
+      const storeText = JSON.stringify(page.__mynaKioskStores?.() ?? null);
+      const storage = JSON.stringify({ ...page.localStorage }) + JSON.stringify({ ...page.sessionStorage });
+      return values.filter((value) => text.includes(value) || storeText.includes(value) || storage.includes(value));
+    },
+    [...secrets],
+  );
   expect(found, 'a PIN was found in the page, a store or storage').toEqual([]);
 }
 
 /** An axe scan of the screen as it is: no violation of any rule. */
 export async function expectAccessible(page: Page): Promise<void> {
   const results = await new AxeBuilder({ page }).analyze();
-  expect(results.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
+  expect(
+    results.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`),
+  ).toEqual([]);
 }
 
 /** A screenshot of the screen, saved as a file among the test's artifacts (test-results/, never committed); anything marked personal is masked. */

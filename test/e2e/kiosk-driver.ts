@@ -49,7 +49,11 @@ export class KioskDriver {
 
   /** The PIN screen for one PIN: its title names it. */
   async expectPinScreen(pin: 'authentication' | 'signature' | 'registry'): Promise<void> {
-    const names = { authentication: 'Enter your User-authentication PIN (4 digits)', signature: 'Enter your Signature password (6–16 letters and digits)', registry: 'Enter your Resident-registry PIN (4 digits)' };
+    const names = {
+      authentication: 'Enter your User-authentication PIN (4 digits)',
+      signature: 'Enter your Signature password (6–16 letters and digits)',
+      registry: 'Enter your Resident-registry PIN (4 digits)',
+    };
     await this.expectScreen(names[pin]);
   }
 
@@ -66,7 +70,10 @@ export class KioskDriver {
   }
 
   /** The PINs of a renewal, each on its own screen, in the order the kiosk asks for them. */
-  async enterPins(pins: Partial<Record<'authentication' | 'signature' | 'registry', string>>, order: Array<'authentication' | 'signature' | 'registry'> = ['registry', 'authentication', 'signature']): Promise<void> {
+  async enterPins(
+    pins: Partial<Record<'authentication' | 'signature' | 'registry', string>>,
+    order: Array<'authentication' | 'signature' | 'registry'> = ['registry', 'authentication', 'signature'],
+  ): Promise<void> {
     for (const pin of order) {
       const value = pins[pin];
       if (!value) continue;

@@ -1,5 +1,15 @@
 import type { Page } from '@playwright/test';
-import { expect, personaPins, serviceHoursNearToday, startWebHostProcess, stopWebHostProcess, test, type Profile, type RunningWebHost, type WebHostOptions } from './fixtures';
+import {
+  expect,
+  personaPins,
+  serviceHoursNearToday,
+  startWebHostProcess,
+  stopWebHostProcess,
+  test,
+  type Profile,
+  type RunningWebHost,
+  type WebHostOptions,
+} from './fixtures';
 import { KioskDriver } from './kiosk-driver';
 
 /**
@@ -209,7 +219,7 @@ test('not yet in the window: "too early", with the day renewal opens', async ({ 
   await takeCardOut(kiosk);
 });
 
-test('the card itself needs renewing: said so, with the card\'s expiry', async ({ page }) => {
+test("the card itself needs renewing: said so, with the card's expiry", async ({ page }) => {
   const startAt = serviceHoursNearToday();
   const cardExpires = addDays(startAt.slice(0, 10), 45);
   const host = await startHost('demo', { startAt });
@@ -223,7 +233,9 @@ test('the card itself needs renewing: said so, with the card\'s expiry', async (
   await takeCardOut(kiosk);
 });
 
-test('no signature certificate (adult ward, legal representative at the counter): no password asked, only the authentication certificate renewed', async ({ page }) => {
+test('no signature certificate (adult ward, legal representative at the counter): no password asked, only the authentication certificate renewed', async ({
+  page,
+}) => {
   // In the lobby and demo profiles an adult ward's card is a legal-representative hand-off; the renewal itself is the counter's.
   const persona = 'adult-ward-no-signature';
   const startAt = serviceHoursNearToday();
@@ -306,7 +318,10 @@ test('card pulled during the renewal, then put back: PINs again, and the renewal
   await takeCardOut(kiosk);
 });
 
-test('issuing service down: the status says it cannot finish, the PINs are still checked, then the hand-off', async ({ page, typedSecrets }) => {
+test('issuing service down: the status says it cannot finish, the PINs are still checked, then the hand-off', async ({
+  page,
+  typedSecrets,
+}) => {
   typedSecrets.push(WRONG_PIN);
   const host = await startHost();
   const kiosk = new KioskDriver(page);

@@ -1,7 +1,16 @@
 import type { Page, TestInfo } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { expect, expectAccessible, personaPins, screenshot, startWebHostProcess, stopWebHostProcess, test, type RunningWebHost } from './fixtures';
+import {
+  expect,
+  expectAccessible,
+  personaPins,
+  screenshot,
+  startWebHostProcess,
+  stopWebHostProcess,
+  test,
+  type RunningWebHost,
+} from './fixtures';
 import { KioskDriver } from './kiosk-driver';
 
 /**
@@ -19,7 +28,9 @@ const LANGUAGE_BUTTON = { ja: '日本語', en: 'English' } as const;
 
 /** The screen's strings, straight from the locale file the renderer uses. */
 function stringsFor(lang: Lang) {
-  const table = JSON.parse(readFileSync(fileURLToPath(new URL(`../../renderer/src/locales/${lang}.json`, import.meta.url)), 'utf8')) as Record<string, unknown>;
+  const table = JSON.parse(
+    readFileSync(fileURLToPath(new URL(`../../renderer/src/locales/${lang}.json`, import.meta.url)), 'utf8'),
+  ) as Record<string, unknown>;
   return (key: string, values: Record<string, string | number> = {}): string => {
     const found = key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], table);
     if (typeof found !== 'string') throw new Error(`no string "${key}" in ${lang}.json`);
@@ -126,7 +137,10 @@ test.afterEach(async () => {
 
 for (const lang of LANGS) {
   test.describe(`screens in ${lang}`, () => {
-    test(`resident renewal route: attract, no reader, status, every PIN screen, wrong PIN, confirm, renewing, card away, done (${lang})`, async ({ page, typedSecrets }, testInfo) => {
+    test(`resident renewal route: attract, no reader, status, every PIN screen, wrong PIN, confirm, renewing, card away, done (${lang})`, async ({
+      page,
+      typedSecrets,
+    }, testInfo) => {
       test.setTimeout(300_000);
       host = await startWebHostProcess('demo');
       const walk = new Walk(page, testInfo, lang);
@@ -190,7 +204,10 @@ for (const lang of LANGS) {
 
       // A slow issuing service keeps the progress screen up long enough to scan it, and to pull the card.
       await walk.fault('service-slow');
-      await expect(page.getByRole('button', { name: t('trainer.fault.service-slow'), exact: true })).toHaveAttribute('aria-pressed', 'true');
+      await expect(page.getByRole('button', { name: t('trainer.fault.service-slow'), exact: true })).toHaveAttribute(
+        'aria-pressed',
+        'true',
+      );
       await walk.tap('confirm.renew');
       await walk.reach('renewing', t('renewing.title'));
       await expect(page.getByRole('list', { name: t('renewing.steps') }).getByRole('listitem')).toHaveCount(5);
@@ -200,7 +217,10 @@ for (const lang of LANGS) {
       await walk.reach('card-away', t('cardAway.title'));
       await walk.stop('card-away');
       await walk.fault('service-slow');
-      await expect(page.getByRole('button', { name: t('trainer.fault.service-slow'), exact: true })).toHaveAttribute('aria-pressed', 'false');
+      await expect(page.getByRole('button', { name: t('trainer.fault.service-slow'), exact: true })).toHaveAttribute(
+        'aria-pressed',
+        'false',
+      );
       await walk.fault('reinsert-card');
 
       // Back in: the PINs again (the card lost power), then the renewal resumes by itself.
@@ -220,67 +240,67 @@ for (const lang of LANGS) {
 
     // One walk photographs both languages at each stop (main keeps the session while the language changes).
     if (lang === 'ja')
-    test(`resident hand-off route: take card, last try, hand-off slip, not yet, card renewal (ja and en)`, async ({ page }, testInfo) => {
-      test.setTimeout(240_000);
-      host = await startWebHostProcess('demo');
-      const walk = new Walk(page, testInfo, lang, 'en');
-      const { t } = walk;
-      const pins = personaPins('authentication-pin-one-try-left');
-      await walk.open(host.url);
+      test(`resident hand-off route: take card, last try, hand-off slip, not yet, card renewal (ja and en)`, async ({ page }, testInfo) => {
+        test.setTimeout(240_000);
+        host = await startWebHostProcess('demo');
+        const walk = new Walk(page, testInfo, lang, 'en');
+        const { t } = walk;
+        const pins = personaPins('authentication-pin-one-try-left');
+        await walk.open(host.url);
 
-      // Cancelled with the card still in: the attract screen asks for it.
-      await walk.insertCard('authentication-pin-one-try-left');
-      await walk.reach('status', t('status.title'));
-      await walk.tap('common.cancel');
-      await walk.reach('attract', t('attract.title'));
-      await expect(walk.readerState()).toHaveAttribute('data-reader-state', 'take-card');
-      await expect(walk.readerState()).toContainText(t('attract.takeCard'));
-      await walk.stop('attract-take-card');
-      await walk.fault('pull-card');
-      await expect(walk.readerState()).toHaveAttribute('data-reader-state', 'waiting_for_card');
+        // Cancelled with the card still in: the attract screen asks for it.
+        await walk.insertCard('authentication-pin-one-try-left');
+        await walk.reach('status', t('status.title'));
+        await walk.tap('common.cancel');
+        await walk.reach('attract', t('attract.title'));
+        await expect(walk.readerState()).toHaveAttribute('data-reader-state', 'take-card');
+        await expect(walk.readerState()).toContainText(t('attract.takeCard'));
+        await walk.stop('attract-take-card');
+        await walk.fault('pull-card');
+        await expect(walk.readerState()).toHaveAttribute('data-reader-state', 'waiting_for_card');
 
-      await walk.insertCard('authentication-pin-one-try-left');
-      await walk.reach('status', t('status.title'));
-      await walk.tap('status.continue');
-      await walk.expectPinScreen('registry');
-      await walk.typePin(pins.registry);
-      await walk.reach('last-try', t('lastTry.title'));
-      await walk.stop('last-try');
-      // The warning in high contrast and the largest text together.
-      await walk.tap('display.highContrast');
-      await walk.tap('display.textSize2');
-      await expect(page.locator('.kiosk')).toHaveClass(/high-contrast/);
-      await expect(page.locator('.kiosk')).toHaveClass(/text-size-2/);
-      await walk.stop('last-try-high-contrast-largest-text');
-      await walk.tap('display.highContrast');
-      await walk.tap('display.textSize0');
-      await walk.tap('lastTry.confirm');
-      await walk.expectPinScreen('authentication');
-      await expect(page.getByText(t('pin.triesLeft', { count: 1, max: 3 }))).toBeVisible();
-      await walk.tap('keypad.forgot');
+        await walk.insertCard('authentication-pin-one-try-left');
+        await walk.reach('status', t('status.title'));
+        await walk.tap('status.continue');
+        await walk.expectPinScreen('registry');
+        await walk.typePin(pins.registry);
+        await walk.reach('last-try', t('lastTry.title'));
+        await walk.stop('last-try');
+        // The warning in high contrast and the largest text together.
+        await walk.tap('display.highContrast');
+        await walk.tap('display.textSize2');
+        await expect(page.locator('.kiosk')).toHaveClass(/high-contrast/);
+        await expect(page.locator('.kiosk')).toHaveClass(/text-size-2/);
+        await walk.stop('last-try-high-contrast-largest-text');
+        await walk.tap('display.highContrast');
+        await walk.tap('display.textSize0');
+        await walk.tap('lastTry.confirm');
+        await walk.expectPinScreen('authentication');
+        await expect(page.getByText(t('pin.triesLeft', { count: 1, max: 3 }))).toBeVisible();
+        await walk.tap('keypad.forgot');
 
-      await walk.reach('hand-off', t('handOff.title'));
-      const slip = page.locator('[data-slip="hand-off"]');
-      await expect(slip.getByRole('heading', { name: t('slips.handOff.title') })).toBeVisible();
-      await expect(slip.getByText(t('slips.handOff.reasons.pin-forgotten'))).toBeVisible();
-      // The QR image is drawn (not the placeholder) before the scan and the picture.
-      await expect(slip.locator('img.reference-qr')).toBeVisible();
-      await walk.stop('hand-off');
-      await walk.tap('display.highContrast');
-      await expect(page.locator('.kiosk')).toHaveClass(/high-contrast/);
-      await walk.stop('hand-off-high-contrast');
-      await walk.pullCard();
+        await walk.reach('hand-off', t('handOff.title'));
+        const slip = page.locator('[data-slip="hand-off"]');
+        await expect(slip.getByRole('heading', { name: t('slips.handOff.title') })).toBeVisible();
+        await expect(slip.getByText(t('slips.handOff.reasons.pin-forgotten'))).toBeVisible();
+        // The QR image is drawn (not the placeholder) before the scan and the picture.
+        await expect(slip.locator('img.reference-qr')).toBeVisible();
+        await walk.stop('hand-off');
+        await walk.tap('display.highContrast');
+        await expect(page.locator('.kiosk')).toHaveClass(/high-contrast/);
+        await walk.stop('hand-off-high-contrast');
+        await walk.pullCard();
 
-      await walk.insertCard('not-yet-in-window');
-      await walk.reach('not-yet', t('notYet.title'));
-      await walk.stop('not-yet');
-      await walk.pullCard();
+        await walk.insertCard('not-yet-in-window');
+        await walk.reach('not-yet', t('notYet.title'));
+        await walk.stop('not-yet');
+        await walk.pullCard();
 
-      await walk.insertCard('card-expires-with-certificates');
-      await walk.reach('card-renewal', t('cardRenewal.title'));
-      await walk.stop('card-renewal');
-      await walk.pullCard();
-    });
+        await walk.insertCard('card-expires-with-certificates');
+        await walk.reach('card-renewal', t('cardRenewal.title'));
+        await walk.stop('card-renewal');
+        await walk.pullCard();
+      });
 
     test(`lobby idle overlay: "need more time?" over a session (${lang})`, async ({ page }, testInfo) => {
       test.setTimeout(60_000);
@@ -301,88 +321,94 @@ for (const lang of LANGS) {
 
     // One walk photographs both languages at each stop (main keeps the session while the language changes).
     if (lang === 'ja')
-    test(`counter route: staff sign-in, route choice, proxy and authority checks, identity check, new PIN, substitutes (ja and en)`, async ({ page, typedSecrets }, testInfo) => {
-      test.setTimeout(300_000);
-      host = await startWebHostProcess('counter');
-      const walk = new Walk(page, testInfo, lang, 'en');
-      const { t } = walk;
-      await walk.open(host.url);
+      test(`counter route: staff sign-in, route choice, proxy and authority checks, identity check, new PIN, substitutes (ja and en)`, async ({
+        page,
+        typedSecrets,
+      }, testInfo) => {
+        test.setTimeout(300_000);
+        host = await startWebHostProcess('counter');
+        const walk = new Walk(page, testInfo, lang, 'en');
+        const { t } = walk;
+        await walk.open(host.url);
 
-      await walk.reach('staff-sign-in', t('staff.title'));
-      await walk.stop('staff-sign-in');
-      await signIn(walk);
-      await walk.reach('attract', t('attract.title'));
-      await expect(page.getByText(t('staff.signedInAs', { id: 'trainer' }))).toBeVisible();
-      await walk.stop('counter-attract');
+        await walk.reach('staff-sign-in', t('staff.title'));
+        await walk.stop('staff-sign-in');
+        await signIn(walk);
+        await walk.reach('attract', t('attract.title'));
+        await expect(page.getByText(t('staff.signedInAs', { id: 'trainer' }))).toBeVisible();
+        await walk.stop('counter-attract');
 
-      await walk.insertCard('standard-in-window');
-      await walk.reach('route-choice', t('routeChoice.title'));
-      await walk.stop('route-choice');
-      await walk.tap('routeChoice.voluntary-proxy');
-      await walk.reach('proxy-check', t('proxyCheck.title'));
-      await walk.stop('proxy-check');
-      // Unanswered questions: the form says so, and the screen stays accessible with the message.
-      await walk.tap('checklist.record');
-      await expect(page.getByRole('alert').filter({ hasText: t('checklist.incomplete') })).toBeVisible();
-      await walk.stop('proxy-check-incomplete');
-      await walk.tap('common.cancel');
-      await expect(walk.readerState()).toHaveAttribute('data-reader-state', 'take-card');
-      await walk.pullCard();
+        await walk.insertCard('standard-in-window');
+        await walk.reach('route-choice', t('routeChoice.title'));
+        await walk.stop('route-choice');
+        await walk.tap('routeChoice.voluntary-proxy');
+        await walk.reach('proxy-check', t('proxyCheck.title'));
+        await walk.stop('proxy-check');
+        // Unanswered questions: the form says so, and the screen stays accessible with the message.
+        await walk.tap('checklist.record');
+        await expect(page.getByRole('alert').filter({ hasText: t('checklist.incomplete') })).toBeVisible();
+        await walk.stop('proxy-check-incomplete');
+        await walk.tap('common.cancel');
+        await expect(walk.readerState()).toHaveAttribute('data-reader-state', 'take-card');
+        await walk.pullCard();
 
-      await walk.insertCard('standard-in-window');
-      await walk.reach('route-choice', t('routeChoice.title'));
-      await walk.tap('routeChoice.legal-representative');
-      await walk.reach('authority-check', t('authorityCheck.title'));
-      await walk.stop('authority-check');
-      await walk.tap('common.cancel');
-      await walk.pullCard();
+        await walk.insertCard('standard-in-window');
+        await walk.reach('route-choice', t('routeChoice.title'));
+        await walk.tap('routeChoice.legal-representative');
+        await walk.reach('authority-check', t('authorityCheck.title'));
+        await walk.stop('authority-check');
+        await walk.tap('common.cancel');
+        await walk.pullCard();
 
-      // A forgotten PIN at the counter: identity check, then the new PIN twice, then the PINs as usual.
-      await walk.insertCard('standard-in-window');
-      await walk.reach('route-choice', t('routeChoice.title'));
-      await walk.tap('routeChoice.in-person');
-      await walk.expectPinScreen('registry');
-      await walk.tap('keypad.forgot');
-      await walk.reach('identity-check', t('identityCheck.title'));
-      await walk.stop('identity-check');
-      await answer(walk, 'identityCheck.documentsA', '1');
-      await answer(walk, 'identityCheck.documentsB', '0');
-      await answer(walk, 'identityCheck.oralQuestioning', t('common.no'));
-      await answer(walk, 'identityCheck.accepted', t('common.yes'));
-      await walk.tap('checklist.record');
-      await walk.expectPinScreen('registry', 'new-pin', 'pin.newTitle');
-      await walk.stop('new-pin');
-      typedSecrets.push('4826');
-      await walk.typePin('4826', 'common.next');
-      await walk.expectPinScreen('registry', 'new-pin-again', 'pin.newAgainTitle');
-      await walk.stop('new-pin-again');
-      await walk.typePin('4826', 'common.next');
-      // The new PIN is the one the card now takes.
-      await walk.expectPinScreen('registry');
-      await walk.typePin('4826');
-      await walk.expectPinScreen('authentication');
-      await walk.pullCard();
+        // A forgotten PIN at the counter: identity check, then the new PIN twice, then the PINs as usual.
+        await walk.insertCard('standard-in-window');
+        await walk.reach('route-choice', t('routeChoice.title'));
+        await walk.tap('routeChoice.in-person');
+        await walk.expectPinScreen('registry');
+        await walk.tap('keypad.forgot');
+        await walk.reach('identity-check', t('identityCheck.title'));
+        await walk.stop('identity-check');
+        await answer(walk, 'identityCheck.documentsA', '1');
+        await answer(walk, 'identityCheck.documentsB', '0');
+        await answer(walk, 'identityCheck.oralQuestioning', t('common.no'));
+        await answer(walk, 'identityCheck.accepted', t('common.yes'));
+        await walk.tap('checklist.record');
+        await walk.expectPinScreen('registry', 'new-pin', 'pin.newTitle');
+        await walk.stop('new-pin');
+        typedSecrets.push('4826');
+        await walk.typePin('4826', 'common.next');
+        await walk.expectPinScreen('registry', 'new-pin-again', 'pin.newAgainTitle');
+        await walk.stop('new-pin-again');
+        await walk.typePin('4826', 'common.next');
+        // The new PIN is the one the card now takes.
+        await walk.expectPinScreen('registry');
+        await walk.typePin('4826');
+        await walk.expectPinScreen('authentication');
+        await walk.pullCard();
 
-      // Substitute characters in the signature certificate: the resident confirms them at the counter.
-      const pins = personaPins('substitute-characters');
-      await walk.insertCard('substitute-characters');
-      await walk.reach('route-choice', t('routeChoice.title'));
-      await walk.tap('routeChoice.in-person');
-      await walk.expectPinScreen('registry');
-      await walk.typePin(pins.registry);
-      await walk.expectPinScreen('authentication');
-      await walk.typePin(pins.authentication);
-      await walk.expectPinScreen('signature');
-      await walk.typePin(pins.signature);
-      await walk.reach('substitutes', t('substitutes.title'));
-      await expect(page.locator('[data-personal]')).toBeVisible();
-      await walk.stop('substitutes');
-      await walk.tap('substitutes.accept');
-      await walk.reach('confirm', t('confirm.title'));
-      await walk.pullCard();
-    });
+        // Substitute characters in the signature certificate: the resident confirms them at the counter.
+        const pins = personaPins('substitute-characters');
+        await walk.insertCard('substitute-characters');
+        await walk.reach('route-choice', t('routeChoice.title'));
+        await walk.tap('routeChoice.in-person');
+        await walk.expectPinScreen('registry');
+        await walk.typePin(pins.registry);
+        await walk.expectPinScreen('authentication');
+        await walk.typePin(pins.authentication);
+        await walk.expectPinScreen('signature');
+        await walk.typePin(pins.signature);
+        await walk.reach('substitutes', t('substitutes.title'));
+        await expect(page.locator('[data-personal]')).toBeVisible();
+        await walk.stop('substitutes');
+        await walk.tap('substitutes.accept');
+        await walk.reach('confirm', t('confirm.title'));
+        await walk.pullCard();
+      });
 
-    test(`counter customer display: waiting, the keypad there, and the staff screen meanwhile (${lang})`, async ({ page, context }, testInfo) => {
+    test(`counter customer display: waiting, the keypad there, and the staff screen meanwhile (${lang})`, async ({
+      page,
+      context,
+    }, testInfo) => {
       test.setTimeout(150_000);
       host = await startWebHostProcess('counter', { config: { customerDisplay: true } });
       const walk = new Walk(page, testInfo, lang);
@@ -405,7 +431,12 @@ for (const lang of LANGS) {
       await walk.tap('routeChoice.in-person');
 
       await walk.expectPinScreen('registry');
-      await expect(walk.main().getByRole('status').filter({ hasText: t('pin.onCustomerDisplay') })).toBeVisible();
+      await expect(
+        walk
+          .main()
+          .getByRole('status')
+          .filter({ hasText: t('pin.onCustomerDisplay') }),
+      ).toBeVisible();
       await expect(page.locator('.keypad')).toHaveCount(0);
       await walk.stop('counter-pin-on-customer-display');
 
@@ -431,5 +462,8 @@ async function signIn(walk: Walk): Promise<void> {
 
 /** Picks one answer of a staff checklist question (a radio group named by its legend). */
 async function answer(walk: Walk, questionKey: string, option: string): Promise<void> {
-  await walk.page.getByRole('group', { name: walk.t(questionKey) }).getByRole('radio', { name: option, exact: true }).check();
+  await walk.page
+    .getByRole('group', { name: walk.t(questionKey) })
+    .getByRole('radio', { name: option, exact: true })
+    .check();
 }

@@ -44,7 +44,9 @@ async function printToPdf(page: Page, testInfo: TestInfo, name: string): Promise
   return printedText;
 }
 
-test('the completion slip prints the new expiry dates, the re-registration reminder and the help lines — and no PIN', async ({ page }, testInfo) => {
+test('the completion slip prints the new expiry dates, the re-registration reminder and the help lines — and no PIN', async ({
+  page,
+}, testInfo) => {
   const kiosk = new KioskDriver(page);
   const pins = personaPins('standard-in-window');
   await kiosk.open(host.url);
@@ -73,6 +75,8 @@ test('the hand-off slip prints the reason, what to bring, where to go and the re
   await expect(page.locator('.slip img')).toHaveAttribute('src', /^data:image\/png;base64,/);
   const text = await printToPdf(page, testInfo, 'hand-off-slip');
   expect(text).toContain(reference);
-  const english = JSON.parse(readFileSync(new URL('../../renderer/src/locales/en.json', import.meta.url), 'utf8')) as { slips: { handOff: Record<'reasons' | 'bring' | 'where', Record<string, string>> } };
+  const english = JSON.parse(readFileSync(new URL('../../renderer/src/locales/en.json', import.meta.url), 'utf8')) as {
+    slips: { handOff: Record<'reasons' | 'bring' | 'where', Record<string, string>> };
+  };
   for (const part of ['reasons', 'bring', 'where'] as const) expect(text).toContain(english.slips.handOff[part]['pin-forgotten']);
 });

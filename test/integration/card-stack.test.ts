@@ -37,9 +37,13 @@ function requirePcscd() {
 /** Runs `myna-kiosk virtual-card` and waits until the card is in the reader. */
 async function insertVirtualCard(persona: string, slot: number, extra: string[] = []): Promise<VirtualCardProcess> {
   const port = requirePcscd().vpcdPorts[slot]!;
-  const child = spawn(process.execPath, [CLI, 'virtual-card', '--persona', persona, '--vpcd-port', String(port), '--sim-dir', simDir, '--json', ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'virtual-card', '--persona', persona, '--vpcd-port', String(port), '--sim-dir', simDir, '--json', ...extra],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const events: string[] = [];
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -70,7 +74,9 @@ async function waitForEvent(card: VirtualCardProcess, event: string, alreadySeen
 }
 
 async function cardStatusCli(reader: string): Promise<CardStatusReport> {
-  const child = spawn(process.execPath, [CLI, 'card', 'status', '--json', '--reader', reader, '--timeout', '10000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'card', 'status', '--json', '--reader', reader, '--timeout', '10000'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -97,15 +103,19 @@ afterEach(async () => {
 });
 
 describe('card status over PC/SC', () => {
-  it.each(listPersonas().map((persona) => [persona.id] as const))('reads %s as its persona says, spending nothing', async (id) => {
-    const card = await insertVirtualCard(id, 0, ['--state', join(simDir, `${id}.state.json`)]);
-    const before = readCardState(join(simDir, `${id}.state.json`));
-    const report = await cardStatusCli(requirePcscd().readerNames[0]!);
-    expect(comparableStatus(report)).toEqual(expectedCardStatus(resolvePersona(listPersonas().find((p) => p.id === id)!)));
-    await card.stop();
-    // The card's saved state is what it was: no try spent, nothing written.
-    expect(readCardState(join(simDir, `${id}.state.json`))).toEqual(before);
-  }, 40_000);
+  it.each(listPersonas().map((persona) => [persona.id] as const))(
+    'reads %s as its persona says, spending nothing',
+    async (id) => {
+      const card = await insertVirtualCard(id, 0, ['--state', join(simDir, `${id}.state.json`)]);
+      const before = readCardState(join(simDir, `${id}.state.json`));
+      const report = await cardStatusCli(requirePcscd().readerNames[0]!);
+      expect(comparableStatus(report)).toEqual(expectedCardStatus(resolvePersona(listPersonas().find((p) => p.id === id)!)));
+      await card.stop();
+      // The card's saved state is what it was: no try spent, nothing written.
+      expect(readCardState(join(simDir, `${id}.state.json`))).toEqual(before);
+    },
+    40_000,
+  );
 });
 
 describe('PINs over PC/SC', () => {

@@ -44,28 +44,94 @@ describe('no secret in anything the kiosk writes', () => {
     const db = join(dir, 'kiosk.sqlite');
     const log: string[] = [];
     const run = (persona: string, extra: string[], card = persona) =>
-      cli(['session', '--json', '--at', AT, '--db', db, '--sim-dir', join(dir, `sim-${card}`), '--card-state', join(dir, `card-${card}.json`), '--persona', persona, ...extra], log);
+      cli(
+        [
+          'session',
+          '--json',
+          '--at',
+          AT,
+          '--db',
+          db,
+          '--sim-dir',
+          join(dir, `sim-${card}`),
+          '--card-state',
+          join(dir, `card-${card}.json`),
+          '--persona',
+          persona,
+          ...extra,
+        ],
+        log,
+      );
 
     expect(await run('standard-in-window', pinArgs('standard-in-window', { wrongFirst: '0909' }))).toBe(0);
-    expect(await run('different-pins-per-application', [...pinArgs('different-pins-per-application'), '--fault', 'certificates-written:pull'])).toBe(0);
+    expect(
+      await run('different-pins-per-application', [...pinArgs('different-pins-per-application'), '--fault', 'certificates-written:pull']),
+    ).toBe(0);
     expect(await run('substitute-characters', [...pinArgs('substitute-characters'), '--route', 'proxy'])).toBe(0);
-    expect(await run('registry-pin-locked', ['--profile', 'counter', '--new-pin', `registry=${NEW_PIN}`, '--pin', `registry=${NEW_PIN}`, ...pinArgs('registry-pin-locked', { omit: ['registry'] })])).toBe(0);
+    expect(
+      await run('registry-pin-locked', [
+        '--profile',
+        'counter',
+        '--new-pin',
+        `registry=${NEW_PIN}`,
+        '--pin',
+        `registry=${NEW_PIN}`,
+        ...pinArgs('registry-pin-locked', { omit: ['registry'] }),
+      ]),
+    ).toBe(0);
     expect(await run('authentication-pin-one-try-left', pinArgs('authentication-pin-one-try-left'))).toBe(0);
     expect(await run('signature-password-locked', pinArgs('signature-password-locked'))).toBe(3);
     expect(
-      await run('signature-password-locked', ['--profile', 'counter', '--new-pin', `sign=${NEW_PASSWORD}`, '--pin', `sign=${NEW_PASSWORD}`, ...pinArgs('signature-password-locked', { omit: ['sign'] })], 'reset'),
+      await run(
+        'signature-password-locked',
+        [
+          '--profile',
+          'counter',
+          '--new-pin',
+          `sign=${NEW_PASSWORD}`,
+          '--pin',
+          `sign=${NEW_PASSWORD}`,
+          ...pinArgs('signature-password-locked', { omit: ['sign'] }),
+        ],
+        'reset',
+      ),
     ).toBe(0);
     expect(await run('foreign-resident-period-of-stay', pinArgs('foreign-resident-period-of-stay'))).not.toBeNull();
     // A power cut mid-renewal, then the restart.
     await run('standard-in-window', [...pinArgs('standard-in-window'), '--fault', 'committed:crash'], 'crash');
     expect(await run('standard-in-window', pinArgs('standard-in-window'), 'crash')).toBe(0);
 
-    expect(await cli(['audit', 'export', '--db', db, '--from', '2026-01-01', '--to', '2027-12-31', '--format', 'csv', '--out', join(dir, 'export.csv')], log)).toBe(0);
-    expect(await cli(['audit', 'export', '--db', db, '--from', '2026-01-01', '--to', '2027-12-31', '--format', 'jsonl', '--out', join(dir, 'export.jsonl')], log)).toBe(0);
+    expect(
+      await cli(
+        ['audit', 'export', '--db', db, '--from', '2026-01-01', '--to', '2027-12-31', '--format', 'csv', '--out', join(dir, 'export.csv')],
+        log,
+      ),
+    ).toBe(0);
+    expect(
+      await cli(
+        [
+          'audit',
+          'export',
+          '--db',
+          db,
+          '--from',
+          '2026-01-01',
+          '--to',
+          '2027-12-31',
+          '--format',
+          'jsonl',
+          '--out',
+          join(dir, 'export.jsonl'),
+        ],
+        log,
+      ),
+    ).toBe(0);
     expect(await cli(['audit', 'verify', '--db', db], log)).toBe(0);
     writeFileSync(join(dir, 'kiosk.log'), log.join(''));
 
-    const kioskFiles = readdirSync(dir).filter((name) => name.startsWith('kiosk.sqlite') || name === 'kiosk.log' || name.startsWith('export.'));
+    const kioskFiles = readdirSync(dir).filter(
+      (name) => name.startsWith('kiosk.sqlite') || name === 'kiosk.log' || name.startsWith('export.'),
+    );
     expect(kioskFiles).toEqual(expect.arrayContaining(['kiosk.sqlite', 'kiosk.log', 'export.csv', 'export.jsonl']));
 
     const personas = listPersonas();
@@ -86,7 +152,9 @@ describe('no secret in anything the kiosk writes', () => {
       const text = withoutEncodedRuns(bytes.toString('utf8'));
       const decoded = decodedRuns(bytes.toString('utf8'));
       for (const secret of secrets) {
-        const pattern = /^\d+$/.test(secret) ? new RegExp(`(?<!\\d)${secret}(?!\\d)`) : new RegExp(secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+        const pattern = /^\d+$/.test(secret)
+          ? new RegExp(`(?<!\\d)${secret}(?!\\d)`)
+          : new RegExp(secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
         if (pattern.test(text)) found.push(`${file}: ${secret}`);
         // Inside encoded data only what cannot match by chance: names, addresses, passwords, My Numbers.
         if (!/^\d{1,8}$/.test(secret) && pattern.test(decoded)) found.push(`${file} (base64): ${secret}`);

@@ -90,7 +90,11 @@ async function until<T>(probe: () => T | undefined, timeoutMs: number, what: str
 
 function waitForStatus(service: ReaderStatusService, expected: ReaderStatus, timeoutMs = 5_000): Promise<number> {
   const matches = (): boolean => JSON.stringify(service.status) === JSON.stringify(expected);
-  return until(() => (matches() ? now() : undefined), timeoutMs, `status ${JSON.stringify(expected)}, last ${JSON.stringify(service.status)}`);
+  return until(
+    () => (matches() ? now() : undefined),
+    timeoutMs,
+    `status ${JSON.stringify(expected)}, last ${JSON.stringify(service.status)}`,
+  );
 }
 
 function now(): number {
@@ -171,7 +175,13 @@ describe('PcscReader on pcscd with two vpcd readers', () => {
       expect(listening).toContain(`0100007F:${hexPort}`);
     }
     // Nothing of vpcd's on any other IPv4 address.
-    expect(listening.filter((address) => pcscd.vpcdPorts.some((port) => address.endsWith(`:${port.toString(16).toUpperCase().padStart(4, '0')}`)) && !address.startsWith('0100007F'))).toEqual([]);
+    expect(
+      listening.filter(
+        (address) =>
+          pcscd.vpcdPorts.some((port) => address.endsWith(`:${port.toString(16).toUpperCase().padStart(4, '0')}`)) &&
+          !address.startsWith('0100007F'),
+      ),
+    ).toEqual([]);
   });
 
   it('sees a card, exchanges an APDU, unpowers it, and sees it leave', { timeout: 20_000 }, async () => {

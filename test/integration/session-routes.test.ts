@@ -32,7 +32,9 @@ function world() {
 
 async function session(args: string[], mode: 'in-process' | 'pcsc', place = world()): Promise<Run> {
   const transport = mode === 'pcsc' ? ['--pcsc', '--vpcd-port', String(sandbox.require().vpcdPorts[0])] : [];
-  const child = spawn(process.execPath, [CLI, 'session', '--json', '--at', OPEN, ...place, ...transport, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'session', '--json', '--at', OPEN, ...place, ...transport, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -42,7 +44,13 @@ async function session(args: string[], mode: 'in-process' | 'pcsc', place = worl
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { code, signal, screens: lines.filter((line) => line.event === 'screen'), outcome: lines.find((line) => line.event === 'outcome'), stderr };
+  return {
+    code,
+    signal,
+    screens: lines.filter((line) => line.event === 'screen'),
+    outcome: lines.find((line) => line.event === 'outcome'),
+    stderr,
+  };
 }
 
 const pinsOf = (id: string, omit: string[] = []) => pinArgs(id, { omit });
@@ -52,21 +60,35 @@ describe.each(['in-process', 'pcsc'] as const)('routes with the headless driver 
   it('in person: a standard renewal', async () => {
     const run = await session(['--persona', 'standard-in-window', ...pinsOf('standard-in-window')], mode);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.outcome).toMatchObject({ result: 'renewed', authentication: { serialNumber: expect.any(String) }, signature: { serialNumber: expect.any(String) } });
+    expect(run.outcome).toMatchObject({
+      result: 'renewed',
+      authentication: { serialNumber: expect.any(String) },
+      signature: { serialNumber: expect.any(String) },
+    });
     expect(screensOf(run)).toEqual(expect.arrayContaining(['pin-entry', 'confirm', 'renewing', 'done']));
   }, 60_000);
 
   it('in person: a wrong PIN, then the right one', async () => {
     const right = listPersonas().find((persona) => persona.id === 'standard-in-window')!.pins!.authentication!.value;
-    const run = await session(['--persona', 'standard-in-window', '--pin', `auth=0000,${right}`, ...pinsOf('standard-in-window', ['auth'])], mode);
+    const run = await session(
+      ['--persona', 'standard-in-window', '--pin', `auth=0000,${right}`, ...pinsOf('standard-in-window', ['auth'])],
+      mode,
+    );
     expect(run.code, run.stderr).toBe(0);
-    expect(run.screens).toContainEqual(expect.objectContaining({ screen: 'pin-entry', pin: expect.objectContaining({ name: 'authentication', triesLeft: 2, lastAttempt: 'wrong' }) }));
+    expect(run.screens).toContainEqual(
+      expect.objectContaining({
+        screen: 'pin-entry',
+        pin: expect.objectContaining({ name: 'authentication', triesLeft: 2, lastAttempt: 'wrong' }),
+      }),
+    );
   }, 60_000);
 
   it('in person: one try left asks for confirmation first', async () => {
     const run = await session(['--persona', 'authentication-pin-one-try-left', ...pinsOf('authentication-pin-one-try-left')], mode);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.screens).toContainEqual(expect.objectContaining({ screen: 'last-try', pin: expect.objectContaining({ name: 'authentication', triesLeft: 1 }) }));
+    expect(run.screens).toContainEqual(
+      expect.objectContaining({ screen: 'last-try', pin: expect.objectContaining({ name: 'authentication', triesLeft: 1 }) }),
+    );
   }, 60_000);
 
   it('lobby: a locked PIN is handed off', async () => {
@@ -83,7 +105,12 @@ describe.each(['in-process', 'pcsc'] as const)('routes with the headless driver 
   it('not yet in the window: says from which date', async () => {
     const run = await session(['--persona', 'not-yet-in-window', ...pinsOf('not-yet-in-window')], mode);
     expect(run.code).toBe(4);
-    expect(run.screens).toContainEqual(expect.objectContaining({ screen: 'not-yet', eligibility: expect.objectContaining({ opensOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }) }));
+    expect(run.screens).toContainEqual(
+      expect.objectContaining({
+        screen: 'not-yet',
+        eligibility: expect.objectContaining({ opensOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }),
+      }),
+    );
   }, 60_000);
 
   it('card renewal needed instead', async () => {
@@ -93,7 +120,10 @@ describe.each(['in-process', 'pcsc'] as const)('routes with the headless driver 
   }, 60_000);
 
   it('legal representative, no signature certificate (adult ward): the authentication certificate only', async () => {
-    const run = await session(['--persona', 'adult-ward-no-signature', '--route', 'representative', ...pinsOf('adult-ward-no-signature')], mode);
+    const run = await session(
+      ['--persona', 'adult-ward-no-signature', '--route', 'representative', ...pinsOf('adult-ward-no-signature')],
+      mode,
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.outcome).toMatchObject({ result: 'renewed' });
     expect(run.outcome).not.toHaveProperty('signature');
@@ -111,14 +141,21 @@ describe.each(['in-process', 'pcsc'] as const)('routes with the headless driver 
   }, 60_000);
 
   it('issuing service down: the PINs are still checked, then a hand-off', async () => {
-    const run = await session(['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--fault', 'gateway:lookupResident:unavailable'], mode);
+    const run = await session(
+      ['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--fault', 'gateway:lookupResident:unavailable'],
+      mode,
+    );
     expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'service-unavailable' });
     expect(run.screens.filter((screen) => screen.screen === 'verifying').length).toBe(3);
   }, 60_000);
 
   it('after 20:00: the PINs are still checked, then a hand-off', async () => {
     const place = world();
-    const run = await session(['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--at', '2026-12-01T20:00'], mode, place);
+    const run = await session(
+      ['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--at', '2026-12-01T20:00'],
+      mode,
+      place,
+    );
     expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'service-unavailable' });
     expect(screensOf(run)).toContain('verifying');
   }, 60_000);
@@ -129,15 +166,32 @@ describe.each(['in-process', 'pcsc'] as const)('routes with the headless driver 
     expect(screensOf(run)).toEqual(expect.arrayContaining(['route-choice', 'proxy-check']));
   }, 60_000);
 
-  it.each(['envelope-unsealed', 'form-expired', 'form-not-handed-in-person', 'proxy-without-identity'])('counter: a proxy whose check fails (%s) is handed off, naming it', async (check) => {
-    const run = await session(['--persona', 'standard-in-window', '--route', 'proxy', '--proxy-fail', check, ...pinsOf('standard-in-window')], mode);
-    expect(run.outcome).toMatchObject({ result: 'handed-off', reason: check });
-    expect(screensOf(run)).not.toContain('pin-entry');
-  }, 60_000);
+  it.each(['envelope-unsealed', 'form-expired', 'form-not-handed-in-person', 'proxy-without-identity'])(
+    'counter: a proxy whose check fails (%s) is handed off, naming it',
+    async (check) => {
+      const run = await session(
+        ['--persona', 'standard-in-window', '--route', 'proxy', '--proxy-fail', check, ...pinsOf('standard-in-window')],
+        mode,
+      );
+      expect(run.outcome).toMatchObject({ result: 'handed-off', reason: check });
+      expect(screensOf(run)).not.toContain('pin-entry');
+    },
+    60_000,
+  );
 
   it('counter: a locked PIN reset after an identity check, the new PIN entered twice', async () => {
     const run = await session(
-      ['--persona', 'registry-pin-locked', '--profile', 'counter', '--new-pin', 'registry=2580', '--pin', 'registry=2580', ...pinsOf('registry-pin-locked', ['registry'])],
+      [
+        '--persona',
+        'registry-pin-locked',
+        '--profile',
+        'counter',
+        '--new-pin',
+        'registry=2580',
+        '--pin',
+        'registry=2580',
+        ...pinsOf('registry-pin-locked', ['registry']),
+      ],
       mode,
     );
     expect(run.code, run.stderr).toBe(0);
@@ -157,14 +211,27 @@ describe.each(['in-process', 'pcsc'] as const)('routes with the headless driver 
   }, 60_000);
 
   it('the card pulled during the renewal, then put back: it resumes', async () => {
-    const run = await session(['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--fault', 'certificates-written:pull'], mode);
+    const run = await session(
+      ['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--fault', 'certificates-written:pull'],
+      mode,
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(screensOf(run)).toContain('card-away');
   }, 60_000);
 });
 
 describe('a power cut (SIGKILL) after each journal step, then a restart', () => {
-  it.each(['issuer-proof', 'keys-generated', 'certificates-requested', 'certificates-issued', 'certificates-written', 'committed', 'pins-set', 'verified', 'old-revoked'])(
+  it.each([
+    'issuer-proof',
+    'keys-generated',
+    'certificates-requested',
+    'certificates-issued',
+    'certificates-written',
+    'committed',
+    'pins-set',
+    'verified',
+    'old-revoked',
+  ])(
     'after "%s": the next session on the card completes the renewal',
     async (step) => {
       const place = world();

@@ -47,6 +47,8 @@ export function pinArgs(id: string, options: { omit?: string[]; wrongFirst?: str
     ['registry', pins.registry?.value],
   ] as const;
   return entries.flatMap(([name, value]) =>
-    value === undefined || options.omit?.includes(name) ? [] : ['--pin', `${name}=${options.wrongFirst && name === 'auth' ? `${options.wrongFirst},${value}` : value}`],
+    value === undefined || options.omit?.includes(name)
+      ? []
+      : ['--pin', `${name}=${options.wrongFirst && name === 'auth' ? `${options.wrongFirst},${value}` : value}`],
   );
 }

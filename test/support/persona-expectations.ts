@@ -7,11 +7,18 @@ import type { ResolvedPersona } from '../../main/emulator/personas';
  * file alone — so a test compares the card stack's reading with the
  * persona's own description, not with another reading of the card.
  */
-export function expectedCardStatus(persona: ResolvedPersona): Omit<CardStatusReport, 'reader' | 'extendedLength' | 'apdus' | 'authenticationCertificate'> & {
+export function expectedCardStatus(persona: ResolvedPersona): Omit<
+  CardStatusReport,
+  'reader' | 'extendedLength' | 'apdus' | 'authenticationCertificate'
+> & {
   authenticationExpiresOn: string | null;
 } {
   const pin = (value: { triesLeft: number } | undefined): PinStatus =>
-    value === undefined ? { state: 'absent' } : value.triesLeft === 0 ? { state: 'blocked' } : { state: 'available', triesLeft: value.triesLeft };
+    value === undefined
+      ? { state: 'absent' }
+      : value.triesLeft === 0
+        ? { state: 'blocked' }
+        : { state: 'available', triesLeft: value.triesLeft };
   if (persona.card.kind === 'not-my-number') {
     return {
       kind: 'not-my-number',
@@ -29,7 +36,11 @@ export function expectedCardStatus(persona: ResolvedPersona): Omit<CardStatusRep
     // A revoked signature certificate stays on the card; only "absent" means none.
     signatureCertificatePresent: certificates.signature.state !== 'absent',
     authenticationExpiresOn: authentication.state === 'absent' ? null : (authentication.expires ?? null),
-    pins: { authentication: pin(persona.pins?.authentication), signature: pin(persona.pins?.signature), registry: pin(persona.pins?.registry) },
+    pins: {
+      authentication: pin(persona.pins?.authentication),
+      signature: pin(persona.pins?.signature),
+      registry: pin(persona.pins?.registry),
+    },
   };
 }
 

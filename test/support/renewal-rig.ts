@@ -54,7 +54,10 @@ export async function renewalRig(): Promise<Rig> {
     issuesPerRenewal(): Map<string, number> {
       const raw = new Database(join(dir, 'jlis', 'jlis.sqlite'), { readonly: true });
       try {
-        const rows = raw.prepare('SELECT renewal_id AS id, COUNT(*) AS n FROM renewals GROUP BY renewal_id').all() as { id: string; n: number }[];
+        const rows = raw.prepare('SELECT renewal_id AS id, COUNT(*) AS n FROM renewals GROUP BY renewal_id').all() as {
+          id: string;
+          n: number;
+        }[];
         return new Map(rows.map((row) => [row.id, row.n]));
       } finally {
         raw.close();

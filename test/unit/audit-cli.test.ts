@@ -87,9 +87,14 @@ describe('audit export', () => {
 
   it('writes JSON Lines to a new owner-only file', async () => {
     const out = join(dir, 'june.jsonl');
-    expect(await runAuditExport(['--from', '2025-06-01', '--to', '2025-06-30', '--format', 'jsonl', '--db', path, '--out', out], io())).toBe(0);
+    expect(
+      await runAuditExport(['--from', '2025-06-01', '--to', '2025-06-30', '--format', 'jsonl', '--db', path, '--out', out], io()),
+    ).toBe(0);
     expect(output.join('')).toBe(`exported 3 rows (Japan dates 2025-06-01 to 2025-06-30, jsonl) to ${out}\n`);
-    const records = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { seq: number; terminal_id: string });
+    const records = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { seq: number; terminal_id: string });
     expect(records.map((record) => record.seq)).toEqual([1, 2, 3]);
     expect(records[0]?.terminal_id).toBe('counter-02');
     expect(statSync(out).mode & 0o777).toBe(0o600);
@@ -98,7 +103,9 @@ describe('audit export', () => {
   it('never overwrites an earlier export, and records nothing then', async () => {
     const out = join(dir, 'taken.csv');
     writeFileSync(out, 'earlier export');
-    await expect(runAuditExport(['--from', '2025-06-01', '--to', '2025-06-30', '--format', 'csv', '--db', path, '--out', out], io())).rejects.toThrow(/already exists/);
+    await expect(
+      runAuditExport(['--from', '2025-06-01', '--to', '2025-06-30', '--format', 'csv', '--db', path, '--out', out], io()),
+    ).rejects.toThrow(/already exists/);
     expect(readFileSync(out, 'utf8')).toBe('earlier export');
     expect(rowCount()).toBe(3);
   });

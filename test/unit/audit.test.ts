@@ -4,7 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AUDIT_EVENTS, AuditChain, AuditError, GENESIS_HASH, canonicalJson, csvField, rowHash, type AuditEventInput, type AuditRow } from '../../main/store/audit';
+import {
+  AUDIT_EVENTS,
+  AuditChain,
+  AuditError,
+  GENESIS_HASH,
+  canonicalJson,
+  csvField,
+  rowHash,
+  type AuditEventInput,
+  type AuditRow,
+} from '../../main/store/audit';
 import { dailyCounts, dailyCountsBetween } from '../../main/store/daily-counters';
 import { openKioskDatabase, type KioskDatabase } from '../../main/store/database';
 
@@ -36,7 +46,12 @@ function session(): AuditRow[] {
   const events: AuditEventInput[] = [
     { event: 'session-started', sessionId: SESSION, detail: { profile: 'lobby' } },
     { event: 'card-read', sessionId: SESSION, card: CARD, detail: { kind: 'my-number', signatureCertificate: true } },
-    { event: 'eligibility-decided', sessionId: SESSION, card: CARD, detail: { decision: 'renewable', certificates: 'both', expired: false } },
+    {
+      event: 'eligibility-decided',
+      sessionId: SESSION,
+      card: CARD,
+      detail: { decision: 'renewable', certificates: 'both', expired: false },
+    },
     { event: 'pin-wrong', sessionId: SESSION, card: CARD, detail: { credential: 'registry-pin', triesLeft: 2 } },
     { event: 'pin-verified', sessionId: SESSION, card: CARD, detail: { credential: 'registry-pin' } },
     { event: 'renewal-started', sessionId: SESSION, renewalId: RENEWAL, card: CARD, detail: { route: 'in-person' } },
@@ -60,7 +75,9 @@ function session(): AuditRow[] {
 /** Tampers as an attacker would: a second raw connection, triggers dropped first. */
 function tamper(...statements: string[]): void {
   const raw = new Database(path);
-  raw.exec('DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; DROP TRIGGER IF EXISTS audit_log_append_only_at_head;');
+  raw.exec(
+    'DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; DROP TRIGGER IF EXISTS audit_log_append_only_at_head;',
+  );
   raw.exec('DROP TRIGGER IF EXISTS audit_head_no_delete; DROP TRIGGER IF EXISTS audit_head_moves_forward;');
   for (const statement of statements) raw.exec(statement);
   raw.close();
@@ -109,7 +126,12 @@ describe('the chain', () => {
   });
 
   it('hashes the documented canonical form', () => {
-    const row = chain.append({ event: 'pin-wrong', sessionId: SESSION, card: { authenticationSerial: 'ab12' }, detail: { triesLeft: 1, credential: 'authentication-pin' } });
+    const row = chain.append({
+      event: 'pin-wrong',
+      sessionId: SESSION,
+      card: { authenticationSerial: 'ab12' },
+      detail: { triesLeft: 1, credential: 'authentication-pin' },
+    });
     const text =
       '{"at":"2025-06-02T01:00:00.000Z","event":"pin-wrong","fields":{"authenticationSerial":"AB12","detail":{"credential":"authentication-pin","triesLeft":1},' +
       `"sessionId":"${SESSION}","terminalId":"lobby-01"},"prevHash":"${GENESIS_HASH}","seq":1,"v":1}`;
@@ -121,9 +143,22 @@ describe('the chain', () => {
 
   it('every event of the list can be appended', () => {
     expect(AUDIT_EVENTS).toEqual(
-      expect.arrayContaining(['session-started', 'card-read', 'eligibility-decided', 'pin-verified', 'pin-wrong', 'pin-blocked', 'renewal-step', 'renewal-done', 'renewal-abandoned', 'hand-off']),
+      expect.arrayContaining([
+        'session-started',
+        'card-read',
+        'eligibility-decided',
+        'pin-verified',
+        'pin-wrong',
+        'pin-blocked',
+        'renewal-step',
+        'renewal-done',
+        'renewal-abandoned',
+        'hand-off',
+      ]),
     );
-    expect(AUDIT_EVENTS).toEqual(expect.arrayContaining(['staff-signed-in', 'staff-signed-out', 'identity-checked', 'pin-reset', 'proxy-checked', 'audit-exported']));
+    expect(AUDIT_EVENTS).toEqual(
+      expect.arrayContaining(['staff-signed-in', 'staff-signed-out', 'identity-checked', 'pin-reset', 'proxy-checked', 'audit-exported']),
+    );
     const examples: AuditEventInput[] = [
       { event: 'kiosk-started', detail: { profile: 'counter', unfinishedRenewals: 1 } },
       { event: 'card-removed', detail: { midRenewal: true } },
@@ -132,8 +167,23 @@ describe('the chain', () => {
       { event: 'renewal-abandoned', renewalId: RENEWAL, detail: { reason: 'gateway-unavailable', lastStep: 'certificates-requested' } },
       { event: 'hand-off', detail: { reason: 'pin-forgotten', slip: true } },
       { event: 'staff-signed-in', staff: 'clerk-07', detail: { role: 'clerk' } },
-      { event: 'identity-checked', staff: 'clerk-07', detail: { subject: 'voluntary-proxy', documentsA: 1, documentsB: 0, cardPresented: false, oralQuestioning: false, result: 'accepted' } },
-      { event: 'proxy-checked', staff: 'clerk-07', detail: { kind: 'voluntary-proxy', result: 'rejected', rejection: 'envelope-unsealed' } },
+      {
+        event: 'identity-checked',
+        staff: 'clerk-07',
+        detail: {
+          subject: 'voluntary-proxy',
+          documentsA: 1,
+          documentsB: 0,
+          cardPresented: false,
+          oralQuestioning: false,
+          result: 'accepted',
+        },
+      },
+      {
+        event: 'proxy-checked',
+        staff: 'clerk-07',
+        detail: { kind: 'voluntary-proxy', result: 'rejected', rejection: 'envelope-unsealed' },
+      },
       { event: 'pin-reset', staff: 'clerk-07', detail: { credential: 'registry-pin', result: 'done' } },
       { event: 'substitute-characters-confirmed', staff: 'clerk-07', detail: { result: 'confirmed' } },
       { event: 'staff-signed-out', staff: 'clerk-07', detail: { cause: 'timed-out' } },
@@ -146,13 +196,36 @@ describe('the chain', () => {
 
 describe('nothing personal can be recorded', () => {
   const refusals: [string, unknown, RegExp][] = [
-    ['a pin next to the credential', { event: 'pin-wrong', detail: { credential: 'authentication-pin', triesLeft: 2, pin: '1234' } }, /Unrecognized key: "pin"/],
+    [
+      'a pin next to the credential',
+      { event: 'pin-wrong', detail: { credential: 'authentication-pin', triesLeft: 2, pin: '1234' } },
+      /Unrecognized key: "pin"/,
+    ],
     ['a pin on the envelope', { event: 'pin-verified', pin: '1234', detail: { credential: 'registry-pin' } }, /Unrecognized key: "pin"/],
     ['a My Number as a count', { event: 'pin-wrong', detail: { credential: 'authentication-pin', triesLeft: 123456789012 } }, /triesLeft/],
     ['a My Number as a code', { event: 'pin-blocked', detail: { credential: '123456789012' } }, /credential/],
     ['a My Number as a staff code', { event: 'staff-signed-in', staff: '123456789012', detail: { role: 'clerk' } }, /12-digit number/],
-    ['a myNumber field', { event: 'card-read', detail: { kind: 'my-number', signatureCertificate: true, myNumber: '123456789012' } }, /Unrecognized key: "myNumber"/],
-    ['a name', { event: 'identity-checked', detail: { subject: 'holder', documentsA: 1, documentsB: 0, cardPresented: true, oralQuestioning: false, result: 'accepted', name: '山田太郎' } }, /Unrecognized key: "name"/],
+    [
+      'a myNumber field',
+      { event: 'card-read', detail: { kind: 'my-number', signatureCertificate: true, myNumber: '123456789012' } },
+      /Unrecognized key: "myNumber"/,
+    ],
+    [
+      'a name',
+      {
+        event: 'identity-checked',
+        detail: {
+          subject: 'holder',
+          documentsA: 1,
+          documentsB: 0,
+          cardPresented: true,
+          oralQuestioning: false,
+          result: 'accepted',
+          name: '山田太郎',
+        },
+      },
+      /Unrecognized key: "name"/,
+    ],
     ['an address as a reason', { event: 'hand-off', detail: { reason: '東京都千代田区1-1', slip: false } }, /reason/],
     ['an unknown event', { event: 'note', detail: {} }, /event/],
     ['a rejection without its reason', { event: 'proxy-checked', detail: { kind: 'voluntary-proxy', result: 'rejected' } }, /rejection/],
@@ -168,7 +241,9 @@ describe('nothing personal can be recorded', () => {
 
   it('refuses it at compile time too', () => {
     // @ts-expect-error -- no detail field for a PIN
-    expect(() => chain.append({ event: 'pin-wrong', detail: { credential: 'authentication-pin', triesLeft: 2, pin: '1234' } })).toThrow(AuditError);
+    expect(() => chain.append({ event: 'pin-wrong', detail: { credential: 'authentication-pin', triesLeft: 2, pin: '1234' } })).toThrow(
+      AuditError,
+    );
     // @ts-expect-error -- a credential is a code from a closed list
     expect(() => chain.append({ event: 'pin-blocked', detail: { credential: '1234' } })).toThrow(AuditError);
   });
@@ -200,7 +275,12 @@ describe('verify() names the first broken row', () => {
   it('an edited row', () => {
     session();
     tamper(`UPDATE audit_log SET detail = '{"credential":"registry-pin","triesLeft":1}' WHERE seq = 4`);
-    expect(chain.verify()).toEqual({ ok: false, firstBrokenSeq: 4, reason: 'row-edited', message: 'row 4 has been edited: its content does not match its hash' });
+    expect(chain.verify()).toEqual({
+      ok: false,
+      firstBrokenSeq: 4,
+      reason: 'row-edited',
+      message: 'row 4 has been edited: its content does not match its hash',
+    });
   });
 
   it('an edited serial column', () => {
@@ -230,19 +310,38 @@ describe('verify() names the first broken row', () => {
   it('a deleted row', () => {
     session();
     tamper('DELETE FROM audit_log WHERE seq = 6');
-    expect(chain.verify()).toEqual({ ok: false, firstBrokenSeq: 6, reason: 'row-missing', message: 'row 6 is missing (the next row stored is 7)' });
+    expect(chain.verify()).toEqual({
+      ok: false,
+      firstBrokenSeq: 6,
+      reason: 'row-missing',
+      message: 'row 6 is missing (the next row stored is 7)',
+    });
   });
 
   it('reordered rows', () => {
     session();
-    tamper('UPDATE audit_log SET seq = 1000 WHERE seq = 3', 'UPDATE audit_log SET seq = 3 WHERE seq = 4', 'UPDATE audit_log SET seq = 4 WHERE seq = 1000');
-    expect(chain.verify()).toEqual({ ok: false, firstBrokenSeq: 3, reason: 'row-out-of-order', message: 'row 3 is out of order: it follows row 4 in the chain, not row 2' });
+    tamper(
+      'UPDATE audit_log SET seq = 1000 WHERE seq = 3',
+      'UPDATE audit_log SET seq = 3 WHERE seq = 4',
+      'UPDATE audit_log SET seq = 4 WHERE seq = 1000',
+    );
+    expect(chain.verify()).toEqual({
+      ok: false,
+      firstBrokenSeq: 3,
+      reason: 'row-out-of-order',
+      message: 'row 3 is out of order: it follows row 4 in the chain, not row 2',
+    });
   });
 
   it('a cut-off tail (the chain alone cannot see it; the head can)', () => {
     session();
     tamper('DELETE FROM audit_log WHERE seq >= 9');
-    expect(chain.verify()).toEqual({ ok: false, firstBrokenSeq: 9, reason: 'rows-truncated', message: 'the log ends at row 8 but the head says 10: rows 9–10 were removed' });
+    expect(chain.verify()).toEqual({
+      ok: false,
+      firstBrokenSeq: 9,
+      reason: 'rows-truncated',
+      message: 'the log ends at row 8 but the head says 10: rows 9–10 were removed',
+    });
   });
 
   it('an emptied log', () => {
@@ -300,11 +399,36 @@ describe('export', () => {
     expect(csv.endsWith('\r\n')).toBe(true);
     expect(csv.replaceAll('\r\n', '')).not.toMatch(/[\r\n]/);
     const table = parseCsv(csv);
-    expect(table[0]).toEqual(['seq', 'at', 'at_japan', 'event', 'terminal_id', 'session_id', 'renewal_id', 'staff', 'authentication_serial', 'signature_serial', 'detail', 'prev_hash', 'hash']);
+    expect(table[0]).toEqual([
+      'seq',
+      'at',
+      'at_japan',
+      'event',
+      'terminal_id',
+      'session_id',
+      'renewal_id',
+      'staff',
+      'authentication_serial',
+      'signature_serial',
+      'detail',
+      'prev_hash',
+      'hash',
+    ]);
     expect(table.slice(1).map((row) => row[0])).toEqual(['2', '3', '4']);
     expect(table[1]?.slice(1, 4)).toEqual(['2025-05-31T15:00:00.000Z', '2025-06-01T00:00:00.000+09:00', 'session-started']);
     expect(table[3]?.[2]).toBe('2025-06-30T23:59:59.999+09:00');
-    expect(table[2]?.slice(3, 13)).toEqual(['hand-off', 'lobby-01', SESSION, '', '', CARD.authenticationSerial, CARD.signatureSerial, '{"reason":"pin-blocked","slip":true}', rows[1]?.hash, rows[2]?.hash]);
+    expect(table[2]?.slice(3, 13)).toEqual([
+      'hand-off',
+      'lobby-01',
+      SESSION,
+      '',
+      '',
+      CARD.authenticationSerial,
+      CARD.signatureSerial,
+      '{"reason":"pin-blocked","slip":true}',
+      rows[1]?.hash,
+      rows[2]?.hash,
+    ]);
     // The detail (commas and quotes) is quoted with doubled quotes.
     expect(csv).toContain('"{""reason"":""pin-blocked"",""slip"":true}"');
   });
@@ -356,7 +480,12 @@ describe('export', () => {
     clock = new Date('2025-07-02T00:00:00.000Z');
     chain.export({ from: '2025-06-01', to: '2025-06-30', format: 'jsonl', staff: 'clerk-07' });
     const last = chain.rows('2025-07-02', '2025-07-02').at(-1);
-    expect(last).toMatchObject({ seq: 6, event: 'audit-exported', staff: 'clerk-07', detail: { from: '2025-06-01', to: '2025-06-30', format: 'jsonl', rows: 3 } });
+    expect(last).toMatchObject({
+      seq: 6,
+      event: 'audit-exported',
+      staff: 'clerk-07',
+      detail: { from: '2025-06-01', to: '2025-06-30', format: 'jsonl', rows: 3 },
+    });
     expect(chain.verify()).toMatchObject({ ok: true, rows: 6 });
   });
 
@@ -387,7 +516,11 @@ describe('daily counters, counted from the chain', () => {
     };
     at('2025-05-31T14:59:59.000Z', { event: 'session-started', detail: { profile: 'lobby' } }); // 05-31 in Japan
     at('2025-05-31T15:00:00.000Z', { event: 'session-started', detail: { profile: 'lobby' } }); // 06-01
-    at('2025-05-31T15:10:00.000Z', { event: 'renewal-done', renewalId: RENEWAL, detail: { certificates: 'authentication-only', newAuthenticationSerial: 'ABCD' } });
+    at('2025-05-31T15:10:00.000Z', {
+      event: 'renewal-done',
+      renewalId: RENEWAL,
+      detail: { certificates: 'authentication-only', newAuthenticationSerial: 'ABCD' },
+    });
     at('2025-06-01T02:00:00.000Z', { event: 'session-started', detail: { profile: 'lobby' } });
     at('2025-06-01T02:01:00.000Z', { event: 'hand-off', detail: { reason: 'pin-blocked', slip: true } });
     at('2025-06-01T05:00:00.000Z', { event: 'session-started', detail: { profile: 'lobby' } });

@@ -17,16 +17,20 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('card status of every persona, in process', () => {
-  it.each(listPersonas().map((persona) => [persona.id, persona] as const))('%s', async (_id, persona) => {
-    const resolved = resolvePersona(persona);
-    const card = new VirtualMyNumberCard(await buildCardImage(resolved, ca, { keyCache: join(cache, 'cards') }));
-    const reader = new VirtualReader();
-    reader.insert(card);
-    const before = JSON.stringify(card.snapshot());
-    const report = await readCardStatus(reader, { timeoutMs: 1000 });
-    expect(comparableStatus(report)).toEqual(expectedCardStatus(resolved));
-    // No try spent, nothing written.
-    expect(JSON.stringify(card.snapshot())).toBe(before);
-    expect(report.apdus).toBeLessThanOrEqual(10);
-  }, 30_000);
+  it.each(listPersonas().map((persona) => [persona.id, persona] as const))(
+    '%s',
+    async (_id, persona) => {
+      const resolved = resolvePersona(persona);
+      const card = new VirtualMyNumberCard(await buildCardImage(resolved, ca, { keyCache: join(cache, 'cards') }));
+      const reader = new VirtualReader();
+      reader.insert(card);
+      const before = JSON.stringify(card.snapshot());
+      const report = await readCardStatus(reader, { timeoutMs: 1000 });
+      expect(comparableStatus(report)).toEqual(expectedCardStatus(resolved));
+      // No try spent, nothing written.
+      expect(JSON.stringify(card.snapshot())).toBe(before);
+      expect(report.apdus).toBeLessThanOrEqual(10);
+    },
+    30_000,
+  );
 });

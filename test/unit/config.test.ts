@@ -29,7 +29,9 @@ describe('the terminal config', () => {
   });
 
   it('refuses a demo terminal on real readers, naming the field', () => {
-    expect(() => parseTerminalConfig({ profile: 'demo', cardSource: 'pcsc' })).toThrow(/cardSource: the demo profile runs on virtual cards only/);
+    expect(() => parseTerminalConfig({ profile: 'demo', cardSource: 'pcsc' })).toThrow(
+      /cardSource: the demo profile runs on virtual cards only/,
+    );
   });
 
   it('refuses unknown fields and values, naming them', () => {
@@ -44,7 +46,12 @@ describe('the terminal config', () => {
 
   it('reads a valid file', () => {
     const passcodeHash = hashPasscode('counter-1', { log2N: 10 });
-    const text = JSON.stringify({ profile: 'counter', defaultLanguage: 'en', customerDisplay: true, staff: { lockAfterSeconds: 120, accounts: [{ id: 'tanaka', passcodeHash }] } });
+    const text = JSON.stringify({
+      profile: 'counter',
+      defaultLanguage: 'en',
+      customerDisplay: true,
+      staff: { lockAfterSeconds: 120, accounts: [{ id: 'tanaka', passcodeHash }] },
+    });
     expect(loadTerminalConfig(file('counter.json', text))).toEqual({
       profile: 'counter',
       cardSource: 'pcsc',
@@ -56,10 +63,24 @@ describe('the terminal config', () => {
   });
 
   it('refuses a counter without staff, a plain passcode, duplicate ids and a countdown under 20 s', () => {
-    expect(() => parseTerminalConfig({ profile: 'counter' })).toThrow(/staff\.accounts: a counter terminal needs at least one staff account/);
-    expect(() => parseTerminalConfig({ profile: 'counter', staff: { accounts: [{ id: 'tanaka', passcodeHash: '1234' }] } })).toThrow(/a plain passcode is never accepted/);
+    expect(() => parseTerminalConfig({ profile: 'counter' })).toThrow(
+      /staff\.accounts: a counter terminal needs at least one staff account/,
+    );
+    expect(() => parseTerminalConfig({ profile: 'counter', staff: { accounts: [{ id: 'tanaka', passcodeHash: '1234' }] } })).toThrow(
+      /a plain passcode is never accepted/,
+    );
     const passcodeHash = hashPasscode('x', { log2N: 10 });
-    expect(() => parseTerminalConfig({ profile: 'counter', staff: { accounts: [{ id: 'a', passcodeHash }, { id: 'a', passcodeHash }] } })).toThrow(/same id/);
+    expect(() =>
+      parseTerminalConfig({
+        profile: 'counter',
+        staff: {
+          accounts: [
+            { id: 'a', passcodeHash },
+            { id: 'a', passcodeHash },
+          ],
+        },
+      }),
+    ).toThrow(/same id/);
     expect(() => parseTerminalConfig({ idle: { countdownSeconds: 10 } })).toThrow(/idle\.countdownSeconds/);
   });
 

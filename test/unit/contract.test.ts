@@ -7,12 +7,19 @@ describe('the bridge contract', () => {
     expect(parseCommand({ type: 'SET_LANGUAGE', language: 'en' })).toEqual({ ok: true, command: { type: 'SET_LANGUAGE', language: 'en' } });
   });
 
-  it.each([null, undefined, 42, 'VIEW_READY', [], {}, { type: 'DELETE_AUDIT' }, { type: 'view_ready' }, { type: { toString: 'VIEW_READY' } }])(
-    'calls %j an unknown command',
-    (input) => {
-      expect(parseCommand(input)).toEqual({ ok: false, error: 'unknown-command' });
-    },
-  );
+  it.each([
+    null,
+    undefined,
+    42,
+    'VIEW_READY',
+    [],
+    {},
+    { type: 'DELETE_AUDIT' },
+    { type: 'view_ready' },
+    { type: { toString: 'VIEW_READY' } },
+  ])('calls %j an unknown command', (input) => {
+    expect(parseCommand(input)).toEqual({ ok: false, error: 'unknown-command' });
+  });
 
   it.each([
     { type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: '1234 ' } },
@@ -29,13 +36,51 @@ describe('the bridge contract', () => {
   });
 
   it('keeps a closed set of commands', () => {
-    expect(commandSchema.options.map((option) => option.shape.type.value).sort()).toEqual(['DEMO_FAULT', 'DEMO_INSERT_CARD', 'DEMO_REMOVE_CARD', 'DEMO_RESET', 'PRINT_SLIP', 'SESSION', 'SET_LANGUAGE', 'STAFF_SIGN_IN', 'STAFF_SIGN_OUT', 'STILL_HERE', 'VIEW_READY']);
+    expect(commandSchema.options.map((option) => option.shape.type.value).sort()).toEqual([
+      'DEMO_FAULT',
+      'DEMO_INSERT_CARD',
+      'DEMO_REMOVE_CARD',
+      'DEMO_RESET',
+      'PRINT_SLIP',
+      'SESSION',
+      'SET_LANGUAGE',
+      'STAFF_SIGN_IN',
+      'STAFF_SIGN_OUT',
+      'STILL_HERE',
+      'VIEW_READY',
+    ]);
   });
 
   it('describes view-state without any field that could carry personal data', () => {
-    expect(Object.keys(viewStateSchema.shape).sort()).toEqual(['cardSource', 'customerDisplay', 'demo', 'idle', 'language', 'printer', 'profile', 'reader', 'screen', 'session', 'staff', 'takeCard']);
+    expect(Object.keys(viewStateSchema.shape).sort()).toEqual([
+      'cardSource',
+      'customerDisplay',
+      'demo',
+      'idle',
+      'language',
+      'printer',
+      'profile',
+      'reader',
+      'screen',
+      'session',
+      'staff',
+      'takeCard',
+    ]);
     // The session part is the strict SessionView: dates, counts and codes — and, at the counter only, the substituted name and address.
-    expect(Object.keys(sessionViewSchema.shape).sort()).toEqual(['card', 'eligibility', 'ended', 'handOff', 'pin', 'pinTypedBy', 'progress', 'reference', 'renewed', 'route', 'screen', 'substitutes']);
+    expect(Object.keys(sessionViewSchema.shape).sort()).toEqual([
+      'card',
+      'eligibility',
+      'ended',
+      'handOff',
+      'pin',
+      'pinTypedBy',
+      'progress',
+      'reference',
+      'renewed',
+      'route',
+      'screen',
+      'substitutes',
+    ]);
   });
 
   it('validates events main sends', () => {

@@ -48,7 +48,13 @@ const APRIL_HOLDER: ResidentFacts = { dateOfBirth: '1980-04-10', cardExpires: '2
 /** docs: certificates to 2025-07-15 (the holder's birthday), window from 2025-04-16. */
 const JULY = card('2025-07-15');
 
-function decide(at: Date, cardFacts: CardFacts, resident: ResidentFacts | undefined, profile: EligibilityInput['profile'] = 'lobby', options?: EligibilityInput['options']) {
+function decide(
+  at: Date,
+  cardFacts: CardFacts,
+  resident: ResidentFacts | undefined,
+  profile: EligibilityInput['profile'] = 'lobby',
+  options?: EligibilityInput['options'],
+) {
   return decideEligibility({ at, card: cardFacts, profile, ...(resident ? { resident } : {}), ...(options ? { options } : {}) });
 }
 
@@ -86,29 +92,85 @@ describe('new validity', () => {
   const base = { dateOfBirth: '1980-07-15', cardExpires: '2040-01-01' };
   it.each<[string, NewExpiryInput, { expiresOn: string; uncapped?: string; rule?: string; cappedBy?: string }]>([
     // docs, early renewal: birthdays from 2025-05-01: 2025-07-15 (1st) … 2030-07-15 (6th).
-    ['early renewal', { ...base, renewedOn: '2025-05-01', currentExpiry: '2025-07-15' }, { expiresOn: '2030-07-15', rule: 'sixth-birthday-in-window' }],
+    [
+      'early renewal',
+      { ...base, renewedOn: '2025-05-01', currentExpiry: '2025-07-15' },
+      { expiresOn: '2030-07-15', rule: 'sixth-birthday-in-window' },
+    ],
     // docs, renewed on the expiry day: the old expiry counts as the first of six → 2030, not 2031.
-    ['renewed on the expiry day', { ...base, renewedOn: '2025-07-15', currentExpiry: '2025-07-15' }, { expiresOn: '2030-07-15', rule: 'sixth-birthday-in-window' }],
+    [
+      'renewed on the expiry day',
+      { ...base, renewedOn: '2025-07-15', currentExpiry: '2025-07-15' },
+      { expiresOn: '2030-07-15', rule: 'sixth-birthday-in-window' },
+    ],
     // The day after expiry: a new issue, 5th birthday strictly after 2025-07-16: 2026 … 2030.
-    ['the day after expiry', { ...base, renewedOn: '2025-07-16', currentExpiry: '2025-07-15' }, { expiresOn: '2030-07-15', rule: 'fifth-birthday-after-issue' }],
+    [
+      'the day after expiry',
+      { ...base, renewedOn: '2025-07-16', currentExpiry: '2025-07-15' },
+      { expiresOn: '2030-07-15', rule: 'fifth-birthday-after-issue' },
+    ],
     // docs, renewed after expiry on 2025-09-01 → 2030-07-15.
     ['after expiry', { ...base, renewedOn: '2025-09-01' }, { expiresOn: '2030-07-15', rule: 'fifth-birthday-after-issue' }],
     // 5th vs 6th: a new issue on 2025-05-01 gets 2025-07-15 (1st) … 2029-07-15 (5th), a year less than the renewal.
-    ['a new issue inside what would be the window', { ...base, renewedOn: '2025-05-01', insideWindow: false }, { expiresOn: '2029-07-15', rule: 'fifth-birthday-after-issue' }],
-    ['insideWindow without a current expiry', { ...base, renewedOn: '2025-05-01', insideWindow: true }, { expiresOn: '2030-07-15', rule: 'sixth-birthday-in-window' }],
+    [
+      'a new issue inside what would be the window',
+      { ...base, renewedOn: '2025-05-01', insideWindow: false },
+      { expiresOn: '2029-07-15', rule: 'fifth-birthday-after-issue' },
+    ],
+    [
+      'insideWindow without a current expiry',
+      { ...base, renewedOn: '2025-05-01', insideWindow: true },
+      { expiresOn: '2030-07-15', rule: 'sixth-birthday-in-window' },
+    ],
     // docs, cap after a move: re-issued 2022-03-10, 5th birthday 2026-07-15, card ends 2025-07-15.
-    ['cap after a move', { ...base, renewedOn: '2022-03-10', cardExpires: '2025-07-15' }, { expiresOn: '2025-07-15', uncapped: '2026-07-15', cappedBy: 'card-expiry' }],
-    ['capped by the period of stay', { ...base, renewedOn: '2025-05-01', currentExpiry: '2025-07-15', cardExpires: '2028-06-30', periodOfStayEnds: '2027-12-31' }, { expiresOn: '2027-12-31', uncapped: '2030-07-15', cappedBy: 'period-of-stay' }],
-    ['period of stay and card end together: the stay is the cause', { ...base, renewedOn: '2025-05-01', currentExpiry: '2025-07-15', cardExpires: '2027-12-31', periodOfStayEnds: '2027-12-31' }, { expiresOn: '2027-12-31', cappedBy: 'period-of-stay' }],
+    [
+      'cap after a move',
+      { ...base, renewedOn: '2022-03-10', cardExpires: '2025-07-15' },
+      { expiresOn: '2025-07-15', uncapped: '2026-07-15', cappedBy: 'card-expiry' },
+    ],
+    [
+      'capped by the period of stay',
+      { ...base, renewedOn: '2025-05-01', currentExpiry: '2025-07-15', cardExpires: '2028-06-30', periodOfStayEnds: '2027-12-31' },
+      { expiresOn: '2027-12-31', uncapped: '2030-07-15', cappedBy: 'period-of-stay' },
+    ],
+    [
+      'period of stay and card end together: the stay is the cause',
+      { ...base, renewedOn: '2025-05-01', currentExpiry: '2025-07-15', cardExpires: '2027-12-31', periodOfStayEnds: '2027-12-31' },
+      { expiresOn: '2027-12-31', cappedBy: 'period-of-stay' },
+    ],
     // The signature certificate never outlives the authentication one.
-    ['signature capped by the authentication certificate', { ...base, renewedOn: '2022-03-10', cardExpires: '2027-01-01', authenticationExpires: '2025-07-15' }, { expiresOn: '2025-07-15', uncapped: '2026-07-15', cappedBy: 'authentication-expiry' }],
-    ['a cap on the very birthday cuts nothing', { ...base, renewedOn: '2025-05-01', currentExpiry: '2025-07-15', cardExpires: '2030-07-15' }, { expiresOn: '2030-07-15', uncapped: '2030-07-15' }],
+    [
+      'signature capped by the authentication certificate',
+      { ...base, renewedOn: '2022-03-10', cardExpires: '2027-01-01', authenticationExpires: '2025-07-15' },
+      { expiresOn: '2025-07-15', uncapped: '2026-07-15', cappedBy: 'authentication-expiry' },
+    ],
+    [
+      'a cap on the very birthday cuts nothing',
+      { ...base, renewedOn: '2025-05-01', currentExpiry: '2025-07-15', cardExpires: '2030-07-15' },
+      { expiresOn: '2030-07-15', uncapped: '2030-07-15' },
+    ],
     // 29 February, in the window: from 2025-02-28: 2025-02-28 (1), 2026, 2027, 2028-02-29 (4), 2029, 2030-02-28 (6).
-    ['29 February, renewed on its expiry 28 February', { ...base, dateOfBirth: '1988-02-29', renewedOn: '2025-02-28', currentExpiry: '2025-02-28' }, { expiresOn: '2030-02-28', rule: 'sixth-birthday-in-window' }],
-    ['29 February, renewed early', { ...base, dateOfBirth: '1988-02-29', renewedOn: '2024-12-15', currentExpiry: '2025-02-28' }, { expiresOn: '2030-02-28' }],
+    [
+      '29 February, renewed on its expiry 28 February',
+      { ...base, dateOfBirth: '1988-02-29', renewedOn: '2025-02-28', currentExpiry: '2025-02-28' },
+      { expiresOn: '2030-02-28', rule: 'sixth-birthday-in-window' },
+    ],
+    [
+      '29 February, renewed early',
+      { ...base, dateOfBirth: '1988-02-29', renewedOn: '2024-12-15', currentExpiry: '2025-02-28' },
+      { expiresOn: '2030-02-28' },
+    ],
     // 29 February, new issues: after 2024-03-01: 2025-02-28 (1) … 2028-02-29 (4), 2029-02-28 (5); after 2023-03-01: 2024-02-29 (1) … 2028-02-29 (5).
-    ['29 February, new issue, ends in a common year', { ...base, dateOfBirth: '1988-02-29', renewedOn: '2024-03-01' }, { expiresOn: '2029-02-28' }],
-    ['29 February, new issue, ends in a leap year', { ...base, dateOfBirth: '1988-02-29', renewedOn: '2023-03-01' }, { expiresOn: '2028-02-29' }],
+    [
+      '29 February, new issue, ends in a common year',
+      { ...base, dateOfBirth: '1988-02-29', renewedOn: '2024-03-01' },
+      { expiresOn: '2029-02-28' },
+    ],
+    [
+      '29 February, new issue, ends in a leap year',
+      { ...base, dateOfBirth: '1988-02-29', renewedOn: '2023-03-01' },
+      { expiresOn: '2028-02-29' },
+    ],
   ])('%s', (_name, input, expected) => {
     const result = newCertificateExpiry(input);
     expect(result).toMatchObject(expected);
@@ -117,18 +179,31 @@ describe('new validity', () => {
 
   it('refuses insideWindow when the current expiry says otherwise', () => {
     // Window of 2025-07-15 opens 2025-04-16: 2025-04-15 is outside.
-    expect(() => newCertificateExpiry({ ...base, renewedOn: '2025-04-15', currentExpiry: '2025-07-15', insideWindow: true })).toThrow(CalendarError);
-    expect(() => newCertificateExpiry({ ...base, renewedOn: '2025-05-01', currentExpiry: '2025-07-15', insideWindow: false })).toThrow(CalendarError);
+    expect(() => newCertificateExpiry({ ...base, renewedOn: '2025-04-15', currentExpiry: '2025-07-15', insideWindow: true })).toThrow(
+      CalendarError,
+    );
+    expect(() => newCertificateExpiry({ ...base, renewedOn: '2025-05-01', currentExpiry: '2025-07-15', insideWindow: false })).toThrow(
+      CalendarError,
+    );
   });
 });
 
 describe('the signature rule', () => {
   it.each([
-    [{ dateOfBirth: '2011-01-20', on: '2026-01-19', adultWard: false }, { issued: false, reason: 'under-15' }], // 15th birthday tomorrow
+    [
+      { dateOfBirth: '2011-01-20', on: '2026-01-19', adultWard: false },
+      { issued: false, reason: 'under-15' },
+    ], // 15th birthday tomorrow
     [{ dateOfBirth: '2011-01-20', on: '2026-01-20', adultWard: false }, { issued: true }],
-    [{ dateOfBirth: '2008-02-29', on: '2023-02-28', adultWard: false }, { issued: false, reason: 'under-15' }], // legal age: 15 from 1 March
+    [
+      { dateOfBirth: '2008-02-29', on: '2023-02-28', adultWard: false },
+      { issued: false, reason: 'under-15' },
+    ], // legal age: 15 from 1 March
     [{ dateOfBirth: '2008-02-29', on: '2023-03-01', adultWard: false }, { issued: true }],
-    [{ dateOfBirth: '1965-06-01', on: '2026-01-13', adultWard: true }, { issued: false, reason: 'adult-ward' }],
+    [
+      { dateOfBirth: '1965-06-01', on: '2026-01-13', adultWard: true },
+      { issued: false, reason: 'adult-ward' },
+    ],
     [{ dateOfBirth: '1965-06-01', on: '2026-01-13', adultWard: false }, { issued: true }],
   ])('%j → %j', (holder, expected) => {
     expect(signatureCertificateRule(holder)).toEqual(expected);
@@ -138,9 +213,15 @@ describe('the signature rule', () => {
 describe('the proxy inquiry-and-reply form', () => {
   it.each([
     [{ formDate: '2026-03-01', certificateExpiry: '2026-04-10', on: '2026-04-10' }, { valid: true }], // the expiry day itself
-    [{ formDate: '2026-03-01', certificateExpiry: '2026-04-10', on: '2026-04-11' }, { valid: false, reason: 'form-expired' }],
+    [
+      { formDate: '2026-03-01', certificateExpiry: '2026-04-10', on: '2026-04-11' },
+      { valid: false, reason: 'form-expired' },
+    ],
     [{ formDate: '2026-01-20', certificateExpiry: '2026-04-10', on: '2026-01-20' }, { valid: true }],
-    [{ formDate: '2026-04-05', certificateExpiry: '2026-04-10', on: '2026-04-01' }, { valid: false, reason: 'form-dated-after-visit' }],
+    [
+      { formDate: '2026-04-05', certificateExpiry: '2026-04-10', on: '2026-04-01' },
+      { valid: false, reason: 'form-dated-after-visit' },
+    ],
   ])('%j → %j', (input, expected) => {
     expect(proxyFormValid(input)).toEqual(expected);
   });
@@ -161,159 +242,658 @@ describe('service availability', () => {
 // ---------------------------------------------------------------------------
 
 describe('decideEligibility', () => {
-  type Row = [name: string, at: Date, card: CardFacts, resident: ResidentFacts | undefined, profile: EligibilityInput['profile'], expected: Partial<EligibilityDecision> & Record<string, unknown>];
+  type Row = [
+    name: string,
+    at: Date,
+    card: CardFacts,
+    resident: ResidentFacts | undefined,
+    profile: EligibilityInput['profile'],
+    expected: Partial<EligibilityDecision> & Record<string, unknown>,
+  ];
 
   it.each<Row>([
     // The window, docs example: expiry 2026-04-10 → from 2026-01-11. Birthdays from 2026-01-11: 2026-04-10 (1) … 2031-04-10 (6).
-    ['the day before the window', jst('2026-01-10T10:00'), APRIL, APRIL_HOLDER, 'lobby', { outcome: 'not-yet', opensOn: '2026-01-11', expiresOn: '2026-04-10', reasons: ['window-not-open'], unchecked: [] }],
-    ['the last minute of the day before (23:59 Japan = 14:59Z)', new Date('2026-01-10T14:59:00Z'), APRIL, APRIL_HOLDER, 'lobby', { outcome: 'not-yet', opensOn: '2026-01-11' }],
-    ['the first day of the window (a Sunday, not the maintenance one)', jst('2026-01-11T10:00'), APRIL, APRIL_HOLDER, 'lobby', {
-      outcome: 'renew', mode: 'in-window', certificates: { authentication: true, signature: true }, newExpiry: { authentication: '2031-04-10', signature: '2031-04-10' },
-      window: { opensOn: '2026-01-11', expiresOn: '2026-04-10' }, pinsToReset: [], reasons: ['inside-window', 'signature-renewed'], unchecked: [],
-    }],
+    [
+      'the day before the window',
+      jst('2026-01-10T10:00'),
+      APRIL,
+      APRIL_HOLDER,
+      'lobby',
+      { outcome: 'not-yet', opensOn: '2026-01-11', expiresOn: '2026-04-10', reasons: ['window-not-open'], unchecked: [] },
+    ],
+    [
+      'the last minute of the day before (23:59 Japan = 14:59Z)',
+      new Date('2026-01-10T14:59:00Z'),
+      APRIL,
+      APRIL_HOLDER,
+      'lobby',
+      { outcome: 'not-yet', opensOn: '2026-01-11' },
+    ],
+    [
+      'the first day of the window (a Sunday, not the maintenance one)',
+      jst('2026-01-11T10:00'),
+      APRIL,
+      APRIL_HOLDER,
+      'lobby',
+      {
+        outcome: 'renew',
+        mode: 'in-window',
+        certificates: { authentication: true, signature: true },
+        newExpiry: { authentication: '2031-04-10', signature: '2031-04-10' },
+        window: { opensOn: '2026-01-11', expiresOn: '2026-04-10' },
+        pinsToReset: [],
+        reasons: ['inside-window', 'signature-renewed'],
+        unchecked: [],
+      },
+    ],
     // 15:00Z is midnight in Japan: the window is open but the service is not yet.
-    ['midnight Japan time of the first day (15:00Z)', new Date('2026-01-10T15:00:00Z'), APRIL, APRIL_HOLDER, 'lobby', {
-      outcome: 'hand-off', reason: 'service-unavailable', which: 'before-hours', nextOpening: { date: '2026-01-11', time: '08:30' }, mode: 'in-window',
-      terms: { certificates: { authentication: true, signature: true }, newExpiry: { authentication: '2031-04-10', signature: '2031-04-10' } },
-    }],
-    ['the last day of the window (the expiry day)', jst('2026-04-10T10:00'), APRIL, APRIL_HOLDER, 'lobby', { outcome: 'renew', mode: 'in-window', newExpiry: { authentication: '2031-04-10', signature: '2031-04-10' } }],
+    [
+      'midnight Japan time of the first day (15:00Z)',
+      new Date('2026-01-10T15:00:00Z'),
+      APRIL,
+      APRIL_HOLDER,
+      'lobby',
+      {
+        outcome: 'hand-off',
+        reason: 'service-unavailable',
+        which: 'before-hours',
+        nextOpening: { date: '2026-01-11', time: '08:30' },
+        mode: 'in-window',
+        terms: {
+          certificates: { authentication: true, signature: true },
+          newExpiry: { authentication: '2031-04-10', signature: '2031-04-10' },
+        },
+      },
+    ],
+    [
+      'the last day of the window (the expiry day)',
+      jst('2026-04-10T10:00'),
+      APRIL,
+      APRIL_HOLDER,
+      'lobby',
+      { outcome: 'renew', mode: 'in-window', newExpiry: { authentication: '2031-04-10', signature: '2031-04-10' } },
+    ],
     // After expiry: 5th birthday strictly after 2026-04-11 is 2031-04-10 (the in-window rule would give 2032).
-    ['the day after expiry: new issue', jst('2026-04-11T10:00'), APRIL, APRIL_HOLDER, 'lobby', { outcome: 'renew', mode: 'after-expiry', newExpiry: { authentication: '2031-04-10', signature: '2031-04-10' }, reasons: ['certificate-expired', 'signature-renewed'] }],
+    [
+      'the day after expiry: new issue',
+      jst('2026-04-11T10:00'),
+      APRIL,
+      APRIL_HOLDER,
+      'lobby',
+      {
+        outcome: 'renew',
+        mode: 'after-expiry',
+        newExpiry: { authentication: '2031-04-10', signature: '2031-04-10' },
+        reasons: ['certificate-expired', 'signature-renewed'],
+      },
+    ],
 
     // Month end, docs example: expiry 2026-05-31 → window from 2026-03-01. From 2026-03-01: 2026-05-31 (1) … 2031-05-31 (6).
-    ['month end: 2026-02-28 is before the window', jst('2026-02-28T10:00'), card('2026-05-31'), { dateOfBirth: '1990-05-31', cardExpires: '2036-05-31', adultWard: false }, 'lobby', { outcome: 'not-yet', opensOn: '2026-03-01' }],
-    ['month end: 2026-03-01 opens it', jst('2026-03-01T10:00'), card('2026-05-31'), { dateOfBirth: '1990-05-31', cardExpires: '2036-05-31', adultWard: false }, 'lobby', { outcome: 'renew', newExpiry: { authentication: '2031-05-31', signature: '2031-05-31' } }],
+    [
+      'month end: 2026-02-28 is before the window',
+      jst('2026-02-28T10:00'),
+      card('2026-05-31'),
+      { dateOfBirth: '1990-05-31', cardExpires: '2036-05-31', adultWard: false },
+      'lobby',
+      { outcome: 'not-yet', opensOn: '2026-03-01' },
+    ],
+    [
+      'month end: 2026-03-01 opens it',
+      jst('2026-03-01T10:00'),
+      card('2026-05-31'),
+      { dateOfBirth: '1990-05-31', cardExpires: '2036-05-31', adultWard: false },
+      'lobby',
+      { outcome: 'renew', newExpiry: { authentication: '2031-05-31', signature: '2031-05-31' } },
+    ],
 
     // docs worked examples, born 1980-07-15, certificates to 2025-07-15 (window from 2025-04-16).
     ['docs: the day before the window', jst('2025-04-15T10:00'), JULY, HOLDER, 'lobby', { outcome: 'not-yet', opensOn: '2025-04-16' }],
-    ['docs: early renewal', jst('2025-05-01T10:00'), JULY, HOLDER, 'lobby', { outcome: 'renew', mode: 'in-window', newExpiry: { authentication: '2030-07-15', signature: '2030-07-15' } }],
-    ['docs: renewed on the expiry day', jst('2025-07-15T10:00'), JULY, HOLDER, 'lobby', { outcome: 'renew', mode: 'in-window', newExpiry: { authentication: '2030-07-15', signature: '2030-07-15' } }],
-    ['docs: renewed after expiry', jst('2025-09-01T10:00'), JULY, HOLDER, 'lobby', { outcome: 'renew', mode: 'after-expiry', newExpiry: { authentication: '2030-07-15', signature: '2030-07-15' }, reasons: ['certificate-expired', 'signature-renewed'] }],
+    [
+      'docs: early renewal',
+      jst('2025-05-01T10:00'),
+      JULY,
+      HOLDER,
+      'lobby',
+      { outcome: 'renew', mode: 'in-window', newExpiry: { authentication: '2030-07-15', signature: '2030-07-15' } },
+    ],
+    [
+      'docs: renewed on the expiry day',
+      jst('2025-07-15T10:00'),
+      JULY,
+      HOLDER,
+      'lobby',
+      { outcome: 'renew', mode: 'in-window', newExpiry: { authentication: '2030-07-15', signature: '2030-07-15' } },
+    ],
+    [
+      'docs: renewed after expiry',
+      jst('2025-09-01T10:00'),
+      JULY,
+      HOLDER,
+      'lobby',
+      {
+        outcome: 'renew',
+        mode: 'after-expiry',
+        newExpiry: { authentication: '2030-07-15', signature: '2030-07-15' },
+        reasons: ['certificate-expired', 'signature-renewed'],
+      },
+    ],
 
     // The card's own expiry.
-    ['docs card cap: card and certificates end together', jst('2025-05-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-07-15' }, 'lobby', {
-      outcome: 'card-renewal-needed', why: 'card-expires-with-certificates', cardExpires: '2025-07-15', cardRenewalOpensOn: '2025-04-16', reasons: ['card-expires-with-certificates'], unchecked: [],
-    }],
-    ['card expires before the certificates', jst('2025-05-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-06-30' }, 'lobby', { outcome: 'card-renewal-needed', why: 'card-expires-before-certificates', cardExpires: '2025-06-30', cardRenewalOpensOn: '2025-03-31' }],
-    ['card already expired', jst('2025-05-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-04-30' }, 'lobby', { outcome: 'card-renewal-needed', why: 'card-expired' }],
+    [
+      'docs card cap: card and certificates end together',
+      jst('2025-05-01T10:00'),
+      JULY,
+      { ...HOLDER, cardExpires: '2025-07-15' },
+      'lobby',
+      {
+        outcome: 'card-renewal-needed',
+        why: 'card-expires-with-certificates',
+        cardExpires: '2025-07-15',
+        cardRenewalOpensOn: '2025-04-16',
+        reasons: ['card-expires-with-certificates'],
+        unchecked: [],
+      },
+    ],
+    [
+      'card expires before the certificates',
+      jst('2025-05-01T10:00'),
+      JULY,
+      { ...HOLDER, cardExpires: '2025-06-30' },
+      'lobby',
+      {
+        outcome: 'card-renewal-needed',
+        why: 'card-expires-before-certificates',
+        cardExpires: '2025-06-30',
+        cardRenewalOpensOn: '2025-03-31',
+      },
+    ],
+    [
+      'card already expired',
+      jst('2025-05-01T10:00'),
+      JULY,
+      { ...HOLDER, cardExpires: '2025-04-30' },
+      'lobby',
+      { outcome: 'card-renewal-needed', why: 'card-expired' },
+    ],
     // Default margin 3 months: 2025-07-15 + 3 months = 2025-10-15; a card ending on or before it gains too little.
-    ['card expires within the margin', jst('2025-05-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-10-15' }, 'lobby', { outcome: 'card-renewal-needed', why: 'card-expires-soon-after-certificates', cardRenewalOpensOn: '2025-07-16' }],
-    ['card expires just past the margin: renew, capped by the card', jst('2025-05-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-10-16' }, 'lobby', {
-      outcome: 'renew', newExpiry: { authentication: '2025-10-16', signature: '2025-10-16' }, reasons: ['inside-window', 'signature-renewed', 'capped-by-card-expiry'],
-    }],
+    [
+      'card expires within the margin',
+      jst('2025-05-01T10:00'),
+      JULY,
+      { ...HOLDER, cardExpires: '2025-10-15' },
+      'lobby',
+      { outcome: 'card-renewal-needed', why: 'card-expires-soon-after-certificates', cardRenewalOpensOn: '2025-07-16' },
+    ],
+    [
+      'card expires just past the margin: renew, capped by the card',
+      jst('2025-05-01T10:00'),
+      JULY,
+      { ...HOLDER, cardExpires: '2025-10-16' },
+      'lobby',
+      {
+        outcome: 'renew',
+        newExpiry: { authentication: '2025-10-16', signature: '2025-10-16' },
+        reasons: ['inside-window', 'signature-renewed', 'capped-by-card-expiry'],
+      },
+    ],
     // After expiry the margin counts from today: 2025-09-01 + 3 months = 2025-12-01.
-    ['after expiry, card ends within the margin of today', jst('2025-09-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-11-01' }, 'lobby', { outcome: 'card-renewal-needed', why: 'card-expires-soon-after-certificates' }],
-    ['after expiry, capped by the card', jst('2025-09-01T10:00'), JULY, { ...HOLDER, cardExpires: '2026-07-01' }, 'lobby', { outcome: 'renew', mode: 'after-expiry', newExpiry: { authentication: '2026-07-01', signature: '2026-07-01' } }],
+    [
+      'after expiry, card ends within the margin of today',
+      jst('2025-09-01T10:00'),
+      JULY,
+      { ...HOLDER, cardExpires: '2025-11-01' },
+      'lobby',
+      { outcome: 'card-renewal-needed', why: 'card-expires-soon-after-certificates' },
+    ],
+    [
+      'after expiry, capped by the card',
+      jst('2025-09-01T10:00'),
+      JULY,
+      { ...HOLDER, cardExpires: '2026-07-01' },
+      'lobby',
+      { outcome: 'renew', mode: 'after-expiry', newExpiry: { authentication: '2026-07-01', signature: '2026-07-01' } },
+    ],
     // The card route is said even before the certificate window opens.
-    ['card cap before the window opens', jst('2025-12-01T10:00'), APRIL, { ...APRIL_HOLDER, cardExpires: '2026-04-10' }, 'lobby', { outcome: 'card-renewal-needed', why: 'card-expires-with-certificates', cardRenewalOpensOn: '2026-01-11' }],
+    [
+      'card cap before the window opens',
+      jst('2025-12-01T10:00'),
+      APRIL,
+      { ...APRIL_HOLDER, cardExpires: '2026-04-10' },
+      'lobby',
+      { outcome: 'card-renewal-needed', why: 'card-expires-with-certificates', cardRenewalOpensOn: '2026-01-11' },
+    ],
 
     // Foreign residents: docs example, period of stay, card and certificates end 2026-02-28.
-    ['docs foreign resident: the stay ends with the certificates', jst('2025-12-01T10:00'), card('2026-02-28'), { dateOfBirth: '1996-09-22', cardExpires: '2026-02-28', periodOfStayEnds: '2026-02-28', adultWard: false }, 'lobby', {
-      outcome: 'hand-off', reason: 'period-of-stay', cardExpires: '2026-02-28', reasons: ['card-expires-with-certificates', 'period-of-stay-ends-card'], unchecked: [],
-    }],
-    ['a long stay caps the new certificates', jst('2025-07-01T10:00'), JULY, { ...HOLDER, cardExpires: '2028-06-30', periodOfStayEnds: '2028-06-30' }, 'lobby', {
-      outcome: 'renew', newExpiry: { authentication: '2028-06-30', signature: '2028-06-30' }, reasons: ['inside-window', 'signature-renewed', 'capped-by-period-of-stay'],
-    }],
-    ['a stay ending before the card is what binds', jst('2025-07-01T10:00'), JULY, { ...HOLDER, periodOfStayEnds: '2025-08-01' }, 'lobby', { outcome: 'hand-off', reason: 'period-of-stay', cardExpires: '2025-08-01' }],
+    [
+      'docs foreign resident: the stay ends with the certificates',
+      jst('2025-12-01T10:00'),
+      card('2026-02-28'),
+      { dateOfBirth: '1996-09-22', cardExpires: '2026-02-28', periodOfStayEnds: '2026-02-28', adultWard: false },
+      'lobby',
+      {
+        outcome: 'hand-off',
+        reason: 'period-of-stay',
+        cardExpires: '2026-02-28',
+        reasons: ['card-expires-with-certificates', 'period-of-stay-ends-card'],
+        unchecked: [],
+      },
+    ],
+    [
+      'a long stay caps the new certificates',
+      jst('2025-07-01T10:00'),
+      JULY,
+      { ...HOLDER, cardExpires: '2028-06-30', periodOfStayEnds: '2028-06-30' },
+      'lobby',
+      {
+        outcome: 'renew',
+        newExpiry: { authentication: '2028-06-30', signature: '2028-06-30' },
+        reasons: ['inside-window', 'signature-renewed', 'capped-by-period-of-stay'],
+      },
+    ],
+    [
+      'a stay ending before the card is what binds',
+      jst('2025-07-01T10:00'),
+      JULY,
+      { ...HOLDER, periodOfStayEnds: '2025-08-01' },
+      'lobby',
+      { outcome: 'hand-off', reason: 'period-of-stay', cardExpires: '2025-08-01' },
+    ],
 
     // The signature certificate. Revoked after a move: issued anew (5th birthday after 2025-05-01 = 2029-07-15), never past the authentication one.
-    ['signature revoked after a move', jst('2025-05-01T10:00'), card('2025-07-15', { signature: { state: 'revoked', expires: '2025-07-15' } }), HOLDER, 'lobby', {
-      outcome: 'renew', certificates: { authentication: true, signature: true }, newExpiry: { authentication: '2030-07-15', signature: '2029-07-15' }, reasons: ['inside-window', 'signature-reissued-after-revocation'],
-    }],
-    ['no signature certificate on the card: authentication only', jst('2025-05-01T10:00'), card('2025-07-15', { signature: { state: 'absent' } }), HOLDER, 'lobby', {
-      outcome: 'renew', certificates: { authentication: true, signature: false }, newExpiry: { authentication: '2030-07-15' }, reasons: ['inside-window', 'signature-absent'],
-    }],
+    [
+      'signature revoked after a move',
+      jst('2025-05-01T10:00'),
+      card('2025-07-15', { signature: { state: 'revoked', expires: '2025-07-15' } }),
+      HOLDER,
+      'lobby',
+      {
+        outcome: 'renew',
+        certificates: { authentication: true, signature: true },
+        newExpiry: { authentication: '2030-07-15', signature: '2029-07-15' },
+        reasons: ['inside-window', 'signature-reissued-after-revocation'],
+      },
+    ],
+    [
+      'no signature certificate on the card: authentication only',
+      jst('2025-05-01T10:00'),
+      card('2025-07-15', { signature: { state: 'absent' } }),
+      HOLDER,
+      'lobby',
+      {
+        outcome: 'renew',
+        certificates: { authentication: true, signature: false },
+        newExpiry: { authentication: '2030-07-15' },
+        reasons: ['inside-window', 'signature-absent'],
+      },
+    ],
     // An incoherent card whose signature outlives the authentication one: in its own window it would get 2031-07-15 (6th from 2025-09-01); the authentication one, expired, gets 2030-07-15.
-    ['the signature never outlives the authentication certificate', jst('2025-09-01T10:00'), card('2025-07-15', { signature: { state: 'present', expires: '2025-09-30' } }), HOLDER, 'lobby', {
-      outcome: 'renew', newExpiry: { authentication: '2030-07-15', signature: '2030-07-15' },
-    }],
+    [
+      'the signature never outlives the authentication certificate',
+      jst('2025-09-01T10:00'),
+      card('2025-07-15', { signature: { state: 'present', expires: '2025-09-30' } }),
+      HOLDER,
+      'lobby',
+      {
+        outcome: 'renew',
+        newExpiry: { authentication: '2030-07-15', signature: '2030-07-15' },
+      },
+    ],
 
     // Under 15: born 2011-01-20, 15 on 2026-01-20. Birthdays from 2026-01-19: 2026-01-20 (1) … 2031-01-20 (6).
-    ['under 15 in the lobby: legal representative at the counter', jst('2026-01-19T10:00'), card('2026-03-01', { signature: { state: 'absent' } }), { dateOfBirth: '2011-01-20', cardExpires: '2031-06-01', adultWard: false }, 'lobby', {
-      outcome: 'hand-off', reason: 'legal-representative-required', mode: 'in-window',
-      terms: { certificates: { authentication: true, signature: false }, newExpiry: { authentication: '2031-01-20' } },
-      reasons: ['inside-window', 'signature-not-issued-under-15', 'legal-representative-required'],
-    }],
-    ['under 15 at the counter: authentication only', jst('2026-01-19T10:00'), card('2026-03-01', { signature: { state: 'absent' } }), { dateOfBirth: '2011-01-20', cardExpires: '2031-06-01', adultWard: false }, 'counter', {
-      outcome: 'renew', certificates: { authentication: true, signature: false }, newExpiry: { authentication: '2031-01-20' }, reasons: ['inside-window', 'signature-not-issued-under-15', 'legal-representative-required'],
-    }],
-    ['15 on the birthday itself: no legal representative', jst('2026-01-20T10:00'), card('2026-03-01', { signature: { state: 'absent' } }), { dateOfBirth: '2011-01-20', cardExpires: '2031-06-01', adultWard: false }, 'lobby', {
-      outcome: 'renew', certificates: { authentication: true, signature: false }, reasons: ['inside-window', 'signature-absent'],
-    }],
+    [
+      'under 15 in the lobby: legal representative at the counter',
+      jst('2026-01-19T10:00'),
+      card('2026-03-01', { signature: { state: 'absent' } }),
+      { dateOfBirth: '2011-01-20', cardExpires: '2031-06-01', adultWard: false },
+      'lobby',
+      {
+        outcome: 'hand-off',
+        reason: 'legal-representative-required',
+        mode: 'in-window',
+        terms: { certificates: { authentication: true, signature: false }, newExpiry: { authentication: '2031-01-20' } },
+        reasons: ['inside-window', 'signature-not-issued-under-15', 'legal-representative-required'],
+      },
+    ],
+    [
+      'under 15 at the counter: authentication only',
+      jst('2026-01-19T10:00'),
+      card('2026-03-01', { signature: { state: 'absent' } }),
+      { dateOfBirth: '2011-01-20', cardExpires: '2031-06-01', adultWard: false },
+      'counter',
+      {
+        outcome: 'renew',
+        certificates: { authentication: true, signature: false },
+        newExpiry: { authentication: '2031-01-20' },
+        reasons: ['inside-window', 'signature-not-issued-under-15', 'legal-representative-required'],
+      },
+    ],
+    [
+      '15 on the birthday itself: no legal representative',
+      jst('2026-01-20T10:00'),
+      card('2026-03-01', { signature: { state: 'absent' } }),
+      { dateOfBirth: '2011-01-20', cardExpires: '2031-06-01', adultWard: false },
+      'lobby',
+      {
+        outcome: 'renew',
+        certificates: { authentication: true, signature: false },
+        reasons: ['inside-window', 'signature-absent'],
+      },
+    ],
     // Born 2008-02-29: 15 only from 2023-03-01 (legal age), although the validity birthday of 2023 is 02-28.
-    ['29 February holder on 28 February of the year they turn 15', jst('2023-02-28T10:00'), card('2023-04-30'), { dateOfBirth: '2008-02-29', cardExpires: '2033-02-28', adultWard: false }, 'counter', {
-      outcome: 'renew', certificates: { authentication: true, signature: false }, reasons: ['inside-window', 'signature-not-issued-under-15', 'legal-representative-required'],
-    }],
+    [
+      '29 February holder on 28 February of the year they turn 15',
+      jst('2023-02-28T10:00'),
+      card('2023-04-30'),
+      { dateOfBirth: '2008-02-29', cardExpires: '2033-02-28', adultWard: false },
+      'counter',
+      {
+        outcome: 'renew',
+        certificates: { authentication: true, signature: false },
+        reasons: ['inside-window', 'signature-not-issued-under-15', 'legal-representative-required'],
+      },
+    ],
     // From 2023-03-01: 2024-02-29 (1), 2025-02-28, 2026, 2027, 2028-02-29 (5), 2029-02-28 (6).
-    ['29 February holder on 1 March of that year', jst('2023-03-01T10:00'), card('2023-04-30'), { dateOfBirth: '2008-02-29', cardExpires: '2033-02-28', adultWard: false }, 'counter', {
-      outcome: 'renew', certificates: { authentication: true, signature: true }, newExpiry: { authentication: '2029-02-28', signature: '2029-02-28' },
-    }],
+    [
+      '29 February holder on 1 March of that year',
+      jst('2023-03-01T10:00'),
+      card('2023-04-30'),
+      { dateOfBirth: '2008-02-29', cardExpires: '2033-02-28', adultWard: false },
+      'counter',
+      {
+        outcome: 'renew',
+        certificates: { authentication: true, signature: true },
+        newExpiry: { authentication: '2029-02-28', signature: '2029-02-28' },
+      },
+    ],
 
     // Adult ward: birthdays from 2026-01-13: 2026-06-01 (1) … 2031-06-01 (6).
-    ['adult ward in the lobby', jst('2026-01-13T10:00'), card('2026-03-15', { signature: { state: 'absent' } }), { dateOfBirth: '1965-06-01', cardExpires: '2035-01-01', adultWard: true }, 'lobby', {
-      outcome: 'hand-off', reason: 'legal-representative-required', terms: { certificates: { authentication: true, signature: false }, newExpiry: { authentication: '2031-06-01' } },
-      reasons: ['inside-window', 'signature-not-issued-adult-ward', 'legal-representative-required'],
-    }],
-    ['adult ward with a signature certificate still on the card: not renewed', jst('2026-01-13T10:00'), card('2026-03-15'), { dateOfBirth: '1965-06-01', cardExpires: '2035-01-01', adultWard: true }, 'counter', {
-      outcome: 'renew', certificates: { authentication: true, signature: false }, newExpiry: { authentication: '2031-06-01' },
-    }],
+    [
+      'adult ward in the lobby',
+      jst('2026-01-13T10:00'),
+      card('2026-03-15', { signature: { state: 'absent' } }),
+      { dateOfBirth: '1965-06-01', cardExpires: '2035-01-01', adultWard: true },
+      'lobby',
+      {
+        outcome: 'hand-off',
+        reason: 'legal-representative-required',
+        terms: { certificates: { authentication: true, signature: false }, newExpiry: { authentication: '2031-06-01' } },
+        reasons: ['inside-window', 'signature-not-issued-adult-ward', 'legal-representative-required'],
+      },
+    ],
+    [
+      'adult ward with a signature certificate still on the card: not renewed',
+      jst('2026-01-13T10:00'),
+      card('2026-03-15'),
+      { dateOfBirth: '1965-06-01', cardExpires: '2035-01-01', adultWard: true },
+      'counter',
+      {
+        outcome: 'renew',
+        certificates: { authentication: true, signature: false },
+        newExpiry: { authentication: '2031-06-01' },
+      },
+    ],
 
     // Face-authentication card.
-    ['face-auth card in the lobby', jst('2025-05-01T10:00'), { kind: 'face-auth', authentication: { expires: '2025-07-15' }, signature: { state: 'absent' } }, HOLDER, 'lobby', {
-      outcome: 'hand-off', reason: 'face-auth-staff-only', terms: { certificates: { authentication: true, signature: false }, newExpiry: { authentication: '2030-07-15' } }, reasons: ['face-auth-card', 'inside-window'],
-    }],
-    ['face-auth card in the demo', jst('2025-05-01T10:00'), { kind: 'face-auth', authentication: { expires: '2025-07-15' }, signature: { state: 'absent' } }, HOLDER, 'demo', { outcome: 'hand-off', reason: 'face-auth-staff-only' }],
-    ['face-auth card at the counter', jst('2025-05-01T10:00'), { kind: 'face-auth', authentication: { expires: '2025-07-15' }, signature: { state: 'absent' } }, HOLDER, 'counter', {
-      outcome: 'renew', certificates: { authentication: true, signature: false }, newExpiry: { authentication: '2030-07-15' }, reasons: ['face-auth-card', 'inside-window'],
-    }],
-    ['face-auth card before its window', jst('2025-04-15T10:00'), { kind: 'face-auth', authentication: { expires: '2025-07-15' }, signature: { state: 'absent' } }, HOLDER, 'lobby', { outcome: 'not-yet', opensOn: '2025-04-16', reasons: ['face-auth-card', 'window-not-open'] }],
+    [
+      'face-auth card in the lobby',
+      jst('2025-05-01T10:00'),
+      { kind: 'face-auth', authentication: { expires: '2025-07-15' }, signature: { state: 'absent' } },
+      HOLDER,
+      'lobby',
+      {
+        outcome: 'hand-off',
+        reason: 'face-auth-staff-only',
+        terms: { certificates: { authentication: true, signature: false }, newExpiry: { authentication: '2030-07-15' } },
+        reasons: ['face-auth-card', 'inside-window'],
+      },
+    ],
+    [
+      'face-auth card in the demo',
+      jst('2025-05-01T10:00'),
+      { kind: 'face-auth', authentication: { expires: '2025-07-15' }, signature: { state: 'absent' } },
+      HOLDER,
+      'demo',
+      { outcome: 'hand-off', reason: 'face-auth-staff-only' },
+    ],
+    [
+      'face-auth card at the counter',
+      jst('2025-05-01T10:00'),
+      { kind: 'face-auth', authentication: { expires: '2025-07-15' }, signature: { state: 'absent' } },
+      HOLDER,
+      'counter',
+      {
+        outcome: 'renew',
+        certificates: { authentication: true, signature: false },
+        newExpiry: { authentication: '2030-07-15' },
+        reasons: ['face-auth-card', 'inside-window'],
+      },
+    ],
+    [
+      'face-auth card before its window',
+      jst('2025-04-15T10:00'),
+      { kind: 'face-auth', authentication: { expires: '2025-07-15' }, signature: { state: 'absent' } },
+      HOLDER,
+      'lobby',
+      { outcome: 'not-yet', opensOn: '2025-04-16', reasons: ['face-auth-card', 'window-not-open'] },
+    ],
 
     // Cards that are not (usable) My Number Cards: decided from the card alone, at any hour.
-    ['old Juki card', jst('2026-01-18T10:00'), { kind: 'juki', signature: { state: 'present', expires: '2017-01-01' } }, undefined, 'lobby', { outcome: 'hand-off', reason: 'juki-card', reasons: ['juki-card'], unchecked: [] }],
-    ['not a My Number Card', jst('2026-01-13T22:00'), { kind: 'not-my-number', signature: { state: 'absent' } }, undefined, 'lobby', { outcome: 'hand-off', reason: 'not-a-my-number-card', reasons: ['not-a-my-number-card'], unchecked: [] }],
-    ['a smartphone', jst('2026-01-13T10:00'), { kind: 'phone', authentication: { expires: '2026-03-01' }, signature: { state: 'present' } }, HOLDER, 'counter', { outcome: 'hand-off', reason: 'smartphone' }],
-    ['an unknown JPKI token', jst('2026-01-13T10:00'), { kind: 'unknown-token', authentication: { expires: '2026-03-01' }, signature: { state: 'present' } }, HOLDER, 'lobby', { outcome: 'hand-off', reason: 'unrecognised-card' }],
-    ['no authentication certificate', jst('2026-01-13T10:00'), { kind: 'my-number', signature: { state: 'absent' } }, HOLDER, 'lobby', { outcome: 'hand-off', reason: 'no-valid-authentication-certificate' }],
-    ['a revoked authentication certificate', jst('2026-01-13T10:00'), { kind: 'my-number', authentication: { expires: '2026-03-01', revoked: true }, signature: { state: 'present' } }, HOLDER, 'counter', { outcome: 'hand-off', reason: 'no-valid-authentication-certificate' }],
+    [
+      'old Juki card',
+      jst('2026-01-18T10:00'),
+      { kind: 'juki', signature: { state: 'present', expires: '2017-01-01' } },
+      undefined,
+      'lobby',
+      { outcome: 'hand-off', reason: 'juki-card', reasons: ['juki-card'], unchecked: [] },
+    ],
+    [
+      'not a My Number Card',
+      jst('2026-01-13T22:00'),
+      { kind: 'not-my-number', signature: { state: 'absent' } },
+      undefined,
+      'lobby',
+      { outcome: 'hand-off', reason: 'not-a-my-number-card', reasons: ['not-a-my-number-card'], unchecked: [] },
+    ],
+    [
+      'a smartphone',
+      jst('2026-01-13T10:00'),
+      { kind: 'phone', authentication: { expires: '2026-03-01' }, signature: { state: 'present' } },
+      HOLDER,
+      'counter',
+      { outcome: 'hand-off', reason: 'smartphone' },
+    ],
+    [
+      'an unknown JPKI token',
+      jst('2026-01-13T10:00'),
+      { kind: 'unknown-token', authentication: { expires: '2026-03-01' }, signature: { state: 'present' } },
+      HOLDER,
+      'lobby',
+      { outcome: 'hand-off', reason: 'unrecognised-card' },
+    ],
+    [
+      'no authentication certificate',
+      jst('2026-01-13T10:00'),
+      { kind: 'my-number', signature: { state: 'absent' } },
+      HOLDER,
+      'lobby',
+      { outcome: 'hand-off', reason: 'no-valid-authentication-certificate' },
+    ],
+    [
+      'a revoked authentication certificate',
+      jst('2026-01-13T10:00'),
+      { kind: 'my-number', authentication: { expires: '2026-03-01', revoked: true }, signature: { state: 'present' } },
+      HOLDER,
+      'counter',
+      { outcome: 'hand-off', reason: 'no-valid-authentication-certificate' },
+    ],
 
     // Locked PINs.
-    ['registry PIN locked in the lobby', jst('2025-05-01T10:00'), card('2025-07-15', { pins: { ...PINS_OK, registry: { state: 'blocked' } } }), HOLDER, 'lobby', { outcome: 'hand-off', reason: 'pin-locked', pins: ['registry'], reasons: ['inside-window', 'signature-renewed', 'pin-locked'] }],
-    ['signature password locked in the lobby', jst('2025-05-01T10:00'), card('2025-07-15', { pins: { ...PINS_OK, signature: { state: 'blocked' } } }), HOLDER, 'lobby', { outcome: 'hand-off', reason: 'pin-locked', pins: ['signature'] }],
-    ['a locked password of an absent certificate does not matter', jst('2025-05-01T10:00'), card('2025-07-15', { signature: { state: 'absent' }, pins: { ...PINS_OK, signature: { state: 'blocked' } } }), HOLDER, 'lobby', { outcome: 'renew', pinsToReset: [] }],
-    ['locked PINs at the counter: reset first', jst('2025-05-01T10:00'), card('2025-07-15', { pins: { ...PINS_OK, registry: { state: 'blocked' }, authentication: { state: 'blocked' } } }), HOLDER, 'counter', { outcome: 'renew', pinsToReset: ['registry', 'authentication'] }],
+    [
+      'registry PIN locked in the lobby',
+      jst('2025-05-01T10:00'),
+      card('2025-07-15', { pins: { ...PINS_OK, registry: { state: 'blocked' } } }),
+      HOLDER,
+      'lobby',
+      { outcome: 'hand-off', reason: 'pin-locked', pins: ['registry'], reasons: ['inside-window', 'signature-renewed', 'pin-locked'] },
+    ],
+    [
+      'signature password locked in the lobby',
+      jst('2025-05-01T10:00'),
+      card('2025-07-15', { pins: { ...PINS_OK, signature: { state: 'blocked' } } }),
+      HOLDER,
+      'lobby',
+      { outcome: 'hand-off', reason: 'pin-locked', pins: ['signature'] },
+    ],
+    [
+      'a locked password of an absent certificate does not matter',
+      jst('2025-05-01T10:00'),
+      card('2025-07-15', { signature: { state: 'absent' }, pins: { ...PINS_OK, signature: { state: 'blocked' } } }),
+      HOLDER,
+      'lobby',
+      { outcome: 'renew', pinsToReset: [] },
+    ],
+    [
+      'locked PINs at the counter: reset first',
+      jst('2025-05-01T10:00'),
+      card('2025-07-15', { pins: { ...PINS_OK, registry: { state: 'blocked' }, authentication: { state: 'blocked' } } }),
+      HOLDER,
+      'counter',
+      { outcome: 'renew', pinsToReset: ['registry', 'authentication'] },
+    ],
 
     // The issuing service's schedule. 2026-01-13 is a Tuesday; the certificates 2026-03-01 are in their window (from 2025-12-02).
     ['19:59 Japan time, from UTC', new Date('2026-01-13T10:59:00Z'), card('2026-03-01'), HOLDER, 'lobby', { outcome: 'renew' }],
-    ['20:00 Japan time, from UTC', new Date('2026-01-13T11:00:00Z'), card('2026-03-01'), HOLDER, 'lobby', {
-      outcome: 'hand-off', reason: 'service-unavailable', which: 'after-hours', nextOpening: { date: '2026-01-14', time: '08:30' }, reasons: ['inside-window', 'signature-renewed', 'after-hours'],
-    }],
-    ['20:00 with a +09:00 offset', new Date('2026-01-13T20:00:00+09:00'), card('2026-03-01'), HOLDER, 'counter', { outcome: 'hand-off', reason: 'service-unavailable', which: 'after-hours' }],
+    [
+      '20:00 Japan time, from UTC',
+      new Date('2026-01-13T11:00:00Z'),
+      card('2026-03-01'),
+      HOLDER,
+      'lobby',
+      {
+        outcome: 'hand-off',
+        reason: 'service-unavailable',
+        which: 'after-hours',
+        nextOpening: { date: '2026-01-14', time: '08:30' },
+        reasons: ['inside-window', 'signature-renewed', 'after-hours'],
+      },
+    ],
+    [
+      '20:00 with a +09:00 offset',
+      new Date('2026-01-13T20:00:00+09:00'),
+      card('2026-03-01'),
+      HOLDER,
+      'counter',
+      { outcome: 'hand-off', reason: 'service-unavailable', which: 'after-hours' },
+    ],
     // Birthdays from 2026-01-18 (the 2026-03-01 expiry is not a birthday): 2026-07-15 (1) … 2031-07-15 (6).
-    ['maintenance Sunday 2026-01-18', jst('2026-01-18T10:00'), card('2026-03-01'), HOLDER, 'lobby', {
-      outcome: 'hand-off', reason: 'service-unavailable', which: 'maintenance-sunday', nextOpening: { date: '2026-01-19', time: '08:30' }, mode: 'in-window',
-      terms: { certificates: { authentication: true, signature: true }, newExpiry: { authentication: '2031-07-15', signature: '2031-07-15' } },
-    }],
-    ['maintenance Sunday 2026-02-22 (not the third Sunday)', jst('2026-02-22T10:00'), card('2026-03-01'), HOLDER, 'counter', { outcome: 'hand-off', which: 'maintenance-sunday', nextOpening: { date: '2026-02-23', time: '08:30' } }],
+    [
+      'maintenance Sunday 2026-01-18',
+      jst('2026-01-18T10:00'),
+      card('2026-03-01'),
+      HOLDER,
+      'lobby',
+      {
+        outcome: 'hand-off',
+        reason: 'service-unavailable',
+        which: 'maintenance-sunday',
+        nextOpening: { date: '2026-01-19', time: '08:30' },
+        mode: 'in-window',
+        terms: {
+          certificates: { authentication: true, signature: true },
+          newExpiry: { authentication: '2031-07-15', signature: '2031-07-15' },
+        },
+      },
+    ],
+    [
+      'maintenance Sunday 2026-02-22 (not the third Sunday)',
+      jst('2026-02-22T10:00'),
+      card('2026-03-01'),
+      HOLDER,
+      'counter',
+      { outcome: 'hand-off', which: 'maintenance-sunday', nextOpening: { date: '2026-02-23', time: '08:30' } },
+    ],
     ['the third Sunday 2026-02-15 is an ordinary day', jst('2026-02-15T10:00'), card('2026-03-01'), HOLDER, 'lobby', { outcome: 'renew' }],
     ['the demo ignores the national schedule', jst('2026-01-18T22:00'), card('2026-03-01'), HOLDER, 'demo', { outcome: 'renew' }],
     // Expiry 2026-08-01 → window from 2026-05-02.
-    ['not-yet is said even on the maintenance Sunday', jst('2026-01-18T10:00'), card('2026-08-01'), HOLDER, 'lobby', { outcome: 'not-yet', opensOn: '2026-05-02', reasons: ['window-not-open'] }],
+    [
+      'not-yet is said even on the maintenance Sunday',
+      jst('2026-01-18T10:00'),
+      card('2026-08-01'),
+      HOLDER,
+      'lobby',
+      { outcome: 'not-yet', opensOn: '2026-05-02', reasons: ['window-not-open'] },
+    ],
 
     // The issuing service cannot be reached: everything offline, then hand off.
-    ['service unreachable: hand-off with the offline findings', jst('2026-01-13T10:00'), card('2026-03-01'), undefined, 'lobby', {
-      outcome: 'hand-off', reason: 'service-unavailable', which: 'gateway-down', mode: 'in-window', window: { opensOn: '2025-12-02', expiresOn: '2026-03-01' },
-      reasons: ['inside-window', 'gateway-down'], unchecked: ['card-expiry', 'period-of-stay', 'under-15', 'adult-ward', 'new-expiry'],
-    }],
-    ['service unreachable, expired certificates', jst('2026-03-02T10:00'), card('2026-03-01'), undefined, 'counter', { outcome: 'hand-off', reason: 'service-unavailable', which: 'gateway-down', mode: 'after-expiry' }],
-    ['service unreachable, not yet in the window', jst('2026-01-10T10:00'), APRIL, undefined, 'lobby', { outcome: 'not-yet', opensOn: '2026-01-11', unchecked: ['card-expiry', 'period-of-stay'] }],
-    ['service unreachable, face-auth card', jst('2026-01-13T10:00'), { kind: 'face-auth', authentication: { expires: '2026-03-01' }, signature: { state: 'absent' } }, undefined, 'lobby', { outcome: 'hand-off', reason: 'face-auth-staff-only', reasons: ['face-auth-card', 'inside-window', 'gateway-down'] }],
-    ['service unreachable, a locked PIN', jst('2026-01-13T10:00'), card('2026-03-01', { pins: { ...PINS_OK, authentication: { state: 'blocked' } } }), undefined, 'lobby', { outcome: 'hand-off', reason: 'pin-locked', pins: ['authentication'] }],
-    ['service unreachable, revoked signature noted', jst('2026-01-13T10:00'), card('2026-03-01', { signature: { state: 'revoked' } }), undefined, 'lobby', { outcome: 'hand-off', which: 'gateway-down', reasons: ['inside-window', 'signature-revoked', 'gateway-down'] }],
-    ['service unreachable on the maintenance Sunday: the schedule is the reason', jst('2026-01-18T10:00'), card('2026-03-01'), undefined, 'lobby', { outcome: 'hand-off', which: 'maintenance-sunday', reasons: ['inside-window', 'maintenance-sunday'] }],
+    [
+      'service unreachable: hand-off with the offline findings',
+      jst('2026-01-13T10:00'),
+      card('2026-03-01'),
+      undefined,
+      'lobby',
+      {
+        outcome: 'hand-off',
+        reason: 'service-unavailable',
+        which: 'gateway-down',
+        mode: 'in-window',
+        window: { opensOn: '2025-12-02', expiresOn: '2026-03-01' },
+        reasons: ['inside-window', 'gateway-down'],
+        unchecked: ['card-expiry', 'period-of-stay', 'under-15', 'adult-ward', 'new-expiry'],
+      },
+    ],
+    [
+      'service unreachable, expired certificates',
+      jst('2026-03-02T10:00'),
+      card('2026-03-01'),
+      undefined,
+      'counter',
+      { outcome: 'hand-off', reason: 'service-unavailable', which: 'gateway-down', mode: 'after-expiry' },
+    ],
+    [
+      'service unreachable, not yet in the window',
+      jst('2026-01-10T10:00'),
+      APRIL,
+      undefined,
+      'lobby',
+      { outcome: 'not-yet', opensOn: '2026-01-11', unchecked: ['card-expiry', 'period-of-stay'] },
+    ],
+    [
+      'service unreachable, face-auth card',
+      jst('2026-01-13T10:00'),
+      { kind: 'face-auth', authentication: { expires: '2026-03-01' }, signature: { state: 'absent' } },
+      undefined,
+      'lobby',
+      { outcome: 'hand-off', reason: 'face-auth-staff-only', reasons: ['face-auth-card', 'inside-window', 'gateway-down'] },
+    ],
+    [
+      'service unreachable, a locked PIN',
+      jst('2026-01-13T10:00'),
+      card('2026-03-01', { pins: { ...PINS_OK, authentication: { state: 'blocked' } } }),
+      undefined,
+      'lobby',
+      { outcome: 'hand-off', reason: 'pin-locked', pins: ['authentication'] },
+    ],
+    [
+      'service unreachable, revoked signature noted',
+      jst('2026-01-13T10:00'),
+      card('2026-03-01', { signature: { state: 'revoked' } }),
+      undefined,
+      'lobby',
+      { outcome: 'hand-off', which: 'gateway-down', reasons: ['inside-window', 'signature-revoked', 'gateway-down'] },
+    ],
+    [
+      'service unreachable on the maintenance Sunday: the schedule is the reason',
+      jst('2026-01-18T10:00'),
+      card('2026-03-01'),
+      undefined,
+      'lobby',
+      { outcome: 'hand-off', which: 'maintenance-sunday', reasons: ['inside-window', 'maintenance-sunday'] },
+    ],
   ])('%s', (_name, at, cardFacts, resident, profile, expected) => {
     const decision = decide(at, cardFacts, resident, profile);
     expect(decision).toMatchObject(expected);
-    if (decision.outcome === 'hand-off' && decision.reason === 'service-unavailable' && decision.which === 'gateway-down') expect(decision).not.toHaveProperty('nextOpening');
+    if (decision.outcome === 'hand-off' && decision.reason === 'service-unavailable' && decision.which === 'gateway-down')
+      expect(decision).not.toHaveProperty('nextOpening');
     if (resident === undefined && decision.outcome === 'hand-off' && 'terms' in decision) expect(decision.terms).toBeUndefined();
   });
 
@@ -328,7 +908,11 @@ describe('decideEligibility', () => {
       expect(decide(before, card('2026-03-01'), HOLDER).outcome).toBe('renew');
       expect(decide(at, card('2026-03-01'), HOLDER)).toMatchObject({ outcome: 'hand-off', which: 'after-hours' });
       // 15:00 in Los Angeles on 10 January is 2026-01-11 08:00 in Japan: the window of 2026-04-10 is open (Japan date), though it is still the 10th locally.
-      expect(decide(new Date(2026, 0, 10, 15, 0), APRIL, APRIL_HOLDER)).toMatchObject({ outcome: 'hand-off', which: 'before-hours', mode: 'in-window' });
+      expect(decide(new Date(2026, 0, 10, 15, 0), APRIL, APRIL_HOLDER)).toMatchObject({
+        outcome: 'hand-off',
+        which: 'before-hours',
+        mode: 'in-window',
+      });
       expect(decide(new Date(2026, 0, 10, 15, 30), APRIL, APRIL_HOLDER)).toMatchObject({ outcome: 'renew' });
     } finally {
       if (original === undefined) delete process.env.TZ;
@@ -338,20 +922,28 @@ describe('decideEligibility', () => {
 
   it('takes the margin and the service hours from its options', () => {
     // With no margin only a card ending on or before the certificates goes to the card route.
-    expect(decide(jst('2025-05-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-07-16' }, 'lobby', { cardMarginMonths: 0 })).toMatchObject({
-      outcome: 'renew',
-      newExpiry: { authentication: '2025-07-16' },
-    });
-    expect(decide(jst('2025-05-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-07-15' }, 'lobby', { cardMarginMonths: 0 })).toMatchObject({ outcome: 'card-renewal-needed' });
+    expect(decide(jst('2025-05-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-07-16' }, 'lobby', { cardMarginMonths: 0 })).toMatchObject(
+      {
+        outcome: 'renew',
+        newExpiry: { authentication: '2025-07-16' },
+      },
+    );
+    expect(decide(jst('2025-05-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-07-15' }, 'lobby', { cardMarginMonths: 0 })).toMatchObject(
+      { outcome: 'card-renewal-needed' },
+    );
     expect(DEFAULT_ELIGIBILITY_OPTIONS.cardMarginMonths).toBe(3);
     const hours = { opensAt: '09:00', closesAt: '20:00', cutoffMarginMinutes: 30, closedDays: ['2026-01-14'] };
-    expect(decide(jst('2026-01-13T19:29'), card('2026-03-01'), HOLDER, 'lobby', { serviceHours: hours })).toMatchObject({ outcome: 'renew' });
+    expect(decide(jst('2026-01-13T19:29'), card('2026-03-01'), HOLDER, 'lobby', { serviceHours: hours })).toMatchObject({
+      outcome: 'renew',
+    });
     expect(decide(jst('2026-01-13T19:30'), card('2026-03-01'), HOLDER, 'lobby', { serviceHours: hours })).toMatchObject({
       outcome: 'hand-off',
       which: 'too-close-to-cutoff',
       nextOpening: { date: '2026-01-15', time: '09:00' },
     });
-    expect(decide(jst('2026-01-18T22:00'), card('2026-03-01'), HOLDER, 'demo', { applyServiceHours: true })).toMatchObject({ which: 'maintenance-sunday' });
+    expect(decide(jst('2026-01-18T22:00'), card('2026-03-01'), HOLDER, 'demo', { applyServiceHours: true })).toMatchObject({
+      which: 'maintenance-sunday',
+    });
   });
 
   it('accepts the issuing service record as it comes', () => {
@@ -360,7 +952,13 @@ describe('decideEligibility', () => {
       dateOfBirth: '1980-07-15',
       cardExpires: '2035-07-15',
       adultWard: false,
-      signatureHolder: { name: '見本　太郎', address: '東京都千代田区見本町一丁目2番3号', prefecture: '東京都', municipality: '千代田区', sex: '1' },
+      signatureHolder: {
+        name: '見本　太郎',
+        address: '東京都千代田区見本町一丁目2番3号',
+        prefecture: '東京都',
+        municipality: '千代田区',
+        sex: '1',
+      },
     };
     const decision = decideEligibility({ at: jst('2025-05-01T10:00'), card: JULY, resident: record, profile: 'lobby' });
     expect(decision).toMatchObject({ outcome: 'renew', newExpiry: { authentication: '2030-07-15' } });
@@ -400,30 +998,83 @@ describe('myna-kiosk eligibility', () => {
     expect(await runEligibility(argv)).toBe(0);
     return out;
   }
-  const json = async (argv: string[]) => JSON.parse(await run([...argv, '--json'])) as { persona: string; at: string; japanTime: unknown; profile: string; decision: EligibilityDecision };
+  const json = async (argv: string[]) =>
+    JSON.parse(await run([...argv, '--json'])) as {
+      persona: string;
+      at: string;
+      japanTime: unknown;
+      profile: string;
+      decision: EligibilityDecision;
+    };
 
   // Personas are resolved as of 2026-01-13 (a Tuesday), the Japan date of --at.
   it.each<[string, string[], Record<string, unknown>]>([
     // Certificates today+60d = 2026-03-14; born 1986-03-14; card 2031-03-14. 6th birthday from 2026-01-13: 2031-03-14.
-    ['standard-in-window', [], { outcome: 'renew', mode: 'in-window', certificates: { authentication: true, signature: true }, newExpiry: { authentication: '2031-03-14', signature: '2031-03-14' } }],
+    [
+      'standard-in-window',
+      [],
+      {
+        outcome: 'renew',
+        mode: 'in-window',
+        certificates: { authentication: true, signature: true },
+        newExpiry: { authentication: '2031-03-14', signature: '2031-03-14' },
+      },
+    ],
     // Expired today-30d = 2025-12-14; born 1973-12-14; card 2030-12-14. 5th birthday after 2026-01-13: 2030-12-14.
-    ['certificates-expired', [], { outcome: 'renew', mode: 'after-expiry', newExpiry: { authentication: '2030-12-14', signature: '2030-12-14' } }],
+    [
+      'certificates-expired',
+      [],
+      { outcome: 'renew', mode: 'after-expiry', newExpiry: { authentication: '2030-12-14', signature: '2030-12-14' } },
+    ],
     // today+200d = 2026-08-01 → window from 2026-05-02.
     ['not-yet-in-window', [], { outcome: 'not-yet', opensOn: '2026-05-02', expiresOn: '2026-08-01' }],
     // Card and certificates today+45d = 2026-02-27.
-    ['card-expires-with-certificates', [], { outcome: 'card-renewal-needed', why: 'card-expires-with-certificates', cardExpires: '2026-02-27' }],
+    [
+      'card-expires-with-certificates',
+      [],
+      { outcome: 'card-renewal-needed', why: 'card-expires-with-certificates', cardExpires: '2026-02-27' },
+    ],
     ['under-15-no-signature', [], { outcome: 'card-renewal-needed', why: 'card-expires-with-certificates' }],
     ['foreign-resident-period-of-stay', [], { outcome: 'hand-off', reason: 'period-of-stay' }],
-    ['adult-ward-no-signature', [], { outcome: 'hand-off', reason: 'legal-representative-required', reasons: ['inside-window', 'signature-not-issued-adult-ward', 'legal-representative-required'] }],
+    [
+      'adult-ward-no-signature',
+      [],
+      {
+        outcome: 'hand-off',
+        reason: 'legal-representative-required',
+        reasons: ['inside-window', 'signature-not-issued-adult-ward', 'legal-representative-required'],
+      },
+    ],
     // today+70d = 2026-03-24; born 1966-03-24: 6th birthday from 2026-01-13 is 2031-03-24.
-    ['adult-ward-no-signature', ['--profile', 'counter'], { outcome: 'renew', certificates: { authentication: true, signature: false }, newExpiry: { authentication: '2031-03-24' } }],
+    [
+      'adult-ward-no-signature',
+      ['--profile', 'counter'],
+      { outcome: 'renew', certificates: { authentication: true, signature: false }, newExpiry: { authentication: '2031-03-24' } },
+    ],
     // Authentication today+80d = 2026-04-03, born 1990-04-03: 2031-04-03; the revoked signature is issued anew: 5th birthday after 2026-01-13 = 2030-04-03.
-    ['signature-revoked-after-move', [], { outcome: 'renew', newExpiry: { authentication: '2031-04-03', signature: '2030-04-03' }, reasons: ['inside-window', 'signature-reissued-after-revocation'] }],
+    [
+      'signature-revoked-after-move',
+      [],
+      {
+        outcome: 'renew',
+        newExpiry: { authentication: '2031-04-03', signature: '2030-04-03' },
+        reasons: ['inside-window', 'signature-reissued-after-revocation'],
+      },
+    ],
     ['registry-pin-locked', [], { outcome: 'hand-off', reason: 'pin-locked', pins: ['registry'] }],
     ['registry-pin-locked', ['--profile', 'counter'], { outcome: 'renew', pinsToReset: ['registry'] }],
     ['juki-card', [], { outcome: 'hand-off', reason: 'juki-card' }],
     ['not-a-my-number-card', [], { outcome: 'hand-off', reason: 'not-a-my-number-card' }],
-    ['standard-in-window', ['--offline'], { outcome: 'hand-off', reason: 'service-unavailable', which: 'gateway-down', unchecked: ['card-expiry', 'period-of-stay', 'under-15', 'adult-ward', 'new-expiry'] }],
+    [
+      'standard-in-window',
+      ['--offline'],
+      {
+        outcome: 'hand-off',
+        reason: 'service-unavailable',
+        which: 'gateway-down',
+        unchecked: ['card-expiry', 'period-of-stay', 'under-15', 'adult-ward', 'new-expiry'],
+      },
+    ],
   ])('%s %j', async (persona, extra, expected) => {
     const result = await json(['--persona', persona, '--at', '2026-01-13T10:00', ...extra]);
     expect(result).toMatchObject({ persona, at: '2026-01-13T01:00:00.000Z', japanTime: { date: '2026-01-13', time: '10:00' } });
@@ -433,7 +1084,12 @@ describe('myna-kiosk eligibility', () => {
   it('resolves the persona as of the Japan date of --at, not the UTC one', async () => {
     // 2026-01-12T15:30Z is 2026-01-13 00:30 in Japan: the persona is resolved for the 13th, and the service is not open yet.
     const result = await json(['--persona', 'standard-in-window', '--at', '2026-01-12T15:30Z']);
-    expect(result.decision).toMatchObject({ outcome: 'hand-off', which: 'before-hours', nextOpening: { date: '2026-01-13', time: '08:30' }, window: { expiresOn: '2026-03-14' } });
+    expect(result.decision).toMatchObject({
+      outcome: 'hand-off',
+      which: 'before-hours',
+      nextOpening: { date: '2026-01-13', time: '08:30' },
+      window: { expiresOn: '2026-03-14' },
+    });
   });
 
   it('prints the decision and its reasons in English by default', async () => {
@@ -450,9 +1106,16 @@ describe('myna-kiosk eligibility', () => {
 
   it('describes every outcome', () => {
     const context = { persona: 'p', at: jst('2026-01-13T10:00'), profile: 'lobby' as const };
-    expect(describeDecision(decide(jst('2025-05-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-07-15' }), context)).toContain('a new card is needed');
-    expect(describeDecision(decide(jst('2026-01-10T10:00'), APRIL, APRIL_HOLDER), context)).toContain('not yet — renewal opens on 2026-01-11');
-    const locked = describeDecision(decide(jst('2025-05-01T10:00'), card('2025-07-15', { pins: { ...PINS_OK, registry: { state: 'blocked' } } }), HOLDER), context);
+    expect(describeDecision(decide(jst('2025-05-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-07-15' }), context)).toContain(
+      'a new card is needed',
+    );
+    expect(describeDecision(decide(jst('2026-01-10T10:00'), APRIL, APRIL_HOLDER), context)).toContain(
+      'not yet — renewal opens on 2026-01-11',
+    );
+    const locked = describeDecision(
+      decide(jst('2025-05-01T10:00'), card('2025-07-15', { pins: { ...PINS_OK, registry: { state: 'blocked' } } }), HOLDER),
+      context,
+    );
     expect(locked).toContain('Decision: hand off — PIN locked');
     expect(locked).toContain('locked: registry PIN');
     expect(locked).toContain('would renew: authentication and signature; new expiry: authentication 2030-07-15, signature 2030-07-15');

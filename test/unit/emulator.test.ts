@@ -2,7 +2,15 @@ import { constants, createHash, createPublicKey, generateKeyPairSync, publicDecr
 import { describe, expect, it } from 'vitest';
 import type { CardImage } from '../../main/emulator/card-image';
 import { VirtualMyNumberCard, type VirtualMyNumberCardOptions } from '../../main/emulator/virtual-my-number-card';
-import { issuerProof, publicKeyFromModulus, TEST_HOLDER, TEST_PINS, testCardImage, testCertificate, testKeys } from './helpers/test-card-image';
+import {
+  issuerProof,
+  publicKeyFromModulus,
+  TEST_HOLDER,
+  TEST_PINS,
+  testCardImage,
+  testCertificate,
+  testKeys,
+} from './helpers/test-card-image';
 
 // Every command below is raw APDU hex, as a reader would carry it.
 
@@ -22,7 +30,8 @@ const changePin = (pin: string) => `00240180${byteHex(pin.length)}${ascii(pin)}`
 const signApdu = (digestInfo: Uint8Array) => `802A0080${byteHex(digestInfo.length)}${Buffer.from(digestInfo).toString('hex')}00`;
 
 const SHA256_DIGEST_INFO_PREFIX = '3031300D060960864801650304020105000420';
-const digestInfoOf = (message: string) => Buffer.concat([Buffer.from(SHA256_DIGEST_INFO_PREFIX, 'hex'), createHash('sha256').update(message).digest()]);
+const digestInfoOf = (message: string) =>
+  Buffer.concat([Buffer.from(SHA256_DIGEST_INFO_PREFIX, 'hex'), createHash('sha256').update(message).digest()]);
 
 function byteHex(n: number): string {
   return n.toString(16).toUpperCase().padStart(2, '0');
@@ -286,11 +295,15 @@ describe('READ BINARY', () => {
     ok(c, selectAp(AID.cardInfo), selectEf('0001'));
     expect(sw(c, '00B0000011')).toBe('6982');
     ok(c, verifyPin(TEST_PINS.cardInfo, '91'), selectEf('0001'));
-    expect(send(c, '00B0000000')).toEqual({ sw: '9000', data: Buffer.concat([Buffer.from('FF100C', 'hex'), Buffer.from(TEST_HOLDER.myNumber)]) });
+    expect(send(c, '00B0000000')).toEqual({
+      sw: '9000',
+      data: Buffer.concat([Buffer.from('FF100C', 'hex'), Buffer.from(TEST_HOLDER.myNumber)]),
+    });
     ok(c, selectEf('0002'));
     const basicFour = send(c, '00B0000000').data;
     expect([basicFour[0], basicFour[1]]).toEqual([0xff, 0x20]);
-    for (const field of [TEST_HOLDER.name, TEST_HOLDER.address, TEST_HOLDER.dateOfBirth]) expect(basicFour.includes(Buffer.from(field, 'utf8')), field).toBe(true);
+    for (const field of [TEST_HOLDER.name, TEST_HOLDER.address, TEST_HOLDER.dateOfBirth])
+      expect(basicFour.includes(Buffer.from(field, 'utf8')), field).toBe(true);
   });
 
   it('has a readable file in the card face AP', () => {
@@ -481,7 +494,8 @@ describe('CHANGE REFERENCE DATA', () => {
   it('answers 6A80 to a new signature password that breaks the rule', () => {
     const c = card();
     ok(c, selectAp(AID.jpki), selectEf('001B'), verifyPin(TEST_PINS.signature));
-    for (const bad of ['AB123', 'ABCDEFGHIJKLMNOP1', 'ABCDEF', '123456', 'abc123', 'ABC-123']) expect(sw(c, changePin(bad)), bad).toBe('6A80');
+    for (const bad of ['AB123', 'ABCDEFGHIJKLMNOP1', 'ABCDEF', '123456', 'abc123', 'ABC-123'])
+      expect(sw(c, changePin(bad)), bad).toBe('6A80');
     ok(c, changePin('A23456'), changePin('ABCDEFGHIJKLMNO1'));
   });
 

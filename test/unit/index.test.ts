@@ -61,8 +61,7 @@ async function launch(setup: (fakes: Fakes) => void = () => {}): Promise<Launche
       return handler({ sender: window.webContents, senderFrame: new fakes.FakeWebFrame('app://kiosk/index.html') }, input);
     },
     snapshots() {
-      return fakes.FakeBrowserWindow.created[0]!.webContents.sent
-        .map((message) => message.payload as KioskEvent)
+      return fakes.FakeBrowserWindow.created[0]!.webContents.sent.map((message) => message.payload as KioskEvent)
         .filter((event) => event.type === 'snapshot')
         .map((event) => event.state);
     },
@@ -114,7 +113,10 @@ afterEach(async () => {
 /** The kiosk's log lines so far (it writes JSON lines to stderr). */
 function logged(): Array<Record<string, unknown>> {
   const writes = vi.mocked(process.stderr.write).mock.calls.map(([chunk]) => String(chunk));
-  return writes.flatMap((chunk) => chunk.split('\n')).filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return writes
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('Electron main at start-up', () => {
@@ -248,7 +250,12 @@ describe('the composed kiosk', () => {
 });
 
 describe('a counter with a customer display', () => {
-  const counter = { profile: 'counter', cardSource: 'virtual', customerDisplay: true, staff: { accounts: [{ id: 'clerk', passcodeHash: hashPasscode('2468', { log2N: 10 }) }] } };
+  const counter = {
+    profile: 'counter',
+    cardSource: 'virtual',
+    customerDisplay: true,
+    staff: { accounts: [{ id: 'clerk', passcodeHash: hashPasscode('2468', { log2N: 10 }) }] },
+  };
   const SECOND = { id: 2, bounds: { x: 1920, y: 0, width: 1280, height: 1024 } };
 
   it('opens a second, equally hardened window on the other display, trusted on the same channel', async () => {

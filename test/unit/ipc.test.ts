@@ -19,10 +19,22 @@ function setup(options: { withCustomerWindow?: boolean } = {}) {
   const window = new FakeBrowserWindow({});
   const customerWindow = new FakeBrowserWindow({});
   const windows = options.withCustomerWindow ? [window, customerWindow] : [window];
-  const unbind = bindKioskIpc(ipcMain as never, kiosk, () => windows as never, log, () => (options.withCustomerWindow ? (customerWindow as never) : undefined));
+  const unbind = bindKioskIpc(
+    ipcMain as never,
+    kiosk,
+    () => windows as never,
+    log,
+    () => (options.withCustomerWindow ? (customerWindow as never) : undefined),
+  );
   const handler = ipcMain.handlers.get(IPC_COMMAND_CHANNEL)!;
   const from = (sender: FakeBrowserWindow | FakeWebContents, input: unknown) =>
-    handler({ sender: sender instanceof FakeBrowserWindow ? sender.webContents : sender, senderFrame: new FakeWebFrame('app://kiosk/index.html') }, input);
+    handler(
+      {
+        sender: sender instanceof FakeBrowserWindow ? sender.webContents : sender,
+        senderFrame: new FakeWebFrame('app://kiosk/index.html'),
+      },
+      input,
+    );
   const fromPage = (input: unknown) => from(window, input);
   return { window, customerWindow, handler, from, fromPage, lines, unbind, reader };
 }
@@ -52,8 +64,13 @@ describe('the IPC transport', () => {
   it('refuses a command from a sub-frame or another WebContents, before looking at it', () => {
     const { window, handler } = setup();
     const subFrame = new FakeWebFrame('app://kiosk/index.html', new FakeWebFrame('app://kiosk/index.html'));
-    expect(handler({ sender: window.webContents, senderFrame: subFrame }, { type: 'VIEW_READY' })).toEqual({ ok: false, error: 'forbidden-sender' });
-    expect(handler({ sender: new FakeWebContents(), senderFrame: new FakeWebFrame('app://kiosk/index.html') }, { type: 'VIEW_READY' })).toEqual({
+    expect(handler({ sender: window.webContents, senderFrame: subFrame }, { type: 'VIEW_READY' })).toEqual({
+      ok: false,
+      error: 'forbidden-sender',
+    });
+    expect(
+      handler({ sender: new FakeWebContents(), senderFrame: new FakeWebFrame('app://kiosk/index.html') }, { type: 'VIEW_READY' }),
+    ).toEqual({
       ok: false,
       error: 'forbidden-sender',
     });
@@ -72,7 +89,10 @@ describe('the IPC transport', () => {
   it('forwards reader changes to the page', () => {
     const { window, reader } = setup();
     reader.unplug();
-    expect(window.webContents.sent).toContainEqual({ channel: IPC_EVENT_CHANNEL, payload: { type: 'reader', status: { state: 'no_reader' } } });
+    expect(window.webContents.sent).toContainEqual({
+      channel: IPC_EVENT_CHANNEL,
+      payload: { type: 'reader', status: { state: 'no_reader' } },
+    });
     reader.plugIn();
     expect(window.webContents.sent.at(-2)).toEqual({
       channel: IPC_EVENT_CHANNEL,
@@ -121,8 +141,17 @@ describe('the IPC transport', () => {
     expect(from(customerWindow, { type: 'SET_LANGUAGE', language: 'en' })).toEqual({ ok: true });
     expect(from(customerWindow, { type: 'STILL_HERE' })).toEqual({ ok: true });
     // No session runs here: the PIN intent passes the window check and is then refused for the moment, not for its sender.
-    expect(from(customerWindow, { type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: '1234' } })).toEqual({ ok: false, error: 'not-now' });
-    for (const command of [{ type: 'STAFF_SIGN_OUT' }, { type: 'DEMO_RESET' }, { type: 'PRINT_SLIP' }, { type: 'SESSION', intent: { type: 'CHOOSE_ROUTE', route: 'voluntary-proxy' } }, { type: 'SESSION', intent: { type: 'CONFIRM_RENEWAL' } }]) {
+    expect(from(customerWindow, { type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: '1234' } })).toEqual({
+      ok: false,
+      error: 'not-now',
+    });
+    for (const command of [
+      { type: 'STAFF_SIGN_OUT' },
+      { type: 'DEMO_RESET' },
+      { type: 'PRINT_SLIP' },
+      { type: 'SESSION', intent: { type: 'CHOOSE_ROUTE', route: 'voluntary-proxy' } },
+      { type: 'SESSION', intent: { type: 'CONFIRM_RENEWAL' } },
+    ]) {
       expect(from(customerWindow, command)).toEqual({ ok: false, error: 'forbidden-sender' });
     }
     expect(from(window, { type: 'STAFF_SIGN_OUT' })).toEqual({ ok: false, error: 'not-now' });

@@ -40,7 +40,9 @@ describe('the issuer channel client', () => {
     // The new key signs, and the new certificate verifies it.
     await client.verify('authentication', TEST_PINS.authentication);
     const signature = await client.sign('authentication', digestInfo('fresh challenge'));
-    expect(verify('sha256', Buffer.from('fresh challenge'), new X509Certificate(Buffer.from(authCertificate)).publicKey, signature)).toBe(true);
+    expect(verify('sha256', Buffer.from('fresh challenge'), new X509Certificate(Buffer.from(authCertificate)).publicKey, signature)).toBe(
+      true,
+    );
   });
 
   it('is refused without the issuer proof, and with a proof for another challenge', async () => {

@@ -277,13 +277,29 @@ describe('service hours', () => {
 
   it('takes other hours, a cut-off margin and announced outage days from configuration', () => {
     const hours: ServiceHours = { opensAt: '09:00', closesAt: '17:00', cutoffMarginMinutes: 15, closedDays: ['2026-01-19'] };
-    expect(serviceStatusAt(new Date('2026-01-13T07:44:00Z'), hours)).toEqual({ available: true, until: { date: '2026-01-13', time: '16:45' } }); // 16:44
-    expect(serviceStatusAt(new Date('2026-01-13T07:45:00Z'), hours)).toEqual({ available: false, reason: 'too-close-to-cutoff', nextOpening: { date: '2026-01-14', time: '09:00' } });
+    expect(serviceStatusAt(new Date('2026-01-13T07:44:00Z'), hours)).toEqual({
+      available: true,
+      until: { date: '2026-01-13', time: '16:45' },
+    }); // 16:44
+    expect(serviceStatusAt(new Date('2026-01-13T07:45:00Z'), hours)).toEqual({
+      available: false,
+      reason: 'too-close-to-cutoff',
+      nextOpening: { date: '2026-01-14', time: '09:00' },
+    });
     expect(serviceStatusAt(new Date('2026-01-13T08:00:00Z'), hours)).toMatchObject({ reason: 'after-hours' });
-    expect(serviceStatusAt(new Date('2026-01-12T23:59:00Z'), hours)).toMatchObject({ reason: 'before-hours', nextOpening: { date: '2026-01-13', time: '09:00' } }); // 08:59
+    expect(serviceStatusAt(new Date('2026-01-12T23:59:00Z'), hours)).toMatchObject({
+      reason: 'before-hours',
+      nextOpening: { date: '2026-01-13', time: '09:00' },
+    }); // 08:59
     // Saturday 17:00 → Sunday 18th maintenance → Monday 19th announced → Tuesday 20th.
-    expect(serviceStatusAt(new Date('2026-01-17T08:00:00Z'), hours)).toMatchObject({ reason: 'after-hours', nextOpening: { date: '2026-01-20', time: '09:00' } });
-    expect(serviceStatusAt(new Date('2026-01-19T01:00:00Z'), hours)).toMatchObject({ reason: 'announced-outage', nextOpening: { date: '2026-01-20', time: '09:00' } });
+    expect(serviceStatusAt(new Date('2026-01-17T08:00:00Z'), hours)).toMatchObject({
+      reason: 'after-hours',
+      nextOpening: { date: '2026-01-20', time: '09:00' },
+    });
+    expect(serviceStatusAt(new Date('2026-01-19T01:00:00Z'), hours)).toMatchObject({
+      reason: 'announced-outage',
+      nextOpening: { date: '2026-01-20', time: '09:00' },
+    });
   });
 
   it('refuses hours that leave no time to issue', () => {

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { build } from 'vite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KIOSK_APPLICATION_ID, KioskDatabaseError, SCHEMA_VERSION, openKioskDatabase, resolveDataDir, resolveDatabasePath, type KioskDatabase } from '../../main/store/database';
+import {
+  KIOSK_APPLICATION_ID,
+  KioskDatabaseError,
+  SCHEMA_VERSION,
+  openKioskDatabase,
+  resolveDataDir,
+  resolveDatabasePath,
+  type KioskDatabase,
+} from '../../main/store/database';
 import { JournalError, RENEWAL_STEPS, RenewalJournal, cardKey, type CardIdentity } from '../../main/store/journal';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -17,8 +25,16 @@ let db: KioskDatabase;
 let clock: Date;
 let journal: RenewalJournal;
 
-const CARD: CardIdentity = { tokenLabel: 'JPKIAPICCTOKEN2', authenticationSerial: '1A2B3C4D5E6F708192A3B4C5D6E7F801', signatureSerial: '0F1E2D3C4B5A69788796A5B4C3D2E1F0' };
-const OTHER_CARD: CardIdentity = { tokenLabel: 'JPKIAPICCTOKEN2', authenticationSerial: '7777777777777777777777777777777A', signatureSerial: '0F1E2D3C4B5A69788796A5B4C3D2E1F0' };
+const CARD: CardIdentity = {
+  tokenLabel: 'JPKIAPICCTOKEN2',
+  authenticationSerial: '1A2B3C4D5E6F708192A3B4C5D6E7F801',
+  signatureSerial: '0F1E2D3C4B5A69788796A5B4C3D2E1F0',
+};
+const OTHER_CARD: CardIdentity = {
+  tokenLabel: 'JPKIAPICCTOKEN2',
+  authenticationSerial: '7777777777777777777777777777777A',
+  signatureSerial: '0F1E2D3C4B5A69788796A5B4C3D2E1F0',
+};
 const FINGERPRINT_A = 'a'.repeat(64);
 const FINGERPRINT_B = 'b'.repeat(64);
 const ISSUED = {
@@ -105,7 +121,9 @@ describe('openKioskDatabase', () => {
     raw.prepare('UPDATE kiosk_schema SET version = ?').run(SCHEMA_VERSION + 1);
     raw.close();
     expect(() => openKioskDatabase(path)).toThrow(KioskDatabaseError);
-    expect(() => openKioskDatabase(path)).toThrow(`newer myna-kiosk (schema version ${SCHEMA_VERSION + 1}; this version knows up to ${SCHEMA_VERSION})`);
+    expect(() => openKioskDatabase(path)).toThrow(
+      `newer myna-kiosk (schema version ${SCHEMA_VERSION + 1}; this version knows up to ${SCHEMA_VERSION})`,
+    );
   });
 
   it('refuses a file that is not SQLite, and leaves it untouched', () => {
@@ -148,7 +166,9 @@ describe('the renewal journal', () => {
     const record = journal.get(id);
     expect(record?.state).toBe('done');
     expect(record?.endedAt).toBe(clock.toISOString());
-    expect(record?.steps.map((row) => `${row.step}:${row.state}`)).toEqual(RENEWAL_STEPS.flatMap((step) => [`${step}:started`, `${step}:finished`]));
+    expect(record?.steps.map((row) => `${row.step}:${row.state}`)).toEqual(
+      RENEWAL_STEPS.flatMap((step) => [`${step}:started`, `${step}:finished`]),
+    );
     expect(record?.data['keys-generated']?.finished).toEqual({ authentication: FINGERPRINT_A, signature: FINGERPRINT_B });
     expect(record?.data['certificates-requested']?.started).toEqual({ renewedOn: '2025-06-02' });
     expect(journal.unfinished()).toEqual([]);
@@ -159,12 +179,30 @@ describe('the renewal journal', () => {
   it('stores the card key (SHA-256 over label and serials) and the serials, nothing else about the card', () => {
     const id = journal.beginRenewal({ ...CARD, authenticationSerial: CARD.authenticationSerial.toLowerCase() }, 'voluntary-proxy');
     const row = db.prepare('SELECT * FROM renewals WHERE renewal_id = ?').get(id) as Record<string, unknown>;
-    const expected = createHash('sha256').update(JSON.stringify(['myna-kiosk/card/v1', CARD.tokenLabel, CARD.authenticationSerial, CARD.signatureSerial])).digest('hex');
+    const expected = createHash('sha256')
+      .update(JSON.stringify(['myna-kiosk/card/v1', CARD.tokenLabel, CARD.authenticationSerial, CARD.signatureSerial]))
+      .digest('hex');
     expect(row.card_key).toBe(expected);
     expect(cardKey(CARD)).toBe(expected);
-    expect(row).toMatchObject({ token_label: 'JPKIAPICCTOKEN2', authentication_serial: CARD.authenticationSerial, signature_serial: CARD.signatureSerial, route: 'voluntary-proxy' });
+    expect(row).toMatchObject({
+      token_label: 'JPKIAPICCTOKEN2',
+      authentication_serial: CARD.authenticationSerial,
+      signature_serial: CARD.signatureSerial,
+      route: 'voluntary-proxy',
+    });
     expect(Object.keys(row).sort()).toEqual(
-      ['abandon_reason', 'authentication_serial', 'card_key', 'ended_at', 'renewal_id', 'route', 'signature_serial', 'started_at', 'state', 'token_label'].sort(),
+      [
+        'abandon_reason',
+        'authentication_serial',
+        'card_key',
+        'ended_at',
+        'renewal_id',
+        'route',
+        'signature_serial',
+        'started_at',
+        'state',
+        'token_label',
+      ].sort(),
     );
   });
 
@@ -176,7 +214,9 @@ describe('the renewal journal', () => {
     journal.stepFinished(id, 'issuer-proof');
     journal.stepStarted(id, 'keys-generated');
     // @ts-expect-error -- nor next to legitimate data
-    expect(() => journal.stepFinished(id, 'keys-generated', { authentication: FINGERPRINT_A, signaturePassword: 'ABC123' })).toThrow(JournalError);
+    expect(() => journal.stepFinished(id, 'keys-generated', { authentication: FINGERPRINT_A, signaturePassword: 'ABC123' })).toThrow(
+      JournalError,
+    );
     // A fingerprint is a SHA-256, not any string.
     expect(() => journal.stepFinished(id, 'keys-generated', { authentication: '1234' })).toThrow(/64 lower-case hex digits/);
     // The data the step needs cannot be left out.
@@ -186,7 +226,9 @@ describe('the renewal journal', () => {
   });
 
   it('refuses a bad card identity or route', () => {
-    expect(() => journal.beginRenewal({ ...CARD, authenticationSerial: 'not hex' }, 'in-person')).toThrow(/authenticationSerial: a certificate serial/);
+    expect(() => journal.beginRenewal({ ...CARD, authenticationSerial: 'not hex' }, 'in-person')).toThrow(
+      /authenticationSerial: a certificate serial/,
+    );
     // @ts-expect-error -- closed set of routes
     expect(() => journal.beginRenewal(CARD, 'by-post')).toThrow(/unknown renewal route/);
     // @ts-expect-error -- closed identity: no extra fields
@@ -214,7 +256,9 @@ describe('the renewal journal', () => {
     let record = journal.get(id);
     expect(record?.data['certificates-issued']).toBeUndefined();
     expect(record?.data['keys-generated']).toEqual({ state: 'started', started: {} });
-    expect(() => journal.stepStarted(id, 'certificates-requested', { renewedOn: '2025-06-02' })).toThrow(/before "keys-generated" has finished/);
+    expect(() => journal.stepStarted(id, 'certificates-requested', { renewedOn: '2025-06-02' })).toThrow(
+      /before "keys-generated" has finished/,
+    );
     journal.stepFinished(id, 'keys-generated', { authentication: FINGERPRINT_B });
     journal.stepStarted(id, 'certificates-requested', { renewedOn: '2025-06-03' });
     journal.stepStarted(id, 'certificates-requested', { renewedOn: '2025-06-03' }); // retried after a time-out
@@ -240,7 +284,9 @@ describe('the renewal journal', () => {
     expect(journal.unfinishedFor({ ...CARD, signatureSerial: '0F1E2D3C4B5A69788796A5B4C3D2E1F1' })).toBeUndefined();
     expect(journal.unfinishedFor({ tokenLabel: CARD.tokenLabel, authenticationSerial: CARD.authenticationSerial })).toBeUndefined();
     expect(journal.unfinishedFor({ ...CARD, tokenLabel: 'JPKIAPICCTOKEN' })).toBeUndefined();
-    expect(journal.unfinishedFor({ ...CARD, authenticationSerial: CARD.signatureSerial as string, signatureSerial: CARD.authenticationSerial })).toBeUndefined();
+    expect(
+      journal.unfinishedFor({ ...CARD, authenticationSerial: CARD.signatureSerial as string, signatureSerial: CARD.authenticationSerial }),
+    ).toBeUndefined();
 
     // Another card's renewal is its own.
     const other = journal.beginRenewal(OTHER_CARD, 'in-person');
@@ -250,13 +296,19 @@ describe('the renewal journal', () => {
 
   it('still recognises the card once it carries the newly issued certificates', () => {
     const id = journal.beginRenewal(CARD, 'in-person');
-    const newCard = { tokenLabel: CARD.tokenLabel, authenticationSerial: ISSUED.authentication.serialNumber, signatureSerial: ISSUED.signature.serialNumber };
+    const newCard = {
+      tokenLabel: CARD.tokenLabel,
+      authenticationSerial: ISSUED.authentication.serialNumber,
+      signatureSerial: ISSUED.signature.serialNumber,
+    };
     runUntil(id, 'certificates-requested');
     expect(journal.unfinishedFor(newCard)).toBeUndefined();
     runUntil(id, 'committed');
     // Pulled after the commit: the card now shows the new serials.
     expect(journal.unfinishedFor(newCard)).toMatchObject({ renewalId: id, lastStep: 'committed', lastState: 'finished' });
-    expect(journal.unfinishedFor(newCard)?.data['certificates-issued']?.finished?.authentication.serialNumber).toBe(ISSUED.authentication.serialNumber);
+    expect(journal.unfinishedFor(newCard)?.data['certificates-issued']?.finished?.authentication.serialNumber).toBe(
+      ISSUED.authentication.serialNumber,
+    );
     expect(journal.unfinishedFor(CARD)?.renewalId).toBe(id);
     // Half of the new set is not this card.
     expect(journal.unfinishedFor({ ...newCard, signatureSerial: CARD.signatureSerial })).toBeUndefined();
@@ -270,12 +322,19 @@ describe('the renewal journal', () => {
     journal.stepStarted(id, 'issuer-proof');
     clock = new Date('2025-06-02T01:05:00.000Z');
     journal.abandon(id, 'card-removed');
-    expect(journal.get(id)).toMatchObject({ state: 'abandoned', abandonReason: 'card-removed', endedAt: '2025-06-02T01:05:00.000Z', lastStep: 'issuer-proof' });
+    expect(journal.get(id)).toMatchObject({
+      state: 'abandoned',
+      abandonReason: 'card-removed',
+      endedAt: '2025-06-02T01:05:00.000Z',
+      lastStep: 'issuer-proof',
+    });
     expect(journal.unfinishedFor(CARD)).toBeUndefined();
     expect(() => journal.stepFinished(id, 'issuer-proof')).toThrow(/already abandoned/);
     expect(() => journal.abandon(id, 'timed-out')).toThrow(/already abandoned/);
     // @ts-expect-error -- reasons are codes from a closed list
-    expect(() => journal.abandon(journal.beginRenewal(CARD, 'in-person'), 'the resident said her PIN is 1234')).toThrow(/unknown abandon reason/);
+    expect(() => journal.abandon(journal.beginRenewal(CARD, 'in-person'), 'the resident said her PIN is 1234')).toThrow(
+      /unknown abandon reason/,
+    );
     expect(journal.unfinished()).toHaveLength(1);
     expect(() => journal.stepStarted('00000000-0000-4000-8000-000000000000', 'issuer-proof')).toThrow(/no renewal/);
   });
@@ -300,7 +359,7 @@ describe('the renewal journal', () => {
     const id = journal.beginRenewal(CARD, 'in-person');
     journal.stepStarted(id, 'issuer-proof');
     const raw = new Database(path);
-    raw.prepare("UPDATE renewal_steps SET data = '{\"pin\":\"1234\"}'").run();
+    raw.prepare('UPDATE renewal_steps SET data = \'{"pin":"1234"}\'').run();
     raw.close();
     expect(() => journal.get(id)).toThrow(/journal row 1: its data does not match the schema/);
   });
@@ -330,7 +389,12 @@ process.kill(process.pid, 'SIGKILL');
         configFile: false,
         logLevel: 'silent',
         root: work,
-        build: { ssr: join(work, 'child.ts'), outDir: join(work, 'out'), emptyOutDir: true, rollupOptions: { output: { format: 'es', entryFileNames: 'child.mjs' } } },
+        build: {
+          ssr: join(work, 'child.ts'),
+          outDir: join(work, 'out'),
+          emptyOutDir: true,
+          rollupOptions: { output: { format: 'es', entryFileNames: 'child.mjs' } },
+        },
       });
       const child = spawnSync(process.execPath, [join(work, 'out', 'child.mjs'), path, id], { encoding: 'utf8', timeout: 20_000 });
       expect(child.stderr).toBe('');

@@ -40,8 +40,19 @@ function prng(seed: number) {
   return { next, int, bytes, pick };
 }
 
-const STATUS_WORDS = [0x9000, 0x63c0, 0x63c1, 0x63c2, 0x63c5, 0x63cf, 0x6984, 0x6982, 0x6a82, 0x6a86, 0x6b00, 0x6700, 0x6985, 0x6981, 0x6d00, 0x6e00, 0x6f00, 0x6100, 0x6c10];
-const LYING_LENGTHS = [[0x00, 0x00], [0xff, 0xff], [0x7f, 0xff], [0x00, 0x10], [0x01, 0x00], [0x80, 0x00], [0x10, 0x00]];
+const STATUS_WORDS = [
+  0x9000, 0x63c0, 0x63c1, 0x63c2, 0x63c5, 0x63cf, 0x6984, 0x6982, 0x6a82, 0x6a86, 0x6b00, 0x6700, 0x6985, 0x6981, 0x6d00, 0x6e00, 0x6f00,
+  0x6100, 0x6c10,
+];
+const LYING_LENGTHS = [
+  [0x00, 0x00],
+  [0xff, 0xff],
+  [0x7f, 0xff],
+  [0x00, 0x10],
+  [0x01, 0x00],
+  [0x80, 0x00],
+  [0x10, 0x00],
+];
 
 const OK = Uint8Array.of(0x90, 0x00);
 
@@ -95,66 +106,72 @@ function mutate(answer: Uint8Array, random: ReturnType<typeof prng>): Uint8Array
 }
 
 describe('the JPKI client under a lying card', () => {
-  it(`ends every operation with a result or a typed error over ${ANSWERS.toLocaleString('en')} fuzzed answers`, { timeout: 300_000 }, async () => {
-    const random = prng(SEED);
-    const image = testCardImage('my-number');
-    let answers = 0;
-    let operations = 0;
-    const untyped: string[] = [];
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
+  it(
+    `ends every operation with a result or a typed error over ${ANSWERS.toLocaleString('en')} fuzzed answers`,
+    { timeout: 300_000 },
+    async () => {
+      const random = prng(SEED);
+      const image = testCardImage('my-number');
+      let answers = 0;
+      let operations = 0;
+      const untyped: string[] = [];
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
 
-    try {
-      while (answers < ANSWERS) {
-        const card = new VirtualMyNumberCard(image);
-        const connection: CardConnection = {
-          reader: 'fuzz',
-          atr: card.atr,
-          async transmit(command) {
-            answers++;
-            const answer = mutate(card.transmit(command), random);
-            if (answer === 'removed') throw new ReaderError('card-removed', 'the card was removed');
-            return answer;
-          },
-          async disconnect() {},
-        };
-        const client = new JpkiClient(connection, { extendedLength: random.next() < 0.5 ? 'auto' : 'never' });
-        const operation = random.pick([
-          () => client.readStatus(),
-          () => client.readCertificate(random.pick(['authentication', 'authenticationCa', 'signature', 'signatureCa'] as const)),
-          () => client.pinStatus(random.pick(['authentication', 'signature', 'registry', 'cardInfo'] as const)),
-          () => client.verify('authentication', random.pick([TEST_PINS.authentication, '0000'])),
-          () => client.verify('signature', random.pick([TEST_PINS.signature, 'WRONG9'])),
-          () => client.changePin('authentication', '4321'),
-          () => (random.next() < 0.2 ? client.sign('authentication', random.bytes(51)) : client.readTokenLabel()),
-          () => client.readSignatureCertificatePresent(),
-        ]);
-        operations++;
-        let timer: NodeJS.Timeout | undefined;
-        const hang = new Promise<'hang'>((resolve) => {
-          timer = setTimeout(() => resolve('hang'), 5_000);
-        });
-        try {
-          const outcome = await Promise.race([operation(), hang]);
-          if (outcome === 'hang') untyped.push(`operation ${operations} did not finish in 5 s`);
-        } catch (error) {
-          if (!(error instanceof CardError || error instanceof ReaderError || error instanceof PinFormatError)) {
-            untyped.push(`${(error as Error)?.name}: ${(error as Error)?.message}\n${(error as Error)?.stack?.split('\n').slice(1, 4).join('\n')}`);
+      try {
+        while (answers < ANSWERS) {
+          const card = new VirtualMyNumberCard(image);
+          const connection: CardConnection = {
+            reader: 'fuzz',
+            atr: card.atr,
+            async transmit(command) {
+              answers++;
+              const answer = mutate(card.transmit(command), random);
+              if (answer === 'removed') throw new ReaderError('card-removed', 'the card was removed');
+              return answer;
+            },
+            async disconnect() {},
+          };
+          const client = new JpkiClient(connection, { extendedLength: random.next() < 0.5 ? 'auto' : 'never' });
+          const operation = random.pick([
+            () => client.readStatus(),
+            () => client.readCertificate(random.pick(['authentication', 'authenticationCa', 'signature', 'signatureCa'] as const)),
+            () => client.pinStatus(random.pick(['authentication', 'signature', 'registry', 'cardInfo'] as const)),
+            () => client.verify('authentication', random.pick([TEST_PINS.authentication, '0000'])),
+            () => client.verify('signature', random.pick([TEST_PINS.signature, 'WRONG9'])),
+            () => client.changePin('authentication', '4321'),
+            () => (random.next() < 0.2 ? client.sign('authentication', random.bytes(51)) : client.readTokenLabel()),
+            () => client.readSignatureCertificatePresent(),
+          ]);
+          operations++;
+          let timer: NodeJS.Timeout | undefined;
+          const hang = new Promise<'hang'>((resolve) => {
+            timer = setTimeout(() => resolve('hang'), 5_000);
+          });
+          try {
+            const outcome = await Promise.race([operation(), hang]);
+            if (outcome === 'hang') untyped.push(`operation ${operations} did not finish in 5 s`);
+          } catch (error) {
+            if (!(error instanceof CardError || error instanceof ReaderError || error instanceof PinFormatError)) {
+              untyped.push(
+                `${(error as Error)?.name}: ${(error as Error)?.message}\n${(error as Error)?.stack?.split('\n').slice(1, 4).join('\n')}`,
+              );
+            }
+          } finally {
+            clearTimeout(timer);
           }
-        } finally {
-          clearTimeout(timer);
+          if (untyped.length >= 5) break;
         }
-        if (untyped.length >= 5) break;
+        // Let any stray promise settle before looking for unhandled rejections.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
       }
-      // Let any stray promise settle before looking for unhandled rejections.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
 
-    expect(untyped, `seed ${SEED}`).toEqual([]);
-    expect(unhandled, `seed ${SEED}`).toEqual([]);
-    expect(answers).toBeGreaterThanOrEqual(ANSWERS);
-  });
+      expect(untyped, `seed ${SEED}`).toEqual([]);
+      expect(unhandled, `seed ${SEED}`).toEqual([]);
+      expect(answers).toBeGreaterThanOrEqual(ANSWERS);
+    },
+  );
 });

@@ -77,7 +77,10 @@ describe('the status read', () => {
 
   it('takes at most 16 short APDUs, and at most 10 where extended length works', async () => {
     const short = await clientFor('my-number');
-    const shortOnly = new JpkiClient(short.connection, { extendedLength: 'never', onExchange: (operation) => short.operations.push(operation) });
+    const shortOnly = new JpkiClient(short.connection, {
+      extendedLength: 'never',
+      onExchange: (operation) => short.operations.push(operation),
+    });
     await shortOnly.readStatus();
     expect(short.operations.length).toBeLessThanOrEqual(16);
 
@@ -91,7 +94,11 @@ describe('the status read', () => {
 describe('certificates', () => {
   it.each(['authentication', 'authenticationCa', 'signatureCa'] as const)('reads the %s certificate whole', async (name) => {
     const { client, image } = await clientFor();
-    const slot = { authentication: image.jpki!.authentication.certificate, authenticationCa: image.jpki!.authenticationCa, signatureCa: image.jpki!.signatureCa }[name];
+    const slot = {
+      authentication: image.jpki!.authentication.certificate,
+      authenticationCa: image.jpki!.authenticationCa,
+      signatureCa: image.jpki!.signatureCa,
+    }[name];
     expect(Buffer.from((await client.readCertificate(name))!).toString('base64')).toBe(slot);
   });
 
@@ -124,7 +131,8 @@ describe('certificates', () => {
       reader: connection.reader,
       atr: connection.atr,
       disconnect: (options) => connection.disconnect(options),
-      transmit: async (command) => (decodeCommand(command).form === 'extended' ? encodeResponse(SW.WRONG_LENGTH) : connection.transmit(command)),
+      transmit: async (command) =>
+        decodeCommand(command).form === 'extended' ? encodeResponse(SW.WRONG_LENGTH) : connection.transmit(command),
     }));
     expect(Buffer.from((await client.readCertificate('authenticationCa'))!).toString('base64')).toBe(image.jpki!.authenticationCa);
     expect(client.extendedLength).toBe('refused');
@@ -255,7 +263,13 @@ describe('status words', () => {
   });
 
   it('makes an answer without a status word a typed response error', async () => {
-    const { client } = await clientFor('my-number', (connection) => ({ ...connection, reader: connection.reader, atr: connection.atr, disconnect: connection.disconnect.bind(connection), transmit: async () => new Uint8Array([0x90]) }));
+    const { client } = await clientFor('my-number', (connection) => ({
+      ...connection,
+      reader: connection.reader,
+      atr: connection.atr,
+      disconnect: connection.disconnect.bind(connection),
+      transmit: async () => new Uint8Array([0x90]),
+    }));
     await expect(client.readStatus()).rejects.toBeInstanceOf(CardResponseError);
   });
 });

@@ -64,7 +64,11 @@ afterEach(async () => {
 
 function start(config: Record<string, unknown>) {
   const clock = new ManualClock();
-  const kiosk = new Kiosk(parseTerminalConfig({ cardSource: 'virtual', ...config }), reader, silentLogger, { sessions: world.sessions, demo: world.demo!, clock });
+  const kiosk = new Kiosk(parseTerminalConfig({ cardSource: 'virtual', ...config }), reader, silentLogger, {
+    sessions: world.sessions,
+    demo: world.demo!,
+    clock,
+  });
   const states: ViewState[] = [];
   kiosk.subscribe((event) => {
     if (event.type === 'snapshot') states.push(event.state);
@@ -86,7 +90,11 @@ async function until(kiosk: Kiosk, predicate: (state: ViewState) => boolean, wha
 const onScreen = (screen: string) => (state: ViewState) => state.session?.screen === screen;
 
 /** Types the persona's PINs, each when its screen is shown, then confirms the renewal and waits for it to run. */
-async function enterPinsAndRenew(kiosk: Kiosk, persona: string, order: ReadonlyArray<'registry' | 'authentication' | 'signature'>): Promise<void> {
+async function enterPinsAndRenew(
+  kiosk: Kiosk,
+  persona: string,
+  order: ReadonlyArray<'registry' | 'authentication' | 'signature'>,
+): Promise<void> {
   await enterPins(kiosk, persona, order);
   await until(kiosk, onScreen('confirm'), 'the confirm screen');
   kiosk.receive({ type: 'SESSION', intent: { type: 'CONFIRM_RENEWAL' } }, 'web');
@@ -166,7 +174,8 @@ describe('the counter staff session', () => {
 
   it('refuses sign-in for a minute after five wrong passcodes in a row', () => {
     const { kiosk, clock } = start(counter);
-    for (let attempt = 0; attempt < 5; attempt++) kiosk.receive({ type: 'STAFF_SIGN_IN', staffId: 'tanaka', passcode: `wrong${attempt}` }, 'web');
+    for (let attempt = 0; attempt < 5; attempt++)
+      kiosk.receive({ type: 'STAFF_SIGN_IN', staffId: 'tanaka', passcode: `wrong${attempt}` }, 'web');
     expect(kiosk.snapshot().staff?.refusal).toBe('too-many-attempts');
     kiosk.receive({ type: 'STAFF_SIGN_IN', staffId: 'tanaka', passcode: 's3cret-pass' }, 'web');
     expect(kiosk.snapshot().staff?.state).toBe('signed-out');
@@ -184,7 +193,10 @@ describe('the counter staff session', () => {
     expect(kiosk.snapshot().staff?.state).toBe('signed-in');
     clock.advance(1_000);
     expect(kiosk.snapshot().staff).toEqual({ state: 'locked', staffId: 'tanaka' });
-    expect(kiosk.receive({ type: 'SESSION', intent: { type: 'CHOOSE_ROUTE', route: 'in-person' } }, 'web')).toEqual({ ok: false, error: 'not-now' });
+    expect(kiosk.receive({ type: 'SESSION', intent: { type: 'CHOOSE_ROUTE', route: 'in-person' } }, 'web')).toEqual({
+      ok: false,
+      error: 'not-now',
+    });
     kiosk.receive({ type: 'STAFF_SIGN_IN', staffId: 'tanaka', passcode: 's3cret-pass' }, 'web');
     expect(kiosk.snapshot()).toMatchObject({ staff: { state: 'signed-in' }, session: { screen: 'route-choice' } });
   });

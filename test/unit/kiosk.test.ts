@@ -8,7 +8,11 @@ import { VirtualReader } from '../../main/card/virtual-reader';
 function kiosk(profile: 'lobby' | 'counter' | 'demo' = 'lobby') {
   const lines: string[] = [];
   const reader = new VirtualReader();
-  const instance = new Kiosk(parseTerminalConfig({ profile, cardSource: 'virtual' }), reader, createLogger((line) => lines.push(line)));
+  const instance = new Kiosk(
+    parseTerminalConfig({ profile, cardSource: 'virtual' }),
+    reader,
+    createLogger((line) => lines.push(line)),
+  );
   const events: KioskEvent[] = [];
   instance.subscribe((event) => events.push(event));
   instance.start();

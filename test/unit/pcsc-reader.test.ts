@@ -276,7 +276,12 @@ describe('PcscReader (fake PC/SC stack)', () => {
     daemon.attach('Reader A', true);
     daemon.startService();
     await until(() => events.length >= 4);
-    expect(names(events)).toEqual(['stack-unavailable service-not-running', 'stack-available', 'reader-attached Reader A', 'card-inserted Reader A']);
+    expect(names(events)).toEqual([
+      'stack-unavailable service-not-running',
+      'stack-available',
+      'reader-attached Reader A',
+      'card-inserted Reader A',
+    ]);
 
     const connection = await reader!.connect('Reader A', { exclusive: true });
     expect(daemon.connects).toEqual([{ shareMode: 1, protocols: 2 }]);

@@ -50,7 +50,9 @@ beforeAll(async () => {
   started = performance.now();
   for (const item of personas) resolved.set(item.id, resolvePersona(item, today));
   // All at once: RSA key generation runs on libuv's thread pool.
-  const built = await Promise.all(personas.map((item) => buildCardImage(resolved.get(item.id) as ResolvedPersona, ca, { keyCache: join(work, 'cache') })));
+  const built = await Promise.all(
+    personas.map((item) => buildCardImage(resolved.get(item.id) as ResolvedPersona, ca, { keyCache: join(work, 'cache') })),
+  );
   personas.forEach((item, index) => images.set(item.id, built[index] as CardImage));
   timings.push(`${personas.length} personas built cold: ${(performance.now() - started).toFixed(0)} ms`);
 }, 60_000);
@@ -222,7 +224,12 @@ describe('the persona catalogue', () => {
     const item = resolvePersona(persona('signature-revoked-after-move'), '2025-06-15');
     expect(item.resolvedOn).toBe('2025-06-15');
     expect(item.holder?.dateOfBirth).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(item.certificates?.signature).toMatchObject({ state: 'revoked', revokedOn: '2025-05-26', revokedReason: 'moved', expires: '2025-09-03' });
+    expect(item.certificates?.signature).toMatchObject({
+      state: 'revoked',
+      revokedOn: '2025-05-26',
+      revokedReason: 'moved',
+      expires: '2025-09-03',
+    });
     expect(item.pins).toEqual(persona('signature-revoked-after-move').pins);
     expect(resolvePersona(persona('not-a-my-number-card'), '2025-06-15').card.atr).toBe('3B8F8001804F0CA000000306030001000000006A');
     expect(resolvePersona(persona('standard-in-window'), '2025-06-15').card.atr).toBe('3BE000FF8131FE4514');
@@ -239,15 +246,32 @@ describe('the persona catalogue', () => {
 
 function pemFile(der: Uint8Array, name: string): string {
   const path = join(work, name);
-  writeFileSync(path, `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`);
+  writeFileSync(
+    path,
+    `-----BEGIN CERTIFICATE-----\n${Buffer.from(der)
+      .toString('base64')
+      .replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`,
+  );
   return path;
 }
 
 function opensslVerify(caDer: Uint8Array, certificateDer: Uint8Array, name: string): { ok: boolean; output: string } {
   const attime = Math.floor(new X509Certificate(certificateDer).notBefore.getTime() / 1000) + 86_400;
-  const result = spawnSync('openssl', ['verify', '-x509_strict', '-attime', String(attime), '-CAfile', pemFile(caDer, `${name}-ca.pem`), pemFile(certificateDer, `${name}.pem`)], {
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    'openssl',
+    [
+      'verify',
+      '-x509_strict',
+      '-attime',
+      String(attime),
+      '-CAfile',
+      pemFile(caDer, `${name}-ca.pem`),
+      pemFile(certificateDer, `${name}.pem`),
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -342,7 +366,12 @@ describe('built card images', () => {
   });
 
   it('a card that is not a My Number Card has no JPKI data at all', () => {
-    expect(images.get('not-a-my-number-card')).toEqual({ version: 1, kind: 'not-my-number', atr: '3B8F8001804F0CA000000306030001000000006A', cardFace: false });
+    expect(images.get('not-a-my-number-card')).toEqual({
+      version: 1,
+      kind: 'not-my-number',
+      atr: '3B8F8001804F0CA000000306030001000000006A',
+      cardFace: false,
+    });
   });
 
   it('locked and nearly locked PINs keep their counters', () => {
@@ -413,7 +442,13 @@ describe('certificates on the built cards', () => {
       expect(certificate.subject, id).toMatch(/^C=JP, CN=[0-9A-F]{24}$/);
       expect(certificate.getExtension('2.5.29.17'), id).toBeNull();
       const holder = resolved.get(id)?.holder;
-      for (const text of [holder?.name, holder?.address, holder?.prefecture, holder?.municipality, holder?.dateOfBirth.replaceAll('-', '')]) {
+      for (const text of [
+        holder?.name,
+        holder?.address,
+        holder?.prefecture,
+        holder?.municipality,
+        holder?.dateOfBirth.replaceAll('-', ''),
+      ]) {
         expect(der.includes(Buffer.from(text ?? '', 'utf8')), `${id}: ${text}`).toBe(false);
       }
     }
@@ -427,11 +462,15 @@ describe('certificates on the built cards', () => {
       if (!holder) throw new Error(id);
       const der = Buffer.from(base64, 'base64');
       const certificate = new X509Certificate(der);
-      expect(certificate.subject, id).toBe(`C=JP, L=${holder.prefecture}, L=${holder.municipality}, CN=${certificate.subject.split('CN=')[1]}`);
+      expect(certificate.subject, id).toBe(
+        `C=JP, L=${holder.prefecture}, L=${holder.municipality}, CN=${certificate.subject.split('CN=')[1]}`,
+      );
       const certificateName = holder.nameAlternate ?? holder.name;
       expect(Object.fromEntries(readJpkiSubjectAltName(der)), id).toEqual({
         [JPKI_SAN_OID.name]: certificateName,
-        [JPKI_SAN_OID.nameSubstitutes]: [...certificateName].map((character, index) => (character === [...holder.name][index] ? '0' : '1')).join(''),
+        [JPKI_SAN_OID.nameSubstitutes]: [...certificateName]
+          .map((character, index) => (character === [...holder.name][index] ? '0' : '1'))
+          .join(''),
         [JPKI_SAN_OID.sex]: String(holder.sex),
         [JPKI_SAN_OID.dateOfBirth]: `${eraDigit(holder.dateOfBirth)}${holder.dateOfBirth.replaceAll('-', '')}`,
         [JPKI_SAN_OID.address]: holder.address,
@@ -462,7 +501,10 @@ describe('the key cache', () => {
     expect(reopened.revocations).toEqual([]);
     const fromCache = await buildCardImage(item, reopened, { keyCache: cache });
     expect(fromCache).toEqual(images.get(item.id));
-    expect(reopened.status(Buffer.from(fromCache.jpki?.signature.certificate ?? '', 'base64'))).toMatchObject({ status: 'revoked', reason: 'moved' });
+    expect(reopened.status(Buffer.from(fromCache.jpki?.signature.certificate ?? '', 'base64'))).toMatchObject({
+      status: 'revoked',
+      reason: 'moved',
+    });
 
     started = performance.now();
     const fresh = await buildCardImage(item, ca);
@@ -475,7 +517,9 @@ describe('the key cache', () => {
     const cache = join(work, 'cache-2');
     const item = resolvePersona(persona('adult-ward-no-signature'), today);
     const first = await buildCardImage(item, ca, { keyCache: cache });
-    const changed = await buildCardImage({ ...item, pins: { ...item.pins, registry: { value: '0000', triesLeft: 3 } } }, ca, { keyCache: cache });
+    const changed = await buildCardImage({ ...item, pins: { ...item.pins, registry: { value: '0000', triesLeft: 3 } } }, ca, {
+      keyCache: cache,
+    });
     expect(changed.jpki?.authentication.privateKey).not.toBe(first.jpki?.authentication.privateKey);
     expect(readdirSync(cache)).toHaveLength(2);
     for (const file of readdirSync(cache)) writeFileSync(join(cache, file), '{"format":1,"image":{"nope":true}}');
@@ -521,21 +565,69 @@ describe('loading personas', () => {
   });
 
   const cases: [string, (persona: Record<string, unknown> & Persona) => unknown, RegExp][] = [
-    ['a 5-digit PIN', (p) => ({ ...p, pins: { ...p.pins, authentication: { value: '12345', triesLeft: 3 } } }), /pins\.authentication\.value: a 4-digit PIN/],
-    ['a password without a digit', (p) => ({ ...p, pins: { ...p.pins, signature: { value: 'ABCDEF', triesLeft: 5 } } }), /pins\.signature\.value: the signature password/],
-    ['a lower-case password', (p) => ({ ...p, pins: { ...p.pins, signature: { value: 'abc123', triesLeft: 5 } } }), /pins\.signature\.value/],
-    ['4 tries on a 4-digit PIN', (p) => ({ ...p, pins: { ...p.pins, registry: { value: '1234', triesLeft: 4 } } }), /pins\.registry\.triesLeft/],
-    ['6 tries on the password', (p) => ({ ...p, pins: { ...p.pins, signature: { value: 'ABC123', triesLeft: 6 } } }), /pins\.signature\.triesLeft/],
+    [
+      'a 5-digit PIN',
+      (p) => ({ ...p, pins: { ...p.pins, authentication: { value: '12345', triesLeft: 3 } } }),
+      /pins\.authentication\.value: a 4-digit PIN/,
+    ],
+    [
+      'a password without a digit',
+      (p) => ({ ...p, pins: { ...p.pins, signature: { value: 'ABCDEF', triesLeft: 5 } } }),
+      /pins\.signature\.value: the signature password/,
+    ],
+    [
+      'a lower-case password',
+      (p) => ({ ...p, pins: { ...p.pins, signature: { value: 'abc123', triesLeft: 5 } } }),
+      /pins\.signature\.value/,
+    ],
+    [
+      '4 tries on a 4-digit PIN',
+      (p) => ({ ...p, pins: { ...p.pins, registry: { value: '1234', triesLeft: 4 } } }),
+      /pins\.registry\.triesLeft/,
+    ],
+    [
+      '6 tries on the password',
+      (p) => ({ ...p, pins: { ...p.pins, signature: { value: 'ABC123', triesLeft: 6 } } }),
+      /pins\.signature\.triesLeft/,
+    ],
     ['a bad check digit', (p) => ({ ...p, myNumber: '123456789010' }), /myNumber: the check digit/],
     ['a bad date', (p) => ({ ...p, holder: { ...p.holder, dateOfBirth: 'today+2w' } }), /holder\.dateOfBirth: a date: YYYY-MM-DD/],
     ['an unknown field', (p) => ({ ...p, favouriteColour: 'blue' }), /favouriteColour/],
-    ['an unknown certificate state', (p) => ({ ...p, certificates: { ...p.certificates, signature: { state: 'suspended' } } }), /certificates\.signature\.state/],
+    [
+      'an unknown certificate state',
+      (p) => ({ ...p, certificates: { ...p.certificates, signature: { state: 'suspended' } } }),
+      /certificates\.signature\.state/,
+    ],
     ['a two-line title', (p) => ({ ...p, title: { ja: 'a\nb', en: 'x' } }), /title\.ja: one non-empty line/],
-    ['an address in another prefecture', (p) => ({ ...p, holder: { ...p.holder, prefecture: '大阪府' } }), /holder\.address: the address starts with the prefecture/],
-    ['a face-auth card with PINs', (p) => ({ ...p, card: { kind: 'face-auth', expires: 'today+5y' }, certificates: { ...p.certificates, signature: { state: 'absent' } } }), /pins\.authentication: a face-authentication card has no PINs/],
-    ['a missing password for a signature certificate', (p) => ({ ...p, pins: { ...p.pins, signature: undefined } }), /pins\.signature: required when a signature certificate is on the card/],
-    ['JPKI data on a card that is not a My Number Card', (p) => ({ ...p, card: { kind: 'not-my-number' } }), /holder: a card that is not a My Number Card has no JPKI data/],
-    ['a My Number on a 住基カード', (p) => ({ ...p, card: { kind: 'juki', expires: 'today' } }), /myNumber: an old 住基カード has no My Number/],
+    [
+      'an address in another prefecture',
+      (p) => ({ ...p, holder: { ...p.holder, prefecture: '大阪府' } }),
+      /holder\.address: the address starts with the prefecture/,
+    ],
+    [
+      'a face-auth card with PINs',
+      (p) => ({
+        ...p,
+        card: { kind: 'face-auth', expires: 'today+5y' },
+        certificates: { ...p.certificates, signature: { state: 'absent' } },
+      }),
+      /pins\.authentication: a face-authentication card has no PINs/,
+    ],
+    [
+      'a missing password for a signature certificate',
+      (p) => ({ ...p, pins: { ...p.pins, signature: undefined } }),
+      /pins\.signature: required when a signature certificate is on the card/,
+    ],
+    [
+      'JPKI data on a card that is not a My Number Card',
+      (p) => ({ ...p, card: { kind: 'not-my-number' } }),
+      /holder: a card that is not a My Number Card has no JPKI data/,
+    ],
+    [
+      'a My Number on a 住基カード',
+      (p) => ({ ...p, card: { kind: 'juki', expires: 'today' } }),
+      /myNumber: an old 住基カード has no My Number/,
+    ],
     ['a CamelCase id', (p) => ({ ...p, id: 'StandardAdult' }), /id: kebab-case/],
   ];
 

@@ -8,7 +8,10 @@ import { createSlipPrinter, SLIP_PRINT_OPTIONS } from '../../main/printing';
 
 function setup(window: FakeBrowserWindow | undefined = new FakeBrowserWindow({})) {
   const lines: string[] = [];
-  const print = createSlipPrinter(() => window as never, createLogger((line) => lines.push(line), 'debug'));
+  const print = createSlipPrinter(
+    () => window as never,
+    createLogger((line) => lines.push(line), 'debug'),
+  );
   return { window, print, lines };
 }
 
@@ -45,13 +48,19 @@ describe('the slip printer', () => {
     expect(closed.webContents.print).not.toHaveBeenCalled();
     expect(lines.join('\n')).toContain('"print-failed"');
 
-    const neverOpened = createSlipPrinter(() => undefined, createLogger(() => {}));
+    const neverOpened = createSlipPrinter(
+      () => undefined,
+      createLogger(() => {}),
+    );
     await expect(neverOpened()).rejects.toMatchObject({ name: 'SlipPrintError' });
   });
 
   it('asks for the window at each print, so a replaced window is the one printed', async () => {
     let current = new FakeBrowserWindow({});
-    const print = createSlipPrinter(() => current as never, createLogger(() => {}));
+    const print = createSlipPrinter(
+      () => current as never,
+      createLogger(() => {}),
+    );
     await print();
     const replacement = new FakeBrowserWindow({});
     current = replacement;

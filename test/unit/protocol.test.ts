@@ -18,9 +18,7 @@ function servedSession() {
 describe('the app:// protocol', () => {
   it('is registered as a standard, secure scheme with no extra privileges', () => {
     registerAppScheme();
-    expect(protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([
-      { scheme: 'app', privileges: { standard: true, secure: true } },
-    ]);
+    expect(protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
   });
 
   it('serves the renderer with the strict CSP and nosniff', async () => {
@@ -43,13 +41,15 @@ describe('the app:// protocol', () => {
     expect(response.status).toBe(200);
   });
 
-  it.each(['app://kiosk/../../../etc/passwd', 'app://kiosk/%2e%2e/%2e%2e/etc/passwd', 'app://kiosk/%2e%2e%2fpackage.json', 'app://kiosk/missing.js'])(
-    'answers 404 for %s',
-    async (url) => {
-      const response = await servedSession()(new Request(url));
-      expect(response.status).toBe(404);
-    },
-  );
+  it.each([
+    'app://kiosk/../../../etc/passwd',
+    'app://kiosk/%2e%2e/%2e%2e/etc/passwd',
+    'app://kiosk/%2e%2e%2fpackage.json',
+    'app://kiosk/missing.js',
+  ])('answers 404 for %s', async (url) => {
+    const response = await servedSession()(new Request(url));
+    expect(response.status).toBe(404);
+  });
 
   it('answers 404 for another host and for anything but GET', async () => {
     const handler = servedSession();

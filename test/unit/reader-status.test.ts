@@ -48,7 +48,11 @@ describe('reader status', () => {
 
   it('reports a change once, not once per event', () => {
     const { reader, reported } = watch();
-    reader.fire({ type: 'reader-attached', reader: 'R1' }, { type: 'reader-attached', reader: 'R1' }, { type: 'card-removed', reader: 'R1' });
+    reader.fire(
+      { type: 'reader-attached', reader: 'R1' },
+      { type: 'reader-attached', reader: 'R1' },
+      { type: 'card-removed', reader: 'R1' },
+    );
     expect(reported).toHaveLength(1);
   });
 

@@ -25,7 +25,11 @@ const FAULTS: GatewayFault[] = [
 
 describe('the issuing service failing during a renewal', () => {
   const cases = OPERATIONS.flatMap((operation) => FAULTS.map((fault) => [operation, fault] as const));
-  it.each(cases.map(([operation, fault]) => [`${operation}: ${fault.kind}${'garble' in fault ? ` (${fault.garble})` : ''}`, operation, fault] as const))(
+  it.each(
+    cases.map(
+      ([operation, fault]) => [`${operation}: ${fault.kind}${'garble' in fault ? ` (${fault.garble})` : ''}`, operation, fault] as const,
+    ),
+  )(
     '%s',
     async (_label, operation, fault) => {
       const card = await rig.card('standard-in-window');

@@ -18,17 +18,25 @@ describe('a renewal on the card', () => {
     const renewalId = rig.journal.beginRenewal(card.identity, 'in-person');
     const oldAuthentication = await client.readCertificate('authentication');
 
-    const outcome = await runRenewal(card.context(client), { renewalId, oldAuthenticationSerial: card.identity.authenticationSerial, signature: true });
+    const outcome = await runRenewal(card.context(client), {
+      renewalId,
+      oldAuthenticationSerial: card.identity.authenticationSerial,
+      signature: true,
+    });
 
     expect(outcome.authentication.serialNumber).not.toBe(card.identity.authenticationSerial);
     expect(outcome.signature?.serialNumber).not.toBe(card.identity.signatureSerial);
     expect(card.heldSet()).toBe('new');
-    expect(new X509Certificate(Buffer.from((await client.readCertificate('authentication'))!)).serialNumber.toUpperCase()).toBe(outcome.authentication.serialNumber);
+    expect(new X509Certificate(Buffer.from((await client.readCertificate('authentication'))!)).serialNumber.toUpperCase()).toBe(
+      outcome.authentication.serialNumber,
+    );
     expect(await rig.jlis.certificateStatus(oldAuthentication!)).toBe('revoked');
     expect(rig.journal.get(renewalId)?.state).toBe('done');
     expect(rig.audit.verify()).toMatchObject({ ok: true });
     // Inside the window the new certificate runs to the 6th birthday: well past the old expiry.
-    expect(new Date(outcome.authentication.notAfter).getTime()).toBeGreaterThan(new Date(new X509Certificate(Buffer.from(oldAuthentication!)).validTo).getTime());
+    expect(new Date(outcome.authentication.notAfter).getTime()).toBeGreaterThan(
+      new Date(new X509Certificate(Buffer.from(oldAuthentication!)).validTo).getTime(),
+    );
   }, 90_000);
 
   it('renews the authentication certificate only for an under-15 holder', async () => {
@@ -36,7 +44,11 @@ describe('a renewal on the card', () => {
     const { client } = await card.client();
     await card.verifyPins(client);
     const renewalId = rig.journal.beginRenewal(card.identity, 'in-person');
-    const outcome = await runRenewal(card.context(client), { renewalId, oldAuthenticationSerial: card.identity.authenticationSerial, signature: false });
+    const outcome = await runRenewal(card.context(client), {
+      renewalId,
+      oldAuthenticationSerial: card.identity.authenticationSerial,
+      signature: false,
+    });
     expect(outcome.signature).toBeUndefined();
     expect(card.heldSet()).toBe('new');
   }, 90_000);
@@ -90,7 +102,9 @@ describe('a card pulled before each APDU of the renewal', () => {
       expect(card.heldSet(), `resumed after a pull before APDU ${pull}`).toBe('new');
       expect(rig.journal.get(outcome.renewalId)?.state).toBe('done');
       // The next session on this card reads cleanly.
-      expect((await (await card.client()).client.readStatus()).authenticationCertificate?.serialNumber).toBe(outcome.authentication.serialNumber);
+      expect((await (await card.client()).client.readStatus()).authenticationCertificate?.serialNumber).toBe(
+        outcome.authentication.serialNumber,
+      );
     }
     expect(pulls).toBeGreaterThan(20);
     expect([...rig.issuesPerRenewal().values()].every((count) => count === 1)).toBe(true);

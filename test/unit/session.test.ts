@@ -44,38 +44,45 @@ async function runSession(
   return { views, result, session };
 }
 
-const resident = (card: RigCard) => (view: SessionView): SessionIntent | 'remove' | undefined => {
-  const pins = card.persona.pins!;
-  switch (view.screen) {
-    case 'status':
-      return { type: 'CONTINUE' };
-    case 'pin-entry':
-      return { type: 'SUBMIT_PIN', value: pins[view.pin!.name as 'authentication' | 'signature' | 'registry']!.value };
-    case 'last-try':
-      return { type: 'CONFIRM_LAST_TRY' };
-    case 'confirm':
-      return { type: 'CONFIRM_RENEWAL' };
-    case 'done':
-    case 'hand-off':
-    case 'not-yet':
-    case 'card-renewal':
-      return 'remove';
-    default:
-      return undefined;
-  }
-};
+const resident =
+  (card: RigCard) =>
+  (view: SessionView): SessionIntent | 'remove' | undefined => {
+    const pins = card.persona.pins!;
+    switch (view.screen) {
+      case 'status':
+        return { type: 'CONTINUE' };
+      case 'pin-entry':
+        return { type: 'SUBMIT_PIN', value: pins[view.pin!.name as 'authentication' | 'signature' | 'registry']!.value };
+      case 'last-try':
+        return { type: 'CONFIRM_LAST_TRY' };
+      case 'confirm':
+        return { type: 'CONFIRM_RENEWAL' };
+      case 'done':
+      case 'hand-off':
+      case 'not-yet':
+      case 'card-renewal':
+        return 'remove';
+      default:
+        return undefined;
+    }
+  };
 
 describe('a customer session', () => {
   it('renews, and every view it shows is the strict, sanitised contract shape', async () => {
     const card = await rig.card('standard-in-window');
     const { views, result, session } = await runSession(card, resident(card));
     expect(result.end).toBe('renewed');
-    expect(views.map((view) => view.screen)).toEqual(expect.arrayContaining(['reading', 'pin-entry', 'verifying', 'confirm', 'renewing', 'done', 'ended']));
+    expect(views.map((view) => view.screen)).toEqual(
+      expect.arrayContaining(['reading', 'pin-entry', 'verifying', 'confirm', 'renewing', 'done', 'ended']),
+    );
     for (const view of views) expect(() => sessionViewSchema.parse(view)).not.toThrow();
     const text = JSON.stringify(views);
     const { holder, pins, myNumber } = card.persona;
     for (const secret of [holder!.name, holder!.address, myNumber!, pins!.signature!.value]) expect(text).not.toContain(secret);
-    expect(views.at(-2)).toMatchObject({ screen: 'done', renewed: { authenticationExpires: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) } });
+    expect(views.at(-2)).toMatchObject({
+      screen: 'done',
+      renewed: { authenticationExpires: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) },
+    });
     expect(session.view.screen).toBe('ended');
   }, 60_000);
 
@@ -83,10 +90,15 @@ describe('a customer session', () => {
     const card = await rig.card('different-pins-per-application');
     const snapshots: string[] = [];
     let current: CustomerSession | undefined;
-    const { result, session } = await runSession(card, (view) => {
-      if (current) snapshots.push(JSON.stringify(current.persistedSnapshot()));
-      return resident(card)(view);
-    }, 'lobby', (started) => (current = started));
+    const { result, session } = await runSession(
+      card,
+      (view) => {
+        if (current) snapshots.push(JSON.stringify(current.persistedSnapshot()));
+        return resident(card)(view);
+      },
+      'lobby',
+      (started) => (current = started),
+    );
     snapshots.push(JSON.stringify(session.persistedSnapshot()));
     expect(result.end).toBe('renewed');
     expect(snapshots.length).toBeGreaterThan(10);
@@ -156,7 +168,10 @@ describe('a customer session', () => {
           case 'substitutes':
             return { type: 'SUBSTITUTES_CONFIRMED', accepted: true };
           case 'pin-entry':
-            return { type: 'SUBMIT_PIN', value: view.pin!.name === 'authentication' ? '8642' : pins[view.pin!.name as 'signature' | 'registry']!.value };
+            return {
+              type: 'SUBMIT_PIN',
+              value: view.pin!.name === 'authentication' ? '8642' : pins[view.pin!.name as 'signature' | 'registry']!.value,
+            };
           default:
             return resident(card)(view);
         }

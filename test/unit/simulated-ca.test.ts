@@ -54,7 +54,9 @@ afterAll(() => {
 });
 
 function pem(der: Uint8Array, label = 'CERTIFICATE'): string {
-  return `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
+  return `-----BEGIN ${label}-----\n${Buffer.from(der)
+    .toString('base64')
+    .replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
 }
 
 let fileCounter = 0;
@@ -68,7 +70,11 @@ function writePem(der: Uint8Array): string {
 function opensslVerify(caDer: Uint8Array, certificateDer: Uint8Array): { ok: boolean; output: string } {
   const notBefore = new X509Certificate(certificateDer).notBefore;
   const attime = Math.floor(notBefore.getTime() / 1000) + 86_400;
-  const result = spawnSync('openssl', ['verify', '-x509_strict', '-attime', String(attime), '-CAfile', writePem(caDer), writePem(certificateDer)], { encoding: 'utf8' });
+  const result = spawnSync(
+    'openssl',
+    ['verify', '-x509_strict', '-attime', String(attime), '-CAfile', writePem(caDer), writePem(certificateDer)],
+    { encoding: 'utf8' },
+  );
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -107,7 +113,12 @@ describe('the simulated CA certificates', () => {
 
 describe('the user-authentication certificate', () => {
   it('carries only C=JP and the opaque id, chains to the authentication CA, and has Japan-time validity', async () => {
-    const issued = await ca.issueAuthentication({ publicKey: cardSpki, opaqueId: 'OPAQUE0001', notBefore: '2025-04-10', notAfter: '2030-07-15' });
+    const issued = await ca.issueAuthentication({
+      publicKey: cardSpki,
+      opaqueId: 'OPAQUE0001',
+      notBefore: '2025-04-10',
+      notAfter: '2030-07-15',
+    });
     const certificate = new X509Certificate(issued.der);
     expect(certificate.subject).toBe('C=JP, CN=OPAQUE0001');
     expect(certificate.issuer).toBe(new X509Certificate(ca.authenticationCaDer).subject);
@@ -118,7 +129,9 @@ describe('the user-authentication certificate', () => {
     expect(usage?.usages).toBe(KeyUsageFlags.digitalSignature);
     expect(usage?.critical).toBe(true);
     expect(certificate.getExtension(ExtendedKeyUsageExtension)).toBeNull();
-    expect(certificate.getExtension(AuthorityKeyIdentifierExtension)?.keyId).toBe(new X509Certificate(ca.authenticationCaDer).getExtension(SubjectKeyIdentifierExtension)?.keyId);
+    expect(certificate.getExtension(AuthorityKeyIdentifierExtension)?.keyId).toBe(
+      new X509Certificate(ca.authenticationCaDer).getExtension(SubjectKeyIdentifierExtension)?.keyId,
+    );
     expect(Buffer.from(certificate.publicKey.rawData).equals(cardSpki)).toBe(true);
     expect(issued.serialNumber).toBe(certificate.serialNumber.toUpperCase());
     expect(await certificate.verify({ publicKey: new X509Certificate(ca.authenticationCaDer).publicKey, signatureOnly: true })).toBe(true);
@@ -141,14 +154,26 @@ describe('the user-authentication certificate', () => {
   });
 
   it('adds clientAuth only when asked', async () => {
-    const issued = await ca.issueAuthentication({ publicKey: cardSpki, opaqueId: 'X', notBefore: '2025-01-01', notAfter: '2026-01-01', clientAuth: true });
+    const issued = await ca.issueAuthentication({
+      publicKey: cardSpki,
+      opaqueId: 'X',
+      notBefore: '2025-01-01',
+      notAfter: '2026-01-01',
+      clientAuth: true,
+    });
     expect(new X509Certificate(issued.der).getExtension(ExtendedKeyUsageExtension)?.usages).toEqual(['1.3.6.1.5.5.7.3.2']);
   });
 
   it('refuses impossible validity', async () => {
-    await expect(ca.issueAuthentication({ publicKey: cardSpki, opaqueId: 'X', notBefore: '2025-02-30', notAfter: '2026-01-01' })).rejects.toThrow(/2025-02-30/);
-    await expect(ca.issueAuthentication({ publicKey: cardSpki, opaqueId: 'X', notBefore: '2026-01-02', notAfter: '2026-01-01' })).rejects.toThrow(SimulatedCaError);
-    await expect(ca.issueAuthentication({ publicKey: cardSpki, opaqueId: '', notBefore: '2025-01-01', notAfter: '2026-01-01' })).rejects.toThrow(/opaqueId/);
+    await expect(
+      ca.issueAuthentication({ publicKey: cardSpki, opaqueId: 'X', notBefore: '2025-02-30', notAfter: '2026-01-01' }),
+    ).rejects.toThrow(/2025-02-30/);
+    await expect(
+      ca.issueAuthentication({ publicKey: cardSpki, opaqueId: 'X', notBefore: '2026-01-02', notAfter: '2026-01-01' }),
+    ).rejects.toThrow(SimulatedCaError);
+    await expect(
+      ca.issueAuthentication({ publicKey: cardSpki, opaqueId: '', notBefore: '2025-01-01', notAfter: '2026-01-01' }),
+    ).rejects.toThrow(/opaqueId/);
   });
 });
 
@@ -181,7 +206,12 @@ describe('the signature certificate', () => {
   });
 
   it('keeps given substitute masks', async () => {
-    const issued = await ca.issueSignature({ publicKey: cardSpki, holder: { ...holder, name: '山崎　見本子', nameSubstitutes: '010000' }, notBefore: '2025-04-10', notAfter: '2030-07-15' });
+    const issued = await ca.issueSignature({
+      publicKey: cardSpki,
+      holder: { ...holder, name: '山崎　見本子', nameSubstitutes: '010000' },
+      notBefore: '2025-04-10',
+      notAfter: '2030-07-15',
+    });
     expect(readJpkiSubjectAltName(issued.der).get(JPKI_SAN_OID.nameSubstitutes)).toBe('010000');
   });
 
@@ -211,12 +241,23 @@ describe('revocation', () => {
     expect(ca.status(good.der)).toEqual({ status: 'good', ca: 'authentication', serialNumber: good.serialNumber });
     const revokedAt = new Date('2025-06-01T00:00:00Z');
     ca.revoke(moved.der, 'moved', revokedAt);
-    expect(ca.status(moved.der)).toEqual({ status: 'revoked', ca: 'signature', serialNumber: moved.serialNumber, reason: 'moved', revokedAt: revokedAt.toISOString() });
+    expect(ca.status(moved.der)).toEqual({
+      status: 'revoked',
+      ca: 'signature',
+      serialNumber: moved.serialNumber,
+      reason: 'moved',
+      revokedAt: revokedAt.toISOString(),
+    });
     // Idempotent: the first record stands.
     expect(ca.revoke({ ca: 'signature', serialNumber: moved.serialNumber.toLowerCase() }, 'renewed').reason).toBe('moved');
     expect(ca.status(Buffer.from('not a certificate'))).toEqual({ status: 'unknown' });
     const other = await SimulatedCa.create();
-    const foreign = await other.issueAuthentication({ publicKey: cardSpki, opaqueId: 'X', notBefore: '2025-01-01', notAfter: '2030-01-01' });
+    const foreign = await other.issueAuthentication({
+      publicKey: cardSpki,
+      opaqueId: 'X',
+      notBefore: '2025-01-01',
+      notAfter: '2030-01-01',
+    });
     expect(ca.status(foreign.der)).toEqual({ status: 'unknown' });
     expect(() => ca.revoke(foreign.der, 'moved')).toThrow(/not issued by this CA/);
   });
@@ -242,7 +283,14 @@ describe('persistence', () => {
     const moved = await ca.issueSignature({ publicKey: cardSpki, holder, notBefore: '2025-01-01', notAfter: '2030-01-01' });
     ca.revoke(moved.der, 'moved');
     ca.save(saved);
-    expect(readdirSync(saved).sort()).toEqual(['authentication-ca-key.pem', 'authentication-ca.pem', 'issuer-key.pem', 'revocations.json', 'signature-ca-key.pem', 'signature-ca.pem']);
+    expect(readdirSync(saved).sort()).toEqual([
+      'authentication-ca-key.pem',
+      'authentication-ca.pem',
+      'issuer-key.pem',
+      'revocations.json',
+      'signature-ca-key.pem',
+      'signature-ca.pem',
+    ]);
     expect(readFileSync(join(saved, 'authentication-ca.pem'), 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
     expect(readFileSync(join(saved, 'signature-ca-key.pem'), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
     if (process.platform !== 'win32') expect(statSync(join(saved, 'issuer-key.pem')).mode & 0o077).toBe(0);
@@ -253,7 +301,12 @@ describe('persistence', () => {
     expect(loaded.status(moved.der)).toMatchObject({ status: 'revoked', reason: 'moved' });
     const challenge = randomBytes(16);
     expect(verifyIssuerProof(ca.issuerTrustAnchorDer, challenge, loaded.signIssuerProof(challenge))).toBe(true);
-    const issued = await loaded.issueAuthentication({ publicKey: cardSpki, opaqueId: 'AFTERLOAD', notBefore: '2025-01-01', notAfter: '2030-01-01' });
+    const issued = await loaded.issueAuthentication({
+      publicKey: cardSpki,
+      opaqueId: 'AFTERLOAD',
+      notBefore: '2025-01-01',
+      notAfter: '2030-01-01',
+    });
     const checked = opensslVerify(ca.authenticationCaDer, issued.der);
     expect(checked.ok, checked.output).toBe(true);
   });

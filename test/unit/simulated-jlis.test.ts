@@ -43,13 +43,21 @@ const card = (id: string): Card => {
 };
 
 /** New key pairs "generated on the card": SPKI DER. */
-const keys: Record<'a1' | 's1' | 'a2' | 's2', Buffer> = { a1: Buffer.alloc(0), s1: Buffer.alloc(0), a2: Buffer.alloc(0), s2: Buffer.alloc(0) };
+const keys: Record<'a1' | 's1' | 'a2' | 's2', Buffer> = {
+  a1: Buffer.alloc(0),
+  s1: Buffer.alloc(0),
+  a2: Buffer.alloc(0),
+  s2: Buffer.alloc(0),
+};
 
 function variant(id: string, change: (persona: ResolvedPersona) => ResolvedPersona): [string, ResolvedPersona] {
   return [id, change(resolvePersona(loadPersona(id.replace(/\+.*$/, '')), TODAY))];
 }
 
-const withoutSignature = (persona: ResolvedPersona): ResolvedPersona => ({ ...persona, certificates: persona.certificates && { ...persona.certificates, signature: { state: 'absent' } } });
+const withoutSignature = (persona: ResolvedPersona): ResolvedPersona => ({
+  ...persona,
+  certificates: persona.certificates && { ...persona.certificates, signature: { state: 'absent' } },
+});
 
 beforeAll(async () => {
   const started = performance.now();
@@ -61,7 +69,11 @@ beforeAll(async () => {
     variant('certificates-expired+ten-year-card', (p) => withoutSignature({ ...p, card: { ...p.card, expires: '2036-02-08' } })),
     // The card (as the register has it) would run to 2031; the period of stay ends first.
     variant('foreign-resident-period-of-stay+later-card', (p) =>
-      withoutSignature({ ...p, card: { ...p.card, expires: '2031-11-30' }, residence: { nationality: 'PH', periodOfStayEnds: '2028-06-30' } }),
+      withoutSignature({
+        ...p,
+        card: { ...p.card, expires: '2031-11-30' },
+        residence: { nationality: 'PH', periodOfStayEnds: '2028-06-30' },
+      }),
     ),
     variant('under-15-no-signature', (p) => p),
     variant('adult-ward-no-signature', (p) => p),
@@ -130,14 +142,21 @@ function sameSet(a: IssuedSet, b: IssuedSet): void {
 let pemCounter = 0;
 function pemFile(der: Uint8Array): string {
   const path = join(work, `cert-${pemCounter++}.pem`);
-  writeFileSync(path, `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`);
+  writeFileSync(
+    path,
+    `-----BEGIN CERTIFICATE-----\n${Buffer.from(der)
+      .toString('base64')
+      .replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`,
+  );
   return path;
 }
 
 /** `openssl verify -x509_strict` a day after the certificate's notBefore. */
 function opensslVerify(caDer: Uint8Array, der: Uint8Array): { ok: boolean; output: string } {
   const attime = Math.floor(new X509Certificate(der).notBefore.getTime() / 1000) + 86_400;
-  const result = spawnSync('openssl', ['verify', '-x509_strict', '-attime', String(attime), '-CAfile', pemFile(caDer), pemFile(der)], { encoding: 'utf8' });
+  const result = spawnSync('openssl', ['verify', '-x509_strict', '-attime', String(attime), '-CAfile', pemFile(caDer), pemFile(der)], {
+    encoding: 'utf8',
+  });
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -148,7 +167,23 @@ function impostorCertificate(): Buffer {
   const keyPath = join(work, 'impostor-key.pem');
   const result = spawnSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyPath, '-subj', subject, '-days', '3650', '-outform', 'DER'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-subj',
+      subject,
+      '-days',
+      '3650',
+      '-outform',
+      'DER',
+    ],
     { encoding: 'buffer' },
   );
   if (result.status !== 0) throw new Error(`openssl req: ${result.stderr.toString()}`);
@@ -165,7 +200,13 @@ describe('the resident register', () => {
       dateOfBirth: '1986-05-09',
       cardExpires: '2031-05-09',
       adultWard: false,
-      signatureHolder: { name: '見本　太郎', address: '東京都千代田区見本町一丁目2番3号', prefecture: '東京都', municipality: '千代田区', sex: '1' },
+      signatureHolder: {
+        name: '見本　太郎',
+        address: '東京都千代田区見本町一丁目2番3号',
+        prefecture: '東京都',
+        municipality: '千代田区',
+        sex: '1',
+      },
     });
     expect(jlis.enrol(standard.persona, standard.image)).toEqual(first);
     for (const id of cards.keys()) if (id !== 'standard-in-window') jlis.enrol(card(id).persona, card(id).image);
@@ -179,9 +220,17 @@ describe('the resident register', () => {
 
   it('recognises the adult ward (holder.adultWard), the under-15 and the foreign resident', async () => {
     expect(await jlis.lookupResident(card('adult-ward-no-signature').serial)).toMatchObject({ adultWard: true, dateOfBirth: '1966-05-19' });
-    expect(await jlis.lookupResident(card('under-15-no-signature').serial)).toMatchObject({ adultWard: false, dateOfBirth: '2014-04-19', cardExpires: '2026-04-19' });
+    expect(await jlis.lookupResident(card('under-15-no-signature').serial)).toMatchObject({
+      adultWard: false,
+      dateOfBirth: '2014-04-19',
+      cardExpires: '2026-04-19',
+    });
     const foreign = await jlis.lookupResident(card('foreign-resident-period-of-stay+later-card').serial);
-    expect(foreign).toMatchObject({ periodOfStayEnds: '2028-06-30', cardExpires: '2031-11-30', signatureHolder: { name: 'SAMPLE　ANNA MARIA', sex: '2' } });
+    expect(foreign).toMatchObject({
+      periodOfStayEnds: '2028-06-30',
+      cardExpires: '2031-11-30',
+      signatureHolder: { name: 'SAMPLE　ANNA MARIA', sex: '2' },
+    });
     expect(await jlis.lookupResident(card('standard-in-window').serial)).not.toHaveProperty('periodOfStayEnds');
   });
 
@@ -191,7 +240,10 @@ describe('the resident register', () => {
     expect(await jlis.certificateStatus(certificateOnCard(id, 'authentication'))).toBe('valid');
     expect(jlis.ca.status(certificateOnCard(id, 'signature'))).toMatchObject({ status: 'revoked', reason: 'moved' });
     // The register has the new address (Fukuoka), not the one the old certificate carries (Sapporo).
-    expect((await jlis.lookupResident(card(id).serial))?.signatureHolder).toMatchObject({ prefecture: '福岡県', municipality: '福岡市中央区' });
+    expect((await jlis.lookupResident(card(id).serial))?.signatureHolder).toMatchObject({
+      prefecture: '福岡県',
+      municipality: '福岡市中央区',
+    });
   });
 
   it('refuses to enrol a card it cannot identify', async () => {
@@ -199,7 +251,10 @@ describe('the resident register', () => {
     const image = await buildCardImage(notMyNumber, jlis.ca);
     expect(() => jlis.enrol(notMyNumber, image)).toThrow(/not a card the issuing service knows/);
     const standard = card('standard-in-window');
-    const foreignCa = { ...standard.image, jpki: { ...standard.image.jpki!, authentication: { certificate: impostorDer.toString('base64') } } };
+    const foreignCa = {
+      ...standard.image,
+      jpki: { ...standard.image.jpki!, authentication: { certificate: impostorDer.toString('base64') } },
+    };
     expect(() => jlis.enrol(standard.persona, foreignCa)).toThrow(/not issued by this simulated CA/);
   });
 });
@@ -240,16 +295,22 @@ describe('issuing', () => {
   });
 
   it('runs to the 6th birthday in the window and to the 5th after expiry, not to the card', async () => {
-    const inWindow = await jlis.issue(request('standard-in-window+ten-year-card', 'R-ten-year', { authentication: keys.a1, signature: keys.s1 }));
+    const inWindow = await jlis.issue(
+      request('standard-in-window+ten-year-card', 'R-ten-year', { authentication: keys.a1, signature: keys.s1 }),
+    );
     expect(lastDay(inWindow.authentication.notAfter)).toBe('2031-05-09');
     expect(lastDay(inWindow.signature!.notAfter)).toBe('2031-05-09');
-    const expired = await jlis.issue(request('certificates-expired+ten-year-card', 'R-expired', { authentication: keys.a1, signature: keys.s1 }));
+    const expired = await jlis.issue(
+      request('certificates-expired+ten-year-card', 'R-expired', { authentication: keys.a1, signature: keys.s1 }),
+    );
     expect(lastDay(expired.authentication.notAfter)).toBe('2031-02-08');
     expect(lastDay(expired.signature!.notAfter)).toBe('2031-02-08');
   });
 
   it('caps a foreign resident by the period of stay', async () => {
-    const set = await jlis.issue(request('foreign-resident-period-of-stay+later-card', 'R-foreign', { authentication: keys.a1, signature: keys.s1 }));
+    const set = await jlis.issue(
+      request('foreign-resident-period-of-stay+later-card', 'R-foreign', { authentication: keys.a1, signature: keys.s1 }),
+    );
     expect(lastDay(set.authentication.notAfter)).toBe('2028-06-30');
     expect(lastDay(set.signature!.notAfter)).toBe('2028-06-30');
   });
@@ -276,7 +337,10 @@ describe('issuing', () => {
   });
 
   it('refuses what it cannot issue', async () => {
-    const standard = (changes: Partial<RenewalRequest>) => ({ ...request('standard-in-window', 'R-refused', { authentication: keys.a2, signature: keys.s2 }), ...changes });
+    const standard = (changes: Partial<RenewalRequest>) => ({
+      ...request('standard-in-window', 'R-refused', { authentication: keys.a2, signature: keys.s2 }),
+      ...changes,
+    });
     expect(await failure(jlis.issue(standard({ authenticationSerial: '0123456789ABCDEF' })))).toBe('refused');
     expect(await failure(jlis.issue(standard({ publicKeys: { authentication: new Uint8Array([1, 2, 3]) } })))).toBe('refused');
     expect(await failure(jlis.issue(standard({ publicKeys: { authentication: keys.a2, signature: keys.a2 } })))).toBe('refused');
@@ -303,7 +367,12 @@ describe('issuing', () => {
     try {
       const set = await ruled.issue(request('standard-in-window+ten-year-card', 'R-rule', { authentication: keys.a2, signature: keys.s2 }));
       expect(seen).toEqual([
-        { dateOfBirth: '1986-05-09', renewedOn: TODAY, currentExpiry: { authentication: '2026-05-09', signature: '2026-05-09' }, cardExpires: '2036-05-09' },
+        {
+          dateOfBirth: '1986-05-09',
+          renewedOn: TODAY,
+          currentExpiry: { authentication: '2026-05-09', signature: '2026-05-09' },
+          cardExpires: '2036-05-09',
+        },
       ]);
       expect(lastDay(set.authentication.notAfter)).toBe('2029-01-31');
       expect(lastDay(set.signature!.notAfter)).toBe('2029-01-31'); // never beyond authentication
@@ -315,13 +384,21 @@ describe('issuing', () => {
 
   it('default rule: the worked examples of docs/domain.md', () => {
     const base = { dateOfBirth: '1980-07-15', cardExpires: '2035-07-15' };
-    expect(defaultExpiryRule({ ...base, renewedOn: '2025-05-01', currentExpiry: { authentication: '2025-07-15', signature: '2025-07-15' } })).toEqual({
+    expect(
+      defaultExpiryRule({ ...base, renewedOn: '2025-05-01', currentExpiry: { authentication: '2025-07-15', signature: '2025-07-15' } }),
+    ).toEqual({
       authentication: '2030-07-15',
       signature: '2030-07-15',
     });
-    expect(defaultExpiryRule({ ...base, renewedOn: '2025-07-15', currentExpiry: { authentication: '2025-07-15' } }).authentication).toBe('2030-07-15');
-    expect(defaultExpiryRule({ ...base, renewedOn: '2025-09-01', currentExpiry: { authentication: '2025-07-15' } }).authentication).toBe('2030-07-15');
-    expect(defaultExpiryRule({ ...base, cardExpires: '2029-01-31', renewedOn: '2025-05-01', currentExpiry: { authentication: '2025-07-15' } })).toEqual({
+    expect(defaultExpiryRule({ ...base, renewedOn: '2025-07-15', currentExpiry: { authentication: '2025-07-15' } }).authentication).toBe(
+      '2030-07-15',
+    );
+    expect(defaultExpiryRule({ ...base, renewedOn: '2025-09-01', currentExpiry: { authentication: '2025-07-15' } }).authentication).toBe(
+      '2030-07-15',
+    );
+    expect(
+      defaultExpiryRule({ ...base, cardExpires: '2029-01-31', renewedOn: '2025-05-01', currentExpiry: { authentication: '2025-07-15' } }),
+    ).toEqual({
       authentication: '2029-01-31',
       signature: '2029-01-31',
     });
@@ -332,15 +409,21 @@ describe('idempotency by renewal id', () => {
   it('answers a repeated issue with the same certificates, byte for byte, also when the repeats race', async () => {
     const first = await jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 }));
     sameSet(await jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 })), first);
-    const racing = await Promise.all([1, 2, 3].map(() => jlis.issue(request('adult-ward-no-signature', 'R-race', { authentication: keys.a2 }))));
+    const racing = await Promise.all(
+      [1, 2, 3].map(() => jlis.issue(request('adult-ward-no-signature', 'R-race', { authentication: keys.a2 }))),
+    );
     for (const set of racing) sameSet(set, racing[0]!);
   });
 
   it('refuses the same renewal id with other keys until the unconfirmed issue is voided', async () => {
     const first = await jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 }));
-    expect(await failure(jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 })))).toBe('refused');
+    expect(await failure(jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 })))).toBe(
+      'refused',
+    );
     expect(await failure(jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a1 })))).toBe('refused');
-    expect(await failure(jlis.issue(request('adult-ward-no-signature', 'R-standard', { authentication: keys.a1, signature: keys.s1 })))).toBe('refused');
+    expect(
+      await failure(jlis.issue(request('adult-ward-no-signature', 'R-standard', { authentication: keys.a1, signature: keys.s1 }))),
+    ).toBe('refused');
 
     await jlis.voidUnconfirmed('R-standard');
     await jlis.voidUnconfirmed('R-standard'); // nothing left to void
@@ -361,7 +444,9 @@ describe('idempotency by renewal id', () => {
     await expect(jlis.lookupResident(card('standard-in-window').serial)).rejects.toThrow(/closed/);
     jlis = await SimulatedJlis.open(jlisDir, { now });
     sameSet(await jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 })), before);
-    expect(await failure(jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 })))).toBe('refused');
+    expect(await failure(jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 })))).toBe(
+      'refused',
+    );
   });
 });
 
@@ -393,14 +478,19 @@ describe('confirmation and status', () => {
     sameSet(await jlis.issue(request(id, 'R-standard', { authentication: keys.a2, signature: keys.s2 })), set);
     // The old certificate cannot start another renewal; the new one can.
     expect(await failure(jlis.issue(request(id, 'R-next', { authentication: keys.a1, signature: keys.s1 })))).toBe('refused');
-    const next = await jlis.issue({ renewalId: 'R-next', authenticationSerial: set.authentication.serialNumber, publicKeys: { authentication: keys.a1 }, renewedOn: TODAY });
+    const next = await jlis.issue({
+      renewalId: 'R-next',
+      authenticationSerial: set.authentication.serialNumber,
+      publicKeys: { authentication: keys.a1 },
+      renewedOn: TODAY,
+    });
     expect(next.signature).toBeUndefined();
     await jlis.voidUnconfirmed('R-next');
     expect(await failure(jlis.confirmWritten('R-next'))).toBe('refused');
     expect(await failure(jlis.confirmWritten('R-unknown'))).toBe('refused');
   });
 
-  it("keeps the signature certificate when only authentication was renewed", async () => {
+  it('keeps the signature certificate when only authentication was renewed', async () => {
     const id = 'standard-in-window+ten-year-card';
     await jlis.confirmWritten('R-auth-only');
     expect(await jlis.certificateStatus(certificateOnCard(id, 'authentication'))).toBe('revoked');
@@ -419,7 +509,8 @@ describe('confirmation and status', () => {
 });
 
 describe('fault injection', () => {
-  const childRequest = (renewalId: string, signature = keys.s1) => request('under-15-no-signature', renewalId, { authentication: keys.a1, signature });
+  const childRequest = (renewalId: string, signature = keys.s1) =>
+    request('under-15-no-signature', renewalId, { authentication: keys.a1, signature });
 
   it('latency: answers correctly, after the delay', async () => {
     jlis.setFault('issuerProof', { kind: 'latency', ms: 80 });
@@ -483,9 +574,13 @@ describe('fault injection', () => {
 
   it("garbled answer (wrong-key): a certificate that parses but is not for the card's key and does not verify", async () => {
     jlis.setFault('issue', { kind: 'garbled-answer', garble: 'wrong-key' });
-    const garbled = await jlis.issue(request('foreign-resident-period-of-stay+later-card', 'R-wrong-key', { authentication: keys.a1, signature: keys.s1 }));
+    const garbled = await jlis.issue(
+      request('foreign-resident-period-of-stay+later-card', 'R-wrong-key', { authentication: keys.a1, signature: keys.s1 }),
+    );
     jlis.setFault('issue', undefined);
-    const good = await jlis.issue(request('foreign-resident-period-of-stay+later-card', 'R-wrong-key', { authentication: keys.a1, signature: keys.s1 }));
+    const good = await jlis.issue(
+      request('foreign-resident-period-of-stay+later-card', 'R-wrong-key', { authentication: keys.a1, signature: keys.s1 }),
+    );
     for (const [slot, ca, key] of [
       ['authentication', jlis.ca.authenticationCaDer, keys.a1],
       ['signature', jlis.ca.signatureCaDer, keys.s1],
@@ -559,7 +654,10 @@ describe('persistence', () => {
         expect(await service.certificateStatus(certificateOnCard('standard-in-window', 'authentication'))).toBe('revoked');
         expect(await service.certificateStatus(certificateOnCard('signature-revoked-after-move', 'signature'))).toBe('revoked');
         expect(await service.certificateStatus(renewed.authentication.der)).toBe('valid');
-        sameSet(await service.issue(request('signature-revoked-after-move', 'R-moved', { authentication: keys.a1, signature: keys.s1 })), moved);
+        sameSet(
+          await service.issue(request('signature-revoked-after-move', 'R-moved', { authentication: keys.a1, signature: keys.s1 })),
+          moved,
+        );
       }
       // What one instance does, the other sees.
       await second.confirmWritten('R-moved');

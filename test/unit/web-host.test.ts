@@ -153,7 +153,8 @@ describe('the web host', () => {
     const waitFor = async (predicate: (state: State) => boolean) => {
       for (let i = 0; i < 600; i++) {
         const snapshot = latest();
-        if (snapshot?.kind === 'event' && snapshot.event.type === 'snapshot' && predicate(snapshot.event.state as State)) return snapshot.event.state as State;
+        if (snapshot?.kind === 'event' && snapshot.event.type === 'snapshot' && predicate(snapshot.event.state as State))
+          return snapshot.event.state as State;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
       throw new Error(`timed out; last state ${JSON.stringify(latest())}`);
@@ -166,7 +167,9 @@ describe('the web host', () => {
     send({ type: 'DEMO_INSERT_CARD', persona: 'standard-in-window' });
     const pins: Record<string, string> = { authentication: '1234', signature: 'ABC123', registry: '1234' };
     for (;;) {
-      const state = await waitFor((s) => s.screen === 'session' && ['status', 'pin-entry', 'confirm', 'done', 'hand-off'].includes(s.session!.screen));
+      const state = await waitFor(
+        (s) => s.screen === 'session' && ['status', 'pin-entry', 'confirm', 'done', 'hand-off'].includes(s.session!.screen),
+      );
       const screen = state.session!.screen;
       if (screen === 'done' || screen === 'hand-off') break;
       if (screen === 'status') send({ type: 'SESSION', intent: { type: 'CONTINUE' } });
@@ -187,6 +190,9 @@ describe('the web host', () => {
     const started = await host('demo');
     expect(started.kiosk.receive({ type: 'SESSION', intent: { type: 'CONFIRM_RENEWAL' } }, 'web')).toEqual({ ok: false, error: 'not-now' });
     expect(started.kiosk.receive({ type: 'DEMO_INSERT_CARD', persona: 'nobody-at-all' }, 'web')).toEqual({ ok: false, error: 'not-now' });
-    expect(started.kiosk.receive({ type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: '12 34' } }, 'web')).toEqual({ ok: false, error: 'invalid-command' });
+    expect(started.kiosk.receive({ type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: '12 34' } }, 'web')).toEqual({
+      ok: false,
+      error: 'invalid-command',
+    });
   });
 });

@@ -25,7 +25,12 @@ const windowFor = (overrides: Partial<Parameters<typeof createKioskWindow>[0]> =
   }) as unknown as FakeBrowserWindow;
 
 const customerWindowFor = (overrides: Partial<Parameters<typeof createCustomerWindow>[0]> = {}) =>
-  createCustomerWindow({ isDevelopment: false, preloadPath: '/app/out/preload/index.cjs', log: silentLogger, ...overrides }) as unknown as FakeBrowserWindow;
+  createCustomerWindow({
+    isDevelopment: false,
+    preloadPath: '/app/out/preload/index.cjs',
+    log: silentLogger,
+    ...overrides,
+  }) as unknown as FakeBrowserWindow;
 
 const PRIMARY = { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } };
 const SECOND = { id: 2, bounds: { x: 1920, y: 0, width: 1280, height: 1024 } };

@@ -73,10 +73,18 @@ export function TrainerPanel({ demo, language }: { demo: Demo; language: Languag
                 {t('trainer.fault.plug-in-reader')}
               </button>
             )}
-            <button type="button" aria-pressed={demo.faults.service === 'down'} onClick={fault(demo.faults.service === 'down' ? 'service-up' : 'service-down')}>
+            <button
+              type="button"
+              aria-pressed={demo.faults.service === 'down'}
+              onClick={fault(demo.faults.service === 'down' ? 'service-up' : 'service-down')}
+            >
               {t('trainer.fault.service-down')}
             </button>
-            <button type="button" aria-pressed={demo.faults.service === 'slow'} onClick={fault(demo.faults.service === 'slow' ? 'service-up' : 'service-slow')}>
+            <button
+              type="button"
+              aria-pressed={demo.faults.service === 'slow'}
+              onClick={fault(demo.faults.service === 'slow' ? 'service-up' : 'service-slow')}
+            >
               {t('trainer.fault.service-slow')}
             </button>
             <button type="button" onClick={fault('power-cut')}>

@@ -35,7 +35,16 @@ const PRESSED_MILLISECONDS = 150;
  * keyboard, so a physical keyboard cannot type and there is no <input> whose
  * value could be read or that could summon the OS keyboard.
  */
-export function SecureKeypad({ pin, label, onSubmit, onForgot, shuffle = false, audio = false, disabled = false, submitLabel }: SecureKeypadProps) {
+export function SecureKeypad({
+  pin,
+  label,
+  onSubmit,
+  onForgot,
+  shuffle = false,
+  audio = false,
+  disabled = false,
+  submitLabel,
+}: SecureKeypadProps) {
   const { t, i18n } = useTranslation();
   const buffer = useRef('');
   const [typedCount, setTypedCount] = useState(0);
@@ -120,9 +129,17 @@ export function SecureKeypad({ pin, label, onSubmit, onForgot, shuffle = false, 
   }
 
   const slots = maskSlotCount(pin, typedCount);
-  const progress = rule.takesLetters ? t('keypad.enteredPassword', { count: typedCount }) : t('keypad.entered', { count: typedCount, length: rule.maxLength });
+  const progress = rule.takesLetters
+    ? t('keypad.enteredPassword', { count: typedCount })
+    : t('keypad.entered', { count: typedCount, length: rule.maxLength });
   const characterKey = (character: string, extraClass = '') => (
-    <button key={character} type="button" className={`keypad__key keypad__key--character${extraClass}`} disabled={disabled} onClick={(event) => typeCharacter(event, character)}>
+    <button
+      key={character}
+      type="button"
+      className={`keypad__key keypad__key--character${extraClass}`}
+      disabled={disabled}
+      onClick={(event) => typeCharacter(event, character)}
+    >
       {character}
     </button>
   );

@@ -8,12 +8,7 @@ export type KeypadPin = 'authentication' | 'signature' | 'registry';
 export type Digit = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9';
 
 /** The fixed layout, as on phones and ATMs: 1-2-3 on top, 0 alone at the bottom between clear and delete. */
-export const DIGIT_ROWS: readonly (readonly Digit[])[] = [
-  ['1', '2', '3'],
-  ['4', '5', '6'],
-  ['7', '8', '9'],
-  ['0'],
-];
+export const DIGIT_ROWS: readonly (readonly Digit[])[] = [['1', '2', '3'], ['4', '5', '6'], ['7', '8', '9'], ['0']];
 
 const DIGITS: readonly Digit[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 

@@ -9,7 +9,8 @@ import { Actions, Screen } from './Screen';
 export function RouteChoiceScreen(props: SessionScreenProps) {
   const { t } = useTranslation();
   const send = useSend();
-  const choose = (route: 'in-person' | 'voluntary-proxy' | 'legal-representative') => () => void send({ type: 'SESSION', intent: { type: 'CHOOSE_ROUTE', route } });
+  const choose = (route: 'in-person' | 'voluntary-proxy' | 'legal-representative') => () =>
+    void send({ type: 'SESSION', intent: { type: 'CHOOSE_ROUTE', route } });
   return (
     <Screen title={t('routeChoice.title')} name="route-choice">
       <StatusFacts {...props} />
@@ -41,7 +42,17 @@ function StatusFacts(props: SessionScreenProps) {
 }
 
 /** A yes/no question of a staff checklist, as a pair of radio buttons (no default: staff must answer). */
-function YesNo({ name, label, value, onChange }: { name: string; label: string; value: boolean | undefined; onChange: (value: boolean) => void }) {
+function YesNo({
+  name,
+  label,
+  value,
+  onChange,
+}: {
+  name: string;
+  label: string;
+  value: boolean | undefined;
+  onChange: (value: boolean) => void;
+}) {
   const { t } = useTranslation();
   return (
     <fieldset className="choice">
@@ -58,7 +69,19 @@ function YesNo({ name, label, value, onChange }: { name: string; label: string; 
   );
 }
 
-function Choice<T extends string>({ name, label, options, value, onChange }: { name: string; label: string; options: Array<[T, string]>; value: T | undefined; onChange: (value: T) => void }) {
+function Choice<T extends string>({
+  name,
+  label,
+  options,
+  value,
+  onChange,
+}: {
+  name: string;
+  label: string;
+  options: Array<[T, string]>;
+  value: T | undefined;
+  onChange: (value: T) => void;
+}) {
   return (
     <fieldset className="choice">
       <legend>{label}</legend>
@@ -108,18 +131,40 @@ export function ProxyCheckScreen() {
   const [handedInPerson, setHandedInPerson] = useState<boolean>();
   const [proxyIdentity, setProxyIdentity] = useState<'document-a' | 'document-b' | 'none'>();
   const [relationship, setRelationship] = useState<'family' | 'other'>();
-  const complete = envelopeSealed !== undefined && formWithinValidity !== undefined && handedInPerson !== undefined && proxyIdentity !== undefined && relationship !== undefined;
+  const complete =
+    envelopeSealed !== undefined &&
+    formWithinValidity !== undefined &&
+    handedInPerson !== undefined &&
+    proxyIdentity !== undefined &&
+    relationship !== undefined;
   return (
     <Screen title={t('proxyCheck.title')} name="proxy-check">
       <p className="lead">{t('proxyCheck.lead')}</p>
       <ChecklistForm
         complete={complete}
         onSubmit={() =>
-          void send({ type: 'SESSION', intent: { type: 'PROXY_CHECKED', checks: { envelopeSealed: envelopeSealed!, formWithinValidity: formWithinValidity!, handedInPerson: handedInPerson!, proxyIdentity: proxyIdentity!, relationship: relationship! } } })
+          void send({
+            type: 'SESSION',
+            intent: {
+              type: 'PROXY_CHECKED',
+              checks: {
+                envelopeSealed: envelopeSealed!,
+                formWithinValidity: formWithinValidity!,
+                handedInPerson: handedInPerson!,
+                proxyIdentity: proxyIdentity!,
+                relationship: relationship!,
+              },
+            },
+          })
         }
       >
         <YesNo name={`${name}-sealed`} label={t('proxyCheck.envelopeSealed')} value={envelopeSealed} onChange={setEnvelopeSealed} />
-        <YesNo name={`${name}-valid`} label={t('proxyCheck.formWithinValidity')} value={formWithinValidity} onChange={setFormWithinValidity} />
+        <YesNo
+          name={`${name}-valid`}
+          label={t('proxyCheck.formWithinValidity')}
+          value={formWithinValidity}
+          onChange={setFormWithinValidity}
+        />
         <YesNo name={`${name}-in-person`} label={t('proxyCheck.handedInPerson')} value={handedInPerson} onChange={setHandedInPerson} />
         <Choice
           name={`${name}-identity`}
@@ -155,7 +200,10 @@ export function AuthorityCheckScreen() {
   return (
     <Screen title={t('authorityCheck.title')} name="authority-check">
       <p className="lead">{t('authorityCheck.lead')}</p>
-      <ChecklistForm complete={proven !== undefined} onSubmit={() => void send({ type: 'SESSION', intent: { type: 'AUTHORITY_CHECKED', proven: proven! } })}>
+      <ChecklistForm
+        complete={proven !== undefined}
+        onSubmit={() => void send({ type: 'SESSION', intent: { type: 'AUTHORITY_CHECKED', proven: proven! } })}
+      >
         <YesNo name={name} label={t('authorityCheck.proven')} value={proven} onChange={setProven} />
       </ChecklistForm>
     </Screen>
@@ -183,7 +231,18 @@ export function IdentityCheckScreen() {
       <ChecklistForm
         complete={complete}
         onSubmit={() =>
-          void send({ type: 'SESSION', intent: { type: 'IDENTITY_CHECKED', check: { documentsA: Number(documentsA), documentsB: Number(documentsB), oralQuestioning: oralQuestioning!, accepted: accepted! } } })
+          void send({
+            type: 'SESSION',
+            intent: {
+              type: 'IDENTITY_CHECKED',
+              check: {
+                documentsA: Number(documentsA),
+                documentsB: Number(documentsB),
+                oralQuestioning: oralQuestioning!,
+                accepted: accepted!,
+              },
+            },
+          })
         }
       >
         <Choice name={`${name}-a`} label={t('identityCheck.documentsA')} options={counts} value={documentsA} onChange={setDocumentsA} />
@@ -222,4 +281,3 @@ export function SubstitutesScreen({ session }: SessionScreenProps) {
     </Screen>
   );
 }
-

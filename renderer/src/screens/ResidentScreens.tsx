@@ -95,9 +95,15 @@ export function PinScreen({ session, keypadHere }: SessionScreenProps) {
   if (!pin || pin.name === 'cardInfo') return null;
   const isNew = session.screen === 'new-pin' || session.screen === 'new-pin-again';
   const pinName = t(`pin.name.${pin.name}`);
-  const title = session.screen === 'new-pin' ? t('pin.newTitle', { pin: pinName }) : session.screen === 'new-pin-again' ? t('pin.newAgainTitle', { pin: pinName }) : t('pin.title', { pin: pinName });
+  const title =
+    session.screen === 'new-pin'
+      ? t('pin.newTitle', { pin: pinName })
+      : session.screen === 'new-pin-again'
+        ? t('pin.newAgainTitle', { pin: pinName })
+        : t('pin.title', { pin: pinName });
   const submit = (value: string) => {
-    const type = session.screen === 'new-pin' ? 'SUBMIT_NEW_PIN' : session.screen === 'new-pin-again' ? 'SUBMIT_NEW_PIN_AGAIN' : 'SUBMIT_PIN';
+    const type =
+      session.screen === 'new-pin' ? 'SUBMIT_NEW_PIN' : session.screen === 'new-pin-again' ? 'SUBMIT_NEW_PIN_AGAIN' : 'SUBMIT_PIN';
     void send({ type: 'SESSION', intent: { type, value } });
   };
   return (
@@ -206,12 +212,18 @@ export function RenewingScreen({ session }: SessionScreenProps) {
       </p>
       <ol className="progress" aria-label={t('renewing.steps')}>
         {RENEWAL_PROGRESS_STEPS.map((step, index) => (
-          <li key={step} aria-current={index === current ? 'step' : undefined} data-state={index < current ? 'done' : index === current ? 'current' : 'waiting'}>
+          <li
+            key={step}
+            aria-current={index === current ? 'step' : undefined}
+            data-state={index < current ? 'done' : index === current ? 'current' : 'waiting'}
+          >
             <span className="progress__mark" aria-hidden="true">
               {index < current ? '✔' : index === current ? '▶' : '・'}
             </span>
             {t(`renewing.step.${step}`)}
-            <span className="visually-hidden">{index < current ? t('renewing.stepDone') : index === current ? t('renewing.stepNow') : ''}</span>
+            <span className="visually-hidden">
+              {index < current ? t('renewing.stepDone') : index === current ? t('renewing.stepNow') : ''}
+            </span>
           </li>
         ))}
       </ol>
@@ -283,7 +295,9 @@ export function NotYetScreen({ view, session }: SessionScreenProps) {
   const date = useDate(view.language);
   return (
     <Screen title={t('notYet.title')} name="not-yet">
-      {session.card?.authenticationExpires && <p className="lead">{t('notYet.expires', { date: date(session.card.authenticationExpires) })}</p>}
+      {session.card?.authenticationExpires && (
+        <p className="lead">{t('notYet.expires', { date: date(session.card.authenticationExpires) })}</p>
+      )}
       {session.eligibility?.opensOn && <p className="lead">{t('notYet.opensOn', { date: date(session.eligibility.opensOn) })}</p>}
       <p className="note">{t('notYet.nothingLost')}</p>
       <p className="take-card" role="status">
@@ -298,7 +312,9 @@ export function CardRenewalScreen({ view, session }: SessionScreenProps) {
   const date = useDate(view.language);
   return (
     <Screen title={t('cardRenewal.title')} name="card-renewal">
-      {session.eligibility?.cardExpires && <p className="lead">{t('cardRenewal.cardExpires', { date: date(session.eligibility.cardExpires) })}</p>}
+      {session.eligibility?.cardExpires && (
+        <p className="lead">{t('cardRenewal.cardExpires', { date: date(session.eligibility.cardExpires) })}</p>
+      )}
       <p className="lead">{t('cardRenewal.lead')}</p>
       <p className="note">{t('cardRenewal.how')}</p>
       <p className="take-card" role="status">

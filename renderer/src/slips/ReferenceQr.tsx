@@ -37,18 +37,19 @@ export function ReferenceQr({ reference, handOff, label }: { reference: string; 
     import('qrcode')
       .then(({ default: QRCode }) => QRCode.toDataURL(payload, { errorCorrectionLevel: 'M', margin: 2, width: QR_PIXELS }))
       .then(
-      (dataUrl) => {
-        if (wanted) setDrawn({ payload, dataUrl });
-      },
-      () => {
-        // The placeholder stays: the reference is printed in letters beside it, which is enough for the counter.
-      },
-    );
+        (dataUrl) => {
+          if (wanted) setDrawn({ payload, dataUrl });
+        },
+        () => {
+          // The placeholder stays: the reference is printed in letters beside it, which is enough for the counter.
+        },
+      );
     return () => {
       wanted = false;
     };
   }, [payload]);
 
-  if (drawn?.payload !== payload) return <span className="reference-qr reference-qr--pending" role="img" aria-label={label} aria-busy="true" />;
+  if (drawn?.payload !== payload)
+    return <span className="reference-qr reference-qr--pending" role="img" aria-label={label} aria-busy="true" />;
   return <img className="reference-qr" src={drawn.dataUrl} alt={label} width={QR_PIXELS} height={QR_PIXELS} />;
 }

@@ -18,4 +18,3 @@ export const HELP_LINE_NUMBERS = {
   general: '0120-95-0178',
   foreignLanguages: '0120-0178-27',
 } as const;
-

@@ -38,7 +38,12 @@ export class FakeWebContents extends EventEmitter {
   }
   /** Fires an event the way Electron does, with an event object whose preventDefault is recorded. */
   fire(name: string, ...args: unknown[]) {
-    const event = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+    const event = {
+      defaultPrevented: false,
+      preventDefault() {
+        this.defaultPrevented = true;
+      },
+    };
     this.emit(name, event, ...args);
     return event;
   }

@@ -44,9 +44,12 @@ describe('formatJapanDate', () => {
     expect(formatJapanDate('2031-04-10', language).trim()).not.toBe('');
   });
 
-  it.each(['2031-4-10', '2031-02-30', '2031-13-01', '2031-00-10', '', '2031-04-10T00:00:00Z', '10/04/2031', ' 2031-04-10'])('rejects %j with a RangeError', (input) => {
-    expect(() => formatJapanDate(input, 'en')).toThrow(RangeError);
-  });
+  it.each(['2031-4-10', '2031-02-30', '2031-13-01', '2031-00-10', '', '2031-04-10T00:00:00Z', '10/04/2031', ' 2031-04-10'])(
+    'rejects %j with a RangeError',
+    (input) => {
+      expect(() => formatJapanDate(input, 'en')).toThrow(RangeError);
+    },
+  );
 });
 
 describe('intlLocale', () => {

@@ -11,7 +11,9 @@ type Tree = { [key: string]: string | Tree };
 const load = (language: string): Tree => JSON.parse(readFileSync(join(LOCALES, `${language}.json`), 'utf8')) as Tree;
 
 function keys(tree: Tree, prefix = ''): string[] {
-  return Object.entries(tree).flatMap(([key, value]) => (typeof value === 'object' ? keys(value, `${prefix}${key}.`) : [`${prefix}${key}`]));
+  return Object.entries(tree).flatMap(([key, value]) =>
+    typeof value === 'object' ? keys(value, `${prefix}${key}.`) : [`${prefix}${key}`],
+  );
 }
 
 function valueAt(tree: Tree, key: string): unknown {
@@ -31,7 +33,9 @@ function sourceFiles(dir: string): string[] {
 
 describe('translations', () => {
   it('has a file for every language and no file for a language the kiosk does not offer', () => {
-    const files = readdirSync(LOCALES).map((name) => name.replace(/\.json$/, '')).sort();
+    const files = readdirSync(LOCALES)
+      .map((name) => name.replace(/\.json$/, ''))
+      .sort();
     expect(files).toEqual([...LANGUAGES].sort());
   });
 
@@ -46,19 +50,31 @@ describe('translations', () => {
 
   it.each(LANGUAGES)('%s keeps every placeholder of each string', (language) => {
     const tree = load(language);
-    const broken = reference.filter((key) => placeholders(String(valueAt(tree, key))).join() !== placeholders(String(valueAt(japanese, key))).join());
+    const broken = reference.filter(
+      (key) => placeholders(String(valueAt(tree, key))).join() !== placeholders(String(valueAt(japanese, key))).join(),
+    );
     expect(broken).toEqual([]);
   });
 
   it('has words for every reader state, busy screen, progress step and hand-off reason', () => {
     for (const state of ['unavailable', 'no_reader', 'waiting_for_card', 'card_present']) expect(reference).toContain(`reader.${state}`);
-    for (const screen of ['reading', 'verifying', 'setting-pin', 'checking-substitutes', 'ended'] satisfies (typeof SESSION_SCREENS)[number][]) expect(reference).toContain(`busy.${screen}.title`);
+    for (const screen of [
+      'reading',
+      'verifying',
+      'setting-pin',
+      'checking-substitutes',
+      'ended',
+    ] satisfies (typeof SESSION_SCREENS)[number][])
+      expect(reference).toContain(`busy.${screen}.title`);
     for (const step of RENEWAL_PROGRESS_STEPS) expect(reference).toContain(`renewing.step.${step}`);
-    for (const code of HAND_OFF_CODES) for (const part of ['reasons', 'bring', 'where']) expect(reference).toContain(`slips.handOff.${part}.${code}`);
+    for (const code of HAND_OFF_CODES)
+      for (const part of ['reasons', 'bring', 'where']) expect(reference).toContain(`slips.handOff.${part}.${code}`);
   });
 
   it('has every key the renderer asks for by name', () => {
-    const asked = sourceFiles(SOURCES).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\bt\('([a-zA-Z0-9_.-]+)'/g)].map((match) => match[1]!));
+    const asked = sourceFiles(SOURCES).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/\bt\('([a-zA-Z0-9_.-]+)'/g)].map((match) => match[1]!),
+    );
     expect(asked.length).toBeGreaterThan(50);
     expect([...new Set(asked)].filter((key) => !reference.includes(key))).toEqual([]);
   });

@@ -6,7 +6,14 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SecureKeypad } from '../../../renderer/src/keypad/SecureKeypad';
 import type { SecureKeypadProps } from '../../../renderer/src/keypad/SecureKeypad';
 import { playKeySound, speak, speechLanguage } from '../../../renderer/src/keypad/key-feedback';
-import { cryptoRandomIndex, DIGIT_ROWS, LETTERS, maskSlotCount, pinValueProblem, shuffledDigits } from '../../../renderer/src/keypad/keypad-layout';
+import {
+  cryptoRandomIndex,
+  DIGIT_ROWS,
+  LETTERS,
+  maskSlotCount,
+  pinValueProblem,
+  shuffledDigits,
+} from '../../../renderer/src/keypad/keypad-layout';
 import KEYPAD_STRINGS_EN from '../../../renderer/src/locales/en.json';
 import KEYPAD_STRINGS_JA from '../../../renderer/src/locales/ja.json';
 
@@ -254,7 +261,23 @@ describe('the keys', () => {
   it('all have an accessible name and the big-target class', () => {
     renderKeypad({ pin: 'signature' });
     const buttons = screen.getAllByRole('button');
-    const names = [...LETTERS, '1', '2', '3', '4', '5', '6', '7', '8', '9', '0', strings.clear, strings.backspace, strings.submit, strings.forgot];
+    const names = [
+      ...LETTERS,
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+      '9',
+      '0',
+      strings.clear,
+      strings.backspace,
+      strings.submit,
+      strings.forgot,
+    ];
     expect(buttons).toHaveLength(names.length);
     for (const name of names) expect(screen.getByRole('button', { name })).toHaveProperty('type', 'button');
     for (const button of buttons) expect(button.classList).toContain('keypad__key');

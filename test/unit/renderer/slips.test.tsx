@@ -41,11 +41,20 @@ function renderSlip(slip: ReactElement) {
 }
 
 function handOffSession(handOff: string, extra: Partial<SessionView> = {}): SessionView {
-  return { screen: 'hand-off', reference: REFERENCE, route: 'in-person', handOff: handOff as SessionView['handOff'], ended: 'handed-off', ...extra };
+  return {
+    screen: 'hand-off',
+    reference: REFERENCE,
+    route: 'in-person',
+    handOff: handOff as SessionView['handOff'],
+    ended: 'handed-off',
+    ...extra,
+  };
 }
 
 function keyPaths(tree: object, prefix = ''): string[] {
-  return Object.entries(tree).flatMap(([key, value]) => (typeof value === 'object' && value !== null ? keyPaths(value, `${prefix}${key}.`) : [`${prefix}${key}`]));
+  return Object.entries(tree).flatMap(([key, value]) =>
+    typeof value === 'object' && value !== null ? keyPaths(value, `${prefix}${key}.`) : [`${prefix}${key}`],
+  );
 }
 
 function valueAt(tree: object, path: string): unknown {
@@ -64,13 +73,18 @@ describe('the slip strings', () => {
   // Same keys and no empty string in every language: test/unit/renderer/i18n.test.ts.
   it.each(['en', 'ja'] as const)('give every hand-off code a reason, what to bring and where to go in %s', (language) => {
     for (const code of HAND_OFF_CODES) {
-      for (const part of ['reasons', 'bring', 'where']) expect(valueAt(STRINGS[language], `slips.handOff.${part}.${code}`), `${part}.${code}`).toEqual(expect.any(String));
+      for (const part of ['reasons', 'bring', 'where'])
+        expect(valueAt(STRINGS[language], `slips.handOff.${part}.${code}`), `${part}.${code}`).toEqual(expect.any(String));
     }
   });
 
   it('ask for nothing personal: no placeholder but the date and the reference', () => {
     const placeholders = new Set(
-      (['en', 'ja'] as const).flatMap((language) => keyPaths(STRINGS[language]).filter((path) => path.startsWith('slips.')).flatMap((path) => [...String(valueAt(STRINGS[language], path)).matchAll(/\{\{(\w+)\}\}/g)].map((match) => match[1]))),
+      (['en', 'ja'] as const).flatMap((language) =>
+        keyPaths(STRINGS[language])
+          .filter((path) => path.startsWith('slips.'))
+          .flatMap((path) => [...String(valueAt(STRINGS[language], path)).matchAll(/\{\{(\w+)\}\}/g)].map((match) => match[1])),
+      ),
     );
     expect([...placeholders].sort()).toEqual(['date', 'reference']);
   });
@@ -132,7 +146,9 @@ describe('HandOffSlip', () => {
   });
 
   it('never prints the substitute name and address a counter view may carry', async () => {
-    const session = handOffSession('substitute-characters-declined', { substitutes: { name: '髙橋 太郎', address: '東京都千代田区霞が関1-1' } });
+    const session = handOffSession('substitute-characters-declined', {
+      substitutes: { name: '髙橋 太郎', address: '東京都千代田区霞が関1-1' },
+    });
     const { container } = renderSlip(<HandOffSlip session={session} language="ja" />);
     await qrImage(container);
     expect(container.innerHTML).not.toContain('髙橋');
