@@ -4,11 +4,11 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
 
-/** The persona catalogue is data read at run time (main/emulator/personas.ts): ship it beside the bundle. */
+/** The persona catalogue is data read at run time (main/simulation/personas.ts): ship it beside the bundle. */
 const copyPersonas: Plugin = {
   name: 'myna-kiosk:copy-personas',
   writeBundle() {
-    cpSync(resolve('main/emulator/personas'), resolve('out/main/personas'), { recursive: true });
+    cpSync(resolve('main/simulation/personas'), resolve('out/main/personas'), { recursive: true });
   },
 };
 
@@ -22,8 +22,8 @@ export default defineConfig({
       rollupOptions: {
         input: {
           // Electron's entry, and the plain-Node web host (demo in a browser, e2e tests).
-          index: resolve('main/index.ts'),
-          'web-host-cli': resolve('main/web-host-cli.ts'),
+          index: resolve('main/shell/index.ts'),
+          'web-host-cli': resolve('main/web-host/web-host-cli.ts'),
           // The operator and developer CLI (npx myna-kiosk).
           cli: resolve('main/cli/index.ts'),
         },

@@ -1,21 +1,84 @@
-// Lint rules that keep the process boundaries mechanical (see docs/architecture.md):
-//  - only the Electron shell files in main/ and the preload may import 'electron';
-//  - main's services (card, session, issuance, store, emulator) never do;
+// Lint rules that keep the architecture mechanical (docs/architecture.md, "Rooms and import directions"):
+//  - each room of main/ imports only the rooms below it (ROOM_IMPORTS, checked by eslint-plugin-boundaries);
+//    every file of main/ is in a room, and no room imports a file outside one (tests, scripts);
+//  - only the Electron shell (main/shell/) and the preload import 'electron';
 //  - the renderer imports only its own files, preload/vocabulary.ts and types from preload/contract.ts;
 //  - the contract imports nothing from Node or Electron.
 import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
-/** The Electron shell: the only files in main/ allowed to import 'electron'. */
-export const ELECTRON_SHELL_FILES = ['main/index.ts', 'main/window.ts', 'main/ipc.ts', 'main/protocol.ts', 'main/printing.ts'];
+/**
+ * The rooms of main/ and the preload, as boundaries elements (a folder each).
+ * Two files are named apart, for the rooms that may import only them: the
+ * shared contract of the preload (not the preload script itself), and the
+ * world, the one simulation file the terminal's composition may use.
+ */
+export const ROOMS = {
+  preload: 'preload',
+  base: 'main/base',
+  domain: 'main/domain',
+  card: 'main/card',
+  store: 'main/store',
+  issuance: 'main/issuance',
+  session: 'main/session',
+  simulation: 'main/simulation',
+  kiosk: 'main/kiosk',
+  hosting: 'main/hosting',
+  shell: 'main/shell',
+  'web-host': 'main/web-host',
+  harness: 'main/harness',
+  cli: 'main/cli',
+};
+export const NAMED_FILES = {
+  contract: 'preload/{contract,vocabulary,channels}.ts',
+  world: 'main/simulation/world.ts',
+};
+
+/** Below the kiosk: what a terminal is made of, none of it fake. */
+const TERMINAL_PARTS = ['base', 'domain', 'card', 'store', 'issuance', 'session'];
+
+/**
+ * What each room may import besides itself and the contract — the table of
+ * docs/architecture.md. Anything not listed is refused: so the session never
+ * imports the simulation, the issuance port never imports the session, and
+ * nothing but the CLI reaches the test harnesses. `world` stands for the one
+ * file of the simulation by that name.
+ */
+export const ROOM_IMPORTS = {
+  preload: [],
+  base: [],
+  domain: [],
+  card: ['domain', 'base'],
+  store: ['domain', 'base'],
+  issuance: ['domain'],
+  session: ['domain', 'base', 'card', 'issuance', 'store'],
+  simulation: ['domain', 'base', 'card', 'issuance', 'store'],
+  kiosk: TERMINAL_PARTS,
+  hosting: [],
+  shell: [...TERMINAL_PARTS, 'kiosk', 'hosting', 'world'],
+  'web-host': [...TERMINAL_PARTS, 'kiosk', 'hosting', 'world'],
+  harness: ['base'],
+  // Anything of main/; the preload script runs only in Electron's sandboxed preload.
+  cli: Object.keys(ROOMS).filter((room) => room !== 'preload'),
+};
+
+/** The policy of one room: its own files, the contract, and the rooms it may import. */
+function roomPolicy(room, below) {
+  const targets = [
+    { element: { types: { anyOf: [room, ...below.filter((name) => name !== 'world')] } } },
+    { element: { type: 'preload' }, file: { categories: 'contract' } },
+  ];
+  if (below.includes('world')) targets.push({ element: { type: 'simulation' }, file: { categories: 'world' } });
+  return { from: { element: { type: room } }, allow: { to: targets } };
+}
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
 
 const noElectron = {
   name: 'electron',
-  message:
-    'Only the Electron shell files (main/index.ts, window.ts, ipc.ts, protocol.ts, printing.ts) and the preload import electron. Keep this code plain Node.',
+  message: 'Only the Electron shell (main/shell/) and the preload import electron. Keep this code plain Node.',
 };
 
 export default tseslint.config(
@@ -41,9 +104,30 @@ export default tseslint.config(
   },
   {
     files: ['main/**/*.ts'],
-    ignores: ELECTRON_SHELL_FILES,
+    ignores: ['main/shell/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: [noElectron], patterns: [{ group: ['electron/*'], message: noElectron.message }] }],
+    },
+  },
+  {
+    files: ['main/**/*.ts', 'preload/**/*.ts'],
+    plugins: { boundaries },
+    settings: {
+      'import/resolver': { node: { extensions: ['.ts', '.tsx', '.js'] } },
+      'boundaries/elements': Object.entries(ROOMS).map(([type, pattern]) => ({ type, pattern })),
+      'boundaries/files': Object.entries(NAMED_FILES).map(([category, pattern]) => ({ category, pattern })),
+    },
+    rules: {
+      'boundaries/dependencies': [
+        'error',
+        {
+          default: 'disallow',
+          policies: Object.entries(ROOM_IMPORTS).map(([room, below]) => roomPolicy(room, below)),
+        },
+      ],
+      // Every file of main/ belongs to a room, and imports only files that do.
+      'boundaries/no-unknown-files': 'error',
+      'boundaries/no-unknown-dependencies': 'error',
     },
   },
   {

@@ -9,12 +9,16 @@
  */
 import { z } from 'zod';
 import {
+  CARD_KINDS,
   DEMO_FAULTS,
   HAND_OFF_CODES,
   LANGUAGES,
+  PIN_IDS,
   PROFILES,
+  RENEWAL_ROUTES,
   RENEWAL_PROGRESS_STEPS,
   SESSION_REFERENCE_PATTERN,
+  SESSION_ENDS,
   SESSION_SCREENS,
 } from './vocabulary';
 
@@ -48,7 +52,8 @@ export type CardSource = z.infer<typeof cardSourceSchema>;
 export const sessionScreenSchema = z.enum(SESSION_SCREENS);
 
 const japanDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
-const pinNameSchema = z.enum(['authentication', 'signature', 'registry', 'cardInfo']);
+const pinNameSchema = z.enum(PIN_IDS);
+const routeSchema = z.enum(RENEWAL_ROUTES);
 
 /**
  * What a customer session shows, projected from the session machine
@@ -60,10 +65,10 @@ export const sessionViewSchema = z
   .object({
     screen: sessionScreenSchema,
     reference: z.string().regex(SESSION_REFERENCE_PATTERN),
-    route: z.enum(['in-person', 'voluntary-proxy', 'legal-representative']),
+    route: routeSchema,
     card: z
       .object({
-        kind: z.enum(['my-number', 'face-auth', 'juki', 'phone', 'unknown-token', 'not-my-number']),
+        kind: z.enum(CARD_KINDS),
         authenticationExpires: japanDateSchema.optional(),
         signatureCertificate: z.boolean(),
       })
@@ -106,7 +111,7 @@ export const sessionViewSchema = z
       .strict()
       .optional(),
     renewed: z.object({ authenticationExpires: japanDateSchema, signatureExpires: japanDateSchema.optional() }).strict().optional(),
-    ended: z.enum(['renewed', 'handed-off', 'not-eligible', 'cancelled', 'timed-out', 'card-removed', 'error']).optional(),
+    ended: z.enum(SESSION_ENDS).optional(),
   })
   .strict();
 export type SessionView = z.infer<typeof sessionViewSchema>;
@@ -192,7 +197,7 @@ export const sessionIntentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('CONTINUE') }).strict(),
   z.object({ type: z.literal('CONFIRM_LAST_TRY') }).strict(),
   z.object({ type: z.literal('FORGOT_PIN') }).strict(),
-  z.object({ type: z.literal('CHOOSE_ROUTE'), route: z.enum(['in-person', 'voluntary-proxy', 'legal-representative']) }).strict(),
+  z.object({ type: z.literal('CHOOSE_ROUTE'), route: routeSchema }).strict(),
   z
     .object({
       type: z.literal('PROXY_CHECKED'),

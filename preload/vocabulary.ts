@@ -17,6 +17,57 @@ export const PROFILES = ['lobby', 'counter', 'demo'] as const;
  */
 export const LANGUAGES = ['ja', 'ja-x-easy', 'en', 'zh-Hans', 'zh-Hant', 'ko', 'es', 'pt', 'vi', 'tl', 'id', 'th', 'ne'] as const;
 
+/** What the kiosk can tell a card to be from reading it (main/card/jpki-client.ts, docs/card-protocol.md). */
+export const CARD_KINDS = ['my-number', 'face-auth', 'juki', 'phone', 'unknown-token', 'not-my-number'] as const;
+export type CardKind = (typeof CARD_KINDS)[number];
+
+/** docs/domain.md, "Routes": who is at the terminal for the holder. */
+export const RENEWAL_ROUTES = ['in-person', 'voluntary-proxy', 'legal-representative'] as const;
+export type RenewalRoute = (typeof RENEWAL_ROUTES)[number];
+
+/** How a customer session ended: the view shows it, the audit chain records it. */
+export const SESSION_ENDS = ['renewed', 'handed-off', 'not-eligible', 'cancelled', 'timed-out', 'card-removed', 'error'] as const;
+export type SessionEnd = (typeof SESSION_ENDS)[number];
+
+/**
+ * The card's PINs (docs/card-protocol.md, "PIN rules"). The kiosk asks for
+ * the first three; the card-info PIN is the card's own and never asked.
+ */
+export const PIN_IDS = ['authentication', 'signature', 'registry', 'cardInfo'] as const;
+export type PinId = (typeof PIN_IDS)[number];
+
+export interface PinRule {
+  minLength: number;
+  maxLength: number;
+  /** The signature password takes A–Z as well as digits, and needs at least one of each. */
+  takesLetters: boolean;
+}
+
+/** The rule of each PIN: the keypad shapes itself by it, main refuses what breaks it, the virtual card applies it to new values. */
+export const PIN_RULES: Readonly<Record<PinId, PinRule>> = {
+  authentication: { minLength: 4, maxLength: 4, takesLetters: false },
+  signature: { minLength: 6, maxLength: 16, takesLetters: true },
+  registry: { minLength: 4, maxLength: 4, takesLetters: false },
+  cardInfo: { minLength: 4, maxLength: 4, takesLetters: false },
+};
+
+export type PinFormatProblem = 'bad-characters' | 'wrong-length' | 'needs-letter-and-digit';
+
+/**
+ * Why the card would refuse this value without even trying it, or
+ * undefined when it is well formed. A value that breaks the rule cannot be
+ * the right one, so it is refused before anything is sent and no try is
+ * spent. Letters are upper case here (the keypad's A–Z grid; main upper-cases
+ * a password typed on a keyboard first).
+ */
+export function pinFormatProblem(pin: PinId, value: string): PinFormatProblem | undefined {
+  const rule = PIN_RULES[pin];
+  if (!(rule.takesLetters ? /^[A-Z0-9]*$/ : /^[0-9]*$/).test(value)) return 'bad-characters';
+  if (value.length < rule.minLength || value.length > rule.maxLength) return 'wrong-length';
+  if (rule.takesLetters && !(/[A-Z]/.test(value) && /[0-9]/.test(value))) return 'needs-letter-and-digit';
+  return undefined;
+}
+
 /** The screens a customer session can be on (main/session/view.ts maps the machine's states onto these). */
 export const SESSION_SCREENS = [
   'reading',

@@ -1,7 +1,7 @@
 import type { CommandApdu } from './apdu';
 import { JpkiClient, PIN_LOCATION, expectOk } from './jpki-client';
 import { JPKI_FILE, shortFileId } from './jpki-layout';
-import type { PinId } from './pin-rules';
+import type { PinId } from '../domain/pin-rules';
 import { CardResponseError, SW } from './status-words';
 
 /**

@@ -7,7 +7,7 @@ import {
   type CommandApdu,
   type ResponseApdu,
 } from './apdu';
-import { parseCertificate, type CertificateSummary } from './certificate';
+import { parseCertificate, type CertificateSummary } from './jpki-certificate';
 import {
   AID,
   CARD_INFO_FILE,
@@ -18,7 +18,8 @@ import {
   shortFileId,
   type Application,
 } from './jpki-layout';
-import { PinFormatError, normalisePin, pinFormatProblem, type PinId } from './pin-rules';
+import type { CardKind } from '../../preload/vocabulary';
+import { PinFormatError, normalisePin, pinFormatProblem, type PinId, type PinStatus } from '../domain/pin-rules';
 import type { CardConnection } from './reader';
 import { ReaderError } from './reader-errors';
 import { CardResponseError, CardStatusError, SW } from './status-words';
@@ -30,15 +31,7 @@ import { CardResponseError, CardStatusError, SW } from './status-words';
  * a VERIFY, and refuses a malformed PIN before anything is sent.
  */
 
-export type CardKind = 'my-number' | 'face-auth' | 'juki' | 'phone' | 'unknown-token' | 'not-my-number';
-
-export type PinStatus =
-  | { state: 'available'; triesLeft: number }
-  | { state: 'blocked' }
-  /** Verified earlier in this power cycle. */
-  | { state: 'verified' }
-  /** The card has no such PIN (a face-authentication card; a card without that application). */
-  | { state: 'absent' };
+export type { CardKind, PinStatus };
 
 export type VerifyResult = { result: 'verified' } | { result: 'wrong'; triesLeft: number } | { result: 'blocked' };
 

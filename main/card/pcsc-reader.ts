@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { silentLogger, type Logger } from '../log';
+import { silentLogger, type Logger } from '../base/log';
 import type {
   CardConnection,
   CardReader,

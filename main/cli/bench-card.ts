@@ -7,7 +7,7 @@ import { JpkiClient } from '../card/jpki-client';
 import { AID } from '../card/jpki-layout';
 import { PcscReader } from '../card/pcsc-reader';
 import type { CardConnection } from '../card/reader';
-import { startPcscd, type PcscdHandle } from '../emulator/pcscd-sandbox';
+import { startPcscd, type PcscdHandle } from '../harness/pcscd-sandbox';
 import { UsageError } from './usage-error';
 
 /**

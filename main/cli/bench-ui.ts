@@ -6,9 +6,9 @@ import { parseArgs } from 'node:util';
 import { constants, gzipSync } from 'node:zlib';
 import type { Browser } from '@playwright/test';
 import { LANGUAGES, type Language } from '../../preload/contract';
-import { loadPersona, resolvePersona } from '../emulator/personas';
-import { createLogger } from '../log';
-import { startWebHost, type WebHost } from '../web-host';
+import { loadPersona, resolvePersona } from '../simulation/personas';
+import { createLogger } from '../base/log';
+import { startWebHost, type WebHost } from '../web-host/web-host';
 import { UsageError } from './usage-error';
 
 /**

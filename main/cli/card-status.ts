@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import { JpkiClient, type CardStatus, type PinStatus } from '../card/jpki-client';
 import { PcscReader } from '../card/pcsc-reader';
 import type { CardReader, ReaderStackFault } from '../card/reader';
-import { MAX_TRIES } from '../card/pin-rules';
-import { japanDate } from '../japan-time';
+import { MAX_TRIES } from '../domain/pin-rules';
+import { japanDate } from '../domain/japan-calendar';
 import { UsageError } from './usage-error';
 
 /**

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { PROFILES, type Profile } from '../../preload/contract';
 import type { PinStatus } from '../card/jpki-client';
-import { loadPersona, resolvePersona, type ResolvedPersona } from '../emulator/personas';
+import { loadPersona, resolvePersona, type ResolvedPersona } from '../simulation/personas';
 import {
   decideEligibility,
   type CardFacts,
@@ -11,8 +11,8 @@ import {
   type ReasonCode,
   type ResidentFacts,
   type UncheckedCheck,
-} from '../session/eligibility';
-import { isJapanDate, japanDate, japanDateTime, type JapanDateTime } from '../session/japan-calendar';
+} from '../domain/eligibility';
+import { isJapanDate, japanDate, japanDateTime, type JapanDateTime } from '../domain/japan-calendar';
 import { UsageError } from './usage-error';
 
 /**

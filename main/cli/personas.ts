@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { listPersonas } from '../emulator/personas';
+import { listPersonas } from '../simulation/personas';
 
 /** `myna-kiosk personas [--json]`: the virtual card catalogue, one line each. */
 export async function runPersonas(argv: string[]): Promise<number> {

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { createLogger } from '../log';
-import { cardImageForPersona, persistedCard, writeCardState } from '../emulator/simulation';
-import { VirtualMyNumberCard } from '../emulator/virtual-my-number-card';
-import { VPCD_DEFAULT_PORT, VpcdBridge } from '../emulator/vpcd-bridge';
+import { createLogger } from '../base/log';
+import { cardImageForPersona, persistedCard, writeCardState } from '../simulation/card/card-state';
+import { VirtualMyNumberCard } from '../simulation/card/virtual-my-number-card';
+import { VPCD_DEFAULT_PORT, VpcdBridge } from '../simulation/vpcd-bridge';
 import { UsageError } from './usage-error';
 
 /**

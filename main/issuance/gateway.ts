@@ -1,3 +1,5 @@
+import type { ResidentFacts } from '../domain/eligibility';
+
 /**
  * The issuing service as the kiosk sees it: J-LIS behind the municipality's
  * network in production, `SimulatedJlis` (simulated-jlis.ts) everywhere else.
@@ -13,14 +15,9 @@
 export type CertificateSlot = 'authentication' | 'signature';
 
 /** What the issuing service knows about the holder of a certificate (never shown in the lobby). */
-export interface ResidentRecord {
+export interface ResidentRecord extends ResidentFacts {
   /** The serial of the authentication certificate the service issued to this resident. */
   authenticationSerial: string;
-  dateOfBirth: string; // YYYY-MM-DD
-  cardExpires: string; // YYYY-MM-DD, the card's own expiry (not on the chip)
-  periodOfStayEnds?: string; // foreign residents whose card ends with the period of stay
-  /** No signature certificate as a rule (adult ward); under-15 follows from the date of birth. */
-  adultWard: boolean;
   /** The signature certificate's holder data, as it would be issued now (after a move: the new address). */
   signatureHolder?: {
     name: string;

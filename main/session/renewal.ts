@@ -2,9 +2,9 @@ import { createHash, randomBytes, verify as verifySignature, X509Certificate } f
 import { fromHex } from '../card/apdu';
 import { CardStatusError, swHex } from '../card/status-words';
 import type { IssuerChannelClient, KeySlot } from '../card/issuer-channel-client';
-import { rsaSpkiFromModulus } from '../emulator/simulated-ca';
+import { certifiesModulus, rsaSpkiFromModulus, spkiOfCertificate } from '../card/jpki-certificate';
 import type { IssuanceGateway, IssuedCertificate, IssuedSet } from '../issuance/gateway';
-import { japanDate } from '../japan-time';
+import { japanDate } from '../domain/japan-calendar';
 import type { AuditChain } from '../store/audit';
 import type { RenewalJournal, RenewalStep } from '../store/journal';
 
@@ -114,14 +114,14 @@ export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Pr
         const moduli: Partial<Record<KeySlot, Uint8Array>> = {};
         for (const slot of slots) {
           const current = await client.readPublicKey(slot, 'current');
-          moduli[slot] = current && certifies(issued?.[slot], current) ? current : await client.generateKeyPair(slot);
+          moduli[slot] = current && certifiesModulus(issued?.[slot]?.der, current) ? current : await client.generateKeyPair(slot);
         }
         return moduli;
       },
       (moduli) => keyFingerprints(slots, (slot) => moduli[slot]!, true),
     );
 
-    const fits = issued !== undefined && slots.every((slot) => certifies(issued![slot], keys[slot]!));
+    const fits = issued !== undefined && slots.every((slot) => certifiesModulus(issued![slot]?.der, keys[slot]!));
     if (fits) {
       record.observed('certificates-requested', undefined, { renewedOn });
       record.observed('certificates-issued', issuedData(issued!));
@@ -157,7 +157,7 @@ export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Pr
         issuedData,
       );
       for (const slot of slots) {
-        if (!certifies(issued[slot], keys[slot]!)) {
+        if (!certifiesModulus(issued[slot]?.der, keys[slot]!)) {
           throw new RenewalError(
             'certificates-issued',
             `the issuing service returned a ${slot} certificate that is not for the card's new key`,
@@ -258,23 +258,9 @@ async function call<T>(step: RenewalStep, action: () => Promise<T>): Promise<T> 
   }
 }
 
-/** Whether a certificate (a garbled one included) is for the RSA key with this modulus. */
-function certifies(certificate: IssuedCertificate | undefined, modulus: Uint8Array): boolean {
-  if (!certificate) return false;
-  try {
-    const jwk = new X509Certificate(Buffer.from(certificate.der)).publicKey.export({ format: 'jwk' });
-    return Buffer.from(jwk.n ?? '', 'base64url').equals(Buffer.from(modulus));
-  } catch {
-    return false;
-  }
-}
-
 /** SHA-256 of each key's SPKI DER, as the journal records it. */
 function keyFingerprints(slots: KeySlot[], key: (slot: KeySlot) => Uint8Array, isModulus = false) {
-  const spki = (slot: KeySlot) =>
-    isModulus
-      ? rsaSpkiFromModulus(key(slot))
-      : new X509Certificate(Buffer.from(key(slot))).publicKey.export({ type: 'spki', format: 'der' });
+  const spki = (slot: KeySlot) => (isModulus ? rsaSpkiFromModulus(key(slot)) : spkiOfCertificate(key(slot)));
   return Object.fromEntries(slots.map((slot) => [slot, createHash('sha256').update(spki(slot)).digest('hex')]));
 }
 

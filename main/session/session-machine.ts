@@ -1,8 +1,8 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { HandOffCode, Profile } from '../../preload/contract';
 import type { CardStatus, VerifyResult } from '../card/jpki-client';
-import { MAX_TRIES, type PinId } from '../card/pin-rules';
-import type { EligibilityDecision } from './eligibility';
+import { MAX_TRIES, type PinId } from '../domain/pin-rules';
+import type { EligibilityDecision } from '../domain/eligibility';
 import type { RenewalOutcome } from './renewal';
 
 /**

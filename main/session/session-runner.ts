@@ -3,15 +3,15 @@ import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
 import type { Profile } from '../../preload/contract';
 import { IssuerChannelClient } from '../card/issuer-channel-client';
 import type { CardStatus, VerifyResult } from '../card/jpki-client';
-import { normalisePin, pinFormatProblem, type PinId } from '../card/pin-rules';
+import { normalisePin, pinFormatProblem, type PinId } from '../domain/pin-rules';
 import type { CardConnection } from '../card/reader';
 import { ReaderError } from '../card/reader-errors';
-import { JPKI_SAN_OID, readJpkiSubjectAltName } from '../emulator/simulated-ca';
+import { statedHolder } from '../card/jpki-certificate';
 import type { IssuanceGateway, ResidentRecord } from '../issuance/gateway';
-import { japanDate } from '../japan-time';
+import { japanDate } from '../domain/japan-calendar';
 import type { AuditChain, HAND_OFF_REASONS } from '../store/audit';
 import type { CardIdentity, RenewalJournal, RenewalStep } from '../store/journal';
-import { decideEligibility, type CardFacts, type EligibilityDecision } from './eligibility';
+import { decideEligibility, type CardFacts, type EligibilityDecision } from '../domain/eligibility';
 import { runRenewal, type RenewalOutcome } from './renewal';
 import {
   proxyRejection,
@@ -329,13 +329,10 @@ export class CustomerSession {
   async #checkSubstitutes(): Promise<boolean> {
     const der = await (await this.#clientFor()).readCertificate('signature');
     if (!der) return false;
-    const names = readJpkiSubjectAltName(der);
-    const substituted = [JPKI_SAN_OID.nameSubstitutes, JPKI_SAN_OID.addressSubstitutes].some((oid) => /1/.test(names.get(oid) ?? ''));
+    const holder = statedHolder(der);
     // Only the counter shows them, to the resident across the desk; the lobby view never carries a name or an address.
-    if (substituted && this.#deps.profile === 'counter') {
-      this.#substitutes = { name: names.get(JPKI_SAN_OID.name) ?? '', address: names.get(JPKI_SAN_OID.address) ?? '' };
-    }
-    return substituted;
+    if (holder.substituted && this.#deps.profile === 'counter') this.#substitutes = { name: holder.name, address: holder.address };
+    return holder.substituted;
   }
 
   async #renew(input: { resumeRenewalId?: string; route: Route; signature: boolean }): Promise<RenewalOutcome> {

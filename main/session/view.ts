@@ -1,8 +1,8 @@
 import type { SnapshotFrom } from 'xstate';
 import type { SessionView } from '../../preload/contract';
 import type { RenewalStep } from '../store/journal';
-import { MAX_TRIES } from '../card/pin-rules';
-import { japanDate } from '../japan-time';
+import { MAX_TRIES } from '../domain/pin-rules';
+import { japanDate } from '../domain/japan-calendar';
 import type { sessionMachine } from './session-machine';
 
 export type { SessionView };

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { profileSchema, SESSION_REFERENCE_PATTERN } from '../../preload/contract';
-import type { CardKind } from '../card/jpki-client';
-import { describeIssues } from '../validation';
+import { profileSchema } from '../../preload/contract';
+import { CARD_KINDS, RENEWAL_ROUTES, SESSION_ENDS, SESSION_REFERENCE_PATTERN } from '../../preload/vocabulary';
+import { describeIssues } from '../base/validation';
+import { dayAfter, japanInstant, japanTimestamp } from '../domain/japan-calendar';
 import type { KioskDatabase } from './database';
-import { ABANDON_REASONS, RENEWAL_ROUTES, RENEWAL_STEPS, serialSchema } from './journal';
+import { ABANDON_REASONS, RENEWAL_STEPS, serialSchema } from './journal';
 
 /**
  * The audit chain: what happened at this terminal, append-only, each row
@@ -52,7 +53,8 @@ export class AuditError extends Error {
 const notMyNumberLike = (value: string) => !/^\d{12}$/.test(value);
 
 const credentialSchema = z.enum(['authentication-pin', 'signature-password', 'registry-pin']);
-const CARD_KINDS = ['my-number', 'face-auth', 'juki', 'phone', 'unknown-token', 'not-my-number'] as const satisfies readonly CardKind[];
+/** The routes on which staff check someone acting for the holder. */
+const proxyRouteSchema = z.enum(RENEWAL_ROUTES).exclude(['in-person']);
 const triesSchema = z.number().int().min(0).max(5);
 const japanDateSchema = z.iso.date();
 
@@ -93,9 +95,7 @@ export const AUDIT_DETAIL = {
   'kiosk-started': z.strictObject({ profile: profileSchema, unfinishedRenewals: z.number().int().min(0).max(1000) }),
   // The reference printed on slips, so staff find a slip's session in the log.
   'session-started': z.strictObject({ profile: profileSchema, reference: z.string().regex(SESSION_REFERENCE_PATTERN).optional() }),
-  'session-ended': z.strictObject({
-    outcome: z.enum(['renewed', 'handed-off', 'not-eligible', 'cancelled', 'timed-out', 'card-removed', 'error']),
-  }),
+  'session-ended': z.strictObject({ outcome: z.enum(SESSION_ENDS) }),
   'card-read': z.strictObject({ kind: z.enum(CARD_KINDS), signatureCertificate: z.boolean() }),
   'card-removed': z.strictObject({ midRenewal: z.boolean() }),
   'eligibility-decided': z.strictObject({
@@ -119,7 +119,7 @@ export const AUDIT_DETAIL = {
   'staff-signed-in': z.strictObject({ role: z.enum(['clerk', 'supervisor']) }),
   'staff-signed-out': z.strictObject({ cause: z.enum(['signed-out', 'timed-out', 'shift-ended']) }),
   'identity-checked': z.strictObject({
-    subject: z.enum(['holder', 'voluntary-proxy', 'legal-representative']),
+    subject: z.enum(['holder', ...proxyRouteSchema.options]),
     /** Counts of A documents (photo ID by a public body) and B documents seen; never which ones or their numbers. */
     documentsA: z.number().int().min(0).max(3),
     documentsB: z.number().int().min(0).max(3),
@@ -130,7 +130,7 @@ export const AUDIT_DETAIL = {
   'pin-reset': z.strictObject({ credential: credentialSchema, result: z.enum(['done', 'failed']) }),
   'proxy-checked': z
     .strictObject({
-      kind: z.enum(['voluntary-proxy', 'legal-representative']),
+      kind: proxyRouteSchema,
       result: z.enum(['accepted', 'rejected']),
       rejection: z.enum(PROXY_REJECTIONS).optional(),
     })
@@ -252,8 +252,6 @@ export function rowHash(row: Omit<AuditRow, 'hash'>): string {
 // ---------------------------------------------------------------------------
 // Japan dates
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /** The instants [start, end) covering Japan dates from..to inclusive, as ISO strings comparable with `at`. */
 export function japanDayRange(from: string, to: string): { start: string; end: string } {
   for (const [name, value] of [
@@ -263,14 +261,7 @@ export function japanDayRange(from: string, to: string): { start: string; end: s
     if (!japanDateSchema.safeParse(value).success) throw new AuditError(`"${name}" must be a date as YYYY-MM-DD (got "${value}")`);
   }
   if (from > to) throw new AuditError(`"from" (${from}) is after "to" (${to})`);
-  const start = new Date(`${from}T00:00:00+09:00`);
-  const end = new Date(new Date(`${to}T00:00:00+09:00`).getTime() + DAY_MS);
-  return { start: start.toISOString(), end: end.toISOString() };
-}
-
-/** An instant as Japan local time, ISO 8601 with the +09:00 offset. */
-export function japanTimestamp(iso: string): string {
-  return new Date(new Date(iso).getTime() + 9 * 60 * 60 * 1000).toISOString().replace('Z', '+09:00');
+  return { start: japanInstant(from).toISOString(), end: japanInstant(dayAfter(to)).toISOString() };
 }
 
 // ---------------------------------------------------------------------------
@@ -530,7 +521,7 @@ function exportRecord(row: AuditRow): ExportRecord {
   return {
     seq: row.seq,
     at: row.at,
-    at_japan: japanTimestamp(row.at),
+    at_japan: japanTimestamp(new Date(row.at)),
     event: row.event,
     terminal_id: row.terminalId,
     session_id: row.sessionId ?? null,

@@ -1,4 +1,5 @@
 import { HAND_OFF_REASONS, japanDayRange } from './audit';
+import { dayAfter, JAPAN_UTC_OFFSET_HOURS } from '../domain/japan-calendar';
 import type { KioskDatabase } from './database';
 
 /**
@@ -28,16 +29,16 @@ export function dailyCounts(db: KioskDatabase, date: string): DailyCounts {
 export function dailyCountsBetween(db: KioskDatabase, from: string, to: string): DailyCounts[] {
   const { start, end } = japanDayRange(from, to);
   const days = new Map<string, DailyCounts>();
-  for (let day = from; day <= to; day = nextDate(day)) days.set(day, emptyCounts(day));
+  for (let day = from; day <= to; day = dayAfter(day)) days.set(day, emptyCounts(day));
 
   const rows = db
     .prepare(
-      `SELECT date(at, '+9 hours') AS day, event, CASE WHEN event = 'hand-off' THEN json_extract(detail, '$.reason') END AS reason, count(*) AS n
+      `SELECT date(at, ?) AS day, event, CASE WHEN event = 'hand-off' THEN json_extract(detail, '$.reason') END AS reason, count(*) AS n
        FROM audit_log
        WHERE at >= ? AND at < ? AND event IN ('session-started', 'renewal-done', 'renewal-abandoned', 'hand-off')
        GROUP BY day, event, reason`,
     )
-    .all(start, end) as { day: string; event: string; reason: string | null; n: number }[];
+    .all(`+${JAPAN_UTC_OFFSET_HOURS} hours`, start, end) as { day: string; event: string; reason: string | null; n: number }[];
 
   for (const row of rows) {
     const counts = days.get(row.day);
@@ -70,8 +71,4 @@ function emptyCounts(date: string): DailyCounts {
     handOffs: Object.fromEntries(HAND_OFF_REASONS.map((reason) => [reason, 0])) as Record<HandOffReason, number>,
     handOffsTotal: 0,
   };
-}
-
-function nextDate(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
 }

@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { describeIssues } from '../validation';
+import { RENEWAL_ROUTES, type RenewalRoute } from '../../preload/vocabulary';
+import { describeIssues } from '../base/validation';
+import { normaliseSerial } from '../domain/certificate-serial';
 import type { KioskDatabase } from './database';
 
 /**
@@ -33,10 +35,6 @@ export const RENEWAL_STEPS = [
 export type RenewalStep = (typeof RENEWAL_STEPS)[number];
 export type StepState = 'started' | 'finished';
 
-/** docs/domain.md, "Routes": who is at the terminal for the holder. */
-export const RENEWAL_ROUTES = ['in-person', 'voluntary-proxy', 'legal-representative'] as const;
-export type RenewalRoute = (typeof RENEWAL_ROUTES)[number];
-
 /** Why a renewal ended without `done`. Codes, not prose. */
 export const ABANDON_REASONS = [
   'card-removed',
@@ -59,11 +57,6 @@ export class JournalError extends Error {
 
 // ---------------------------------------------------------------------------
 // Schemas
-
-/** Serials as the card layer gives them (certificate.ts): hex, compared upper-case without leading 00 bytes. */
-export function normaliseSerial(serial: string): string {
-  return serial.toUpperCase().replace(/^(00)+(?=.)/, '');
-}
 
 export const serialSchema = z
   .string()

@@ -71,7 +71,7 @@ export async function stopWebHostProcess(host: RunningWebHost): Promise<void> {
   await once(host.process, 'exit');
 }
 
-const PERSONA_DIR = fileURLToPath(new URL('../../main/emulator/personas', import.meta.url));
+const PERSONA_DIR = fileURLToPath(new URL('../../main/simulation/personas', import.meta.url));
 
 /** Every PIN any persona's card holds: none may ever be found in the page. */
 export const PERSONA_PIN_VALUES: readonly string[] = [

@@ -11,8 +11,8 @@ import { PcscReader } from '../../main/card/pcsc-reader';
 import type { CardConnection } from '../../main/card/reader';
 import { ReaderError } from '../../main/card/reader-errors';
 import type { CardStatusReport } from '../../main/cli/card-status';
-import { listPersonas, resolvePersona } from '../../main/emulator/personas';
-import { readCardState } from '../../main/emulator/simulation';
+import { listPersonas, resolvePersona } from '../../main/simulation/personas';
+import { readCardState } from '../../main/simulation/card/card-state';
 import { CLI, usePcscdSandbox } from '../support/cli-harness';
 import { comparableStatus, expectedCardStatus } from '../support/persona-expectations';
 

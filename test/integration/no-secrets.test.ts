@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listPersonas } from '../../main/emulator/personas';
+import { listPersonas } from '../../main/simulation/personas';
 import { CLI, pinArgs } from '../support/cli-harness';
 
 // No secret anywhere: run sessions of every kind the kiosk has — right and

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PcscReader } from '../../main/card/pcsc-reader';
 import { ReaderStatusService, type ReaderStatus } from '../../main/card/reader-status';
-import { startPcscd, type PcscdHandle } from '../../main/emulator/pcscd-sandbox';
+import { startPcscd, type PcscdHandle } from '../../main/harness/pcscd-sandbox';
 
 // The real stack: PcscReader → smartcard → libpcsclite → pcscd → vpcd → TCP → fake card.
 

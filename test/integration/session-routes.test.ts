@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listPersonas } from '../../main/emulator/personas';
+import { listPersonas } from '../../main/simulation/personas';
 import { CLI, pinArgs, usePcscdSandbox } from '../support/cli-harness';
 
 // Every route of docs/domain.md, end to end with the headless driver

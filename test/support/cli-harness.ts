@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
-import { listPersonas } from '../../main/emulator/personas';
-import { startPcscd, type PcscdHandle } from '../../main/emulator/pcscd-sandbox';
+import { listPersonas } from '../../main/simulation/personas';
+import { startPcscd, type PcscdHandle } from '../../main/harness/pcscd-sandbox';
 
 /** The built command-line tool the integration tests run, as `npx myna-kiosk` runs it. */
 export const CLI = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));

@@ -1,6 +1,6 @@
 import type { CardStatusReport } from '../../main/cli/card-status';
 import type { PinStatus } from '../../main/card/jpki-client';
-import type { ResolvedPersona } from '../../main/emulator/personas';
+import type { ResolvedPersona } from '../../main/simulation/personas';
 
 /**
  * What `card status` must report for a persona, derived from the persona

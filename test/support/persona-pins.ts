@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const PERSONA_DIR = fileURLToPath(new URL('../../main/emulator/personas/', import.meta.url));
+const PERSONA_DIR = fileURLToPath(new URL('../../main/simulation/personas/', import.meta.url));
 
 /** A persona's PIN values by PIN name, as a resident would type them (test data, never a resident's). */
 export function personaPinsOf(persona: string): Record<'authentication' | 'signature' | 'registry', string> {

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCardStatus } from '../../main/cli/card-status';
 import { VirtualReader } from '../../main/card/virtual-reader';
-import { buildCardImage } from '../../main/emulator/build-card-image';
-import { listPersonas, resolvePersona } from '../../main/emulator/personas';
-import { SimulatedCa } from '../../main/emulator/simulated-ca';
-import { VirtualMyNumberCard } from '../../main/emulator/virtual-my-number-card';
+import { buildCardImage } from '../../main/simulation/card/build-card-image';
+import { listPersonas, resolvePersona } from '../../main/simulation/personas';
+import { SimulatedCa } from '../../main/simulation/jlis/ca';
+import { VirtualMyNumberCard } from '../../main/simulation/card/virtual-my-number-card';
 import { comparableStatus, expectedCardStatus } from '../support/persona-expectations';
 
 let ca: SimulatedCa;

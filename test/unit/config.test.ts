@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadTerminalConfig, parseTerminalConfig } from '../../main/config';
-import { hashPasscode } from '../../main/staff-passcode';
+import { ConfigError, loadTerminalConfig, parseTerminalConfig } from '../../main/kiosk/config';
+import { hashPasscode } from '../../main/kiosk/staff-passcode';
 
 const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-config-test-'));
 const file = (name: string, text: string) => {

@@ -17,8 +17,8 @@ import {
   type EligibilityInput,
   type NewExpiryInput,
   type ResidentFacts,
-} from '../../main/session/eligibility';
-import { CalendarError } from '../../main/session/japan-calendar';
+} from '../../main/domain/eligibility';
+import { CalendarError } from '../../main/domain/japan-calendar';
 
 // Every expected date below is worked out by hand in the comment beside it
 // (birthdays counted on the calendar, weekdays from the 1st of the month),

@@ -1,7 +1,7 @@
 import { constants, createHash, createPublicKey, generateKeyPairSync, publicDecrypt, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { CardImage } from '../../main/emulator/card-image';
-import { VirtualMyNumberCard, type VirtualMyNumberCardOptions } from '../../main/emulator/virtual-my-number-card';
+import type { CardImage } from '../../main/simulation/card/card-image';
+import { VirtualMyNumberCard, type VirtualMyNumberCardOptions } from '../../main/simulation/card/virtual-my-number-card';
 import {
   issuerProof,
   publicKeyFromModulus,

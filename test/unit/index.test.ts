@@ -6,9 +6,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as FakeElectron from './fakes/electron';
 import type { KioskEvent, ViewState } from '../../preload/contract';
 import type { CardReader } from '../../main/card/reader';
-import type * as SimulatedWorldModule from '../../main/simulated-world';
-import type { openSimulatedWorld, SimulatedWorld } from '../../main/simulated-world';
-import { hashPasscode } from '../../main/staff-passcode';
+import type * as SimulatedWorldModule from '../../main/simulation/world';
+import type { openSimulatedWorld, SimulatedWorld } from '../../main/simulation/world';
+import { hashPasscode } from '../../main/kiosk/staff-passcode';
 
 type Fakes = typeof FakeElectron;
 
@@ -33,7 +33,7 @@ async function launch(setup: (fakes: Fakes) => void = () => {}): Promise<Launche
   const worldRequests: Launched['worldRequests'] = [];
   const worlds: Launched['worlds'] = [];
   // The real world (simulated J-LIS and records), watched: what it was asked for, and whether it was closed.
-  vi.doMock('../../main/simulated-world', async (importOriginal) => {
+  vi.doMock('../../main/simulation/world', async (importOriginal) => {
     const real = await importOriginal<typeof SimulatedWorldModule>();
     return {
       ...real,
@@ -48,7 +48,7 @@ async function launch(setup: (fakes: Fakes) => void = () => {}): Promise<Launche
   });
   fakes.FakeBrowserWindow.created = [];
   setup(fakes);
-  await import('../../main/index');
+  await import('../../main/shell/index');
   await fakes.app.ready;
   // Let startKiosk's continuation (opening the records, then the windows) run.
   await until(() => fakes.app.exit.mock.calls.length > 0 || fakes.ipcMain.handlers.size > 0 || !fakes.app.singleInstance);

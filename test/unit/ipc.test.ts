@@ -4,10 +4,10 @@ vi.mock('electron', () => import('./fakes/electron'));
 
 import { FakeBrowserWindow, FakeWebContents, FakeWebFrame, ipcMain } from './fakes/electron';
 import { IPC_COMMAND_CHANNEL, IPC_EVENT_CHANNEL } from '../../preload/contract';
-import { parseTerminalConfig } from '../../main/config';
-import { bindKioskIpc } from '../../main/ipc';
-import { Kiosk } from '../../main/kiosk';
-import { createLogger } from '../../main/log';
+import { parseTerminalConfig } from '../../main/kiosk/config';
+import { bindKioskIpc } from '../../main/shell/ipc';
+import { Kiosk } from '../../main/kiosk/kiosk';
+import { createLogger } from '../../main/base/log';
 import { VirtualReader } from '../../main/card/virtual-reader';
 
 function setup(options: { withCustomerWindow?: boolean } = {}) {

@@ -4,7 +4,7 @@ import { fromHex } from '../../main/card/apdu';
 import { IssuerChannelClient } from '../../main/card/issuer-channel-client';
 import { CardStatusError } from '../../main/card/status-words';
 import { VIRTUAL_READER_NAME, VirtualReader } from '../../main/card/virtual-reader';
-import { VirtualMyNumberCard } from '../../main/emulator/virtual-my-number-card';
+import { VirtualMyNumberCard } from '../../main/simulation/card/virtual-my-number-card';
 import { TEST_PINS, issuerProof, publicKeyFromModulus, testCardImage, testCertificate } from './helpers/test-card-image';
 
 async function channel() {

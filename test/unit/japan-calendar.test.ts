@@ -22,7 +22,7 @@ import {
   nthBirthdayOnOrAfter,
   serviceStatusAt,
   type ServiceHours,
-} from '../../main/session/japan-calendar';
+} from '../../main/domain/japan-calendar';
 
 // Every expected value below was worked out by hand (weekday of the 1st of the
 // month, days per month), never with the function under test.

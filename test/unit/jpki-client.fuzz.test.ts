@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { JpkiClient } from '../../main/card/jpki-client';
-import { PinFormatError } from '../../main/card/pin-rules';
+import { PinFormatError } from '../../main/domain/pin-rules';
 import type { CardConnection } from '../../main/card/reader';
 import { ReaderError } from '../../main/card/reader-errors';
 import { CardError } from '../../main/card/status-words';
-import { VirtualMyNumberCard } from '../../main/emulator/virtual-my-number-card';
+import { VirtualMyNumberCard } from '../../main/simulation/card/virtual-my-number-card';
 import { TEST_PINS, testCardImage } from './helpers/test-card-image';
 
 /**

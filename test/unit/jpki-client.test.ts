@@ -2,13 +2,13 @@ import { createHash, verify, X509Certificate } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decodeCommand, encodeResponse, fromHex } from '../../main/card/apdu';
 import { JpkiClient, derLength } from '../../main/card/jpki-client';
-import { PinFormatError } from '../../main/card/pin-rules';
+import { PinFormatError } from '../../main/domain/pin-rules';
 import type { CardConnection } from '../../main/card/reader';
 import { ReaderError } from '../../main/card/reader-errors';
 import { CardResponseError, CardStatusError, SW, statusKind } from '../../main/card/status-words';
 import { VIRTUAL_READER_NAME, VirtualReader } from '../../main/card/virtual-reader';
-import type { CardKind } from '../../main/emulator/card-image';
-import { VirtualMyNumberCard } from '../../main/emulator/virtual-my-number-card';
+import type { CardKind } from '../../main/simulation/card/card-image';
+import { VirtualMyNumberCard } from '../../main/simulation/card/virtual-my-number-card';
 import { TEST_PINS, testCardImage } from './helpers/test-card-image';
 
 /** A client on the virtual card in the virtual reader, counting the APDUs it sends. */
@@ -196,7 +196,7 @@ describe('PINs', () => {
     const { client, operations } = setup;
     await expect(client.verify('authentication', '123')).rejects.toBeInstanceOf(PinFormatError);
     await expect(client.verify('signature', 'ABCDEF')).rejects.toMatchObject({ problem: 'needs-letter-and-digit' });
-    await expect(client.verify('registry', '12a4')).rejects.toMatchObject({ problem: 'not-four-digits' });
+    await expect(client.verify('registry', '12a4')).rejects.toMatchObject({ problem: 'bad-characters' });
     expect(operations).toEqual([]);
   });
 

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ViewState } from '../../preload/contract';
 import { VirtualReader } from '../../main/card/virtual-reader';
-import { parseTerminalConfig } from '../../main/config';
-import type { TimerClock } from '../../main/inactivity-timer';
-import { Kiosk } from '../../main/kiosk';
-import { silentLogger } from '../../main/log';
-import { openSimulatedWorld, type SimulatedWorld } from '../../main/simulated-world';
-import { hashPasscode } from '../../main/staff-passcode';
+import { parseTerminalConfig } from '../../main/kiosk/config';
+import type { TimerClock } from '../../main/kiosk/inactivity-timer';
+import { Kiosk } from '../../main/kiosk/kiosk';
+import { silentLogger } from '../../main/base/log';
+import { openSimulatedWorld, type SimulatedWorld } from '../../main/simulation/world';
+import { hashPasscode } from '../../main/kiosk/staff-passcode';
 import { personaPinsOf } from '../support/persona-pins';
 
 /**

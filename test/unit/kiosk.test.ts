@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KioskEvent } from '../../preload/contract';
-import { parseTerminalConfig } from '../../main/config';
-import { Kiosk, createKiosk } from '../../main/kiosk';
-import { createLogger, silentLogger } from '../../main/log';
+import { parseTerminalConfig } from '../../main/kiosk/config';
+import { Kiosk, createKiosk } from '../../main/kiosk/kiosk';
+import { createLogger, silentLogger } from '../../main/base/log';
 import { VirtualReader } from '../../main/card/virtual-reader';
 
 function kiosk(profile: 'lobby' | 'counter' | 'demo' = 'lobby') {

@@ -6,8 +6,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildCardImage } from '../../main/emulator/build-card-image';
-import { cardImageSchema, type CardImage } from '../../main/emulator/card-image';
+import { buildCardImage } from '../../main/simulation/card/build-card-image';
+import { cardImageSchema, type CardImage } from '../../main/simulation/card/card-image';
 import {
   PERSONAS_DIR_ENV,
   PersonaError,
@@ -25,8 +25,10 @@ import {
   todayInJapan,
   type Persona,
   type ResolvedPersona,
-} from '../../main/emulator/personas';
-import { JPKI_SAN_OID, SimulatedCa, eraDigit, readJpkiSubjectAltName } from '../../main/emulator/simulated-ca';
+} from '../../main/simulation/personas';
+import { SimulatedCa } from '../../main/simulation/jlis/ca';
+import { JPKI_SAN_OID, readJpkiSubjectAltName } from '../../main/card/jpki-certificate';
+import { eraDigit } from '../../main/domain/japan-calendar';
 
 const work = mkdtempSync(join(tmpdir(), 'myna-kiosk-personas-test-'));
 const today = todayInJapan();

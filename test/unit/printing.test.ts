@@ -3,8 +3,8 @@ import { describe, expect, it, vi } from 'vitest';
 vi.mock('electron', () => import('./fakes/electron'));
 
 import { FakeBrowserWindow } from './fakes/electron';
-import { createLogger } from '../../main/log';
-import { createSlipPrinter, SLIP_PRINT_OPTIONS } from '../../main/printing';
+import { createLogger } from '../../main/base/log';
+import { createSlipPrinter, SLIP_PRINT_OPTIONS } from '../../main/shell/printing';
 
 function setup(window: FakeBrowserWindow | undefined = new FakeBrowserWindow({})) {
   const lines: string[] = [];

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 vi.mock('electron', () => import('./fakes/electron'));
 
 import { createFakeSession, protocol } from './fakes/electron';
-import { registerAppScheme, serveRenderer } from '../../main/protocol';
+import { registerAppScheme, serveRenderer } from '../../main/shell/protocol';
 
 const RENDERER = new URL('../fixtures/renderer', import.meta.url).pathname;
 

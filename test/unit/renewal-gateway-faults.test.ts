@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayFault, GatewayOperation } from '../../main/issuance/simulated-jlis';
+import type { GatewayFault, GatewayOperation } from '../../main/simulation/jlis/service';
 import { RenewalError, runRenewal } from '../../main/session/renewal';
 import { renewalRig, type Rig } from '../support/renewal-rig';
 

@@ -14,18 +14,17 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedCa, SimulatedCaError, verifyIssuerProof } from '../../main/simulation/jlis/ca';
 import {
+  CertificateProfileError,
   JPKI_SAN_OID,
-  SimulatedCa,
-  SimulatedCaError,
   decodeUtf8String,
   encodeUtf8String,
-  eraDigit,
   readJpkiSubjectAltName,
   rsaSpkiFromModulus,
-  verifyIssuerProof,
   type SignatureHolder,
-} from '../../main/emulator/simulated-ca';
+} from '../../main/card/jpki-certificate';
+import { eraDigit } from '../../main/domain/japan-calendar';
 
 const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-ca-test-'));
 let ca: SimulatedCa;
@@ -230,7 +229,7 @@ describe('the signature certificate', () => {
     expect(encodeUtf8String(long).subarray(0, 3).toString('hex')).toBe('0c8196');
     expect(encodeUtf8String('あ'.repeat(100)).subarray(0, 4).toString('hex')).toBe('0c82012c');
     expect(decodeUtf8String(encodeUtf8String(long))).toBe(long);
-    expect(() => decodeUtf8String(Buffer.from('130131', 'hex'))).toThrow(SimulatedCaError);
+    expect(() => decodeUtf8String(Buffer.from('130131', 'hex'))).toThrow(CertificateProfileError);
   });
 });
 

@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildCardImage } from '../../main/emulator/build-card-image';
-import type { CardImage } from '../../main/emulator/card-image';
-import { loadPersona, resolvePersona, type ResolvedPersona } from '../../main/emulator/personas';
-import { JPKI_SAN_OID, SimulatedCa, readJpkiSubjectAltName, verifyIssuerProof } from '../../main/emulator/simulated-ca';
+import { buildCardImage } from '../../main/simulation/card/build-card-image';
+import type { CardImage } from '../../main/simulation/card/card-image';
+import { loadPersona, resolvePersona, type ResolvedPersona } from '../../main/simulation/personas';
+import { SimulatedCa, verifyIssuerProof } from '../../main/simulation/jlis/ca';
+import { JPKI_SAN_OID, readJpkiSubjectAltName } from '../../main/card/jpki-certificate';
 import { GatewayError, type GatewayFailure, type IssuedSet, type RenewalRequest } from '../../main/issuance/gateway';
-import { SimulatedJlis, defaultExpiryRule } from '../../main/issuance/simulated-jlis';
-import { japanDate } from '../../main/japan-time';
+import { SimulatedJlis, defaultExpiryRule } from '../../main/simulation/jlis/service';
+import { japanDate } from '../../main/domain/japan-calendar';
 
 const generateKeyPair = promisify(generateKeyPairCallback);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { hashPasscode, PASSCODE_HASH_PATTERN, passcodeMatches } from '../../main/staff-passcode';
-import { InactivityTimer } from '../../main/inactivity-timer';
+import { hashPasscode, PASSCODE_HASH_PATTERN, passcodeMatches } from '../../main/kiosk/staff-passcode';
+import { InactivityTimer } from '../../main/kiosk/inactivity-timer';
 
 describe('staff passcode hashes', () => {
   it('match their passcode only, and never contain it', () => {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { WebResponse } from '../../preload/contract';
-import { silentLogger } from '../../main/log';
-import { startWebHost, type WebHost } from '../../main/web-host';
+import { silentLogger } from '../../main/base/log';
+import { startWebHost, type WebHost } from '../../main/web-host/web-host';
 
 const RENDERER = new URL('../fixtures/renderer', import.meta.url).pathname;
 const hosts: WebHost[] = [];

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('electron', () => import('./fakes/electron'));
 
 import { createFakeSession, FakeBrowserWindow, FakeWebContents, FakeWebFrame, screen } from './fakes/electron';
-import { createLogger, silentLogger } from '../../main/log';
+import { createLogger, silentLogger } from '../../main/base/log';
 import {
   ATTRACT_URL,
   createCustomerWindow,
@@ -12,7 +12,7 @@ import {
   hardenSession,
   isTrustedSender,
   lockDownWebContents,
-} from '../../main/window';
+} from '../../main/shell/window';
 
 const windowFor = (overrides: Partial<Parameters<typeof createKioskWindow>[0]> = {}) =>
   createKioskWindow({

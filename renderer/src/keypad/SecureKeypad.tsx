@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { DIGIT_ROWS, LETTERS, maskSlotCount, pinRule, pinValueProblem, shuffledDigits } from './keypad-layout';
+import { PIN_RULES, pinFormatProblem } from '../../../preload/vocabulary';
+import { DIGIT_ROWS, LETTERS, maskSlotCount, shuffledDigits } from './keypad-layout';
 import type { KeypadPin } from './keypad-layout';
 import { playKeySound, speak } from './key-feedback';
 import './keypad.css';
@@ -51,7 +52,7 @@ export function SecureKeypad({
   // How many times in a row submit was refused: each refusal re-mounts the alert so it is announced again.
   const [refusals, setRefusals] = useState(0);
   const pressTimers = useRef(new Set<ReturnType<typeof setTimeout>>());
-  const rule = pinRule(pin);
+  const rule = PIN_RULES[pin];
   const submitText = submitLabel ?? t('keypad.submit');
 
   // A shuffled layout would be a trap for someone finding keys by position while listening.
@@ -114,7 +115,7 @@ export function SecureKeypad({
     feedback(event, submitText);
     if (disabled) return;
     const value = buffer.current;
-    if (pinValueProblem(pin, value)) {
+    if (pinFormatProblem(pin, value)) {
       // The typed value stays, so the person can correct it rather than start over.
       setRefusals((count) => count + 1);
       return;

@@ -1,9 +1,13 @@
+import { PIN_RULES, type PinId } from '../../../preload/vocabulary';
+
 /**
- * The keypad's layout and its PIN rules, kept pure so they can be tested
- * without rendering (docs/experience.md, "The secure keypad").
+ * The keypad's layout, kept pure so it can be tested without rendering
+ * (docs/experience.md, "The secure keypad"). The PIN rules are the card's,
+ * shared with main through preload/vocabulary.ts.
  */
 
-export type KeypadPin = 'authentication' | 'signature' | 'registry';
+/** The PINs a resident types; the card-info PIN is never asked. */
+export type KeypadPin = Exclude<PinId, 'cardInfo'>;
 
 export type Digit = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9';
 
@@ -42,30 +46,8 @@ export function cryptoRandomIndex(bound: number): number {
   }
 }
 
-export interface PinRule {
-  minLength: number;
-  maxLength: number;
-  takesLetters: boolean;
-}
-
-export function pinRule(pin: KeypadPin): PinRule {
-  return pin === 'signature' ? { minLength: 6, maxLength: 16, takesLetters: true } : { minLength: 4, maxLength: 4, takesLetters: false };
-}
-
-export type PinValueProblem = 'length' | 'characters' | 'needs-letter-and-digit';
-
-/** Why the card would refuse this value without even trying it, or undefined when the value is well formed. */
-export function pinValueProblem(pin: KeypadPin, value: string): PinValueProblem | undefined {
-  const rule = pinRule(pin);
-  const allowed = rule.takesLetters ? /^[A-Z0-9]*$/ : /^[0-9]*$/;
-  if (!allowed.test(value)) return 'characters';
-  if (value.length < rule.minLength || value.length > rule.maxLength) return 'length';
-  if (rule.takesLetters && !(/[A-Z]/.test(value) && /[0-9]/.test(value))) return 'needs-letter-and-digit';
-  return undefined;
-}
-
 /** How many dots the masked entry shows: the PIN's length, or for the password its minimum, growing as it is typed. */
 export function maskSlotCount(pin: KeypadPin, typedCount: number): number {
-  const rule = pinRule(pin);
+  const rule = PIN_RULES[pin];
   return Math.min(rule.maxLength, Math.max(rule.minLength, typedCount));
 }

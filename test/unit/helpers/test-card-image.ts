@@ -6,9 +6,9 @@
  * simulated card; nothing here is a real resident's.
  */
 import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { MAX_TRIES } from '../../../main/card/pin-rules';
-import type { CardImage, CardKind } from '../../../main/emulator/card-image';
-import { SimulatedCa } from '../../../main/emulator/simulated-ca';
+import { MAX_TRIES } from '../../../main/domain/pin-rules';
+import type { CardImage, CardKind } from '../../../main/simulation/card/card-image';
+import { SimulatedCa } from '../../../main/simulation/jlis/ca';
 
 export const TEST_ATR = '3BE000FF8131FE4514';
 

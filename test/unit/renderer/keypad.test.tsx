@@ -6,14 +6,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SecureKeypad } from '../../../renderer/src/keypad/SecureKeypad';
 import type { SecureKeypadProps } from '../../../renderer/src/keypad/SecureKeypad';
 import { playKeySound, speak, speechLanguage } from '../../../renderer/src/keypad/key-feedback';
-import {
-  cryptoRandomIndex,
-  DIGIT_ROWS,
-  LETTERS,
-  maskSlotCount,
-  pinValueProblem,
-  shuffledDigits,
-} from '../../../renderer/src/keypad/keypad-layout';
+import { cryptoRandomIndex, DIGIT_ROWS, LETTERS, maskSlotCount, shuffledDigits } from '../../../renderer/src/keypad/keypad-layout';
 import KEYPAD_STRINGS_EN from '../../../renderer/src/locales/en.json';
 import KEYPAD_STRINGS_JA from '../../../renderer/src/locales/ja.json';
 
@@ -374,24 +367,7 @@ describe('key feedback', () => {
   });
 });
 
-describe('pinValueProblem', () => {
-  it.each([
-    ['authentication', '1234', undefined],
-    ['registry', '0000', undefined],
-    ['authentication', '123', 'length'],
-    ['authentication', '12345', 'length'],
-    ['authentication', '12a4', 'characters'],
-    ['signature', 'ABC123', undefined],
-    ['signature', 'A1B2C3D4E5F6G7H8', undefined],
-    ['signature', 'AB12', 'length'],
-    ['signature', 'A1B2C3D4E5F6G7H8I', 'length'],
-    ['signature', 'ABCDEF', 'needs-letter-and-digit'],
-    ['signature', '123456', 'needs-letter-and-digit'],
-    ['signature', 'abc123', 'characters'],
-  ] as const)('%s %s → %s', (pin, value, problem) => {
-    expect(pinValueProblem(pin, value)).toBe(problem);
-  });
-
+describe('the masked entry', () => {
   it('sizes the mask to the PIN', () => {
     expect(maskSlotCount('authentication', 0)).toBe(4);
     expect(maskSlotCount('signature', 3)).toBe(6);

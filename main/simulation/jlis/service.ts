@@ -4,20 +4,14 @@ import Database from 'better-sqlite3';
 import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CardImage } from '../emulator/card-image';
-import { resolveDate, type ResolvedPersona } from '../emulator/personas';
-import { newCertificateExpiry, signatureCertificateRule } from '../session/eligibility';
-import {
-  ISSUER_CHALLENGE_LENGTH,
-  SimulatedCa,
-  issuerProofMessage,
-  newOpaqueId,
-  type CaKind,
-  type RevocationReason,
-  type SignatureHolder,
-} from '../emulator/simulated-ca';
-import { simulationDir } from '../emulator/simulation';
-import { japanDate } from '../japan-time';
+import type { CardImage } from '../card/card-image';
+import { resolveDate, type ResolvedPersona } from '../personas';
+import { newCertificateExpiry, signatureCertificateRule } from '../../domain/eligibility';
+import { ISSUER_CHALLENGE_LENGTH, SimulatedCa, issuerProofMessage, newOpaqueId, type CaKind, type RevocationReason } from './ca';
+import { substituteMask, type SignatureHolder } from '../../card/jpki-certificate';
+import { simulationDir } from '../card/card-state';
+import { normaliseSerial } from '../../domain/certificate-serial';
+import { japanDate } from '../../domain/japan-calendar';
 import {
   GatewayError,
   type CertificateSlot,
@@ -27,7 +21,7 @@ import {
   type IssuedSet,
   type RenewalRequest,
   type ResidentRecord,
-} from './gateway';
+} from '../../issuance/gateway';
 
 /**
  * The simulated J-LIS: the issuing service of tests, the emulator and the
@@ -904,10 +898,6 @@ function canonicalRsaSpki(spki: Uint8Array | undefined, slot: CertificateSlot): 
   return key.export({ type: 'spki', format: 'der' });
 }
 
-function normaliseSerial(serial: string): string {
-  return serial.toUpperCase().replace(/^(00)+(?=.)/, '');
-}
-
 function certificateOf(image: CardImage, slot: CertificateSlot): Buffer | undefined {
   const base64 = image.jpki?.[slot].certificate;
   return base64 ? Buffer.from(base64, 'base64') : undefined;
@@ -952,13 +942,6 @@ function caSignatureHolder(holder: NonNullable<ResidentRecord['signatureHolder']
     dateOfBirth,
     sex: Number(holder.sex) as 1 | 2 | 9,
   });
-}
-
-/** OID .2/.6: one character per character of the certificate's text, `1` where it differs from the register's. */
-function substituteMask(original: string, alternate: string | undefined): string | undefined {
-  if (alternate === undefined) return undefined;
-  const from = [...original];
-  return [...alternate].map((character, index) => (character === from[index] ? '0' : '1')).join('');
 }
 
 function dropUndefined<T extends object>(value: T): T {

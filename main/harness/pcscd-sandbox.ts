@@ -14,7 +14,7 @@
  * - CHANNELID is ignored: the driver is an IFD handler v3, so pcscd calls
  *   IFDHCreateChannelByName with DEVICENAME whenever DEVICENAME is set.
  * - Server mode binds INADDR_ANY and reader.conf cannot change that, so the
- *   LD_PRELOAD shim (main/emulator/pcscd-nodelay-shim.c) rewrites vpcd's
+ *   LD_PRELOAD shim (main/harness/pcscd-nodelay-shim.c) rewrites vpcd's
  *   bind() to 127.0.0.1, alongside setting TCP_NODELAY on accepted sockets.
  * - Reader names are "<FRIENDLYNAME> <reader index> <slot>", e.g.
  *   "myna-kiosk test reader 00 01".
@@ -53,7 +53,7 @@ export interface PcscdHandle {
 }
 
 const REPO_ROOT = findRepoRoot();
-const SHIM_SOURCE = join(REPO_ROOT, 'main/emulator/pcscd-nodelay-shim.c');
+const SHIM_SOURCE = join(REPO_ROOT, 'main/harness/pcscd-nodelay-shim.c');
 const CACHE_DIR = join(REPO_ROOT, 'node_modules/.cache/myna-kiosk');
 const PCSCD_SOCKET = '/run/pcscd/pcscd.comm';
 const DEFAULT_BASE_PORT = 35990; // away from vpcd's defaults 35963/35964

@@ -6,9 +6,9 @@
  * docs/card-protocol.md is the specification; the choices it leaves open are
  * stated here.
  */
-import { toHex } from '../card/apdu';
-import { AID, CARD_INFO_FILE, JPKI_FILE, REGISTRY_PIN_FILE, type Application } from '../card/jpki-layout';
-import { pinFormatProblem } from '../card/pin-rules';
+import { toHex } from '../../card/apdu';
+import { AID, CARD_INFO_FILE, JPKI_FILE, REGISTRY_PIN_FILE, type Application } from '../../card/jpki-layout';
+import { pinFormatProblem } from '../../domain/pin-rules';
 import type { CardImage, CardKind, PinState } from './card-image';
 
 export type AppId = Application;

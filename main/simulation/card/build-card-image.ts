@@ -2,18 +2,12 @@ import { createHash, generateKeyPair as generateKeyPairCallback, randomBytes } f
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { TOKEN_LABEL } from '../card/jpki-layout';
-import { MAX_TRIES } from '../card/pin-rules';
+import { TOKEN_LABEL } from '../../card/jpki-layout';
+import { MAX_TRIES } from '../../domain/pin-rules';
 import { cardImageSchema, type CardImage, type KeySlot, type PinState } from './card-image';
-import type { ResolvedPersona } from './personas';
-import {
-  REVOCATION_REASONS,
-  newOpaqueId,
-  type Revocation,
-  type RevocationReason,
-  type SignatureHolder,
-  type SimulatedCa,
-} from './simulated-ca';
+import type { ResolvedPersona } from '../personas';
+import { REVOCATION_REASONS, newOpaqueId, type Revocation, type RevocationReason, type SimulatedCa } from '../jlis/ca';
+import { type SignatureHolder } from '../../card/jpki-certificate';
 
 /**
  * Turns a resolved persona into the card image the emulator runs: new

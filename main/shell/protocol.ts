@@ -3,9 +3,9 @@
  * file:// (which would give the page the whole disk as its origin).
  */
 import { protocol, type Session } from 'electron';
-import { APP_HOST, APP_SCHEME } from '../preload/contract';
-import { contentSecurityPolicy } from './csp';
-import { loadStaticAsset, securityHeaders } from './static-files';
+import { APP_HOST, APP_SCHEME } from '../../preload/contract';
+import { contentSecurityPolicy } from '../hosting/csp';
+import { loadStaticAsset, securityHeaders } from '../hosting/static-files';
 
 /** Must run before the app is ready (Electron's rule for privileged schemes). */
 export function registerAppScheme(): void {

@@ -5,9 +5,9 @@
  * sender and then validated by the kiosk against the contract.
  */
 import type { BrowserWindow, IpcMain } from 'electron';
-import { IPC_COMMAND_CHANNEL, IPC_EVENT_CHANNEL, type CommandResult } from '../preload/contract';
-import type { Kiosk } from './kiosk';
-import type { Logger } from './log';
+import { IPC_COMMAND_CHANNEL, IPC_EVENT_CHANNEL, type CommandResult } from '../../preload/contract';
+import type { Kiosk } from '../kiosk/kiosk';
+import type { Logger } from '../base/log';
 import { isTrustedSender } from './window';
 
 /**

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { VirtualCard } from '../card/virtual-reader';
-import { silentLogger, type Logger } from '../log';
+import { silentLogger, type Logger } from '../base/log';
 
 /**
  * Puts a virtual card into a real PC/SC reader through vsmartcard's vpcd

@@ -2,15 +2,15 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { WEB_BRIDGE_PATH, WEB_BRIDGE_TOKEN_PARAM, webRequestSchema, type Profile, type WebResponse } from '../preload/contract';
-import { parseTerminalConfig } from './config';
-import { contentSecurityPolicy } from './csp';
-import { Kiosk } from './kiosk';
-import type { Logger } from './log';
-import { openSimulatedWorld } from './simulated-world';
-import { hashPasscode } from './staff-passcode';
-import { loadStaticAsset, securityHeaders } from './static-files';
-import { VirtualReader } from './card/virtual-reader';
+import { WEB_BRIDGE_PATH, WEB_BRIDGE_TOKEN_PARAM, webRequestSchema, type Profile, type WebResponse } from '../../preload/contract';
+import { parseTerminalConfig } from '../kiosk/config';
+import { contentSecurityPolicy } from '../hosting/csp';
+import { Kiosk } from '../kiosk/kiosk';
+import type { Logger } from '../base/log';
+import { openSimulatedWorld } from '../simulation/world';
+import { hashPasscode } from '../kiosk/staff-passcode';
+import { loadStaticAsset, securityHeaders } from '../hosting/static-files';
+import { VirtualReader } from '../card/virtual-reader';
 
 /**
  * The web host runs the same renderer in an ordinary browser, for the trainer

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { describeIssues, readJsonFile } from './validation';
-import { cardSourceSchema, languageSchema, profileSchema, type CardSource, type Profile } from '../preload/contract';
+import { describeIssues, readJsonFile } from '../base/validation';
+import { cardSourceSchema, languageSchema, profileSchema, type CardSource, type Profile } from '../../preload/contract';
 import { PASSCODE_HASH_PATTERN } from './staff-passcode';
 
 /**

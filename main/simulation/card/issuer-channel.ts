@@ -21,8 +21,8 @@
  * the availability file 0008 as it is.
  */
 import { verify as verifySignature } from 'node:crypto';
-import type { CommandApdu } from '../card/apdu';
-import { SW } from '../card/status-words';
+import type { CommandApdu } from '../../card/apdu';
+import { SW } from '../../card/status-words';
 import type { CardImage } from './card-image';
 import {
   answer,

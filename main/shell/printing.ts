@@ -4,7 +4,7 @@
  * the window that shows it prints the slip and nothing else.
  */
 import type { BrowserWindow, WebContentsPrintOptions } from 'electron';
-import type { Logger } from './log';
+import type { Logger } from '../base/log';
 
 /** No dialog on a touch terminal; the slip brings its own layout and margins. */
 export const SLIP_PRINT_OPTIONS: WebContentsPrintOptions = { silent: true, printBackground: false, margins: { marginType: 'none' } };

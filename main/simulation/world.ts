@@ -1,24 +1,31 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DemoCards, DemoState, SessionServices } from './kiosk';
-import type { VirtualReader } from './card/virtual-reader';
-import { buildCardImage } from './emulator/build-card-image';
-import { listPersonas, resolvePersona } from './emulator/personas';
-import { VirtualMyNumberCard } from './emulator/virtual-my-number-card';
-import { openSimulatedJlis, type SimulatedJlis } from './issuance/simulated-jlis';
-import { japanDate } from './japan-time';
-import { AuditChain } from './store/audit';
-import { openKioskDatabase } from './store/database';
-import { RenewalJournal } from './store/journal';
+import type { DemoFault, ViewState } from '../../preload/contract';
+import type { IssuanceGateway } from '../issuance/gateway';
+import type { VirtualReader } from '../card/virtual-reader';
+import { buildCardImage } from './card/build-card-image';
+import { listPersonas, resolvePersona } from './personas';
+import { VirtualMyNumberCard } from './card/virtual-my-number-card';
+import { openSimulatedJlis, type SimulatedJlis } from './jlis/service';
+import { japanDate } from '../domain/japan-calendar';
+import { AuditChain } from '../store/audit';
+import { openKioskDatabase } from '../store/database';
+import { RenewalJournal } from '../store/journal';
+
+type DemoFaults = NonNullable<ViewState['demo']>['faults'];
 
 /** How slow "slow" is: long enough to watch the progress screen, short of any time-out. */
 export const SLOW_SERVICE_MS = 800;
 
+/** The trainer's hands on the virtual reader and the simulated issuing service (the kiosk's `DemoCards`). */
+export type TrainerTools = ReturnType<typeof trainerTools>;
+
 export interface SimulatedWorld {
-  sessions: SessionServices;
+  /** What a customer session needs besides the card (the kiosk's `SessionServices`). */
+  sessions: { gateway: IssuanceGateway; journal: RenewalJournal; audit: AuditChain; now: () => Date };
   /** Trainer tools on the given virtual reader (absent when the reader is real). */
-  demo?: DemoCards;
+  demo?: TrainerTools;
   jlis: SimulatedJlis;
   close(): void;
 }
@@ -67,12 +74,12 @@ export async function openSimulatedWorld(options: {
   };
 }
 
-function trainerTools(reader: VirtualReader, jlis: SimulatedJlis, now: () => Date): DemoCards {
+function trainerTools(reader: VirtualReader, jlis: SimulatedJlis, now: () => Date) {
   const personas = listPersonas();
   let persona: string | undefined;
   let pulled: VirtualMyNumberCard | undefined;
   let inReader: VirtualMyNumberCard | undefined;
-  let service: DemoState['faults']['service'] = 'up';
+  let service: DemoFaults['service'] = 'up';
   let unplugged = false;
 
   const setService = (next: typeof service) => {
@@ -84,7 +91,7 @@ function trainerTools(reader: VirtualReader, jlis: SimulatedJlis, now: () => Dat
 
   return {
     personas: personas.map(({ id, title, description }) => ({ id, title, description })),
-    async insert(personaId) {
+    async insert(personaId: string): Promise<void> {
       const chosen = personas.find((candidate) => candidate.id === personaId);
       if (!chosen) throw new RangeError(`no persona "${personaId}"`);
       // The persona's dates count from the world's today, so a practice day keeps every edge case where it belongs.
@@ -103,7 +110,8 @@ function trainerTools(reader: VirtualReader, jlis: SimulatedJlis, now: () => Dat
       pulled = undefined;
       persona = undefined;
     },
-    fault(fault) {
+    /** Every fault but the power cut, which the kiosk itself must live through. */
+    fault(fault: Exclude<DemoFault, 'power-cut'>): void {
       switch (fault) {
         case 'pull-card':
           if (!inReader) return;
@@ -146,7 +154,7 @@ function trainerTools(reader: VirtualReader, jlis: SimulatedJlis, now: () => Dat
       persona = undefined;
       setService('up');
     },
-    state() {
+    state(): { persona?: string; faults: DemoFaults } {
       return {
         ...(persona ? { persona } : {}),
         faults: { reader: unplugged ? 'unplugged' : 'plugged-in', service, cardPulled: pulled !== undefined },

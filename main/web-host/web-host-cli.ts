@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { profileSchema } from '../preload/contract';
-import { createLogger } from './log';
-import { readJsonFile } from './validation';
+import { profileSchema } from '../../preload/contract';
+import { createLogger } from '../base/log';
+import { readJsonFile } from '../base/validation';
 import { PRACTICE_STAFF, startWebHost } from './web-host';
 
 const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];

@@ -34,9 +34,9 @@
  * - An unexpected internal error answers 6F00 rather than throwing.
  */
 import { randomBytes } from 'node:crypto';
-import { decodeCommand, encodeResponse, fromHex, type CommandApdu } from '../card/apdu';
-import { SW } from '../card/status-words';
-import type { VirtualCard } from '../card/virtual-reader';
+import { decodeCommand, encodeResponse, fromHex, type CommandApdu } from '../../card/apdu';
+import { SW } from '../../card/status-words';
+import type { VirtualCard } from '../../card/virtual-reader';
 import { cardImageSchema, type CardImage } from './card-image';
 import {
   answer,

@@ -3,11 +3,11 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildCardImage } from './build-card-image';
 import { cardImageSchema, type CardImage } from './card-image';
-import { loadPersona, resolvePersona, type ResolvedPersona } from './personas';
-import { SimulatedCa } from './simulated-ca';
-import type { VirtualCard } from '../card/virtual-reader';
+import { loadPersona, resolvePersona, type ResolvedPersona } from '../personas';
+import { SimulatedCa } from '../jlis/ca';
+import type { VirtualCard } from '../../card/virtual-reader';
 import type { VirtualMyNumberCard } from './virtual-my-number-card';
-import { describeIssues, readJsonFile } from '../validation';
+import { describeIssues, readJsonFile } from '../../base/validation';
 
 /**
  * Where the simulated J-LIS keeps its CA and the generated card material, so

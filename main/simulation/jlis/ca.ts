@@ -13,7 +13,7 @@ import {
   type JsonName,
 } from '@peculiar/x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { GeneralName, OtherName, SubjectAlternativeName, id_ce_subjectAltName } from '@peculiar/asn1-x509';
+import { id_ce_subjectAltName } from '@peculiar/asn1-x509';
 import {
   KeyObject,
   X509Certificate as NodeCertificate,
@@ -29,6 +29,9 @@ import {
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { jpkiSubjectAltName, type SignatureHolder } from '../../card/jpki-certificate';
+import { normaliseSerial } from '../../domain/certificate-serial';
+import { isJapanDate, japanInstant } from '../../domain/japan-calendar';
 
 /**
  * The simulated J-LIS PKI behind the virtual My Number Card
@@ -63,23 +66,13 @@ export const CA_SUBJECT_OU: Record<CaKind, string> = {
 export const CA_ORGANIZATION = 'JPKI-SIM';
 export const CA_AGENCY_OU = 'Japan Agency for Local Authority Information Systems';
 
-/** The otherName OIDs of the signature certificate's subjectAltName (docs/card-protocol.md). */
-export const JPKI_SAN_OID = {
-  name: '1.2.392.200149.8.5.5.1',
-  nameSubstitutes: '1.2.392.200149.8.5.5.2',
-  sex: '1.2.392.200149.8.5.5.3',
-  dateOfBirth: '1.2.392.200149.8.5.5.4',
-  address: '1.2.392.200149.8.5.5.5',
-  addressSubstitutes: '1.2.392.200149.8.5.5.6',
-} as const;
-
 /** The issuer channel's signed context (docs/card-protocol.md, issuer channel). */
 export const ISSUER_PROOF_CONTEXT = 'JPKI-SIM-ISSUER-V1';
 export const ISSUER_CHALLENGE_LENGTH = 16;
 
 /** The CAs' own validity: wide enough that any persona's certificate, however old, chains at its issue time. */
-const CA_NOT_BEFORE = new Date('2000-01-01T00:00:00+09:00');
-const CA_NOT_AFTER = new Date('2099-12-31T23:59:59+09:00');
+const CA_NOT_BEFORE = toInstant('2000-01-01', 'start');
+const CA_NOT_AFTER = toInstant('2099-12-31', 'end');
 
 const FILES = {
   authenticationCa: 'authentication-ca.pem',
@@ -108,26 +101,6 @@ export interface IssueAuthenticationRequest {
   notAfter: CertificateTime;
   /** Add extendedKeyUsage clientAuth (not in the card profile; for TLS client-auth demos). */
   clientAuth?: boolean;
-}
-
-/** What the signature certificate says about its holder: the basic 4 and the locality. */
-export interface SignatureHolder {
-  /** Surname, full-width space, given name, as the certificate holds it (substitute characters already applied). */
-  name: string;
-  /** OID .2: one character per character of `name`, `1` where a substitute was used; default all `0`. */
-  nameSubstitutes?: string;
-  /** From the prefecture, no postcode, as the certificate holds it. */
-  address: string;
-  /** OID .6, like `nameSubstitutes` for the address. */
-  addressSubstitutes?: string;
-  /** The subject's first L=. */
-  prefecture: string;
-  /** The subject's second L=. */
-  municipality: string;
-  /** YYYY-MM-DD. */
-  dateOfBirth: string;
-  /** 1 male, 2 female, 9 not applicable. */
-  sex: 1 | 2 | 9;
 }
 
 export interface IssueSignatureRequest {
@@ -443,111 +416,11 @@ export function verifyIssuerProof(trustAnchorDer: Uint8Array, challenge: Uint8Ar
   return verify('sha256', issuerProofMessage(challenge), { key, dsaEncoding: 'ieee-p1363' }, proof);
 }
 
-/** SPKI DER of an RSA public key from the 256-byte modulus the card's GENERATE KEY PAIR answers. */
-export function rsaSpkiFromModulus(modulus: Uint8Array, exponent = 65537): Buffer {
-  const e = Buffer.from(exponent.toString(16).padStart(6, '0'), 'hex');
-  const jwk = {
-    kty: 'RSA',
-    n: Buffer.from(modulus).toString('base64url'),
-    e: e.subarray(e.findIndex((byte) => byte !== 0)).toString('base64url'),
-  };
-  return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' });
-}
-
-/**
- * The subjectAltName of a signature certificate: the basic 4 as otherName
- * entries, each value a UTF8String inside the otherName's [0] EXPLICIT.
- * Date of birth is the era digit (1 明治 … 5 令和) and the Gregorian YYYYMMDD.
- */
-export function jpkiSubjectAltName(holder: SignatureHolder): SubjectAlternativeName {
-  const entry = (typeId: string, value: string) =>
-    new GeneralName({ otherName: new OtherName({ typeId, value: toArrayBuffer(encodeUtf8String(value)) }) });
-  // In the order real certificates list them: name, date of birth, sex, address, then the two masks.
-  return new SubjectAlternativeName([
-    entry(JPKI_SAN_OID.name, holder.name),
-    entry(JPKI_SAN_OID.dateOfBirth, `${eraDigit(holder.dateOfBirth)}${holder.dateOfBirth.replaceAll('-', '')}`),
-    entry(JPKI_SAN_OID.sex, String(holder.sex)),
-    entry(JPKI_SAN_OID.address, holder.address),
-    entry(JPKI_SAN_OID.nameSubstitutes, holder.nameSubstitutes ?? noSubstitutes(holder.name)),
-    entry(JPKI_SAN_OID.addressSubstitutes, holder.addressSubstitutes ?? noSubstitutes(holder.address)),
-  ]);
-}
-
-/** The otherName values of a certificate's subjectAltName, by OID (for tests and the counter's confirmation screen). */
-export function readJpkiSubjectAltName(certificateDer: Uint8Array): Map<string, string> {
-  const certificate = new PeculiarCertificate(certificateDer);
-  const extension = certificate.getExtension(id_ce_subjectAltName);
-  const values = new Map<string, string>();
-  if (!extension) return values;
-  for (const name of AsnConvert.parse(extension.value, SubjectAlternativeName)) {
-    if (name.otherName) values.set(name.otherName.typeId, decodeUtf8String(new Uint8Array(name.otherName.value)));
-  }
-  return values;
-}
-
-/** DER of a UTF8String (tag 0C). */
-export function encodeUtf8String(value: string): Buffer {
-  const content = Buffer.from(value, 'utf8');
-  return Buffer.concat([Buffer.from([0x0c]), derLength(content.length), content]);
-}
-
-/** The text of a DER UTF8String; throws on anything else. */
-export function decodeUtf8String(der: Uint8Array): string {
-  const bytes = Buffer.from(der);
-  if (bytes[0] !== 0x0c || bytes.length < 2) throw new SimulatedCaError('not a DER UTF8String');
-  const first = bytes[1] ?? 0;
-  let length = first;
-  let offset = 2;
-  if (first & 0x80) {
-    const count = first & 0x7f;
-    if (count === 0 || count > 3) throw new SimulatedCaError('not a DER UTF8String (length)');
-    length = bytes.readUIntBE(2, count);
-    offset = 2 + count;
-  }
-  if (offset + length !== bytes.length) throw new SimulatedCaError('not a DER UTF8String (length)');
-  return bytes.subarray(offset).toString('utf8');
-}
-
-function derLength(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  const bytes: number[] = [];
-  for (let rest = length; rest > 0; rest >>= 8) bytes.unshift(rest & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-}
-
-/** One `0` per character (code point), the "no substitute characters" mask. */
-function noSubstitutes(text: string): string {
-  return '0'.repeat([...text].length);
-}
-
-/** The era digit real certificates put before the date of birth: 1 明治, 2 大正, 3 昭和, 4 平成, 5 令和 (0 before 明治). */
-export function eraDigit(dateOfBirth: string): string {
-  if (dateOfBirth >= '2019-05-01') return '5';
-  if (dateOfBirth >= '1989-01-08') return '4';
-  if (dateOfBirth >= '1926-12-25') return '3';
-  if (dateOfBirth >= '1912-07-30') return '2';
-  if (dateOfBirth >= '1868-10-23') return '1';
-  return '0';
-}
-
-const JAPAN_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 function toInstant(time: CertificateTime, bound: 'start' | 'end'): Date {
   if (time instanceof Date) return time;
-  const instant = new Date(`${time}T${bound === 'start' ? '00:00:00' : '23:59:59'}+09:00`);
-  // Also refuses days that do not exist (2025-02-30), which Date would roll over.
-  if (
-    !JAPAN_DATE.test(time) ||
-    Number.isNaN(instant.getTime()) ||
-    new Date(instant.getTime() + 9 * 3600_000).toISOString().slice(0, 10) !== time
-  ) {
-    throw new SimulatedCaError(`not a YYYY-MM-DD calendar date: ${time}`);
-  }
-  return instant;
+  if (!isJapanDate(time)) throw new SimulatedCaError(`not a YYYY-MM-DD calendar date: ${time}`);
+  // notAfter is the last second of the day: the certificate is valid through that Japan date.
+  return bound === 'start' ? japanInstant(time) : new Date(japanInstant(time, '23:59').getTime() + 59_000);
 }
 
 function toSpkiDer(publicKey: PublicKeyInput): Buffer {
@@ -563,10 +436,6 @@ function newSerialNumber(): string {
   const bytes = randomBytes(16);
   bytes[0] = ((bytes[0] ?? 0) % 0x7f) + 1;
   return bytes.toString('hex');
-}
-
-function normaliseSerial(serial: string): string {
-  return serial.toUpperCase().replace(/^(00)+(?=.)/, '');
 }
 
 function revocationKey(ca: CaKind, serialNumber: string): string {

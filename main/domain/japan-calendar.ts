@@ -1,12 +1,10 @@
-import { japanDate } from '../japan-time';
-
 /**
  * Calendar arithmetic on Japan dates: pure functions over `YYYY-MM-DD`
  * strings that name a calendar day in Japan (Asia/Tokyo, UTC+9 all year, no
  * daylight saving). Nothing here reads the clock or depends on the machine's
  * time zone: dates are computed with `Date.UTC` and the `getUTC*` methods
  * only, and instants are turned into Japan dates and times with the fixed
- * +9 h offset (`main/japan-time.ts`). docs/domain.md: "All dates are
+ * +9 h offset (`JST_OFFSET_MS`, below). docs/domain.md: "All dates are
  * calendar dates in Japan time (Asia/Tokyo), whatever the operating system's
  * time zone is."
  *
@@ -42,7 +40,13 @@ interface Ymd {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
-const JST_OFFSET_MS = 9 * 60 * 60 * 1000;
+/**
+ * Japan Standard Time is UTC+9 all year (no daylight saving), so Japan's
+ * calendar is a fixed offset away from UTC, whatever zone the machine is
+ * set to. The one place the offset is written.
+ */
+export const JAPAN_UTC_OFFSET_HOURS = 9;
+const JST_OFFSET_MS = JAPAN_UTC_OFFSET_HOURS * 60 * 60 * 1000;
 
 function parse(text: string): Ymd | undefined {
   const match = DATE.exec(text);
@@ -217,10 +221,37 @@ export function ageOn(dateOfBirth: JapanDate, on: JapanDate): number {
   return day.y - birth.y - (beforeBirthday ? 1 : 0);
 }
 
+/**
+ * The era of a date as JPKI certificates number it before a date of birth:
+ * 1 明治, 2 大正, 3 昭和, 4 平成, 5 令和 (0 before 明治), each from its first day.
+ */
+export function eraDigit(date: JapanDate): string {
+  if (date >= '2019-05-01') return '5';
+  if (date >= '1989-01-08') return '4';
+  if (date >= '1926-12-25') return '3';
+  if (date >= '1912-07-30') return '2';
+  if (date >= '1868-10-23') return '1';
+  return '0';
+}
+
 // ---------------------------------------------------------------------------
 // Instants and times of day in Japan.
 
-export { japanDate };
+/** The calendar date in Japan at this instant. */
+export function japanDate(instant: Date): JapanDate {
+  return new Date(instant.getTime() + JST_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** An instant as Japan local time: ISO 8601 with the +09:00 offset (2025-06-01T09:00:00.000+09:00). */
+export function japanTimestamp(instant: Date): string {
+  const offset = `+${String(JAPAN_UTC_OFFSET_HOURS).padStart(2, '0')}:00`;
+  return new Date(instant.getTime() + JST_OFFSET_MS).toISOString().replace('Z', offset);
+}
+
+/** Today in Japan, by the given clock (the machine's by default). */
+export function todayInJapan(now: Date = new Date()): JapanDate {
+  return japanDate(now);
+}
 
 function minutesOf(time: JapanTime, what: string): number {
   const match = TIME.exec(time);

@@ -1,17 +1,17 @@
-import type { Command, CommandResult, DemoFault, KioskEvent, ReaderStatus, SessionView, ViewState } from '../preload/contract';
-import { parseCommand } from '../preload/contract';
+import type { Command, CommandResult, DemoFault, KioskEvent, ReaderStatus, SessionView, ViewState } from '../../preload/contract';
+import { parseCommand } from '../../preload/contract';
 import type { TerminalConfig } from './config';
-import type { Logger } from './log';
-import { PcscReader } from './card/pcsc-reader';
-import type { CardReader } from './card/reader';
-import { ReaderStatusService } from './card/reader-status';
-import { VirtualReader } from './card/virtual-reader';
+import type { Logger } from '../base/log';
+import { PcscReader } from '../card/pcsc-reader';
+import type { CardReader } from '../card/reader';
+import { ReaderStatusService } from '../card/reader-status';
+import { VirtualReader } from '../card/virtual-reader';
 import { InactivityTimer, realClock, type TimerClock } from './inactivity-timer';
-import type { IssuanceGateway } from './issuance/gateway';
-import { CustomerSession } from './session/session-runner';
+import type { IssuanceGateway } from '../issuance/gateway';
+import { CustomerSession } from '../session/session-runner';
 import { StaffSession } from './staff-session';
-import type { AuditChain } from './store/audit';
-import type { RenewalJournal } from './store/journal';
+import type { AuditChain } from '../store/audit';
+import type { RenewalJournal } from '../store/journal';
 
 export type KioskEventListener = (event: KioskEvent) => void;
 

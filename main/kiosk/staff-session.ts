@@ -1,4 +1,4 @@
-import type { StaffView } from '../preload/contract';
+import type { StaffView } from '../../preload/contract';
 import type { TerminalConfig } from './config';
 import { InactivityTimer, realClock, type TimerClock } from './inactivity-timer';
 import { passcodeMatches } from './staff-passcode';

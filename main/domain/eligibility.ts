@@ -1,6 +1,6 @@
 import type { Profile } from '../../preload/contract';
-import type { CardKind, PinStatus } from '../card/jpki-client';
-import type { ResidentRecord } from '../issuance/gateway';
+import type { CardKind } from '../../preload/vocabulary';
+import type { PinId, PinStatus } from './pin-rules';
 import {
   CalendarError,
   DEFAULT_SERVICE_HOURS,
@@ -138,6 +138,43 @@ export function newCertificateExpiry(input: NewExpiryInput): NewExpiry {
   return result;
 }
 
+/** The certificates a renewal replaces, by their holder's record: every date a Japan calendar date. */
+export interface CertificateSetExpiryInput {
+  dateOfBirth: JapanDate;
+  renewedOn: JapanDate;
+  /**
+   * The last valid day of each certificate being replaced; absent for one
+   * with no valid certificate (none on the card, or revoked after a move),
+   * which is then issued anew (5th birthday).
+   */
+  currentExpiry: { authentication?: JapanDate; signature?: JapanDate };
+  cardExpires: JapanDate;
+  periodOfStayEnds?: JapanDate;
+}
+
+/**
+ * The validity of a new pair (docs/domain.md, "Validity and the renewal
+ * window"): each certificate by its own window, both capped by the card and
+ * the period of stay, and the signature certificate never past the new
+ * authentication certificate. The eligibility decision promises these dates;
+ * the issuing service issues them.
+ */
+export function newCertificateSetExpiry(input: CertificateSetExpiryInput): { authentication: NewExpiry; signature: NewExpiry } {
+  const common = {
+    dateOfBirth: input.dateOfBirth,
+    renewedOn: input.renewedOn,
+    cardExpires: input.cardExpires,
+    ...(input.periodOfStayEnds === undefined ? {} : { periodOfStayEnds: input.periodOfStayEnds }),
+  };
+  const authentication = newCertificateExpiry({ ...common, currentExpiry: input.currentExpiry.authentication });
+  const signature = newCertificateExpiry({
+    ...common,
+    currentExpiry: input.currentExpiry.signature,
+    authenticationExpires: authentication.expiresOn,
+  });
+  return { authentication, signature };
+}
+
 export type SignatureRule = { issued: true } | { issued: false; reason: 'under-15' | 'adult-ward' };
 
 /**
@@ -197,7 +234,8 @@ export const DEFAULT_ELIGIBILITY_OPTIONS: EligibilityOptions = Object.freeze({ s
 // ---------------------------------------------------------------------------
 // The decision.
 
-export type PinName = 'authentication' | 'signature' | 'registry';
+/** The PINs the rules ask about: the kiosk never asks for the card-info PIN. */
+export type PinName = Exclude<PinId, 'cardInfo'>;
 
 /** What the terminal read from the card, with no PIN asked. */
 export interface CardFacts {
@@ -214,8 +252,16 @@ export interface CardFacts {
   pins?: Partial<Record<PinName, PinStatus>>;
 }
 
-/** The part of the issuing service's record the rules use (a `ResidentRecord` fits). */
-export type ResidentFacts = Pick<ResidentRecord, 'dateOfBirth' | 'cardExpires' | 'periodOfStayEnds' | 'adultWard'>;
+/** What the rules need from the issuing service's record of the holder (its `ResidentRecord` carries these). */
+export interface ResidentFacts {
+  dateOfBirth: JapanDate;
+  /** The card's own expiry (not on the chip). */
+  cardExpires: JapanDate;
+  /** Foreign residents whose card ends with the period of stay. */
+  periodOfStayEnds?: JapanDate;
+  /** No signature certificate as a rule (adult ward); under-15 follows from the date of birth. */
+  adultWard: boolean;
+}
 
 export interface EligibilityInput {
   /** The instant of the decision; its Japan date is "today". */
@@ -477,32 +523,25 @@ export function decideEligibility(input: EligibilityInput): EligibilityDecision 
 
   let terms: RenewalTerms | undefined;
   if (resident) {
-    const common = {
-      dateOfBirth: resident.dateOfBirth,
-      renewedOn: today,
-      currentExpiry: expiresOn,
-      cardExpires: resident.cardExpires,
-      periodOfStayEnds: resident.periodOfStayEnds,
-    };
-    const authentication = newCertificateExpiry(common);
     // The signature certificate is renewed by its own window: one revoked after a move is issued anew (5th birthday).
     // Its expiry is readable only after the password; unread, it is taken to be the authentication one's (issued together).
-    const signatureCurrentExpiry = card.signature.state === 'present' ? (card.signature.expires ?? expiresOn) : undefined;
-    if (authentication.cappedBy === 'period-of-stay') reasons.push('capped-by-period-of-stay');
-    if (authentication.cappedBy === 'card-expiry') reasons.push('capped-by-card-expiry');
+    const expiry = newCertificateSetExpiry({
+      dateOfBirth: resident.dateOfBirth,
+      renewedOn: today,
+      currentExpiry: {
+        authentication: expiresOn,
+        ...(card.signature.state === 'present' ? { signature: card.signature.expires ?? expiresOn } : {}),
+      },
+      cardExpires: resident.cardExpires,
+      ...(resident.periodOfStayEnds === undefined ? {} : { periodOfStayEnds: resident.periodOfStayEnds }),
+    });
+    if (expiry.authentication.cappedBy === 'period-of-stay') reasons.push('capped-by-period-of-stay');
+    if (expiry.authentication.cappedBy === 'card-expiry') reasons.push('capped-by-card-expiry');
     terms = {
       certificates: { authentication: true, signature },
       newExpiry: {
-        authentication: authentication.expiresOn,
-        ...(signature
-          ? {
-              signature: newCertificateExpiry({
-                ...common,
-                currentExpiry: signatureCurrentExpiry,
-                authenticationExpires: authentication.expiresOn,
-              }).expiresOn,
-            }
-          : {}),
+        authentication: expiry.authentication.expiresOn,
+        ...(signature ? { signature: expiry.signature.expiresOn } : {}),
       },
     };
   }

@@ -14,8 +14,8 @@ import {
   type WebFrameMain,
   type WebPreferences,
 } from 'electron';
-import { APP_HOST, APP_ORIGIN, APP_SCHEME, type Profile } from '../preload/contract';
-import type { Logger } from './log';
+import { APP_HOST, APP_ORIGIN, APP_SCHEME, type Profile } from '../../preload/contract';
+import type { Logger } from '../base/log';
 
 export const ATTRACT_URL = `${APP_ORIGIN}/index.html`;
 

@@ -2,13 +2,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { pinFormatProblem } from '../card/pin-rules';
-import { todayInJapan } from '../japan-time';
-import { renewalWindowOpens } from '../session/eligibility';
-import { addDays, addMonths, addYears, ageOn, isJapanDate, nthBirthdayAfter } from '../session/japan-calendar';
-import { describeIssues, readJsonFile } from '../validation';
-import { cardKindSchema } from './card-image';
-import { REVOCATION_REASONS } from './simulated-ca';
+import { pinFormatProblem } from '../domain/pin-rules';
+import { todayInJapan } from '../domain/japan-calendar';
+import { renewalWindowOpens } from '../domain/eligibility';
+import { addDays, addMonths, addYears, ageOn, isJapanDate, nthBirthdayAfter } from '../domain/japan-calendar';
+import { describeIssues, readJsonFile } from '../base/validation';
+import { cardKindSchema } from './card/card-image';
+import { REVOCATION_REASONS } from './jlis/ca';
 
 /**
  * Personas: the residents whose virtual cards the emulator runs, one JSON
