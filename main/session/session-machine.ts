@@ -1,25 +1,33 @@
-import { assign, fromPromise, setup } from 'xstate';
-import type { HandOffCode, Profile } from '../../preload/contract';
+import { assign, enqueueActions, fromPromise, sendTo, setup, type DoneActorEvent } from 'xstate';
+import type { Profile } from '../../preload/contract';
+import type { HandOffCode, RenewalRoute, SessionEnd } from '../../preload/vocabulary';
 import type { CardStatus, VerifyResult } from '../card/jpki-client';
-import { MAX_TRIES, type PinId } from '../domain/pin-rules';
+import { ReaderError } from '../card/reader-errors';
 import type { EligibilityDecision } from '../domain/eligibility';
-import type { RenewalOutcome } from './renewal';
+import { MAX_TRIES, type PinId } from '../domain/pin-rules';
+import { RenewalError, type RenewalOutcome } from './renewal';
 
 /**
  * One customer session, from the card going in to the card coming out
  * (docs/architecture.md, "The session machine"). It is the only place that
  * decides what happens next; the runner (session-runner.ts) does the I/O.
  *
- * PIN values never enter this machine: the runner keeps what the resident
+ * Two machines, so that the compiler knows when the card has been read:
+ *
+ * - `sessionMachine` follows the card: it reads it, waits for it when it is
+ *   pulled during a renewal step, and ends the session. It has no reading.
+ * - `cardSessionMachine` runs what happens with a card that was read —
+ *   routes, checks, PINs, the renewal — and is started (as the child `card`)
+ *   with the reading as its input, so its context always has one.
+ *
+ * PIN values never enter either machine: the runner keeps what the resident
  * typed in a one-shot box and sends value-free events (`PIN_ENTERED`), and
  * the actors take the value from the box. So neither the context, nor a
  * snapshot, nor an event log can hold a PIN.
  */
 
-export type Route = 'in-person' | 'voluntary-proxy' | 'legal-representative';
-
-/** Why this terminal cannot finish the session (the screens and the slip name it): the contract's closed list. */
-export type { HandOffCode };
+export type Route = RenewalRoute;
+export type { HandOffCode, SessionEnd };
 
 /** docs/domain.md, "Voluntary proxy … Rejected", and the legal representative's missing proof. */
 export type ProxyRejection = Extract<
@@ -51,31 +59,6 @@ export interface CardReading {
   gatewayDown: boolean;
   /** An unfinished renewal of this very card, found in the journal. */
   resumeRenewalId?: string;
-  /** The signature certificate's name or address carries substitute characters (known after the password). */
-  substitutes?: boolean;
-}
-
-export type SessionEnd = 'renewed' | 'handed-off' | 'not-eligible' | 'cancelled' | 'timed-out' | 'card-removed' | 'error';
-
-export interface SessionContext {
-  profile: Profile;
-  route: Route;
-  reading?: CardReading;
-  /** PINs still to verify, in order; the head is the one being asked for. */
-  pinQueue: PinId[];
-  /** PINs staff reset after an identity check, still to set (each entered twice). */
-  resetQueue: PinId[];
-  triesLeft?: number;
-  lastTryConfirmed: boolean;
-  /** What went wrong with the last entry: a wrong PIN (a try spent), two new entries that differ, or a value refused before anything was sent. */
-  lastAttempt?: 'wrong' | 'mismatch' | 'malformed';
-  verified: PinId[];
-  /** The hand-off happens after the offline checks (issuing service closed or down). */
-  handOffAfterPins?: HandOffCode;
-  handOff?: HandOffCode;
-  outcome?: RenewalOutcome;
-  ended?: SessionEnd;
-  failure?: string;
 }
 
 export type SessionEvent =
@@ -98,15 +81,49 @@ export type SessionEvent =
   | { type: 'CANCEL' }
   | { type: 'TIMEOUT' };
 
-export interface SessionInput {
-  profile: Profile;
+/** How a session ended, as far as the records and the runner's result go. */
+export interface SessionEnding {
+  ended?: SessionEnd;
+  handOff?: HandOffCode;
+  outcome?: RenewalOutcome;
+  /** A failure's kind for the outcome and the staff (`failureName`), never its message. */
+  failure?: string;
 }
+
+/** What a card session hands back to the session around it. */
+export type CardSessionOutput = { kind: 'ended'; ending: SessionEnding } | { kind: 'card-away'; route: Route };
+
+export interface CardSessionInput {
+  profile: Profile;
+  route: Route;
+  reading: CardReading;
+}
+
+export interface CardSessionContext extends SessionEnding {
+  profile: Profile;
+  route: Route;
+  reading: CardReading;
+  /** PINs still to verify, in order; the head is the one being asked for. */
+  pinQueue: PinId[];
+  /** PINs staff reset after an identity check, still to set (each entered twice). */
+  resetQueue: PinId[];
+  triesLeft?: number;
+  lastTryConfirmed: boolean;
+  /** What went wrong with the last entry: a wrong PIN (a try spent), two new entries that differ, or a value refused before anything was sent. */
+  lastAttempt?: 'wrong' | 'mismatch' | 'malformed';
+  verified: PinId[];
+  /** The hand-off happens after the offline checks (issuing service closed or down). */
+  handOffAfterPins?: HandOffCode;
+  /** The card left during a renewal step: the session waits for it. */
+  cardAway: boolean;
+}
+
+export type RenewInput = { resumeRenewalId?: string; route: Route; signature: boolean };
 
 /** The PINs a renewal needs verified (docs/domain.md, "In person"), among those the card has. */
 function pinsToVerify(reading: CardReading): PinId[] {
   const { pins } = reading.status;
-  const signature = renewsSignature(reading);
-  const wanted = ['registry', 'authentication', ...(signature ? (['signature'] as const) : [])] as const;
+  const wanted = ['registry', 'authentication', ...(renewsSignature(reading) ? (['signature'] as const) : [])] as const;
   return wanted.filter((pin) => pins[pin].state !== 'absent');
 }
 
@@ -117,29 +134,76 @@ function renewsSignature(reading: CardReading): boolean {
   return reading.status.signatureCertificatePresent;
 }
 
-function triesOf(reading: CardReading | undefined, pin: PinId | undefined): number | undefined {
-  if (!reading || !pin || pin === 'cardInfo') return undefined;
+function triesOf(reading: CardReading, pin: PinId | undefined): number | undefined {
+  if (!pin || pin === 'cardInfo') return undefined;
   const status = reading.status.pins[pin];
-  return status.state === 'available'
-    ? status.triesLeft
-    : status.state === 'verified'
-      ? MAX_TRIES[pin]
-      : status.state === 'blocked'
-        ? 0
-        : undefined;
+  if (status.state === 'available') return status.triesLeft;
+  if (status.state === 'verified') return MAX_TRIES[pin];
+  return status.state === 'blocked' ? 0 : undefined;
 }
 
-export const sessionMachine = setup({
+/** The head of a queue a state is only entered with; an empty one there is a bug in this machine, said so. */
+function head(queue: readonly PinId[], state: string): PinId {
+  const pin = queue[0];
+  if (pin === undefined) throw new Error(`the session machine entered ${state} with no PIN queued`);
+  return pin;
+}
+
+function handOffReason(decision: EligibilityDecision): HandOffCode | undefined {
+  return decision.outcome === 'hand-off' ? decision.reason : undefined;
+}
+
+/** The counter's renew decision names the blocked PINs to reset before renewing (docs/domain.md, "PINs"). */
+function pinsToResetFirst(decision: EligibilityDecision): PinId[] {
+  return decision.outcome === 'renew' ? decision.pinsToReset : [];
+}
+
+function lockedPins(decision: EligibilityDecision): PinId[] {
+  return decision.outcome === 'hand-off' && decision.reason === 'pin-locked' ? decision.pins : [];
+}
+
+/** docs/domain.md, "Voluntary proxy": the first failed check names the hand-off. */
+export function proxyRejection(checks: ProxyChecks): ProxyRejection | undefined {
+  if (!checks.envelopeSealed) return 'envelope-unsealed';
+  if (!checks.formWithinValidity) return 'form-expired';
+  if (!checks.handedInPerson) return 'form-not-handed-in-person';
+  if (checks.proxyIdentity === 'none') return 'proxy-without-identity';
+  return undefined;
+}
+
+/** The card was pulled: a card command failed because the card left, whatever the command. */
+function isCardRemoved(error: unknown): boolean {
+  return error instanceof ReaderError && error.code === 'card-removed';
+}
+
+/** A failure's kind for the outcome and the staff: the error's name and code (or step), never its message (it could quote card data). */
+export function failureName(error: unknown): string {
+  if (error instanceof ReaderError) return `${error.name}(${error.code})`;
+  if (error instanceof RenewalError) return `${error.name}(${error.step})`;
+  if (!(error instanceof Error)) return 'Error';
+  return 'code' in error && typeof error.code === 'string' ? `${error.name}(${error.code})` : error.name;
+}
+
+/**
+ * Why a renewal step failed, for the resident: the issuing service (its
+ * answers, its proof, what it issued) or the card.
+ */
+function renewalHandOff(error: unknown): HandOffCode {
+  return error instanceof RenewalError ? 'gateway-failure' : 'card-error';
+}
+
+// ---------------------------------------------------------------------------
+// The card session: everything after the card was read.
+
+export const cardSessionMachine = setup({
   types: {
-    context: {} as SessionContext,
+    context: {} as CardSessionContext,
     events: {} as SessionEvent,
-    input: {} as SessionInput,
+    input: {} as CardSessionInput,
+    output: {} as CardSessionOutput,
   },
   actors: {
     // Implementations are provided by the runner (session-runner.ts); these refuse if it forgot one.
-    readCard: fromPromise<CardReading>(async () => {
-      throw new Error('readCard not provided');
-    }),
     verifyPin: fromPromise<VerifyResult, { pin: PinId }>(async () => {
       throw new Error('verifyPin not provided');
     }),
@@ -149,13 +213,13 @@ export const sessionMachine = setup({
     checkSubstitutes: fromPromise<boolean>(async () => {
       throw new Error('checkSubstitutes not provided');
     }),
-    renew: fromPromise<RenewalOutcome, { resumeRenewalId?: string; route: Route; signature: boolean }>(async () => {
+    renew: fromPromise<RenewalOutcome, RenewInput>(async () => {
       throw new Error('renew not provided');
     }),
   },
   guards: {
     isCounter: ({ context }) => context.profile === 'counter',
-    hasUnfinishedRenewal: ({ context }) => context.reading?.resumeRenewalId !== undefined,
+    hasUnfinishedRenewal: ({ context }) => context.reading.resumeRenewalId !== undefined,
     pinsDone: ({ context }) => context.pinQueue.length === 0,
     needsLastTryConfirmation: ({ context }) => context.triesLeft === 1 && !context.lastTryConfirmed,
     resetsDone: ({ context }) => context.resetQueue.length === 0,
@@ -165,84 +229,93 @@ export const sessionMachine = setup({
       triesLeft: triesOf(context.reading, context.pinQueue[0]),
       lastTryConfirmed: false,
     })),
-    handOffWith: assign((_, params: { code: HandOffCode }) => ({ handOff: params.code, ended: 'handed-off' as SessionEnd })),
+    queuePinsToVerify: assign(({ context }) => ({ pinQueue: pinsToVerify(context.reading) })),
+    /** The PIN asked for is the one staff reset (after an identity check). */
+    queueAskedPinForReset: assign(({ context }) => ({ resetQueue: [head(context.pinQueue, 'pins')] })),
+    handOffWith: assign((_, params: { code: HandOffCode }) => ({ handOff: params.code, ended: 'handed-off' })),
   },
 }).createMachine({
-  id: 'session',
+  id: 'cardSession',
   context: ({ input }) => ({
     profile: input.profile,
-    route: 'in-person',
+    route: input.route,
+    reading: input.reading,
     pinQueue: [],
     resetQueue: [],
     lastTryConfirmed: false,
     verified: [],
+    cardAway: false,
   }),
-  initial: 'reading',
+  initial: 'routing',
   on: {
     // Outside a renewal step a pulled card ends the session; inside one, the renewal waits for it (see renewing).
-    CARD_REMOVED: { target: '.ended', actions: assign({ ended: ({ context }) => context.ended ?? 'card-removed' }) },
     // A session that already ended its business (renewed, handed off) keeps that ending when it is closed this way.
+    CARD_REMOVED: { target: '.ended', actions: assign({ ended: ({ context }) => context.ended ?? 'card-removed' }) },
     CANCEL: { target: '.ended', actions: assign({ ended: ({ context }) => context.ended ?? 'cancelled' }) },
     TIMEOUT: { target: '.ended', actions: assign({ ended: ({ context }) => context.ended ?? 'timed-out' }) },
   },
-  states: {
-    reading: {
-      invoke: {
-        src: 'readCard',
-        onDone: { target: 'routing', actions: assign({ reading: ({ event }) => event.output }) },
-        onError: {
-          target: 'handOff',
-          actions: assign(({ event }) => ({
-            handOff: 'card-error' as HandOffCode,
-            ended: 'handed-off' as SessionEnd,
-            failure: errorName(event.error),
-          })),
+  output: ({ context }) =>
+    context.cardAway
+      ? { kind: 'card-away', route: context.route }
+      : {
+          kind: 'ended',
+          ending: {
+            ended: context.ended ?? 'error',
+            ...(context.handOff ? { handOff: context.handOff } : {}),
+            ...(context.outcome ? { outcome: context.outcome } : {}),
+            ...(context.failure ? { failure: context.failure } : {}),
+          },
         },
-      },
-    },
-
+  states: {
     routing: {
       always: [
         // The same card came back with a renewal unfinished: PINs again (a power cycle cleared them), then resume.
-        { guard: 'hasUnfinishedRenewal', target: 'pins', actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }) },
+        { guard: 'hasUnfinishedRenewal', target: 'pins', actions: 'queuePinsToVerify' },
         {
-          guard: ({ context }) => context.reading!.decision.outcome === 'not-yet',
+          guard: ({ context }) => context.reading.decision.outcome === 'not-yet',
           target: 'notYet',
           actions: assign({ ended: 'not-eligible' }),
         },
         {
-          guard: ({ context }) => context.reading!.decision.outcome === 'card-renewal-needed',
+          guard: ({ context }) => context.reading.decision.outcome === 'card-renewal-needed',
           target: 'cardRenewal',
           actions: assign({ ended: 'not-eligible' }),
         },
         // At the counter the decision lists the locked PINs staff reset first, after an identity check of the holder.
         {
-          guard: ({ context }) => context.profile === 'counter' && pinsToResetFirst(context).length > 0,
+          guard: ({ context }) => context.profile === 'counter' && pinsToResetFirst(context.reading.decision).length > 0,
           target: 'identityCheck',
-          actions: assign({ resetQueue: ({ context }) => pinsToResetFirst(context) }),
+          actions: assign({ resetQueue: ({ context }) => pinsToResetFirst(context.reading.decision) }),
         },
-        { guard: ({ context }) => context.reading!.decision.outcome === 'renew', target: 'routeChoice' },
+        { guard: ({ context }) => context.reading.decision.outcome === 'renew', target: 'routeChoice' },
         // Hand-offs: some are only for the lobby; the counter can act on them.
         {
-          guard: ({ context }) => handOffReason(context) === 'service-unavailable' && 'window' in context.reading!.decision,
+          guard: ({ context }) => handOffReason(context.reading.decision) === 'service-unavailable' && 'window' in context.reading.decision,
           // Everything that can be checked offline is checked (PINs included), then the hand-off.
           target: 'status',
-          actions: assign({ handOffAfterPins: 'service-unavailable' as HandOffCode }),
+          actions: assign({ handOffAfterPins: 'service-unavailable' }),
         },
-        { guard: ({ context }) => context.profile === 'counter' && handOffReason(context) === 'face-auth-staff-only', target: 'confirm' },
         {
-          guard: ({ context }) => context.profile === 'counter' && handOffReason(context) === 'legal-representative-required',
+          guard: ({ context }) => context.profile === 'counter' && handOffReason(context.reading.decision) === 'face-auth-staff-only',
+          target: 'confirm',
+        },
+        {
+          guard: ({ context }) =>
+            context.profile === 'counter' && handOffReason(context.reading.decision) === 'legal-representative-required',
           target: 'authorityCheck',
-          actions: assign({ route: 'legal-representative' as Route }),
+          actions: assign({ route: 'legal-representative' }),
         },
         {
-          guard: ({ context }) => context.profile === 'counter' && handOffReason(context) === 'pin-locked',
+          guard: ({ context }) => context.profile === 'counter' && handOffReason(context.reading.decision) === 'pin-locked',
           target: 'identityCheck',
-          actions: assign({ resetQueue: ({ context }) => lockedPins(context) }),
+          actions: assign({ resetQueue: ({ context }) => lockedPins(context.reading.decision) }),
         },
         {
           target: 'handOff',
-          actions: assign(({ context }) => ({ handOff: handOffReason(context) ?? 'card-error', ended: 'handed-off' as SessionEnd })),
+          actions: assign(({ context }) => ({
+            handOff: handOffReason(context.reading.decision) ?? 'card-error',
+            ended: 'handed-off',
+          })),
         },
       ],
     },
@@ -252,37 +325,29 @@ export const sessionMachine = setup({
       always: [{ guard: ({ context }) => context.profile !== 'counter', target: 'status' }],
       on: {
         CHOOSE_ROUTE: [
-          {
-            guard: ({ event }) => event.route === 'voluntary-proxy',
-            target: 'proxyCheck',
-            actions: assign({ route: 'voluntary-proxy' as Route }),
-          },
+          { guard: ({ event }) => event.route === 'voluntary-proxy', target: 'proxyCheck', actions: assign({ route: 'voluntary-proxy' }) },
           {
             guard: ({ event }) => event.route === 'legal-representative',
             target: 'authorityCheck',
-            actions: assign({ route: 'legal-representative' as Route }),
+            actions: assign({ route: 'legal-representative' }),
           },
-          { target: 'pins', actions: assign({ route: 'in-person' as Route, pinQueue: ({ context }) => pinsToVerify(context.reading!) }) },
+          { target: 'pins', actions: [assign({ route: 'in-person' }), 'queuePinsToVerify'] },
         ],
       },
     },
 
     /** What expires when, and what happens next, in plain words; the resident goes on when ready. */
     status: {
-      on: { CONTINUE: { target: 'pins', actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }) } },
+      on: { CONTINUE: { target: 'pins', actions: 'queuePinsToVerify' } },
     },
 
     proxyCheck: {
       on: {
         PROXY_CHECKED: [
-          {
-            guard: ({ event }) => proxyRejection(event.checks) === undefined,
-            target: 'pins',
-            actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }),
-          },
+          { guard: ({ event }) => proxyRejection(event.checks) === undefined, target: 'pins', actions: 'queuePinsToVerify' },
           {
             target: 'handOff',
-            actions: assign(({ event }) => ({ handOff: proxyRejection(event.checks), ended: 'handed-off' as SessionEnd })),
+            actions: assign(({ event }) => ({ handOff: proxyRejection(event.checks), ended: 'handed-off' })),
           },
         ],
       },
@@ -291,11 +356,7 @@ export const sessionMachine = setup({
     authorityCheck: {
       on: {
         AUTHORITY_CHECKED: [
-          {
-            guard: ({ event }) => event.proven,
-            target: 'pins',
-            actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }),
-          },
+          { guard: ({ event }) => event.proven, target: 'pins', actions: 'queuePinsToVerify' },
           { target: 'handOff', actions: { type: 'handOffWith', params: { code: 'authority-not-proven' } } },
         ],
       },
@@ -314,45 +375,38 @@ export const sessionMachine = setup({
       initial: 'next',
       states: {
         next: {
-          always: [
-            {
-              guard: 'resetsDone',
-              target: '#session.pins',
-              actions: assign({ pinQueue: ({ context }) => pinsToVerify(context.reading!) }),
-            },
-            { target: 'newPin' },
-          ],
+          always: [{ guard: 'resetsDone', target: '#cardSession.pins', actions: 'queuePinsToVerify' }, { target: 'newPin' }],
         },
         newPin: {
           on: {
             NEW_PIN_ENTERED: 'newPinAgain',
-            PIN_MALFORMED: { target: 'newPin', reenter: true, actions: assign({ lastAttempt: 'malformed' as const }) },
+            PIN_MALFORMED: { target: 'newPin', reenter: true, actions: assign({ lastAttempt: 'malformed' }) },
           },
         },
         newPinAgain: {
           on: {
             NEW_PIN_AGAIN: [
               { guard: ({ event }) => event.matches, target: 'setting', actions: assign({ lastAttempt: undefined }) },
-              { target: 'newPin', actions: assign({ lastAttempt: 'mismatch' as const }) },
+              { target: 'newPin', actions: assign({ lastAttempt: 'mismatch' }) },
             ],
           },
         },
         setting: {
           invoke: {
             src: 'resetPin',
-            input: ({ context }) => ({ pin: context.resetQueue[0]! }),
+            input: ({ context }) => ({ pin: head(context.resetQueue, 'resettingPins.setting') }),
             onDone: {
               target: 'next',
               actions: assign(({ context }) => {
-                const pin = context.resetQueue[0]!;
-                const status = {
-                  ...context.reading!.status,
-                  pins: { ...context.reading!.status.pins, [pin]: { state: 'available', triesLeft: MAX_TRIES[pin] } },
+                const pin = head(context.resetQueue, 'resettingPins.setting');
+                const pins = { ...context.reading.status.pins, [pin]: { state: 'available', triesLeft: MAX_TRIES[pin] } };
+                return {
+                  resetQueue: context.resetQueue.slice(1),
+                  reading: { ...context.reading, status: { ...context.reading.status, pins } },
                 };
-                return { resetQueue: context.resetQueue.slice(1), reading: { ...context.reading!, status } };
               }),
             },
-            onError: { target: '#session.handOff', actions: { type: 'handOffWith', params: { code: 'card-error' } } },
+            onError: { target: '#cardSession.handOff', actions: { type: 'handOffWith', params: { code: 'card-error' } } },
           },
         },
       },
@@ -363,7 +417,7 @@ export const sessionMachine = setup({
       states: {
         next: {
           always: [
-            { guard: 'pinsDone', target: '#session.afterPins' },
+            { guard: 'pinsDone', target: '#cardSession.afterPins' },
             { target: 'ask', actions: 'askNextPin' },
           ],
         },
@@ -371,40 +425,34 @@ export const sessionMachine = setup({
           always: [{ guard: 'needsLastTryConfirmation', target: 'lastTry' }],
           on: {
             PIN_ENTERED: 'verifying',
-            PIN_MALFORMED: { actions: assign({ lastAttempt: 'malformed' as const }) },
+            PIN_MALFORMED: { actions: assign({ lastAttempt: 'malformed' }) },
+            // Not known: staff reset it at the counter; the lobby hands off.
             FORGOT_PIN: [
-              {
-                guard: 'isCounter',
-                target: '#session.identityCheck',
-                actions: assign({ resetQueue: ({ context }) => [context.pinQueue[0]!] }),
-              },
-              { target: '#session.handOff', actions: { type: 'handOffWith', params: { code: 'pin-forgotten' } } },
+              { guard: 'isCounter', target: '#cardSession.identityCheck', actions: 'queueAskedPinForReset' },
+              { target: '#cardSession.handOff', actions: { type: 'handOffWith', params: { code: 'pin-forgotten' } } },
             ],
           },
         },
         lastTry: {
           on: {
             CONFIRM_LAST_TRY: { target: 'ask', actions: assign({ lastTryConfirmed: true }) },
+            // Not known: staff reset it at the counter; the lobby hands off.
             FORGOT_PIN: [
-              {
-                guard: 'isCounter',
-                target: '#session.identityCheck',
-                actions: assign({ resetQueue: ({ context }) => [context.pinQueue[0]!] }),
-              },
-              { target: '#session.handOff', actions: { type: 'handOffWith', params: { code: 'pin-forgotten' } } },
+              { guard: 'isCounter', target: '#cardSession.identityCheck', actions: 'queueAskedPinForReset' },
+              { target: '#cardSession.handOff', actions: { type: 'handOffWith', params: { code: 'pin-forgotten' } } },
             ],
           },
         },
         verifying: {
           invoke: {
             src: 'verifyPin',
-            input: ({ context }) => ({ pin: context.pinQueue[0]! }),
+            input: ({ context }) => ({ pin: head(context.pinQueue, 'pins.verifying') }),
             onDone: [
               {
                 guard: ({ event }) => event.output.result === 'verified',
                 target: 'next',
                 actions: assign(({ context }) => ({
-                  verified: [...context.verified, context.pinQueue[0]!],
+                  verified: [...context.verified, head(context.pinQueue, 'pins.verifying')],
                   pinQueue: context.pinQueue.slice(1),
                   lastAttempt: undefined,
                 })),
@@ -415,23 +463,23 @@ export const sessionMachine = setup({
                 actions: assign(({ event, context }) => ({
                   triesLeft: event.output.result === 'wrong' ? event.output.triesLeft : context.triesLeft,
                   lastTryConfirmed: false,
-                  lastAttempt: 'wrong' as const,
+                  lastAttempt: 'wrong',
                 })),
               },
               // Blocked by this entry: the lobby hands off; the counter resets it after an identity check.
               {
                 guard: 'isCounter',
-                target: '#session.identityCheck',
-                actions: assign({ resetQueue: ({ context }) => [context.pinQueue[0]!], triesLeft: 0 }),
+                target: '#cardSession.identityCheck',
+                actions: assign({ resetQueue: ({ context }) => [head(context.pinQueue, 'pins.verifying')], triesLeft: 0 }),
               },
-              { target: '#session.handOff', actions: { type: 'handOffWith', params: { code: 'pin-blocked' } } },
+              { target: '#cardSession.handOff', actions: { type: 'handOffWith', params: { code: 'pin-blocked' } } },
             ],
             onError: {
-              target: '#session.handOff',
+              target: '#cardSession.handOff',
               actions: assign(({ event }) => ({
-                handOff: 'card-error' as HandOffCode,
-                ended: 'handed-off' as SessionEnd,
-                failure: errorName(event.error),
+                handOff: 'card-error',
+                ended: 'handed-off',
+                failure: failureName(event.error),
               })),
             },
           },
@@ -444,7 +492,7 @@ export const sessionMachine = setup({
         {
           guard: ({ context }) => context.handOffAfterPins !== undefined,
           target: 'handOff',
-          actions: assign(({ context }) => ({ handOff: context.handOffAfterPins, ended: 'handed-off' as SessionEnd })),
+          actions: assign(({ context }) => ({ handOff: context.handOffAfterPins, ended: 'handed-off' })),
         },
         { guard: ({ context }) => context.profile === 'counter' && context.verified.includes('signature'), target: 'checkingSubstitutes' },
         { target: 'confirm' },
@@ -480,70 +528,146 @@ export const sessionMachine = setup({
       invoke: {
         src: 'renew',
         input: ({ context }) => ({
-          ...(context.reading?.resumeRenewalId ? { resumeRenewalId: context.reading.resumeRenewalId } : {}),
+          ...(context.reading.resumeRenewalId ? { resumeRenewalId: context.reading.resumeRenewalId } : {}),
           route: context.route,
-          signature: renewsSignature(context.reading!) && context.reading!.status.signatureCertificatePresent,
+          signature: renewsSignature(context.reading) && context.reading.status.signatureCertificatePresent,
         }),
-        onDone: { target: 'done', actions: assign({ outcome: ({ event }) => event.output, ended: 'renewed' as SessionEnd }) },
+        onDone: { target: 'done', actions: assign({ outcome: ({ event }) => event.output, ended: 'renewed' }) },
         onError: [
-          { guard: ({ event }) => errorCode(event.error) === 'card-removed', target: 'cardAway' },
+          // The card left during the step: the session around waits for it; the journal resumes the renewal.
+          { guard: ({ event }) => isCardRemoved(event.error), target: 'cardAway', actions: assign({ cardAway: true }) },
           {
             target: 'handOff',
             actions: assign(({ event }) => ({
-              handOff: (errorName(event.error).startsWith('RenewalError') ? 'gateway-failure' : 'card-error') as HandOffCode,
-              ended: 'handed-off' as SessionEnd,
-              failure: errorName(event.error),
+              handOff: renewalHandOff(event.error),
+              ended: 'handed-off',
+              failure: failureName(event.error),
             })),
           },
         ],
       },
     },
 
-    /** The card left during a renewal step: put it back; the journal resumes it. */
-    cardAway: {
-      on: { CARD_REMOVED: {}, CARD_INSERTED: { target: 'reading', actions: assign({ verified: [], pinQueue: [] }) } },
-    },
-
     done: {},
     notYet: {},
     cardRenewal: {},
     handOff: {},
+    cardAway: { type: 'final' },
     ended: { type: 'final' },
   },
 });
 
-function handOffReason(context: SessionContext): HandOffCode | undefined {
-  const decision = context.reading?.decision;
-  return decision?.outcome === 'hand-off' ? decision.reason : undefined;
+// ---------------------------------------------------------------------------
+// The session: the card going in, being read, leaving and coming back.
+
+export interface SessionInput {
+  profile: Profile;
 }
 
-/** The counter's renew decision names the blocked PINs to reset before renewing (docs/domain.md, "PINs"). */
-function pinsToResetFirst(context: SessionContext): PinId[] {
-  const decision = context.reading?.decision;
-  return decision?.outcome === 'renew' ? decision.pinsToReset : [];
+export interface SessionContext extends SessionEnding {
+  profile: Profile;
+  /** Who is at the terminal; kept when the card leaves during a renewal step and comes back. */
+  route: Route;
 }
 
-function lockedPins(context: SessionContext): PinId[] {
-  const decision = context.reading?.decision;
-  return decision?.outcome === 'hand-off' && decision.reason === 'pin-locked' ? decision.pins : [];
-}
+/** A card session that ended reports here, under the id `card`. */
+type CardSessionDone = DoneActorEvent<CardSessionOutput, 'card'>;
 
-/** docs/domain.md, "Voluntary proxy": the first failed check names the hand-off. */
-export function proxyRejection(checks: ProxyChecks): ProxyRejection | undefined {
-  if (!checks.envelopeSealed) return 'envelope-unsealed';
-  if (!checks.formWithinValidity) return 'form-expired';
-  if (!checks.handedInPerson) return 'form-not-handed-in-person';
-  if (checks.proxyIdentity === 'none') return 'proxy-without-identity';
-  return undefined;
-}
+/** The intents and card events a running card session decides on: passed to it as they come. */
+const FORWARDED: readonly SessionEvent['type'][] = [
+  'CARD_REMOVED',
+  'CARD_INSERTED',
+  'CHOOSE_ROUTE',
+  'PROXY_CHECKED',
+  'AUTHORITY_CHECKED',
+  'IDENTITY_CHECKED',
+  'PIN_ENTERED',
+  'PIN_MALFORMED',
+  'CONTINUE',
+  'CONFIRM_LAST_TRY',
+  'FORGOT_PIN',
+  'NEW_PIN_ENTERED',
+  'NEW_PIN_AGAIN',
+  'SUBSTITUTES_CONFIRMED',
+  'CONFIRM_RENEWAL',
+  'CANCEL',
+  'TIMEOUT',
+];
 
-/** A failure's kind for the outcome and the staff: the error's name and code, never its message (it could quote card data). */
-function errorName(error: unknown): string {
-  const name = error instanceof Error ? error.name : 'Error';
-  const code = errorCode(error) ?? (error as { step?: string } | null)?.step;
-  return code ? `${name}(${code})` : name;
-}
+export const sessionMachine = setup({
+  types: {
+    context: {} as SessionContext,
+    events: {} as SessionEvent | CardSessionDone,
+    input: {} as SessionInput,
+    children: {} as { card: 'cardSession' },
+  },
+  actors: {
+    // Provided by the runner (session-runner.ts); this refuses if it forgot.
+    readCard: fromPromise<CardReading>(async () => {
+      throw new Error('readCard not provided');
+    }),
+    cardSession: cardSessionMachine,
+  },
+}).createMachine({
+  id: 'session',
+  context: ({ input }) => ({ profile: input.profile, route: 'in-person' }),
+  initial: 'reading',
+  on: {
+    // A session that already ended its business (a hand-off) keeps that ending when it is closed this way.
+    CARD_REMOVED: { target: '.ended', actions: assign({ ended: ({ context }) => context.ended ?? 'card-removed' }) },
+    CANCEL: { target: '.ended', actions: assign({ ended: ({ context }) => context.ended ?? 'cancelled' }) },
+    TIMEOUT: { target: '.ended', actions: assign({ ended: ({ context }) => context.ended ?? 'timed-out' }) },
+  },
+  states: {
+    reading: {
+      invoke: {
+        src: 'readCard',
+        onDone: {
+          target: 'withCard',
+          actions: enqueueActions(({ context, event, enqueue }) =>
+            enqueue.spawnChild('cardSession', {
+              id: 'card',
+              input: { profile: context.profile, route: context.route, reading: event.output },
+            }),
+          ),
+        },
+        onError: {
+          target: 'unreadable',
+          actions: assign(({ event }) => ({
+            handOff: 'card-error',
+            ended: 'handed-off',
+            failure: failureName(event.error),
+          })),
+        },
+      },
+    },
 
-function errorCode(error: unknown): string | undefined {
-  return (error as { code?: string } | null)?.code;
-}
+    /** The card could not be read: the hand-off screen, until the card is taken. */
+    unreadable: {},
+
+    /** The card session decides; this only passes it what happens and hears how it ended. */
+    withCard: {
+      on: {
+        ...Object.fromEntries(FORWARDED.map((type) => [type, { actions: sendTo('card', ({ event }) => event) }])),
+        'xstate.done.actor.card': [
+          {
+            guard: ({ event }) => event.output.kind === 'card-away',
+            target: 'cardAway',
+            actions: assign({ route: ({ context, event }) => (event.output.kind === 'card-away' ? event.output.route : context.route) }),
+          },
+          {
+            target: 'ended',
+            actions: assign(({ event }) => (event.output.kind === 'ended' ? event.output.ending : { ended: 'error' })),
+          },
+        ],
+      },
+    },
+
+    /** The card left during a renewal step: put it back; it is read again and the journal resumes the renewal. */
+    cardAway: {
+      on: { CARD_REMOVED: {}, CARD_INSERTED: 'reading' },
+    },
+
+    ended: { type: 'final' },
+  },
+});

@@ -14,16 +14,18 @@ import type { CardIdentity, RenewalJournal, RenewalStep } from '../store/journal
 import { decideEligibility, type CardFacts, type EligibilityDecision } from '../domain/eligibility';
 import { runRenewal, type RenewalOutcome } from './renewal';
 import {
+  cardSessionMachine,
   proxyRejection,
   sessionMachine,
   type CardReading,
+  type RenewInput,
   type HandOffCode,
   type IdentityCheck,
   type ProxyChecks,
   type Route,
   type SessionEnd,
 } from './session-machine';
-import { progressStepOf, projectSessionView, sessionReference, type SessionView, type SessionViewExtras } from './view';
+import { cardSessionOf, progressStepOf, projectSessionView, sessionReference, type SessionView, type SessionViewExtras } from './view';
 
 /**
  * Runs one customer session: the session machine plus the I/O it asks for
@@ -98,6 +100,7 @@ export class CustomerSession {
   #client: IssuerChannelClient | undefined;
   #identity: CardIdentity | undefined;
   readonly #actor;
+  #watchedCardSession: unknown;
   readonly #listeners = new Set<(view: SessionView) => void>();
   #progress: SessionView['progress'];
   /** Counter only: the signature certificate's name and address while staff confirm substitute characters. */
@@ -112,19 +115,28 @@ export class CustomerSession {
     const machine = sessionMachine.provide({
       actors: {
         readCard: fromPromise(() => this.#readCard()),
-        verifyPin: fromPromise(({ input }: { input: { pin: PinId } }) => this.#verifyPin(input.pin)),
-        resetPin: fromPromise(({ input }: { input: { pin: PinId } }) => this.#resetPin(input.pin)),
-        checkSubstitutes: fromPromise(() => this.#checkSubstitutes()),
-        renew: fromPromise(({ input }: { input: { resumeRenewalId?: string; route: Route; signature: boolean } }) => this.#renew(input)),
+        cardSession: cardSessionMachine.provide({
+          actors: {
+            verifyPin: fromPromise(({ input }: { input: { pin: PinId } }) => this.#verifyPin(input.pin)),
+            resetPin: fromPromise(({ input }: { input: { pin: PinId } }) => this.#resetPin(input.pin)),
+            checkSubstitutes: fromPromise(() => this.#checkSubstitutes()),
+            renew: fromPromise(({ input }: { input: RenewInput }) => this.#renew(input)),
+          },
+        }),
       },
     });
     this.#actor = createActor(machine, { input: { profile: deps.profile } });
     this.done = new Promise((resolve) => {
-      this.#actor.subscribe((snapshot) => {
-        if (snapshot.value !== 'substitutes') this.#substitutes = undefined;
+      const changed = () => {
+        const snapshot = this.#actor.getSnapshot();
+        this.#watchCardSession(snapshot, changed);
+        // A card session that just ended is not a screen: the session around it takes its ending next.
+        if (snapshot.value === 'withCard' && !cardSessionOf(snapshot)) return;
+        if (cardSessionOf(snapshot)?.value !== 'substitutes') this.#substitutes = undefined;
         this.#publish();
         if (snapshot.status === 'done') void this.#finish(snapshot).then(resolve);
-      });
+      };
+      this.#actor.subscribe(changed);
     });
     deps.audit.append({
       event: 'session-started',
@@ -132,6 +144,14 @@ export class CustomerSession {
       detail: { profile: deps.profile, reference: this.reference },
     });
     this.#actor.start();
+  }
+
+  /** Each card session (one per reading of the card) is followed as it goes, like the session itself. */
+  #watchCardSession(snapshot: SnapshotFrom<typeof sessionMachine>, changed: () => void): void {
+    const child = snapshot.children.card;
+    if (!child || child === this.#watchedCardSession) return;
+    this.#watchedCardSession = child;
+    child.subscribe({ next: changed, error: () => undefined });
   }
 
   /** The machine's snapshot as XState would persist it: for diagnostics, and for the tests that prove it holds no PIN. */
@@ -184,14 +204,14 @@ export class CustomerSession {
     switch (intent.type) {
       case 'SUBMIT_PIN': {
         // A value that breaks the card's rule cannot be right: refused here, no try spent.
-        const pin = this.#actor.getSnapshot().context.pinQueue[0];
+        const pin = cardSessionOf(this.#actor.getSnapshot())?.context.pinQueue[0];
         if (pin && pinFormatProblem(pin, normalisePin(pin, intent.value))) return void this.#actor.send({ type: 'PIN_MALFORMED' });
         this.#entered.put(intent.value);
         this.#actor.send({ type: 'PIN_ENTERED' });
         return;
       }
       case 'SUBMIT_NEW_PIN': {
-        const pin = this.#actor.getSnapshot().context.resetQueue[0];
+        const pin = cardSessionOf(this.#actor.getSnapshot())?.context.resetQueue[0];
         if (pin && pinFormatProblem(pin, normalisePin(pin, intent.value))) return void this.#actor.send({ type: 'PIN_MALFORMED' });
         this.#firstNewPin = intent.value;
         this.#actor.send({ type: 'NEW_PIN_ENTERED' });
@@ -335,7 +355,7 @@ export class CustomerSession {
     return holder.substituted;
   }
 
-  async #renew(input: { resumeRenewalId?: string; route: Route; signature: boolean }): Promise<RenewalOutcome> {
+  async #renew(input: RenewInput): Promise<RenewalOutcome> {
     const identity = this.#identity;
     if (!identity) throw new Error('the card has no authentication certificate to renew');
     const { journal, audit, gateway } = this.#deps;

@@ -3,13 +3,21 @@ import type { SessionView } from '../../preload/contract';
 import type { RenewalStep } from '../store/journal';
 import { MAX_TRIES } from '../domain/pin-rules';
 import { japanDate } from '../domain/japan-calendar';
-import type { sessionMachine } from './session-machine';
+import type { RenewalOutcome } from './renewal';
+import type { cardSessionMachine, sessionMachine } from './session-machine';
 
 export type { SessionView };
 
-/** The machine's state path, as the one screen name the view knows. */
-const SCREENS: Record<string, SessionView['screen']> = {
+/** The session machine's own states: the card being read, away, or gone. */
+const SESSION_SCREENS: Record<string, SessionView['screen']> = {
   reading: 'reading',
+  unreadable: 'hand-off',
+  cardAway: 'card-away',
+  ended: 'ended',
+};
+
+/** The card session's state paths, as the one screen name the view knows. */
+const CARD_SESSION_SCREENS: Record<string, SessionView['screen']> = {
   routing: 'reading',
   routeChoice: 'route-choice',
   status: 'status',
@@ -29,19 +37,12 @@ const SCREENS: Record<string, SessionView['screen']> = {
   substitutes: 'substitutes',
   confirm: 'confirm',
   renewing: 'renewing',
-  cardAway: 'card-away',
   done: 'done',
   notYet: 'not-yet',
   cardRenewal: 'card-renewal',
   handOff: 'hand-off',
-  ended: 'ended',
 };
 
-/**
- * The sanitised view of a session: built field by field from what the
- * screens need (dates, counts, codes), never by copying the context, so a
- * field added to the machine cannot leak into the renderer by accident.
- */
 /** What the runner knows outside the machine and the view shows. */
 export interface SessionViewExtras {
   reference: string;
@@ -50,44 +51,67 @@ export interface SessionViewExtras {
   substitutes?: SessionView['substitutes'];
 }
 
-export function projectSessionView(snapshot: SnapshotFrom<typeof sessionMachine>, extras: SessionViewExtras): SessionView {
-  const context = snapshot.context;
-  const path = snapshot.value;
-  const key = typeof path === 'string' ? path : Object.entries(path).map(([outer, inner]) => `${outer}.${String(inner)}`)[0]!;
-  const screen = SCREENS[key] ?? 'reading';
-  const reading = context.reading;
-  const decision = reading?.decision;
-  const pinName =
-    screen === 'new-pin' || screen === 'new-pin-again' || screen === 'setting-pin' ? context.resetQueue[0] : context.pinQueue[0];
-  const asksPin =
-    ['pin-entry', 'last-try', 'verifying', 'new-pin', 'new-pin-again', 'setting-pin'].includes(screen) && pinName !== undefined;
+type SessionSnapshot = SnapshotFrom<typeof sessionMachine>;
+type CardSessionSnapshot = SnapshotFrom<typeof cardSessionMachine>;
+
+/** A state value ('pins' with 'ask' inside, or 'confirm') as one dotted path. */
+function statePath(value: SessionSnapshot['value'] | CardSessionSnapshot['value']): string {
+  if (typeof value === 'string') return value;
+  return Object.entries(value)
+    .map(([outer, inner]) => `${outer}.${String(inner)}`)
+    .join('');
+}
+
+/** The card session, while the session is with the card and it runs (its child `card`). */
+export function cardSessionOf(snapshot: SessionSnapshot): CardSessionSnapshot | undefined {
+  const card = snapshot.value === 'withCard' ? snapshot.children.card?.getSnapshot() : undefined;
+  return card?.status === 'active' ? card : undefined;
+}
+
+/**
+ * The sanitised view of a session: built field by field from what the
+ * screens need (dates, counts, codes), never by copying the context, so a
+ * field added to a machine cannot leak into the renderer by accident.
+ */
+export function projectSessionView(snapshot: SessionSnapshot, extras: SessionViewExtras): SessionView {
+  const card = cardSessionOf(snapshot);
+  if (!card) {
+    const context = snapshot.context;
+    return {
+      screen: SESSION_SCREENS[statePath(snapshot.value)] ?? 'reading',
+      reference: extras.reference,
+      route: context.route,
+      ...(context.handOff ? { handOff: context.handOff } : {}),
+      ...renewed(context.outcome),
+      ...(context.ended ? { ended: context.ended } : {}),
+    };
+  }
+  const context = card.context;
+  const screen = CARD_SESSION_SCREENS[statePath(card.value)] ?? 'reading';
+  const { reading } = context;
+  const decision = reading.decision;
+  const resetting = screen === 'new-pin' || screen === 'new-pin-again' || screen === 'setting-pin';
+  const pinName = resetting ? context.resetQueue[0] : context.pinQueue[0];
+  const asksPin = (resetting || ['pin-entry', 'last-try', 'verifying'].includes(screen)) && pinName !== undefined;
 
   return {
     screen,
     reference: extras.reference,
     route: context.route,
-    ...(reading
-      ? {
-          card: {
-            kind: reading.status.kind,
-            ...(reading.status.authenticationCertificate
-              ? { authenticationExpires: japanDate(reading.status.authenticationCertificate.notAfter) }
-              : {}),
-            signatureCertificate: reading.status.signatureCertificatePresent,
-          },
-        }
-      : {}),
-    ...(decision
-      ? {
-          eligibility: {
-            outcome: decision.outcome,
-            ...(decision.outcome === 'not-yet' ? { opensOn: decision.opensOn } : {}),
-            ...(decision.outcome === 'card-renewal-needed' ? { cardExpires: decision.cardExpires } : {}),
-            ...(decision.outcome === 'renew' ? { newExpiry: decision.newExpiry } : {}),
-            reasons: [...decision.reasons],
-          },
-        }
-      : {}),
+    card: {
+      kind: reading.status.kind,
+      ...(reading.status.authenticationCertificate
+        ? { authenticationExpires: japanDate(reading.status.authenticationCertificate.notAfter) }
+        : {}),
+      signatureCertificate: reading.status.signatureCertificatePresent,
+    },
+    eligibility: {
+      outcome: decision.outcome,
+      ...(decision.outcome === 'not-yet' ? { opensOn: decision.opensOn } : {}),
+      ...(decision.outcome === 'card-renewal-needed' ? { cardExpires: decision.cardExpires } : {}),
+      ...(decision.outcome === 'renew' ? { newExpiry: decision.newExpiry } : {}),
+      reasons: [...decision.reasons],
+    },
     ...(asksPin
       ? {
           pin: {
@@ -98,24 +122,25 @@ export function projectSessionView(snapshot: SnapshotFrom<typeof sessionMachine>
             maxTries: MAX_TRIES[pinName],
             ...(context.lastAttempt ? { lastAttempt: context.lastAttempt } : {}),
           },
+          // A voluntary proxy's staff type the PINs from the sealed form; everyone else types their own.
+          pinTypedBy: context.route === 'voluntary-proxy' && !resetting ? ('staff' as const) : ('resident' as const),
         }
-      : {}),
-    // A voluntary proxy's staff type the PINs from the sealed form; everyone else types their own.
-    ...(asksPin
-      ? { pinTypedBy: context.route === 'voluntary-proxy' && !screen.startsWith('new-pin') ? ('staff' as const) : ('resident' as const) }
       : {}),
     ...(screen === 'renewing' && extras.progress ? { progress: extras.progress } : {}),
     ...(screen === 'substitutes' && extras.substitutes ? { substitutes: extras.substitutes } : {}),
     ...(context.handOff ? { handOff: context.handOff } : {}),
-    ...(context.outcome
-      ? {
-          renewed: {
-            authenticationExpires: japanDate(new Date(context.outcome.authentication.notAfter)),
-            ...(context.outcome.signature ? { signatureExpires: japanDate(new Date(context.outcome.signature.notAfter)) } : {}),
-          },
-        }
-      : {}),
+    ...renewed(context.outcome),
     ...(context.ended ? { ended: context.ended } : {}),
+  };
+}
+
+function renewed(outcome: RenewalOutcome | undefined): Pick<SessionView, 'renewed'> {
+  if (!outcome) return {};
+  return {
+    renewed: {
+      authenticationExpires: japanDate(new Date(outcome.authentication.notAfter)),
+      ...(outcome.signature ? { signatureExpires: japanDate(new Date(outcome.signature.notAfter)) } : {}),
+    },
   };
 }
 
