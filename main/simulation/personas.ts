@@ -3,9 +3,7 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { pinFormatProblem } from '../domain/pin-rules';
-import { todayInJapan } from '../domain/japan-calendar';
-import { renewalWindowOpens } from '../domain/eligibility';
-import { addDays, addMonths, addYears, ageOn, isJapanDate, nthBirthdayAfter } from '../domain/japan-calendar';
+import { addDays, addMonths, addYears, ageOn, isJapanDate, japanInstant, nthBirthdayAfter, todayInJapan } from '../domain/japan-calendar';
 import { describeIssues, readJsonFile } from '../base/validation';
 import { cardKindSchema } from './card/card-image';
 import { REVOCATION_REASONS } from './jlis/ca';
@@ -27,9 +25,9 @@ import { REVOCATION_REASONS } from './jlis/ca';
 
 // ---------------------------------------------------------------------------
 // Dates: calendar days in Japan time, and the relative grammar. The date
-// arithmetic and the validity rules are those of the session
-// (main/session/japan-calendar.ts, main/session/eligibility.ts): one
-// implementation each, re-exported here for the catalogue's users.
+// arithmetic and the validity rules are the domain's
+// (main/domain/japan-calendar.ts, main/domain/eligibility.ts): one
+// implementation each.
 
 const RELATIVE = /^today((?:[+-]\d{1,4}[ymd])*)$/;
 const STEP = /([+-])(\d{1,4})([ymd])/g;
@@ -40,8 +38,6 @@ function mustBeDate(text: string, what: string): string {
   if (!isJapanDate(text)) throw new PersonaError(`${what} is not a YYYY-MM-DD date: ${JSON.stringify(text)}`);
   return text;
 }
-
-export { todayInJapan, nthBirthdayAfter, ageOn, renewalWindowOpens };
 
 export function isDateSpec(text: string): boolean {
   return isJapanDate(text) || RELATIVE.test(text);
@@ -282,6 +278,16 @@ export type Persona = z.output<typeof personaSchema>;
 export type PersonaInput = z.input<typeof personaSchema>;
 /** A persona whose dates are all absolute, as of `resolvedOn` (the Japan date it was resolved for). */
 export type ResolvedPersona = Persona & { readonly resolvedOn: string };
+
+/**
+ * When a persona's revoked certificate was revoked: at 09:00 in Japan on the
+ * date the persona gives (its own day when it gives none). The CA that
+ * builds the card and the issuing service that enrols it record the same
+ * instant.
+ */
+export function revocationInstant(persona: ResolvedPersona, certificate: { revokedOn?: string }): Date {
+  return japanInstant(certificate.revokedOn ?? persona.resolvedOn, '09:00');
+}
 
 export class PersonaError extends Error {
   override readonly name = 'PersonaError';

@@ -11,24 +11,21 @@ import { cardImageSchema, type CardImage } from '../../main/simulation/card/card
 import {
   PERSONAS_DIR_ENV,
   PersonaError,
-  ageOn,
   isValidMyNumber,
   listPersonas,
   loadPersona,
   myNumberCheckDigit,
-  nthBirthdayAfter,
   parsePersona,
   personaProblems,
-  renewalWindowOpens,
   resolveDate,
   resolvePersona,
-  todayInJapan,
   type Persona,
   type ResolvedPersona,
 } from '../../main/simulation/personas';
 import { SimulatedCa } from '../../main/simulation/jlis/ca';
 import { JPKI_SAN_OID, readJpkiSubjectAltName } from '../../main/card/jpki-certificate';
-import { eraDigit } from '../../main/domain/japan-calendar';
+import { ageOn, eraDigit, nthBirthdayAfter, todayInJapan } from '../../main/domain/japan-calendar';
+import { renewalWindowOpens } from '../../main/domain/eligibility';
 
 const work = mkdtempSync(join(tmpdir(), 'myna-kiosk-personas-test-'));
 const today = todayInJapan();

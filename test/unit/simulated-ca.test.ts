@@ -14,7 +14,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedCa, SimulatedCaError, verifyIssuerProof } from '../../main/simulation/jlis/ca';
+import { SimulatedCa, SimulatedCaError } from '../../main/simulation/jlis/ca';
+import { verifyIssuerProof } from '../../main/simulation/issuer-proof';
 import {
   CertificateProfileError,
   JPKI_SAN_OID,

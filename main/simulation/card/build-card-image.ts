@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { TOKEN_LABEL } from '../../card/jpki-layout';
 import { MAX_TRIES } from '../../domain/pin-rules';
 import { cardImageSchema, type CardImage, type KeySlot, type PinState } from './card-image';
-import type { ResolvedPersona } from '../personas';
+import { revocationInstant, type ResolvedPersona } from '../personas';
 import { REVOCATION_REASONS, newOpaqueId, type Revocation, type RevocationReason, type SimulatedCa } from '../jlis/ca';
 import { type SignatureHolder } from '../../card/jpki-certificate';
 
@@ -97,8 +97,7 @@ async function build(persona: ResolvedPersona, ca: SimulatedCa, revocations: Rev
     if (cert.state !== 'revoked' || !slot.certificate) continue;
     const reason: RevocationReason = cert.revokedReason ?? 'unspecified';
     // Revoked at the CA on the Japan date the persona gives; the card keeps the certificate.
-    const revokedAt = new Date(`${cert.revokedOn ?? persona.resolvedOn}T09:00:00+09:00`);
-    revocations.push(ca.revoke(Buffer.from(slot.certificate, 'base64'), reason, revokedAt));
+    revocations.push(ca.revoke(Buffer.from(slot.certificate, 'base64'), reason, revocationInstant(persona, cert)));
   }
 
   const pin = (value: { value: string; triesLeft: number } | undefined, maxTries: number): PinState | undefined =>

@@ -20,7 +20,6 @@
  * PIN's verified state (the new value has not been presented); COMMIT leaves
  * the availability file 0008 as it is.
  */
-import { verify as verifySignature } from 'node:crypto';
 import type { CommandApdu } from '../../card/apdu';
 import { SW } from '../../card/status-words';
 import type { CardImage } from './card-image';
@@ -37,9 +36,8 @@ import {
   type PinEf,
 } from './card-files';
 import { RSA_MODULUS_BYTES, type KeyStore } from './card-keys';
+import { ISSUER_CHALLENGE_LENGTH, verifyIssuerProof } from '../issuer-proof';
 
-export const ISSUER_SIGNATURE_LABEL = 'JPKI-SIM-ISSUER-V1';
-export const CHALLENGE_BYTES = 16;
 export const MAX_STAGED_CERTIFICATE_BYTES = 4096;
 
 type Staged = NonNullable<NonNullable<CardImage['jpki']>['staged']>;
@@ -79,8 +77,8 @@ export class IssuerChannel {
   getChallenge(apdu: CommandApdu): Answer {
     if (this.host.currentApp() !== 'jpki') return answer(SW.CONDITIONS_NOT_SATISFIED);
     if (apdu.p1 !== 0 || apdu.p2 !== 0) return answer(SW.WRONG_P1P2);
-    if (apdu.data !== undefined || apdu.le !== CHALLENGE_BYTES) return answer(SW.WRONG_LENGTH);
-    this.challenge = Uint8Array.from(this.host.random(CHALLENGE_BYTES));
+    if (apdu.data !== undefined || apdu.le !== ISSUER_CHALLENGE_LENGTH) return answer(SW.WRONG_LENGTH);
+    this.challenge = Uint8Array.from(this.host.random(ISSUER_CHALLENGE_LENGTH));
     return answer(SW.OK, Uint8Array.from(this.challenge));
   }
 
@@ -94,15 +92,7 @@ export class IssuerChannel {
     this.challenge = undefined; // consumed, whatever the outcome
     const anchor = this.host.image.issuerTrustAnchor;
     if (anchor === undefined) return answer(SW.SECURITY_STATUS_NOT_SATISFIED);
-    let valid = false;
-    try {
-      const message = Buffer.concat([Buffer.from(ISSUER_SIGNATURE_LABEL, 'latin1'), challenge]);
-      const key = { key: Buffer.from(anchor, 'base64'), format: 'der', type: 'spki', dsaEncoding: 'ieee-p1363' } as const;
-      valid = verifySignature('sha256', message, key, apdu.data);
-    } catch {
-      valid = false; // a trust anchor that does not parse proves nothing
-    }
-    if (!valid) return answer(SW.SECURITY_STATUS_NOT_SATISFIED);
+    if (!verifyIssuerProof(Buffer.from(anchor, 'base64'), challenge, apdu.data)) return answer(SW.SECURITY_STATUS_NOT_SATISFIED);
     this.proven = true;
     return answer(SW.OK);
   }

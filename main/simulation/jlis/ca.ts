@@ -22,8 +22,6 @@ import {
   createPublicKey,
   generateKeyPair as generateKeyPairCallback,
   randomBytes,
-  sign,
-  verify,
   webcrypto,
 } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
@@ -32,6 +30,7 @@ import { promisify } from 'node:util';
 import { jpkiSubjectAltName, type SignatureHolder } from '../../card/jpki-certificate';
 import { normaliseSerial } from '../../domain/certificate-serial';
 import { isJapanDate, japanInstant } from '../../domain/japan-calendar';
+import { signIssuerProof } from '../issuer-proof';
 
 /**
  * The simulated J-LIS PKI behind the virtual My Number Card
@@ -65,10 +64,6 @@ export const CA_SUBJECT_OU: Record<CaKind, string> = {
 };
 export const CA_ORGANIZATION = 'JPKI-SIM';
 export const CA_AGENCY_OU = 'Japan Agency for Local Authority Information Systems';
-
-/** The issuer channel's signed context (docs/card-protocol.md, issuer channel). */
-export const ISSUER_PROOF_CONTEXT = 'JPKI-SIM-ISSUER-V1';
-export const ISSUER_CHALLENGE_LENGTH = 16;
 
 /** The CAs' own validity: wide enough that any persona's certificate, however old, chains at its issue time. */
 const CA_NOT_BEFORE = toInstant('2000-01-01', 'start');
@@ -265,7 +260,7 @@ export class SimulatedCa {
    * SHA-256("JPKI-SIM-ISSUER-V1" ‖ challenge), as raw r‖s (64 bytes).
    */
   signIssuerProof(challenge: Uint8Array): Buffer {
-    return sign('sha256', issuerProofMessage(challenge), { key: this.#issuerKey, dsaEncoding: 'ieee-p1363' });
+    return signIssuerProof(this.#issuerKey, challenge);
   }
 
   /** User-authentication certificate: subject `C=JP, CN=<opaque id>`, no personal data. */
@@ -399,21 +394,6 @@ export class SimulatedCa {
 /** A fresh subject CN for a certificate: 24 upper-case hex digits that say nothing about the holder. */
 export function newOpaqueId(): string {
   return randomBytes(12).toString('hex').toUpperCase();
-}
-
-/** The bytes the issuer proof signs: "JPKI-SIM-ISSUER-V1" ‖ the 16-byte challenge. */
-export function issuerProofMessage(challenge: Uint8Array): Buffer {
-  if (challenge.length !== ISSUER_CHALLENGE_LENGTH) {
-    throw new SimulatedCaError(`the issuer challenge is ${ISSUER_CHALLENGE_LENGTH} bytes, not ${challenge.length}`);
-  }
-  return Buffer.concat([Buffer.from(ISSUER_PROOF_CONTEXT, 'ascii'), challenge]);
-}
-
-/** What the card does with an issuer proof: verify raw r‖s against the trust anchor's SPKI. */
-export function verifyIssuerProof(trustAnchorDer: Uint8Array, challenge: Uint8Array, proof: Uint8Array): boolean {
-  if (challenge.length !== ISSUER_CHALLENGE_LENGTH || proof.length !== 64) return false;
-  const key = createPublicKey({ key: Buffer.from(trustAnchorDer), format: 'der', type: 'spki' });
-  return verify('sha256', issuerProofMessage(challenge), { key, dsaEncoding: 'ieee-p1363' }, proof);
 }
 
 function toInstant(time: CertificateTime, bound: 'start' | 'end'): Date {

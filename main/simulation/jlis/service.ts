@@ -1,17 +1,13 @@
 import 'reflect-metadata';
 import { X509Certificate } from '@peculiar/x509';
-import Database from 'better-sqlite3';
-import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CardImage } from '../card/card-image';
-import { resolveDate, type ResolvedPersona } from '../personas';
-import { newCertificateExpiry, signatureCertificateRule } from '../../domain/eligibility';
-import { ISSUER_CHALLENGE_LENGTH, SimulatedCa, issuerProofMessage, newOpaqueId, type CaKind, type RevocationReason } from './ca';
-import { substituteMask, type SignatureHolder } from '../../card/jpki-certificate';
-import { simulationDir } from '../card/card-state';
+import type { SignatureHolder } from '../../card/jpki-certificate';
+import { substituteMask } from '../../card/jpki-certificate';
 import { normaliseSerial } from '../../domain/certificate-serial';
-import { japanDate } from '../../domain/japan-calendar';
+import { newCertificateSetExpiry, signatureCertificateRule, type CertificateSetExpiryInput } from '../../domain/eligibility';
+import { isJapanDate, japanDate } from '../../domain/japan-calendar';
 import {
   GatewayError,
   type CertificateSlot,
@@ -22,6 +18,15 @@ import {
   type RenewalRequest,
   type ResidentRecord,
 } from '../../issuance/gateway';
+import type { CardImage } from '../card/card-image';
+import { simulationDir } from '../card/card-state';
+import { revocationInstant, type ResolvedPersona } from '../personas';
+import { ISSUER_CHALLENGE_LENGTH } from '../issuer-proof';
+import { SimulatedCa, newOpaqueId } from './ca';
+import { FaultInjector, garbleIssuedSet, garbleIssuerProof, type Garble, type GatewayFault, type GatewayOperation } from './faults';
+import { JlisStore, type CertificateRow, type RenewalRow, type ResidentRow, type RevocationRow } from './storage';
+
+export { GATEWAY_OPERATIONS, type GatewayFault, type GatewayOperation } from './faults';
 
 /**
  * The simulated J-LIS: the issuing service of tests, the emulator and the
@@ -29,12 +34,8 @@ import {
  * production. Nothing here is, or talks to, the real J-LIS.
  *
  * State lives in one folder (by default `simulationDir()`, shared with the
- * virtual card):
- *
- * - `ca/`: the SimulatedCa (CA keys and certificates, issuer-channel key);
- * - `jlis.sqlite`: residents, the certificates issued per renewal id, the
- *   confirmations and the revocation register (WAL, synchronous=FULL; each
- *   change is one transaction, so a crash never leaves half a record).
+ * virtual card): `ca/`, the SimulatedCa (CA keys and certificates,
+ * issuer-channel key), and `jlis.sqlite`, the records (storage.ts).
  *
  * The revocation register in SQLite is the source of truth: it is replayed
  * into the CA's memory on open, and every status answer also reads it, so
@@ -47,62 +48,9 @@ import {
  * first (its certificates are then revoked and a new issue under the same
  * id starts a new generation).
  *
- * Fault injection (`setFault`) changes only what the caller sees, never the
- * stored state: a call that "times out" or answers garbage may still have
- * been carried out, exactly as over a real network.
+ * Faults (`setFault`, faults.ts) change only what the caller sees, never the
+ * stored state.
  */
-
-export const GATEWAY_OPERATIONS = [
-  'lookupResident',
-  'issuerProof',
-  'issue',
-  'issuedFor',
-  'voidUnconfirmed',
-  'confirmWritten',
-  'certificateStatus',
-] as const;
-export type GatewayOperation = (typeof GATEWAY_OPERATIONS)[number];
-
-/**
- * What an injected fault does to the next calls of an operation (`times`
- * calls, or every call until cleared when absent):
- *
- * - `latency`: answers correctly after `ms`.
- * - `timeout`: the call is carried out but never answers; after `ms` it
- *   fails with GatewayError 'timeout'. (An `issue` that timed out has issued.)
- * - `server-error`, `unavailable`: fails at once with that GatewayError; the
- *   call was not carried out.
- * - `garbled-answer`: the call is carried out, but the answer is damaged.
- *   Where the answer is bytes the caller must check (the certificates of
- *   `issue`, the proof of `issuerProof`), it gets the damaged bytes:
- *   `garble: 'unparseable'` (the default) cuts them short so they do not
- *   parse; `garble: 'wrong-key'` keeps them well-formed but for the wrong
- *   key (a certificate whose public key is not the card's and whose CA
- *   signature no longer verifies; a proof signed by a key that is not the
- *   issuer's). Other operations answer structured data that a client would
- *   fail to parse: they fail with GatewayError 'garbled-answer'.
- */
-export type GatewayFault =
-  | { kind: 'latency'; ms: number; times?: number }
-  | { kind: 'timeout'; ms: number; times?: number }
-  | { kind: 'server-error'; times?: number }
-  | { kind: 'unavailable'; times?: number }
-  | { kind: 'garbled-answer'; garble?: 'unparseable' | 'wrong-key'; times?: number };
-
-/** What the validity rule is given: every date a YYYY-MM-DD Japan calendar date. */
-export interface ExpiryRuleInput {
-  dateOfBirth: string;
-  /** The Japan date of the renewal. */
-  renewedOn: string;
-  /**
-   * The last valid day of the certificates being replaced: absent for a
-   * slot with no valid certificate (none on the card, or revoked), which is
-   * then issued anew.
-   */
-  currentExpiry: { authentication?: string; signature?: string };
-  cardExpires: string;
-  periodOfStayEnds?: string;
-}
 
 /** The last valid day (YYYY-MM-DD, Japan) of each new certificate. */
 export interface ExpiryRuleResult {
@@ -110,7 +58,8 @@ export interface ExpiryRuleResult {
   signature: string;
 }
 
-export type ExpiryRule = (input: ExpiryRuleInput) => ExpiryRuleResult;
+/** The validity of new certificates, from the holder's record (a test may stage another). */
+export type ExpiryRule = (input: CertificateSetExpiryInput) => ExpiryRuleResult;
 
 export interface SimulatedJlisOptions {
   /** The clock for `certificateStatus` ('expired') and the recorded times. Default: the system clock. */
@@ -124,151 +73,33 @@ export interface EnrolledResident extends ResidentRecord {
   personaId: string;
 }
 
-const SCHEMA_VERSION = 1;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS residents (
-  id INTEGER PRIMARY KEY,
-  persona_id TEXT NOT NULL,
-  -- the current authentication certificate and signature certificate
-  authentication_serial TEXT NOT NULL UNIQUE,
-  authentication_expires TEXT NOT NULL,
-  signature_serial TEXT,
-  signature_expires TEXT,
-  date_of_birth TEXT NOT NULL,
-  card_expires TEXT NOT NULL,
-  period_of_stay_ends TEXT,
-  adult_ward INTEGER NOT NULL CHECK (adult_ward IN (0, 1)),
-  signature_holder TEXT NOT NULL,
-  enrolled_at TEXT NOT NULL
-);
--- every authentication serial a resident ever had (the current one included)
-CREATE TABLE IF NOT EXISTS authentication_serials (
-  serial TEXT PRIMARY KEY,
-  resident_id INTEGER NOT NULL REFERENCES residents(id)
-);
--- one row per issue; a voided generation is followed by the next one
-CREATE TABLE IF NOT EXISTS renewals (
-  renewal_id TEXT NOT NULL,
-  generation INTEGER NOT NULL,
-  resident_id INTEGER NOT NULL REFERENCES residents(id),
-  authentication_serial TEXT NOT NULL,
-  renewed_on TEXT NOT NULL,
-  authentication_key BLOB NOT NULL,
-  signature_key BLOB,
-  issued_at TEXT NOT NULL,
-  voided_at TEXT,
-  PRIMARY KEY (renewal_id, generation)
-);
-CREATE TABLE IF NOT EXISTS issued_certificates (
-  renewal_id TEXT NOT NULL,
-  generation INTEGER NOT NULL,
-  slot TEXT NOT NULL CHECK (slot IN ('authentication', 'signature')),
-  serial TEXT NOT NULL,
-  der BLOB NOT NULL,
-  not_after TEXT NOT NULL,
-  PRIMARY KEY (renewal_id, generation, slot),
-  FOREIGN KEY (renewal_id, generation) REFERENCES renewals(renewal_id, generation)
-);
-CREATE TABLE IF NOT EXISTS confirmations (
-  renewal_id TEXT PRIMARY KEY,
-  generation INTEGER NOT NULL,
-  confirmed_at TEXT NOT NULL,
-  FOREIGN KEY (renewal_id, generation) REFERENCES renewals(renewal_id, generation)
-);
-CREATE TABLE IF NOT EXISTS revocations (
-  ca TEXT NOT NULL CHECK (ca IN ('authentication', 'signature')),
-  serial TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  revoked_at TEXT NOT NULL,
-  renewal_id TEXT,
-  PRIMARY KEY (ca, serial)
-);
-`;
-
-interface ResidentRow {
-  id: number;
-  persona_id: string;
-  authentication_serial: string;
-  authentication_expires: string;
-  signature_serial: string | null;
-  signature_expires: string | null;
-  date_of_birth: string;
-  card_expires: string;
-  period_of_stay_ends: string | null;
-  adult_ward: number;
-  signature_holder: string;
-}
-
-interface RenewalRow {
-  renewal_id: string;
-  generation: number;
-  resident_id: number;
-  authentication_serial: string;
-  renewed_on: string;
-  authentication_key: Buffer;
-  signature_key: Buffer | null;
-  voided_at: string | null;
-  confirmed_at: string | null;
-}
-
-interface CertificateRow {
-  slot: CertificateSlot;
-  serial: string;
-  der: Buffer;
-  not_after: string;
-}
-
-interface RevocationRow {
-  ca: CaKind;
-  serial: string;
-  reason: RevocationReason;
-  revoked_at: string;
-}
-
-type FaultEntry = { fault: GatewayFault; left: number | undefined };
-
-const JAPAN_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_RENEWAL_ID_LENGTH = 200;
 
 export class SimulatedJlis implements IssuanceGateway {
   readonly #dir: string;
   readonly #ca: SimulatedCa;
-  readonly #db: Database.Database;
+  readonly #store: JlisStore;
   readonly #now: () => Date;
   readonly #expiryRule: ExpiryRule;
-  readonly #faults = new Map<GatewayOperation | '*', FaultEntry>();
+  readonly #faults = new FaultInjector();
   readonly #queues = new Map<string, Promise<unknown>>();
   #closed = false;
 
-  private constructor(dir: string, ca: SimulatedCa, db: Database.Database, options: SimulatedJlisOptions) {
+  private constructor(dir: string, ca: SimulatedCa, store: JlisStore, options: SimulatedJlisOptions) {
     this.#dir = dir;
     this.#ca = ca;
-    this.#db = db;
+    this.#store = store;
     this.#now = options.now ?? (() => new Date());
     this.#expiryRule = options.expiryRule ?? defaultExpiryRule;
     // The register in SQLite is the truth; the CA's memory follows it.
-    for (const row of db.prepare('SELECT ca, serial, reason, revoked_at FROM revocations').all() as RevocationRow[]) {
-      ca.revoke({ ca: row.ca, serialNumber: row.serial }, row.reason, new Date(row.revoked_at));
-    }
+    this.#applyRevocations(store.revocations());
   }
 
-  /** Opens the simulated J-LIS kept in `dir` (the CA in `dir/ca`, the database `dir/jlis.sqlite`), creating it when missing. */
+  /** Opens the simulated J-LIS kept in `dir` (the CA in `dir/ca`, the records `dir/jlis.sqlite`), creating it when missing. */
   static async open(dir: string, options: SimulatedJlisOptions = {}): Promise<SimulatedJlis> {
     mkdirSync(dir, { recursive: true });
     const ca = await SimulatedCa.openOrCreate(join(dir, 'ca'));
-    const db = new Database(join(dir, 'jlis.sqlite'));
-    try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
-      migrate(db, dir);
-      return new SimulatedJlis(dir, ca, db, options);
-    } catch (error) {
-      db.close();
-      throw error;
-    }
+    return new SimulatedJlis(dir, ca, JlisStore.open(join(dir, 'jlis.sqlite'), dir), options);
   }
 
   get dir(): string {
@@ -292,39 +123,31 @@ export class SimulatedJlis implements IssuanceGateway {
   enrol(persona: ResolvedPersona, image: CardImage): EnrolledResident {
     this.#open();
     const { holder, card } = persona;
-    if (!holder || !card.expires || card.kind === 'not-my-number') {
+    const cardExpires = card.expires;
+    if (!holder || !cardExpires || card.kind === 'not-my-number') {
       throw new Error(`enrol ${persona.id}: not a card the issuing service knows (no holder, no card expiry, or not a My Number Card)`);
     }
-    const authenticationDer = certificateOf(image, 'authentication');
-    if (!authenticationDer) throw new Error(`enrol ${persona.id}: the card has no authentication certificate to identify the resident by`);
-    const signatureDer = certificateOf(image, 'signature');
-    for (const [slot, der] of [
-      ['authentication', authenticationDer],
-      ['signature', signatureDer],
-    ] as const) {
-      if (der && this.#ca.status(der).status === 'unknown')
-        throw new Error(`enrol ${persona.id}: the card's ${slot} certificate was not issued by this simulated CA`);
+    const certificates = { authentication: certificateOf(image, 'authentication'), signature: certificateOf(image, 'signature') };
+    if (!certificates.authentication) {
+      throw new Error(`enrol ${persona.id}: the card has no authentication certificate to identify the resident by`);
     }
-    const authentication = describeCertificate(authenticationDer);
-    const signature = signatureDer && describeCertificate(signatureDer);
-
     const revocations: RevocationRow[] = [];
-    for (const [slot, der] of [
-      ['authentication', authenticationDer],
-      ['signature', signatureDer],
-    ] as const) {
+    for (const slot of ['authentication', 'signature'] as const) {
+      const der = certificates[slot];
+      if (der && this.#ca.status(der).status === 'unknown') {
+        throw new Error(`enrol ${persona.id}: the card's ${slot} certificate was not issued by this simulated CA`);
+      }
       const entry = persona.certificates?.[slot];
       if (entry?.state !== 'revoked' || !der) continue;
-      // As build-card-image.ts does: revoked on the persona's Japan date, 09:00.
-      const revokedAt = new Date(`${entry.revokedOn ?? persona.resolvedOn}T09:00:00+09:00`);
       revocations.push({
         ca: slot,
         serial: describeCertificate(der).serialNumber,
         reason: entry.revokedReason ?? 'unspecified',
-        revoked_at: revokedAt.toISOString(),
+        revoked_at: revocationInstant(persona, entry).toISOString(),
       });
     }
-
+    const authentication = describeCertificate(certificates.authentication);
+    const signature = certificates.signature && describeCertificate(certificates.signature);
     const signatureHolder: NonNullable<ResidentRecord['signatureHolder']> = dropUndefined({
       name: holder.name,
       nameAlternate: holder.nameAlternate,
@@ -335,36 +158,25 @@ export class SimulatedJlis implements IssuanceGateway {
       sex: String(holder.sex) as '1' | '2' | '9',
     });
 
-    this.#db
-      .transaction(() => {
-        this.#insertRevocations(revocations, null);
-        if (this.#db.prepare('SELECT 1 FROM authentication_serials WHERE serial = ?').get(authentication.serialNumber)) return;
-        const { lastInsertRowid } = this.#db
-          .prepare(
-            `INSERT INTO residents (persona_id, authentication_serial, authentication_expires, signature_serial, signature_expires,
-               date_of_birth, card_expires, period_of_stay_ends, adult_ward, signature_holder, enrolled_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            persona.id,
-            authentication.serialNumber,
-            japanDate(authentication.notAfter),
-            signature?.serialNumber ?? null,
-            signature ? japanDate(signature.notAfter) : null,
-            holder.dateOfBirth,
-            card.expires,
-            persona.residence?.periodOfStayEnds ?? null,
-            holder.adultWard ? 1 : 0,
-            JSON.stringify(signatureHolder),
-            this.#now().toISOString(),
-          );
-        this.#db
-          .prepare('INSERT INTO authentication_serials (serial, resident_id) VALUES (?, ?)')
-          .run(authentication.serialNumber, lastInsertRowid);
-      })
-      .immediate();
+    this.#store.transaction(() => {
+      this.#store.insertRevocations(revocations, null);
+      if (this.#store.knowsSerial(authentication.serialNumber)) return;
+      this.#store.insertResident({
+        persona_id: persona.id,
+        authentication_serial: authentication.serialNumber,
+        authentication_expires: japanDate(authentication.notAfter),
+        signature_serial: signature?.serialNumber ?? null,
+        signature_expires: signature ? japanDate(signature.notAfter) : null,
+        date_of_birth: holder.dateOfBirth,
+        card_expires: cardExpires,
+        period_of_stay_ends: persona.residence?.periodOfStayEnds ?? null,
+        adult_ward: holder.adultWard ? 1 : 0,
+        signature_holder: JSON.stringify(signatureHolder),
+        enrolled_at: this.#now().toISOString(),
+      });
+    });
     this.#applyRevocations(revocations);
-    const resident = this.#residentBySerial(authentication.serialNumber);
+    const resident = this.#store.residentBySerial(authentication.serialNumber);
     if (!resident) throw new Error(`enrol ${persona.id}: the resident was not recorded`);
     return { personaId: resident.persona_id, ...toRecord(resident) };
   }
@@ -380,13 +192,13 @@ export class SimulatedJlis implements IssuanceGateway {
    */
   lookupResident(authenticationSerial: string): Promise<ResidentRecord | undefined> {
     return this.#call('lookupResident', async () => {
-      const resident = this.#residentBySerial(normaliseSerial(authenticationSerial));
+      const resident = this.#store.residentBySerial(normaliseSerial(authenticationSerial));
       return resident && toRecord(resident);
     });
   }
 
   issuerProof(renewalId: string, challenge: Uint8Array): Promise<Uint8Array> {
-    return this.#call<Uint8Array>(
+    return this.#call(
       'issuerProof',
       async () => {
         checkRenewalId(renewalId);
@@ -395,7 +207,7 @@ export class SimulatedJlis implements IssuanceGateway {
         }
         return new Uint8Array(this.#ca.signIssuerProof(challenge));
       },
-      (proof, garble) => (garble === 'wrong-key' ? proofByAnotherKey(challenge) : proof.slice(0, proof.length >> 1)),
+      garbleIssuerProof(challenge),
     );
   }
 
@@ -406,8 +218,8 @@ export class SimulatedJlis implements IssuanceGateway {
   issuedFor(renewalId: string): Promise<IssuedSet | undefined> {
     return this.#call('issuedFor', async () => {
       checkRenewalId(renewalId);
-      const renewal = this.#activeRenewal(renewalId);
-      return renewal && toIssuedSet(renewal.renewal_id, this.#certificates(renewal));
+      const renewal = this.#store.activeRenewal(renewalId);
+      return renewal && toIssuedSet(renewal.renewal_id, this.#store.certificates(renewal));
     });
   }
 
@@ -415,15 +227,14 @@ export class SimulatedJlis implements IssuanceGateway {
     return this.#call('voidUnconfirmed', () =>
       this.#exclusive(`renewal:${renewalId}`, async () => {
         checkRenewalId(renewalId);
-        const revocations = this.#db
-          .transaction((): RevocationRow[] => {
-            const renewal = this.#latestRenewal(renewalId);
-            if (!renewal || renewal.voided_at !== null) return [];
-            if (renewal.confirmed_at !== null)
-              throw new GatewayError('refused', `renewal ${renewalId} is confirmed: its certificates are on the card and cannot be voided`);
-            return this.#voidGeneration(renewal);
-          })
-          .immediate();
+        const revocations = this.#store.transaction((): RevocationRow[] => {
+          const renewal = this.#store.latestRenewal(renewalId);
+          if (!renewal || renewal.voided_at !== null) return [];
+          if (renewal.confirmed_at !== null) {
+            throw new GatewayError('refused', `renewal ${renewalId} is confirmed: its certificates are on the card and cannot be voided`);
+          }
+          return this.#voidGeneration(renewal);
+        });
         this.#applyRevocations(revocations);
       }),
     );
@@ -440,60 +251,37 @@ export class SimulatedJlis implements IssuanceGateway {
     return this.#call('confirmWritten', () =>
       this.#exclusive(`renewal:${renewalId}`, async () => {
         checkRenewalId(renewalId);
-        const revocations = this.#db
-          .transaction((): RevocationRow[] => {
-            const renewal = this.#latestRenewal(renewalId);
-            if (!renewal) throw new GatewayError('refused', `no certificates were issued under renewal ${renewalId}`);
-            if (renewal.voided_at !== null) throw new GatewayError('refused', `the certificates of renewal ${renewalId} were voided`);
-            if (renewal.confirmed_at !== null) return [];
-            const resident = this.#db.prepare('SELECT * FROM residents WHERE id = ?').get(renewal.resident_id) as ResidentRow;
-            if (resident.authentication_serial !== renewal.authentication_serial) {
-              throw new GatewayError(
-                'refused',
-                `renewal ${renewalId} replaces ${renewal.authentication_serial}, which another renewal has already replaced`,
-              );
-            }
-            const issued = this.#certificates(renewal);
-            const newAuthentication = issued.find((row) => row.slot === 'authentication');
-            const newSignature = issued.find((row) => row.slot === 'signature');
-            if (!newAuthentication) throw new Error(`renewal ${renewalId}: no authentication certificate stored`);
-            const at = this.#now().toISOString();
-            const revocations: RevocationRow[] = [
-              { ca: 'authentication', serial: resident.authentication_serial, reason: 'renewed', revoked_at: at },
-            ];
-            if (newSignature && resident.signature_serial)
-              revocations.push({ ca: 'signature', serial: resident.signature_serial, reason: 'renewed', revoked_at: at });
-            this.#insertRevocations(revocations, renewalId);
-            this.#db
-              .prepare('INSERT INTO confirmations (renewal_id, generation, confirmed_at) VALUES (?, ?, ?)')
-              .run(renewalId, renewal.generation, at);
-            this.#db
-              .prepare(
-                `UPDATE residents SET authentication_serial = ?, authentication_expires = ?,
-                   signature_serial = COALESCE(?, signature_serial), signature_expires = COALESCE(?, signature_expires) WHERE id = ?`,
-              )
-              .run(
-                newAuthentication.serial,
-                japanDate(new Date(newAuthentication.not_after)),
-                newSignature?.serial ?? null,
-                newSignature ? japanDate(new Date(newSignature.not_after)) : null,
-                resident.id,
-              );
-            this.#db
-              .prepare('INSERT OR IGNORE INTO authentication_serials (serial, resident_id) VALUES (?, ?)')
-              .run(newAuthentication.serial, resident.id);
-            // Other issues for the same old certificate can no longer be confirmed: void them.
-            const others = this.#db
-              .prepare(
-                `SELECT r.*, NULL AS confirmed_at FROM renewals r
-                 WHERE r.resident_id = ? AND r.authentication_serial = ? AND r.renewal_id <> ? AND r.voided_at IS NULL
-                   AND NOT EXISTS (SELECT 1 FROM confirmations c WHERE c.renewal_id = r.renewal_id AND c.generation = r.generation)`,
-              )
-              .all(resident.id, renewal.authentication_serial, renewalId) as RenewalRow[];
-            for (const other of others) revocations.push(...this.#voidGeneration(other));
-            return revocations;
-          })
-          .immediate();
+        const revocations = this.#store.transaction((): RevocationRow[] => {
+          const renewal = this.#store.latestRenewal(renewalId);
+          if (!renewal) throw new GatewayError('refused', `no certificates were issued under renewal ${renewalId}`);
+          if (renewal.voided_at !== null) throw new GatewayError('refused', `the certificates of renewal ${renewalId} were voided`);
+          if (renewal.confirmed_at !== null) return [];
+          const resident = this.#store.residentById(renewal.resident_id);
+          if (!resident || resident.authentication_serial !== renewal.authentication_serial) {
+            throw new GatewayError(
+              'refused',
+              `renewal ${renewalId} replaces ${renewal.authentication_serial}, which another renewal has already replaced`,
+            );
+          }
+          const issued = this.#store.certificates(renewal);
+          const newAuthentication = issued.find((row) => row.slot === 'authentication');
+          const newSignature = issued.find((row) => row.slot === 'signature');
+          if (!newAuthentication) throw new Error(`renewal ${renewalId}: no authentication certificate stored`);
+          const at = this.#now().toISOString();
+          const revocations: RevocationRow[] = [
+            { ca: 'authentication', serial: resident.authentication_serial, reason: 'renewed', revoked_at: at },
+          ];
+          if (newSignature && resident.signature_serial) {
+            revocations.push({ ca: 'signature', serial: resident.signature_serial, reason: 'renewed', revoked_at: at });
+          }
+          this.#store.insertRevocations(revocations, renewalId);
+          this.#store.confirm(renewal, at);
+          const expires = (row: CertificateRow) => ({ serial: row.serial, expires: japanDate(new Date(row.not_after)) });
+          this.#store.replaceCertificates(resident.id, expires(newAuthentication), newSignature && expires(newSignature));
+          // Other issues for the same old certificate can no longer be confirmed: void them.
+          for (const rival of this.#store.unconfirmedRivals(renewal)) revocations.push(...this.#voidGeneration(rival));
+          return revocations;
+        });
         this.#applyRevocations(revocations);
       }),
     );
@@ -503,29 +291,17 @@ export class SimulatedJlis implements IssuanceGateway {
     return this.#call('certificateStatus', async () => {
       const status = this.#ca.status(der);
       if (status.status === 'unknown') return 'unknown';
-      if (status.status === 'revoked') return 'revoked';
-      if (this.#db.prepare('SELECT 1 FROM revocations WHERE ca = ? AND serial = ?').get(status.ca, status.serialNumber)) return 'revoked';
+      if (status.status === 'revoked' || this.#store.isRevoked(status.ca, status.serialNumber)) return 'revoked';
       return this.#now().getTime() > new X509Certificate(der).notAfter.getTime() ? 'expired' : 'valid';
     });
   }
 
   // -------------------------------------------------------------------------
-  // Fault injection.
+  // Fault injection (faults.ts).
 
   /** Sets (or, with undefined, clears) the fault of one operation, or of every operation with '*'. An operation's own fault wins over '*'. */
   setFault(operation: GatewayOperation | '*', fault: GatewayFault | undefined): void {
-    if (operation !== '*' && !(GATEWAY_OPERATIONS as readonly string[]).includes(operation))
-      throw new RangeError(`setFault: no operation ${String(operation)}`);
-    if (!fault) {
-      this.#faults.delete(operation);
-      return;
-    }
-    if ((fault.kind === 'latency' || fault.kind === 'timeout') && !(Number.isFinite(fault.ms) && fault.ms >= 0)) {
-      throw new RangeError(`setFault: ${fault.kind} needs ms ≥ 0`);
-    }
-    if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times > 0))
-      throw new RangeError('setFault: times is a whole number ≥ 1');
-    this.#faults.set(operation, { fault: { ...fault }, left: fault.times });
+    this.#faults.set(operation, fault);
   }
 
   clearFaults(): void {
@@ -534,17 +310,13 @@ export class SimulatedJlis implements IssuanceGateway {
 
   /** The faults in force, with the calls each has left (for the trainer's panel). */
   get faults(): { operation: GatewayOperation | '*'; fault: GatewayFault; callsLeft?: number }[] {
-    return [...this.#faults].map(([operation, entry]) => ({
-      operation,
-      fault: { ...entry.fault },
-      ...(entry.left === undefined ? {} : { callsLeft: entry.left }),
-    }));
+    return this.#faults.list();
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#db.close();
+    this.#store.close();
   }
 
   // -------------------------------------------------------------------------
@@ -554,48 +326,10 @@ export class SimulatedJlis implements IssuanceGateway {
     if (this.#closed) throw new Error(`the simulated J-LIS in ${this.#dir} is closed`);
   }
 
-  #takeFault(operation: GatewayOperation): GatewayFault | undefined {
-    const key = this.#faults.has(operation) ? operation : this.#faults.has('*') ? '*' : undefined;
-    if (key === undefined) return undefined;
-    const entry = this.#faults.get(key) as FaultEntry;
-    if (entry.left !== undefined) {
-      entry.left -= 1;
-      if (entry.left <= 0) this.#faults.delete(key);
-    }
-    return entry.fault;
-  }
-
-  /** Runs an operation through the fault in force, if any. */
-  async #call<T>(
-    operation: GatewayOperation,
-    run: () => Promise<T>,
-    garble?: (answer: T, how: 'unparseable' | 'wrong-key') => T,
-  ): Promise<T> {
+  /** One gateway call, through the fault in force, if any. */
+  async #call<T>(operation: GatewayOperation, run: () => Promise<T>, garble?: Garble<T>): Promise<T> {
     this.#open();
-    const fault = this.#takeFault(operation);
-    if (!fault) return run();
-    switch (fault.kind) {
-      case 'latency':
-        await sleep(fault.ms);
-        this.#open();
-        return run();
-      case 'timeout': {
-        const started = performance.now();
-        // Carried out all the same: only the answer is lost.
-        await run().catch(() => undefined);
-        await sleep(Math.max(0, fault.ms - (performance.now() - started)));
-        throw new GatewayError('timeout', `simulated J-LIS: ${operation} did not answer within ${fault.ms} ms (injected)`);
-      }
-      case 'server-error':
-        throw new GatewayError('server-error', `simulated J-LIS: ${operation} failed with a server error (injected)`);
-      case 'unavailable':
-        throw new GatewayError('unavailable', `simulated J-LIS: the service is unavailable (injected, ${operation})`);
-      case 'garbled-answer': {
-        const answer = await run();
-        if (garble) return garble(answer, fault.garble ?? 'unparseable');
-        throw new GatewayError('garbled-answer', `simulated J-LIS: the answer to ${operation} does not parse (injected)`);
-      }
-    }
+    return this.#faults.call(operation, run, garble, () => this.#open());
   }
 
   /** One task at a time per key (a renewal id), so a repeated call waits for the first instead of issuing twice. */
@@ -615,18 +349,17 @@ export class SimulatedJlis implements IssuanceGateway {
     this.#open();
     const { renewalId, renewedOn } = request;
     checkRenewalId(renewalId);
-    if (typeof renewedOn !== 'string' || !JAPAN_DATE.test(renewedOn) || resolveDateOrUndefined(renewedOn) !== renewedOn) {
-      throw new GatewayError('refused', `renewedOn is not a YYYY-MM-DD date: ${String(renewedOn)}`);
-    }
+    if (!isJapanDate(renewedOn)) throw new GatewayError('refused', `renewedOn is not a YYYY-MM-DD date: ${String(renewedOn)}`);
     const authenticationSerial = normaliseSerial(String(request.authenticationSerial ?? ''));
     const keys = {
       authentication: canonicalRsaSpki(request.publicKeys?.authentication, 'authentication'),
       signature: request.publicKeys?.signature === undefined ? undefined : canonicalRsaSpki(request.publicKeys.signature, 'signature'),
     };
-    if (keys.signature?.equals(keys.authentication))
+    if (keys.signature?.equals(keys.authentication)) {
       throw new GatewayError('refused', 'the signature key is the authentication key: each certificate has its own key pair');
+    }
 
-    const stored = this.#activeRenewal(renewalId);
+    const stored = this.#store.activeRenewal(renewalId);
     if (stored) return this.#replay(stored, authenticationSerial, keys);
 
     const resident = this.#currentResident(authenticationSerial);
@@ -636,7 +369,7 @@ export class SimulatedJlis implements IssuanceGateway {
     if (resident.period_of_stay_ends !== null && resident.period_of_stay_ends < renewedOn) {
       throw new GatewayError('refused', `the period of stay ended on ${resident.period_of_stay_ends}`);
     }
-    const signatureValid = resident.signature_serial !== null && !this.#isRevoked('signature', resident.signature_serial);
+    const signatureValid = resident.signature_serial !== null && !this.#store.isRevoked('signature', resident.signature_serial);
     const expiry = this.#expiryRule({
       dateOfBirth: resident.date_of_birth,
       renewedOn,
@@ -648,11 +381,12 @@ export class SimulatedJlis implements IssuanceGateway {
       ...(resident.period_of_stay_ends ? { periodOfStayEnds: resident.period_of_stay_ends } : {}),
     });
     const authenticationExpires = expiry.authentication;
+    // Whatever rule is staged, the signature certificate never outlives the authentication one.
     const signatureExpires = expiry.signature < authenticationExpires ? expiry.signature : authenticationExpires;
     if (
-      !JAPAN_DATE.test(authenticationExpires) ||
+      !isJapanDate(authenticationExpires) ||
       authenticationExpires < renewedOn ||
-      !JAPAN_DATE.test(signatureExpires) ||
+      !isJapanDate(signatureExpires) ||
       signatureExpires < renewedOn
     ) {
       throw new GatewayError(
@@ -682,46 +416,27 @@ export class SimulatedJlis implements IssuanceGateway {
     ]);
     this.#open();
 
-    return this.#db
-      .transaction((): IssuedSet => {
-        // Another process may have issued under this id meanwhile: its answer stands.
-        const raced = this.#activeRenewal(renewalId);
-        if (raced) return this.#replay(raced, authenticationSerial, keys);
-        this.#currentResident(authenticationSerial);
-        const generation =
-          ((this.#db.prepare('SELECT MAX(generation) AS g FROM renewals WHERE renewal_id = ?').get(renewalId) as { g: number | null }).g ??
-            0) + 1;
-        this.#db
-          .prepare(
-            `INSERT INTO renewals (renewal_id, generation, resident_id, authentication_serial, renewed_on, authentication_key, signature_key, issued_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            renewalId,
-            generation,
-            resident.id,
-            authenticationSerial,
-            renewedOn,
-            keys.authentication,
-            keys.signature ?? null,
-            this.#now().toISOString(),
-          );
-        const insert = this.#db.prepare(
-          'INSERT INTO issued_certificates (renewal_id, generation, slot, serial, der, not_after) VALUES (?, ?, ?, ?, ?, ?)',
-        );
-        insert.run(
-          renewalId,
-          generation,
-          'authentication',
-          authentication.serialNumber,
-          authentication.der,
-          authentication.notAfter.toISOString(),
-        );
-        if (signature)
-          insert.run(renewalId, generation, 'signature', signature.serialNumber, signature.der, signature.notAfter.toISOString());
-        return toIssuedSet(renewalId, this.#certificates({ renewal_id: renewalId, generation }));
-      })
-      .immediate();
+    return this.#store.transaction((): IssuedSet => {
+      // Another process may have issued under this id meanwhile: its answer stands.
+      const raced = this.#store.activeRenewal(renewalId);
+      if (raced) return this.#replay(raced, authenticationSerial, keys);
+      this.#currentResident(authenticationSerial);
+      const generation = this.#store.insertIssue({
+        renewalId,
+        residentId: resident.id,
+        authenticationSerial,
+        renewedOn,
+        keys,
+        issuedAt: this.#now().toISOString(),
+        certificates: [authentication, ...(signature ? [signature] : [])].map((certificate) => ({
+          slot: certificate.ca,
+          serial: certificate.serialNumber,
+          der: certificate.der,
+          notAfter: certificate.notAfter.toISOString(),
+        })),
+      });
+      return toIssuedSet(renewalId, this.#store.certificates({ renewal_id: renewalId, generation }));
+    });
   }
 
   /** The stored answer to a repeated issue: the same certificates for the same keys, refused for others. */
@@ -743,14 +458,13 @@ export class SimulatedJlis implements IssuanceGateway {
         `renewal ${renewal.renewal_id} was issued for other public keys: void it first (voidUnconfirmed) to issue for new keys`,
       );
     }
-    return toIssuedSet(renewal.renewal_id, this.#certificates(renewal));
+    return toIssuedSet(renewal.renewal_id, this.#store.certificates(renewal));
   }
 
   #currentResident(authenticationSerial: string): ResidentRow {
-    const resident = this.#db.prepare('SELECT * FROM residents WHERE authentication_serial = ?').get(authenticationSerial) as
-      ResidentRow | undefined;
+    const resident = this.#store.residentHolding(authenticationSerial);
     if (!resident) {
-      const known = this.#residentBySerial(authenticationSerial);
+      const known = this.#store.residentBySerial(authenticationSerial);
       throw new GatewayError(
         'refused',
         known
@@ -758,68 +472,26 @@ export class SimulatedJlis implements IssuanceGateway {
           : `no resident holds the authentication certificate ${authenticationSerial}`,
       );
     }
-    if (this.#isRevoked('authentication', authenticationSerial))
+    if (this.#store.isRevoked('authentication', authenticationSerial)) {
       throw new GatewayError('refused', `the authentication certificate ${authenticationSerial} is revoked`);
+    }
     return resident;
-  }
-
-  #residentBySerial(serial: string): ResidentRow | undefined {
-    return this.#db
-      .prepare('SELECT r.* FROM residents r JOIN authentication_serials s ON s.resident_id = r.id WHERE s.serial = ?')
-      .get(serial) as ResidentRow | undefined;
-  }
-
-  #latestRenewal(renewalId: string): RenewalRow | undefined {
-    return this.#db
-      .prepare(
-        `SELECT r.*, c.confirmed_at FROM renewals r
-         LEFT JOIN confirmations c ON c.renewal_id = r.renewal_id AND c.generation = r.generation
-         WHERE r.renewal_id = ? ORDER BY r.generation DESC LIMIT 1`,
-      )
-      .get(renewalId) as RenewalRow | undefined;
-  }
-
-  #activeRenewal(renewalId: string): RenewalRow | undefined {
-    const renewal = this.#latestRenewal(renewalId);
-    return renewal && renewal.voided_at === null ? renewal : undefined;
-  }
-
-  #certificates(renewal: { renewal_id: string; generation: number }): CertificateRow[] {
-    return this.#db
-      .prepare('SELECT slot, serial, der, not_after FROM issued_certificates WHERE renewal_id = ? AND generation = ? ORDER BY slot')
-      .all(renewal.renewal_id, renewal.generation) as CertificateRow[];
   }
 
   /** Marks a generation void and revokes its certificates (they never reached a card). Inside a transaction. */
   #voidGeneration(renewal: RenewalRow): RevocationRow[] {
     const at = this.#now().toISOString();
-    this.#db
-      .prepare('UPDATE renewals SET voided_at = ? WHERE renewal_id = ? AND generation = ?')
-      .run(at, renewal.renewal_id, renewal.generation);
-    const revocations = this.#certificates(renewal).map((row): RevocationRow => ({
-      ca: row.slot,
-      serial: row.serial,
-      reason: 'unspecified',
-      revoked_at: at,
-    }));
-    this.#insertRevocations(revocations, renewal.renewal_id);
+    this.#store.markVoided(renewal, at);
+    const revocations = this.#store
+      .certificates(renewal)
+      .map((row): RevocationRow => ({ ca: row.slot, serial: row.serial, reason: 'unspecified', revoked_at: at }));
+    this.#store.insertRevocations(revocations, renewal.renewal_id);
     return revocations;
-  }
-
-  #insertRevocations(revocations: RevocationRow[], renewalId: string | null): void {
-    const insert = this.#db.prepare(
-      'INSERT OR IGNORE INTO revocations (ca, serial, reason, revoked_at, renewal_id) VALUES (?, ?, ?, ?, ?)',
-    );
-    for (const row of revocations) insert.run(row.ca, row.serial, row.reason, row.revoked_at, renewalId);
   }
 
   /** After the transaction committed: the CA's memory follows the register. */
   #applyRevocations(revocations: RevocationRow[]): void {
     for (const row of revocations) this.#ca.revoke({ ca: row.ca, serialNumber: row.serial }, row.reason, new Date(row.revoked_at));
-  }
-
-  #isRevoked(ca: CaKind, serial: string): boolean {
-    return this.#db.prepare('SELECT 1 FROM revocations WHERE ca = ? AND serial = ?').get(ca, serial) !== undefined;
   }
 }
 
@@ -829,57 +501,21 @@ export function openSimulatedJlis(simDir?: string, options: SimulatedJlisOptions
 }
 
 /**
- * The validity rule (docs/domain.md, "Validity and the renewal window"),
- * from the eligibility module: inside its window a slot runs to the 6th
- * birthday, otherwise (and issued anew) to the 5th; capped by the card's
- * expiry and the period of stay; the signature certificate never outlives
- * the authentication one.
+ * The validity rule (docs/domain.md, "Validity and the renewal window"): the
+ * kiosk's own (`newCertificateSetExpiry`), so the dates the eligibility
+ * decision promises are the dates issued.
  */
-export function defaultExpiryRule(input: ExpiryRuleInput): ExpiryRuleResult {
-  // The kiosk's own eligibility rules (main/session/eligibility.ts): one implementation of validity.
-  const common = {
-    dateOfBirth: input.dateOfBirth,
-    renewedOn: input.renewedOn,
-    cardExpires: input.cardExpires,
-    ...(input.periodOfStayEnds ? { periodOfStayEnds: input.periodOfStayEnds } : {}),
-  };
-  const authentication = newCertificateExpiry({
-    ...common,
-    ...(input.currentExpiry.authentication ? { currentExpiry: input.currentExpiry.authentication } : {}),
-  }).expiresOn;
-  const signature = newCertificateExpiry({
-    ...common,
-    ...(input.currentExpiry.signature ? { currentExpiry: input.currentExpiry.signature } : {}),
-    authenticationExpires: authentication,
-  }).expiresOn;
-  return { authentication, signature };
+export function defaultExpiryRule(input: CertificateSetExpiryInput): ExpiryRuleResult {
+  const expiry = newCertificateSetExpiry(input);
+  return { authentication: expiry.authentication.expiresOn, signature: expiry.signature.expiresOn };
 }
 
 // ---------------------------------------------------------------------------
 // Helpers.
 
-function migrate(db: Database.Database, dir: string): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION)
-    throw new Error(`the simulated J-LIS in ${dir} was written by a newer version (schema ${version} > ${SCHEMA_VERSION})`);
-  if (version === SCHEMA_VERSION) return;
-  db.transaction(() => {
-    db.exec(SCHEMA);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  }).immediate();
-}
-
 function checkRenewalId(renewalId: string): void {
   if (typeof renewalId !== 'string' || renewalId.length === 0 || renewalId.length > MAX_RENEWAL_ID_LENGTH) {
     throw new GatewayError('refused', `a renewal id is 1–${MAX_RENEWAL_ID_LENGTH} characters`);
-  }
-}
-
-function resolveDateOrUndefined(date: string): string | undefined {
-  try {
-    return resolveDate(date, date);
-  } catch {
-    return undefined;
   }
 }
 
@@ -946,38 +582,4 @@ function caSignatureHolder(holder: NonNullable<ResidentRecord['signatureHolder']
 
 function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A garbled `issue` answer: the same set, with every certificate damaged the same way. */
-function garbleIssuedSet(set: IssuedSet, how: 'unparseable' | 'wrong-key'): IssuedSet {
-  const damage = (certificate: IssuedCertificate): IssuedCertificate => ({
-    ...certificate,
-    der: how === 'wrong-key' ? withWrongKey(certificate.der) : certificate.der.slice(0, certificate.der.length >> 1),
-  });
-  return { ...set, authentication: damage(set.authentication), ...(set.signature ? { signature: damage(set.signature) } : {}) };
-}
-
-/**
- * The certificate with one byte of its RSA modulus changed: still DER, still
- * the same serial and dates, but the key is not the card's and the CA's
- * signature no longer verifies.
- */
-function withWrongKey(der: Uint8Array): Uint8Array {
-  const spki = Buffer.from(new X509Certificate(der).publicKey.rawData);
-  const bytes = new Uint8Array(der);
-  const at = Buffer.from(der).indexOf(spki);
-  if (at < 0) return bytes.slice(0, bytes.length >> 1);
-  const middle = at + (spki.length >> 1);
-  bytes[middle] = (bytes[middle] ?? 0) ^ 0x5a;
-  return bytes;
-}
-
-/** A well-formed issuer proof (raw r‖s, 64 bytes) over the right message, by a P-256 key that is not the issuer's. */
-function proofByAnotherKey(challenge: Uint8Array): Uint8Array {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return new Uint8Array(sign('sha256', issuerProofMessage(challenge), { key: privateKey, dsaEncoding: 'ieee-p1363' }));
 }
