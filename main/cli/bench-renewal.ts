@@ -11,18 +11,14 @@ import { IssuerChannelClient } from '../card/issuer-channel-client';
 import { PcscReader } from '../card/pcsc-reader';
 import type { CardConnection } from '../card/reader';
 import { VIRTUAL_READER_NAME, VirtualReader } from '../card/virtual-reader';
-import { buildCardImage } from '../simulation/card/build-card-image';
 import type { CardImage } from '../simulation/card/card-image';
 import { loadPersona, resolvePersona, type ResolvedPersona } from '../simulation/personas';
 import { startPcscd } from '../harness/pcscd-sandbox';
 import { writeCardState } from '../simulation/card/card-state';
 import { VirtualMyNumberCard } from '../simulation/card/virtual-my-number-card';
-import { SimulatedJlis } from '../simulation/jlis/service';
+import { openSimulatedWorld, type SimulatedWorld } from '../simulation/world';
 import { runRenewal } from '../session/renewal';
 import { CustomerSession } from '../session/session-runner';
-import { AuditChain } from '../store/audit';
-import { openKioskDatabase } from '../store/database';
-import { RenewalJournal } from '../store/journal';
 import { UsageError } from './usage-error';
 
 /**
@@ -69,38 +65,19 @@ export async function runBenchRenewal(argv: string[]): Promise<number> {
   return 0;
 }
 
-interface World {
+interface World extends SimulatedWorld {
+  /** A folder of the benchmark's own, for its world and the card state files. */
   dir: string;
-  jlis: SimulatedJlis;
-  journal: RenewalJournal;
-  audit: AuditChain;
   persona: ResolvedPersona;
-  freshCard(): Promise<CardImage>;
-  close(): void;
+  /** A new card (new keys, new serials) for every renewal: a renewed card is no longer in its window. */
+  nextCard(): Promise<CardImage>;
 }
 
 async function openWorld(): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-bench-'));
-  const jlis = await SimulatedJlis.open(join(dir, 'jlis'));
-  const db = openKioskDatabase(join(dir, 'kiosk.sqlite'));
+  const world = await openSimulatedWorld({ terminalId: 'bench', simDir: join(dir, 'jlis'), dbPath: join(dir, 'kiosk.sqlite') });
   const persona = resolvePersona(loadPersona(PERSONA));
-  return {
-    dir,
-    jlis,
-    journal: new RenewalJournal(db),
-    audit: new AuditChain(db, { terminalId: 'bench' }),
-    persona,
-    // A new card (new keys, new serials) for every renewal: a renewed card is no longer in its window.
-    async freshCard() {
-      const image = await buildCardImage(persona, jlis.ca);
-      jlis.enrol(persona, image);
-      return image;
-    },
-    close() {
-      db.close();
-      jlis.close();
-    },
-  };
+  return { ...world, dir, persona, nextCard: async () => (await world.freshCard(persona)).image };
 }
 
 /** The median wall time of runRenewal alone (PINs verified beforehand, card set-up excluded). */
@@ -111,7 +88,7 @@ async function timeRenewals(
 ) {
   const times: number[] = [];
   for (let run = 0; run < runs; run++) {
-    const image = await world.freshCard();
+    const image = await world.nextCard();
     const { connection, close } = await insert(image);
     try {
       const client = new IssuerChannelClient(connection);
@@ -207,7 +184,7 @@ async function measureMemory(world: World, sessions: number) {
   const samples: Array<{ sessions: number } & ReturnType<typeof sample>> = [];
   const pins = world.persona.pins!;
   for (let index = 1; index <= sessions; index++) {
-    const image = await world.freshCard();
+    const image = await world.nextCard();
     const reader = new VirtualReader();
     reader.insert(new VirtualMyNumberCard(image));
     const session = new CustomerSession({
@@ -220,6 +197,7 @@ async function measureMemory(world: World, sessions: number) {
     });
     session.subscribe((view) => {
       const send = (intent: Parameters<CustomerSession['send']>[0]) => queueMicrotask(() => session.send(intent));
+      if (view.screen === 'status') send({ type: 'CONTINUE' });
       if (view.screen === 'pin-entry') {
         const pin = view.pin!.name as 'authentication' | 'signature' | 'registry';
         send({ type: 'SUBMIT_PIN', value: pins[pin]!.value });

@@ -74,6 +74,13 @@ async function main(argv: string[]): Promise<number> {
   throw new UsageError(`unknown command "${argv.join(' ')}"`);
 }
 
+// A command whose work ran dry without finishing (a promise nobody will settle) would let Node exit 0 in
+// silence; no command may end that way.
+process.once('beforeExit', () => {
+  process.stderr.write(`myna-kiosk: "${process.argv.slice(2).join(' ')}" stopped without finishing: nothing was left to wait for (a bug)\n`);
+  process.exit(70);
+});
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {

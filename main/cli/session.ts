@@ -13,10 +13,10 @@ import { cardImageForPersona, persistedCard, simulationDir, writeCardState } fro
 import { japanDate } from '../domain/japan-calendar';
 import { VirtualMyNumberCard } from '../simulation/card/virtual-my-number-card';
 import { VPCD_DEFAULT_PORT } from '../simulation/vpcd-bridge';
-import { GATEWAY_OPERATIONS, openSimulatedJlis, type GatewayOperation } from '../simulation/jlis/service';
-import { RENEWAL_STEPS, RenewalJournal, type RenewalStep } from '../store/journal';
-import { AuditChain } from '../store/audit';
-import { openKioskDatabase, resolveDatabasePath } from '../store/database';
+import { GATEWAY_OPERATIONS, type GatewayFault, type GatewayOperation } from '../simulation/jlis/faults';
+import { openSimulatedWorld } from '../simulation/world';
+import { RENEWAL_STEPS, type RenewalJournal, type RenewalStep } from '../store/journal';
+import { resolveDatabasePath } from '../store/database';
 import { CustomerSession, type SessionIntent, type SessionResult } from '../session/session-runner';
 import type { SessionView } from '../session/view';
 import { parseInstant } from './eligibility';
@@ -97,16 +97,19 @@ export async function runSession(argv: string[]): Promise<number> {
     statePath,
     ...(fixedNow ? { today: japanDate(fixedNow) } : {}),
   });
-  const jlis = await openSimulatedJlis(simDir, { now });
+  const world = await openSimulatedWorld({
+    terminalId: 'session-driver',
+    simDir,
+    dbPath: values.db ?? resolveDatabasePath(process.env),
+    now,
+  });
+  const { jlis, audit } = world;
   // A card that comes back from its saved state is already known to the service (with the certificates it has now).
   if (!fromState) jlis.enrol(persona, image);
-  for (const fault of faults)
-    if (fault.kind === 'gateway')
-      jlis.setFault(fault.operation, { kind: fault.failure, times: 1, ...(fault.failure === 'timeout' ? { ms: 200 } : {}) } as never);
-
-  const db = openKioskDatabase(values.db ?? resolveDatabasePath(process.env));
-  const journal = faultyJournal(new RenewalJournal(db, { now }), faults);
-  const audit = new AuditChain(db, { terminalId: 'session-driver', now });
+  for (const fault of faults) {
+    if (fault.kind === 'gateway') jlis.setFault(fault.operation, gatewayFault(fault.failure));
+  }
+  const journal = faultyJournal(world.journal, faults);
   const print = (object: Record<string, unknown>) =>
     process.stdout.write(values.json ? `${JSON.stringify(object)}\n` : `${describe(object)}\n`);
 
@@ -123,8 +126,7 @@ export async function runSession(argv: string[]): Promise<number> {
     return result.end === 'renewed' ? 0 : result.end === 'handed-off' ? 3 : 4;
   } finally {
     await card.close();
-    db.close();
-    jlis.close();
+    world.close();
   }
 }
 
@@ -338,6 +340,11 @@ function pullFaults(faults: Fault[], journal: RenewalJournal, card: InsertedCard
       void card.pull();
     }
   };
+}
+
+/** The injected failure, once: a time-out gives up after 200 ms. */
+function gatewayFault(failure: (typeof GATEWAY_FAULTS)[number]): GatewayFault {
+  return failure === 'timeout' ? { kind: 'timeout', ms: 200, times: 1 } : { kind: failure, times: 1 };
 }
 
 function parsePins(entries: string[], flag: string): Map<PinId, string[]> {

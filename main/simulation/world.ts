@@ -5,12 +5,13 @@ import type { DemoFault, ViewState } from '../../preload/contract';
 import type { IssuanceGateway } from '../issuance/gateway';
 import type { VirtualReader } from '../card/virtual-reader';
 import { buildCardImage } from './card/build-card-image';
-import { listPersonas, resolvePersona } from './personas';
+import type { CardImage } from './card/card-image';
+import { listPersonas, resolvePersona, type Persona, type ResolvedPersona } from './personas';
 import { VirtualMyNumberCard } from './card/virtual-my-number-card';
 import { openSimulatedJlis, type SimulatedJlis } from './jlis/service';
 import { japanDate } from '../domain/japan-calendar';
 import { AuditChain } from '../store/audit';
-import { openKioskDatabase } from '../store/database';
+import { openKioskDatabase, type KioskDatabase } from '../store/database';
 import { RenewalJournal } from '../store/journal';
 
 type DemoFaults = NonNullable<ViewState['demo']>['faults'];
@@ -22,50 +23,78 @@ export const SLOW_SERVICE_MS = 800;
 export type TrainerTools = ReturnType<typeof trainerTools>;
 
 export interface SimulatedWorld {
+  /** The issuing service of this world (in its folder, with its CA). */
+  jlis: SimulatedJlis;
+  /** The kiosk's records: the renewal journal and the audit chain, in one database. */
+  journal: RenewalJournal;
+  audit: AuditChain;
   /** What a customer session needs besides the card (the kiosk's `SessionServices`). */
   sessions: { gateway: IssuanceGateway; journal: RenewalJournal; audit: AuditChain; now: () => Date };
   /** Trainer tools on the given virtual reader (absent when the reader is real). */
   demo?: TrainerTools;
-  jlis: SimulatedJlis;
+  /**
+   * A new card for a persona, its dates counted from the world's today: new
+   * keys and certificates from the world's CA, and the resident enrolled at
+   * its J-LIS, so the card can be renewed (again and again, one card each).
+   */
+  freshCard(persona: Persona): Promise<{ persona: ResolvedPersona; image: CardImage }>;
   close(): void;
+}
+
+export interface SimulatedWorldOptions {
+  /** The terminal's name in the audit chain. */
+  terminalId: string;
+  /** The simulated J-LIS's folder (default: the user's simulation folder, shared with the virtual-card tool). */
+  simDir?: string;
+  /** The kiosk's records; without it, a practice database of this world's own, deleted on close. */
+  dbPath?: string;
+  /** The world's clock (a trainer's practice day and hour); the machine's clock by default. */
+  now?: () => Date;
+  /** A virtual reader: the world then gives the trainer's tools on it. */
+  reader?: VirtualReader;
 }
 
 /**
  * The world a kiosk runs in until a real issuing-service gateway exists
- * (docs/architecture.md, "Issuance"): the simulated J-LIS, shared with the
- * virtual-card tool, and the kiosk's records. A practice run (`practice`)
- * gets a database of its own that is deleted on close, so a trainer's
- * practice leaves no records behind; otherwise the records go to `dbPath`.
+ * (docs/architecture.md, "Issuance"): the simulated J-LIS and the kiosk's
+ * records, assembled here and nowhere else — for Electron, the web host,
+ * the CLI's session driver and benchmarks, and the tests. A practice run (no
+ * `dbPath`) gets a database of its own that is deleted on close, so a
+ * trainer's practice leaves no records behind.
  *
  * On a virtual reader it also gives the trainer's tools: each inserted card
  * is a fresh card for the persona (new keys), so a persona can be renewed
  * again and again; the faults act on the reader and the simulated service.
  */
-export async function openSimulatedWorld(options: {
-  reader?: VirtualReader;
-  simDir?: string;
-  dbPath?: string;
-  terminalId: string;
-  /** The world's clock (a trainer's practice day and hour); the machine's clock by default. */
-  now?: () => Date;
-}): Promise<SimulatedWorld> {
+export async function openSimulatedWorld(options: SimulatedWorldOptions): Promise<SimulatedWorld> {
   const now = options.now ?? (() => new Date());
   const jlis = await openSimulatedJlis(options.simDir, { now });
   const practiceDir = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), 'myna-kiosk-practice-'));
-  let db: ReturnType<typeof openKioskDatabase>;
+  let db: KioskDatabase;
   try {
-    db = openKioskDatabase(options.dbPath ?? join(practiceDir!, 'kiosk.sqlite'));
+    db = openKioskDatabase(options.dbPath ?? join(practiceDir ?? '', 'kiosk.sqlite'));
   } catch (error) {
     // The kiosk will not start: release what was opened before failing.
     jlis.close();
     if (practiceDir) rmSync(practiceDir, { recursive: true, force: true });
     throw error;
   }
-  const reader = options.reader;
+  const journal = new RenewalJournal(db, { now });
+  const audit = new AuditChain(db, { terminalId: options.terminalId, now });
+  const freshCard = async (persona: Persona) => {
+    const resolved = resolvePersona(persona, japanDate(now()));
+    const image = await buildCardImage(resolved, jlis.ca);
+    // A card without an authentication certificate identifies nobody: the service has nothing to enrol.
+    if (image.jpki?.authentication.certificate) jlis.enrol(resolved, image);
+    return { persona: resolved, image };
+  };
   return {
-    sessions: { gateway: jlis, journal: new RenewalJournal(db), audit: new AuditChain(db, { terminalId: options.terminalId }), now },
-    ...(reader ? { demo: trainerTools(reader, jlis, now) } : {}),
     jlis,
+    journal,
+    audit,
+    sessions: { gateway: jlis, journal, audit, now },
+    ...(options.reader ? { demo: trainerTools(options.reader, jlis, freshCard) } : {}),
+    freshCard,
     close() {
       db.close();
       jlis.close();
@@ -74,7 +103,7 @@ export async function openSimulatedWorld(options: {
   };
 }
 
-function trainerTools(reader: VirtualReader, jlis: SimulatedJlis, now: () => Date) {
+function trainerTools(reader: VirtualReader, jlis: SimulatedJlis, freshCard: SimulatedWorld['freshCard']) {
   const personas = listPersonas();
   let persona: string | undefined;
   let pulled: VirtualMyNumberCard | undefined;
@@ -95,10 +124,7 @@ function trainerTools(reader: VirtualReader, jlis: SimulatedJlis, now: () => Dat
       const chosen = personas.find((candidate) => candidate.id === personaId);
       if (!chosen) throw new RangeError(`no persona "${personaId}"`);
       // The persona's dates count from the world's today, so a practice day keeps every edge case where it belongs.
-      const resolved = resolvePersona(chosen, japanDate(now()));
-      const image = await buildCardImage(resolved, jlis.ca);
-      if (image.jpki?.authentication.certificate) jlis.enrol(resolved, image);
-      const card = new VirtualMyNumberCard(image);
+      const card = new VirtualMyNumberCard((await freshCard(chosen)).image);
       persona = personaId;
       pulled = undefined;
       inReader = card;

@@ -7,15 +7,14 @@ import { IssuerChannelClient } from '../../main/card/issuer-channel-client';
 import type { CardConnection } from '../../main/card/reader';
 import { ReaderError } from '../../main/card/reader-errors';
 import { VIRTUAL_READER_NAME, VirtualReader } from '../../main/card/virtual-reader';
-import { buildCardImage } from '../../main/simulation/card/build-card-image';
 import type { CardImage } from '../../main/simulation/card/card-image';
-import { listPersonas, resolvePersona, type ResolvedPersona } from '../../main/simulation/personas';
+import { listPersonas, type ResolvedPersona } from '../../main/simulation/personas';
 import { VirtualMyNumberCard } from '../../main/simulation/card/virtual-my-number-card';
-import { SimulatedJlis } from '../../main/simulation/jlis/service';
+import type { SimulatedJlis } from '../../main/simulation/jlis/service';
+import { openSimulatedWorld } from '../../main/simulation/world';
 import type { RenewalContext } from '../../main/session/renewal';
-import { AuditChain } from '../../main/store/audit';
-import { openKioskDatabase } from '../../main/store/database';
-import { RenewalJournal, type CardIdentity } from '../../main/store/journal';
+import type { AuditChain } from '../../main/store/audit';
+import type { CardIdentity, RenewalJournal } from '../../main/store/journal';
 
 /**
  * Everything a renewal needs, wired as the kiosk wires it but in one process:
@@ -34,21 +33,18 @@ export interface Rig {
 
 export async function renewalRig(): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-renewal-'));
-  const jlis = await SimulatedJlis.open(join(dir, 'jlis'));
-  const db = openKioskDatabase(join(dir, 'kiosk.sqlite'));
-  const journal = new RenewalJournal(db);
-  const audit = new AuditChain(db, { terminalId: 'test-kiosk' });
+  const world = await openSimulatedWorld({ terminalId: 'test-kiosk', simDir: join(dir, 'jlis'), dbPath: join(dir, 'kiosk.sqlite') });
   const rig: Rig = {
     dir,
-    jlis,
-    journal,
-    audit,
+    jlis: world.jlis,
+    journal: world.journal,
+    audit: world.audit,
     /** A fresh card for the persona (new keys), enrolled at the simulated J-LIS. */
     async card(personaId = 'standard-in-window') {
-      const persona = resolvePersona(listPersonas().find((p) => p.id === personaId)!);
-      const image = await buildCardImage(persona, jlis.ca);
-      jlis.enrol(persona, image);
-      return new RigCard(persona, image, rig);
+      const persona = listPersonas().find((candidate) => candidate.id === personaId);
+      if (!persona) throw new Error(`no persona ${personaId}`);
+      const { persona: resolved, image } = await world.freshCard(persona);
+      return new RigCard(resolved, image, rig);
     },
     /** How many certificate sets the service issued under each renewal id (at most one is the rule). */
     issuesPerRenewal(): Map<string, number> {
@@ -63,10 +59,7 @@ export async function renewalRig(): Promise<Rig> {
         raw.close();
       }
     },
-    close() {
-      db.close();
-      jlis.close();
-    },
+    close: () => world.close(),
   };
   return rig;
 }
