@@ -8,6 +8,7 @@ import type { Browser } from '@playwright/test';
 import { LANGUAGES, type Language } from '../../preload/contract';
 import { loadPersona, resolvePersona } from '../simulation/personas';
 import { createLogger } from '../base/log';
+import { nextWeekdayAt } from '../domain/japan-calendar';
 import { startWebHost, type WebHost } from '../web-host/web-host';
 import { UsageError } from './usage-error';
 
@@ -114,7 +115,8 @@ export async function runBenchUi(argv: string[]): Promise<number> {
       profile: 'demo',
       log: createLogger((line) => hostLog.push(line), 'warn'),
       simDir: join(simDir, 'sim'),
-      startAt: serviceHoursNearToday(),
+      // A weekday morning in Japan: the issuing service is open whatever the hour the bench runs at.
+      startAt: nextWeekdayAt('10:00'),
     });
     browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS });
     const interactive = await measureInteractive(browser, host.url, runs);
@@ -414,13 +416,6 @@ async function loadPlaywright(): Promise<{ chromium: { launch(options: { executa
     }
   }
   throw new Error('bench ui needs Playwright (@playwright/test, a devDependency): run "npm install" in a development checkout');
-}
-
-/** A weekday at 10:00 in Japan, near today: the issuing service is open whatever the hour the bench runs at. */
-function serviceHoursNearToday(now = new Date()): Date {
-  const japan = new Date(now.getTime() + 9 * 3600_000);
-  while (japan.getUTCDay() === 0 || japan.getUTCDay() === 6) japan.setUTCDate(japan.getUTCDate() + 1);
-  return new Date(`${japan.toISOString().slice(0, 10)}T10:00:00+09:00`);
 }
 
 function describe(result: UiBenchmark): string {

@@ -12,7 +12,7 @@ import {
   type ResidentFacts,
   type UncheckedCheck,
 } from '../domain/eligibility';
-import { isJapanDate, japanDate, japanDateTime, type JapanDateTime } from '../domain/japan-calendar';
+import { isJapanDate, JAPAN_ISO_OFFSET, japanDate, japanDateTime, type JapanDateTime } from '../domain/japan-calendar';
 import { UsageError } from './usage-error';
 
 /**
@@ -36,7 +36,7 @@ const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\
 export function parseInstant(text: string): Date {
   const match = ISO_DATE_TIME.exec(text);
   if (!match || !isJapanDate(match[1])) throw new UsageError(`--at ${JSON.stringify(text)} is not ${AT_HELP}`);
-  const instant = new Date(match[5] === undefined ? `${text}+09:00` : text);
+  const instant = new Date(match[5] === undefined ? `${text}${JAPAN_ISO_OFFSET}` : text);
   if (Number.isNaN(instant.getTime())) throw new UsageError(`--at ${JSON.stringify(text)} is not ${AT_HELP}`);
   return instant;
 }

@@ -77,7 +77,9 @@ async function main(argv: string[]): Promise<number> {
 // A command whose work ran dry without finishing (a promise nobody will settle) would let Node exit 0 in
 // silence; no command may end that way.
 process.once('beforeExit', () => {
-  process.stderr.write(`myna-kiosk: "${process.argv.slice(2).join(' ')}" stopped without finishing: nothing was left to wait for (a bug)\n`);
+  process.stderr.write(
+    `myna-kiosk: "${process.argv.slice(2).join(' ')}" stopped without finishing: nothing was left to wait for (a bug)\n`,
+  );
   process.exit(70);
 });
 

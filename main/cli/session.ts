@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { profileSchema } from '../../preload/contract';
+import type { RenewalRoute } from '../../preload/vocabulary';
 import { PcscReader } from '../card/pcsc-reader';
 import type { PinId } from '../domain/pin-rules';
 import type { CardConnection } from '../card/reader';
@@ -45,7 +46,11 @@ const PIN_NAMES: Record<string, PinId> = {
   signature: 'signature',
   registry: 'registry',
 };
-const ROUTES = { self: 'in-person', proxy: 'voluntary-proxy', representative: 'legal-representative' } as const;
+/** The --route words, for the routes of the vocabulary. */
+const ROUTES = { self: 'in-person', proxy: 'voluntary-proxy', representative: 'legal-representative' } as const satisfies Record<
+  string,
+  RenewalRoute
+>;
 const GATEWAY_FAULTS = ['timeout', 'server-error', 'garbled-answer', 'unavailable'] as const;
 const PROXY_CHECKS = ['envelope-unsealed', 'form-expired', 'form-not-handed-in-person', 'proxy-without-identity'] as const;
 

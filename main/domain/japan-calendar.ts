@@ -47,6 +47,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export const JAPAN_UTC_OFFSET_HOURS = 9;
 const JST_OFFSET_MS = JAPAN_UTC_OFFSET_HOURS * 60 * 60 * 1000;
+/** The offset as ISO 8601 writes it after a Japan local time. */
+export const JAPAN_ISO_OFFSET = `+${String(JAPAN_UTC_OFFSET_HOURS).padStart(2, '0')}:00`;
 
 function parse(text: string): Ymd | undefined {
   const match = DATE.exec(text);
@@ -244,8 +246,7 @@ export function japanDate(instant: Date): JapanDate {
 
 /** An instant as Japan local time: ISO 8601 with the +09:00 offset (2025-06-01T09:00:00.000+09:00). */
 export function japanTimestamp(instant: Date): string {
-  const offset = `+${String(JAPAN_UTC_OFFSET_HOURS).padStart(2, '0')}:00`;
-  return new Date(instant.getTime() + JST_OFFSET_MS).toISOString().replace('Z', offset);
+  return new Date(instant.getTime() + JST_OFFSET_MS).toISOString().replace('Z', JAPAN_ISO_OFFSET);
 }
 
 /** Today in Japan, by the given clock (the machine's by default). */
@@ -282,6 +283,17 @@ export function japanDateTime(at: Date): JapanDateTime {
 export function japanInstant(date: JapanDate, time: JapanTime = '00:00'): Date {
   const { y, m, d } = ymd(date);
   return new Date(Date.UTC(y, m - 1, d) + minutesOf(time, 'time') * 60_000 - JST_OFFSET_MS);
+}
+
+/**
+ * `time` on the first weekday (Monday to Friday) from today in Japan: a
+ * practice clock or a test that needs the national systems open starts
+ * there, whatever the day it runs.
+ */
+export function nextWeekdayAt(time: JapanTime, now: Date = new Date()): Date {
+  let day = japanDate(now);
+  while (dayOfWeek(day) === 0 || dayOfWeek(day) === 6) day = dayAfter(day);
+  return japanInstant(day, time);
 }
 
 // ---------------------------------------------------------------------------

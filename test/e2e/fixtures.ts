@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { japanTimestamp, nextWeekdayAt } from '../../main/domain/japan-calendar';
 
 export interface RunningWebHost {
   url: string;
@@ -25,9 +26,7 @@ const WEB_HOST_CLI = fileURLToPath(new URL('../../out/main/web-host-cli.js', imp
  * a test never depends on the hour (or the maintenance Sunday) it runs at.
  */
 export function serviceHoursNearToday(now = new Date()): string {
-  const japan = new Date(now.getTime() + 9 * 3600_000);
-  while (japan.getUTCDay() === 0 || japan.getUTCDay() === 6) japan.setUTCDate(japan.getUTCDate() + 1);
-  return `${japan.toISOString().slice(0, 10)}T10:00:00+09:00`;
+  return japanTimestamp(nextWeekdayAt('10:00', now));
 }
 
 /** The Saturday evening after 20:00 nearest today: the national systems are closed. */

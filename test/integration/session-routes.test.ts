@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listPersonas } from '../../main/simulation/personas';
+import { RENEWAL_STEPS } from '../../main/store/journal';
 import { CLI, pinArgs, usePcscdSandbox } from '../support/cli-harness';
 
 // Every route of docs/domain.md, end to end with the headless driver
@@ -221,17 +222,7 @@ describe.each(['in-process', 'pcsc'] as const)('routes with the headless driver 
 });
 
 describe('a power cut (SIGKILL) after each journal step, then a restart', () => {
-  it.each([
-    'issuer-proof',
-    'keys-generated',
-    'certificates-requested',
-    'certificates-issued',
-    'certificates-written',
-    'committed',
-    'pins-set',
-    'verified',
-    'old-revoked',
-  ])(
+  it.each(RENEWAL_STEPS.filter((step) => step !== 'done'))(
     'after "%s": the next session on the card completes the renewal',
     async (step) => {
       const place = world();

@@ -121,7 +121,21 @@ function drive(profile: 'lobby' | 'counter', stubs: Stubs) {
   };
   const reach = (state: string) => vi.waitFor(() => expect(where()).toBe(state), { timeout: 1000, interval: 2 });
   const send = (event: SessionEvent) => actor.send(event);
-  return { actor, calls, where, reach, send, cardContext, ending: () => actor.getSnapshot().context };
+  /** The resident types each PIN asked for (the stubs decide what the card answers). */
+  const typePins = async (count = 3) => {
+    for (let pin = 0; pin < count; pin++) {
+      await reach('pins.ask');
+      send({ type: 'PIN_ENTERED' });
+    }
+  };
+  /** From the status screen through the three PINs to the confirmation. */
+  const toConfirm = async () => {
+    await reach('status');
+    send({ type: 'CONTINUE' });
+    await typePins();
+    await reach('confirm');
+  };
+  return { actor, calls, where, reach, send, typePins, toConfirm, cardContext, ending: () => actor.getSnapshot().context };
 }
 
 describe('the session machine, driven alone with stub actors', () => {
@@ -223,13 +237,7 @@ describe('the session machine, driven alone with stub actors', () => {
       [new TypeError('anything else'), 'card-error'],
     ] as const) {
       const session = drive('lobby', { readings: [reading()], renew: () => error });
-      await session.reach('status');
-      session.send({ type: 'CONTINUE' });
-      for (let pin = 0; pin < 3; pin++) {
-        await session.reach('pins.ask');
-        session.send({ type: 'PIN_ENTERED' });
-      }
-      await session.reach('confirm');
+      await session.toConfirm();
       session.send({ type: 'CONFIRM_RENEWAL' });
       await session.reach('handOff');
       expect(session.cardContext()).toMatchObject({ handOff, ended: 'handed-off' });
@@ -243,13 +251,7 @@ describe('the session machine, driven alone with stub actors', () => {
       readings: [reading(), reading({ resumeRenewalId: 'renewal-1' })],
       renew: () => (renewals++ === 0 ? new ReaderError('card-removed', 'pulled') : RENEWED),
     });
-    await session.reach('status');
-    session.send({ type: 'CONTINUE' });
-    for (let pin = 0; pin < 3; pin++) {
-      await session.reach('pins.ask');
-      session.send({ type: 'PIN_ENTERED' });
-    }
-    await session.reach('confirm');
+    await session.toConfirm();
     session.send({ type: 'CONFIRM_RENEWAL' });
     await session.reach('cardAway');
     // The reader may say the card is gone once more: it is already being waited for.
@@ -257,10 +259,7 @@ describe('the session machine, driven alone with stub actors', () => {
     expect(session.where()).toBe('cardAway');
     session.send({ type: 'CARD_INSERTED' });
     // The same card: PINs again (the power cycle cleared them), then the renewal goes on without a second confirmation.
-    for (let pin = 0; pin < 3; pin++) {
-      await session.reach('pins.ask');
-      session.send({ type: 'PIN_ENTERED' });
-    }
+    await session.typePins();
     await session.reach('done');
     expect(session.calls.reads).toBe(2);
     expect(session.calls.renewed.at(-1)).toEqual({ resumeRenewalId: 'renewal-1', route: 'in-person', signature: true });
@@ -269,13 +268,7 @@ describe('the session machine, driven alone with stub actors', () => {
   it('lets nothing interrupt a renewal step: a time-out, a cancel or a pull wait for the step to end', async () => {
     let finish: (outcome: RenewalOutcome) => void = () => undefined;
     const session = drive('lobby', { readings: [reading()], renew: () => new Promise((resolve) => (finish = resolve)) });
-    await session.reach('status');
-    session.send({ type: 'CONTINUE' });
-    for (let pin = 0; pin < 3; pin++) {
-      await session.reach('pins.ask');
-      session.send({ type: 'PIN_ENTERED' });
-    }
-    await session.reach('confirm');
+    await session.toConfirm();
     session.send({ type: 'CONFIRM_RENEWAL' });
     await session.reach('renewing');
     session.send({ type: 'TIMEOUT' });
@@ -325,10 +318,7 @@ describe('the session machine, driven alone with stub actors', () => {
     const session = drive('lobby', { readings: [reading({ resident: null })] });
     await session.reach('status');
     session.send({ type: 'CONTINUE' });
-    for (let pin = 0; pin < 3; pin++) {
-      await session.reach('pins.ask');
-      session.send({ type: 'PIN_ENTERED' });
-    }
+    await session.typePins();
     await session.reach('handOff');
     expect(session.cardContext()).toMatchObject({ handOff: 'service-unavailable', ended: 'handed-off' });
     expect(session.calls.renewed).toEqual([]);
@@ -338,10 +328,7 @@ describe('the session machine, driven alone with stub actors', () => {
     const session = drive('counter', { readings: [reading({ profile: 'counter' })], substitutes: true });
     await session.reach('routeChoice');
     session.send({ type: 'CHOOSE_ROUTE', route: 'in-person' });
-    for (let pin = 0; pin < 3; pin++) {
-      await session.reach('pins.ask');
-      session.send({ type: 'PIN_ENTERED' });
-    }
+    await session.typePins();
     await session.reach('substitutes');
     session.send({ type: 'SUBSTITUTES_CONFIRMED', accepted: false });
     await session.reach('handOff');

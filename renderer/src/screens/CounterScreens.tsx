@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { RenewalRoute } from '../../../preload/vocabulary';
 import { formatJapanDate } from '../format/dates';
 import { useSend } from '../send';
 import { CancelButton, type SessionScreenProps } from './ResidentScreens';
@@ -9,8 +10,7 @@ import { Actions, Screen } from './Screen';
 export function RouteChoiceScreen(props: SessionScreenProps) {
   const { t } = useTranslation();
   const send = useSend();
-  const choose = (route: 'in-person' | 'voluntary-proxy' | 'legal-representative') => () =>
-    void send({ type: 'SESSION', intent: { type: 'CHOOSE_ROUTE', route } });
+  const choose = (route: RenewalRoute) => () => void send({ type: 'SESSION', intent: { type: 'CHOOSE_ROUTE', route } });
   return (
     <Screen title={t('routeChoice.title')} name="route-choice">
       <StatusFacts {...props} />
