@@ -19,7 +19,7 @@ import { UsageError } from './usage-error';
  * `myna-kiosk eligibility --persona <name|path> --at <ISO date-time>
  *  [--profile lobby|counter|demo] [--offline] [--json]`
  *
- * What the eligibility rules (main/session/eligibility.ts) decide for a
+ * What the eligibility rules (main/domain/eligibility.ts) decide for a
  * persona at an instant: the persona is resolved as of the Japan date of
  * --at, its card read as the terminal would read it, and the record the
  * issuing service would return for it supplied (none with --offline, as

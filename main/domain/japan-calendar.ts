@@ -10,7 +10,7 @@
  *
  * The domain rules that use these (the renewal window, validity, the
  * signature rule) live in `eligibility.ts`; the persona catalogue
- * (`main/emulator/personas.ts`) uses the same functions for its relative
+ * (`main/simulation/personas.ts`) uses the same functions for its relative
  * dates, so there is one implementation of each.
  */
 

@@ -2,7 +2,7 @@ import type { ResidentFacts } from '../domain/eligibility';
 
 /**
  * The issuing service as the kiosk sees it: J-LIS behind the municipality's
- * network in production, `SimulatedJlis` (simulated-jlis.ts) everywhere else.
+ * network in production, `SimulatedJlis` (main/simulation/jlis/) everywhere else.
  * The kiosk never holds the issuing authority's key or the CA keys: it
  * relays the card's challenge, sends public keys generated on the card, and
  * writes back what it is given.

@@ -343,7 +343,7 @@ export class Kiosk {
       case 'PRINT_SLIP': {
         const screen = this.state.session?.screen;
         if (!screen || !SLIP_SCREENS.has(screen)) return { ok: false, error: 'not-now' };
-        // The printer logs its own failure with the reason (main/printing.ts); nothing more to say here.
+        // The printer logs its own failure with the reason (main/shell/printing.ts); nothing more to say here.
         this.options.printSlip?.().catch(() => undefined);
         return { ok: true };
       }

@@ -58,7 +58,7 @@ async function startKiosk(): Promise<void> {
     // and createKiosk opens the PC/SC stack for it.
     const virtualReader = config.cardSource === 'virtual' ? new VirtualReader() : undefined;
     // The simulated J-LIS is the issuing service until a real gateway exists (docs/architecture.md,
-    // "Issuance"); the records are the terminal's own. A database that cannot open stops the kiosk here.
+    // "Issuing service"); the records are the terminal's own. A database that cannot open stops the kiosk here.
     world = await openSimulatedWorld({ reader: virtualReader, dbPath: resolveDatabasePath(), terminalId: hostname() });
 
     Menu.setApplicationMenu(null);

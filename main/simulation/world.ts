@@ -56,7 +56,7 @@ export interface SimulatedWorldOptions {
 
 /**
  * The world a kiosk runs in until a real issuing-service gateway exists
- * (docs/architecture.md, "Issuance"): the simulated J-LIS and the kiosk's
+ * (docs/architecture.md, "Issuing service"): the simulated J-LIS and the kiosk's
  * records, assembled here and nowhere else — for Electron, the web host,
  * the CLI's session driver and benchmarks, and the tests. A practice run (no
  * `dbPath`) gets a database of its own that is deleted on close, so a

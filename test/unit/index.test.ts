@@ -13,7 +13,7 @@ import { hashPasscode } from '../../main/kiosk/staff-passcode';
 type Fakes = typeof FakeElectron;
 
 interface Launched extends Fakes {
-  /** What main/index.ts asked openSimulatedWorld for, and the worlds it got. */
+  /** What main/shell/index.ts asked openSimulatedWorld for, and the worlds it got. */
   worldRequests: Array<Parameters<typeof openSimulatedWorld>[0]>;
   worlds: Array<SimulatedWorld & { close: ReturnType<typeof vi.fn> }>;
   /** Sends a command as the page in `window` (the kiosk window by default) would. */
@@ -24,10 +24,10 @@ interface Launched extends Fakes {
 
 const launched: Launched[] = [];
 
-/** Loads main/index.ts afresh (it runs on import, as Electron runs it) against fresh fakes. */
+/** Loads main/shell/index.ts afresh (it runs on import, as Electron runs it) against fresh fakes. */
 async function launch(setup: (fakes: Fakes) => void = () => {}): Promise<Launched> {
   vi.resetModules();
-  // A fresh set of fakes per launch: main/index.ts registers its handlers on import.
+  // A fresh set of fakes per launch: main/shell/index.ts registers its handlers on import.
   const fakes = await import('./fakes/electron');
   vi.doMock('electron', () => fakes);
   const worldRequests: Launched['worldRequests'] = [];

@@ -159,7 +159,7 @@ export function findEfBySfi(image: CardImage, app: AppId, sfi: number): Ef | und
   return findEf(image, app, sfi);
 }
 
-/** The PIN rules the client enforces (main/card/pin-rules.ts), on the bytes a command carries. */
+/** The PIN rules the client enforces (preload/vocabulary.ts, `pinFormatProblem`), on the bytes a command carries. */
 export function satisfiesPinRule(rule: PinRule, value: Uint8Array): boolean {
   const text = Buffer.from(value).toString('latin1');
   return pinFormatProblem(rule === 'four-digits' ? 'authentication' : 'signature', text) === undefined;

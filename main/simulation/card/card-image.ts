@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Everything the virtual My Number Card holds, as plain JSON: built from a
- * persona (personas.ts + simulated-ca.ts), run by the emulator
+ * persona (personas.ts + jlis/ca.ts), run by the emulator
  * (virtual-my-number-card.ts), and written back to a state file when the
  * virtual-card CLI is given `--state`. Binary values are base64; private keys
  * are PKCS#8 PEM. A card image is test data for a simulated card — never a

@@ -125,7 +125,7 @@ export function publicKeyFromModulus(modulus: Uint8Array): KeyObject {
 
 /**
  * A certificate for the public half of `key`, issued by the simulated JPKI
- * authentication CA (main/emulator/simulated-ca.ts), valid 2025–2030.
+ * authentication CA (main/simulation/jlis/ca.ts), valid 2025–2030.
  */
 export async function testCertificate(key: KeyObject, commonName: string): Promise<Uint8Array> {
   const publicKey = key.type === 'public' ? key : createPublicKey(key);
