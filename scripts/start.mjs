@@ -15,7 +15,8 @@ const extraArgs = process.argv.slice(2);
 const child = electron
   ? spawn(electron, [ROOT, ...extraArgs], { cwd: ROOT, stdio: 'inherit' })
   : (console.log(
-      'The Electron binary is not installed and cannot be downloaded here (offline install): serving the demo profile to a browser instead.',
+      'The Electron binary is not installed and cannot be downloaded here (offline install): ' +
+        'serving the demo profile to a browser instead.',
     ),
     spawn(process.execPath, [join(ROOT, 'out/main/web-host-cli.js'), '--profile', 'demo', '--open', ...extraArgs], {
       cwd: ROOT,

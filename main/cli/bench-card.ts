@@ -142,7 +142,8 @@ function waitForInsertion(card: ReturnType<typeof spawn>): Promise<void> {
 
 function describe(result: CardBenchmark): string {
   const line = (label: string, figures: StatusFigures) =>
-    `${label}: ${figures.apdus} APDUs, median ${figures.medianMs} ms (p90 ${figures.p90Ms}, min ${figures.minMs}), extended length ${figures.extendedLength}`;
+    `${label}: ${figures.apdus} APDUs, median ${figures.medianMs} ms (p90 ${figures.p90Ms}, min ${figures.minMs}), ` +
+    `extended length ${figures.extendedLength}`;
   return [
     `Card status on ${result.stack}`,
     `persona ${result.persona}, ${result.runs} runs each`,

@@ -240,7 +240,8 @@ const ATTRACT_WATCH = `
 (() => {
   const laidOut = (element) => element !== null && element.getClientRects().length > 0;
   const check = () => {
-    const ready = laidOut(document.querySelector('main[data-screen="attract"] h1')) && laidOut(document.querySelector('[data-reader-state="waiting_for_card"]'));
+    const title = document.querySelector('main[data-screen="attract"] h1');
+    const ready = laidOut(title) && laidOut(document.querySelector('[data-reader-state="waiting_for_card"]'));
     if (ready && typeof window.__mynaBenchAttractReady === 'function') window.__mynaBenchAttractReady(performance.now());
     else requestAnimationFrame(check);
   };
@@ -320,7 +321,8 @@ window.__mynaBenchTaps = [];
 document.addEventListener('click', (event) => {
   const control = event.target instanceof Element ? event.target.closest('button, a[href], select, input, [role="button"]') : null;
   if (!control) return;
-  const who = control.closest('aside.trainer') ? 'trainer' : control.classList.contains('keypad__key--character') ? 'pin-character' : 'resident';
+  const character = control.classList.contains('keypad__key--character');
+  const who = control.closest('aside.trainer') ? 'trainer' : character ? 'pin-character' : 'resident';
   const name = who === 'pin-character' ? '' : (control.getAttribute('aria-label') || control.textContent || '').trim();
   window.__mynaBenchTaps.push({ who, name });
 }, true);
@@ -399,7 +401,9 @@ export function classifyTaps(recorded: readonly RecordedTap[]): Pick<UiBenchmark
     excluded: {
       pinCharacters: recorded.filter((tap) => tap.who === 'pin-character').length,
       trainer: recorded.filter((tap) => tap.who === 'trainer').map((tap) => tap.name),
-      note: "PIN characters are not counted; the trainer panel's clicks (choosing and inserting the virtual card, pulling it out) stand in for the resident's hands at the reader and are not counted",
+      note:
+        "PIN characters are not counted; the trainer panel's clicks (choosing and inserting the virtual card, pulling it out) " +
+        "stand in for the resident's hands at the reader and are not counted",
     },
   };
 }
@@ -424,14 +428,17 @@ function describe(result: UiBenchmark): string {
   const { initialJs, allJs, interactive, taps } = result;
   return [
     `Renderer (${result.rendererRoot})`,
-    `initial JavaScript: ${kb(initialJs.gzipBytes)} gzipped (level 9: ${kb(initialJs.gzip9Bytes)}; raw ${kb(initialJs.bytes)}) in ${initialJs.files.map((file) => file.file).join(', ')} ${aim(initialJs.met, `≤ ${kb(initialJs.aimGzipBytes)}`)}`,
+    `initial JavaScript: ${kb(initialJs.gzipBytes)} gzipped (level 9: ${kb(initialJs.gzip9Bytes)}; raw ${kb(initialJs.bytes)}) ` +
+      `in ${initialJs.files.map((file) => file.file).join(', ')} ${aim(initialJs.met, `≤ ${kb(initialJs.aimGzipBytes)}`)}`,
     `all JavaScript: ${allJs.files} chunks, ${kb(allJs.gzipBytes)} gzipped (raw ${kb(allJs.bytes)})`,
     `language chunks (loaded on demand): ${result.languageChunks.map((chunk) => `${chunk.language} ${kb(chunk.gzipBytes)}`).join(', ')}`,
     '',
     `Chromium: ${result.chromium}`,
-    `navigation to an interactive attract screen: median ${interactive.medianMs} ms (min ${interactive.minMs}, max ${interactive.maxMs}) over ${interactive.runs} ${aim(interactive.met, '< 1000 ms')}`,
+    `navigation to an interactive attract screen: median ${interactive.medianMs} ms (min ${interactive.minMs}, max ${interactive.maxMs}) ` +
+      `over ${interactive.runs} ${aim(interactive.met, '< 1000 ms')}`,
     `  runs: ${interactive.timesMs.join(', ')} ms`,
-    `  on the page's clock: median ${interactive.pageClock.medianMs} ms (min ${interactive.pageClock.minMs}, max ${interactive.pageClock.maxMs}); DOMContentLoaded median ${interactive.domContentLoaded.medianMs} ms`,
+    `  on the page's clock: median ${interactive.pageClock.medianMs} ms (min ${interactive.pageClock.minMs}, ` +
+      `max ${interactive.pageClock.maxMs}); DOMContentLoaded median ${interactive.domContentLoaded.medianMs} ms`,
     `  scripts fetched: ${interactive.scriptsFetched.join(', ')}`,
     '',
     `taps for a standard renewal (${taps.persona}, English), PIN characters excluded: ${taps.count} ${aim(taps.met, `≤ ${taps.aim}`)}`,

@@ -143,10 +143,11 @@ function describePin(status: PinStatus, max: number): string {
 
 export function formatCardStatus(report: CardStatusReport): string {
   const certificate = report.authenticationCertificate;
+  const validity = certificate && `serial ${certificate.serialNumber}, valid to ${certificate.expiresOn} (Japan)`;
   return [
     `Reader:                      ${report.reader}`,
     `Card:                        ${KIND_NAMES[report.kind]}${report.tokenLabel ? ` [${report.tokenLabel}]` : ''}`,
-    `Authentication certificate:  ${certificate ? `serial ${certificate.serialNumber}, valid to ${certificate.expiresOn} (Japan)` : 'none'}`,
+    `Authentication certificate:  ${validity ?? 'none'}`,
     `Signature certificate:       ${report.signatureCertificatePresent ? 'present' : 'none'}`,
     `Authentication PIN:          ${describePin(report.pins.authentication, MAX_TRIES.authentication)}`,
     `Signature password:          ${describePin(report.pins.signature, MAX_TRIES.signature)}`,

@@ -193,7 +193,8 @@ export function describeDecision(decision: EligibilityDecision, context: { perso
   switch (decision.outcome) {
     case 'renew':
       lines.push(
-        `Decision: renew the authentication certificate${decision.certificates.signature ? ' and the signature certificate' : ' only'} (${decision.mode === 'in-window' ? 'inside the window' : 'new issue after expiry'})`,
+        `Decision: renew the authentication certificate${decision.certificates.signature ? ' and the signature certificate' : ' only'} ` +
+          `(${decision.mode === 'in-window' ? 'inside the window' : 'new issue after expiry'})`,
         `  ${expiries(decision.newExpiry)}`,
       );
       if (decision.pinsToReset.length > 0) lines.push(`  reset first: ${decision.pinsToReset.map((pin) => PIN_TEXT[pin]).join(', ')}`);
@@ -204,7 +205,8 @@ export function describeDecision(decision: EligibilityDecision, context: { perso
     case 'card-renewal-needed':
       lines.push(
         `Decision: a new card is needed, not certificate renewal — the card expires on ${decision.cardExpires}`,
-        `  card renewal ${decision.cardRenewalOpensOn <= japanDate(context.at) ? 'is open' : `opens on ${decision.cardRenewalOpensOn}`} (application ID or QR code on the card expiry notice)`,
+        `  card renewal ${decision.cardRenewalOpensOn <= japanDate(context.at) ? 'is open' : `opens on ${decision.cardRenewalOpensOn}`} ` +
+          '(application ID or QR code on the card expiry notice)',
       );
       break;
     case 'hand-off':
@@ -214,13 +216,13 @@ export function describeDecision(decision: EligibilityDecision, context: { perso
       if (decision.reason === 'pin-locked') lines.push(`  locked: ${decision.pins.map((pin) => PIN_TEXT[pin]).join(', ')}`);
       if (decision.reason === 'period-of-stay') lines.push(`  the card expires on ${decision.cardExpires}`);
       if ('window' in decision) {
+        const { opensOn, expiresOn } = decision.window;
         lines.push(
-          `  ${decision.mode === 'in-window' ? `inside the window (${decision.window.opensOn} to ${decision.window.expiresOn})` : `expired on ${decision.window.expiresOn}: new issue`}`,
+          `  ${decision.mode === 'in-window' ? `inside the window (${opensOn} to ${expiresOn})` : `expired on ${expiresOn}: new issue`}`,
         );
         if (decision.terms) {
-          lines.push(
-            `  would renew: authentication${decision.terms.certificates.signature ? ' and signature' : ' only'}; ${expiries(decision.terms.newExpiry)}`,
-          );
+          const which = decision.terms.certificates.signature ? ' and signature' : ' only';
+          lines.push(`  would renew: authentication${which}; ${expiries(decision.terms.newExpiry)}`);
         }
       }
       break;

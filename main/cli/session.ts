@@ -400,7 +400,9 @@ function outcomeOf(result: SessionResult): Record<string, unknown> {
 function describe(object: Record<string, unknown>): string {
   if (object.event === 'screen') {
     const pin = object.pin as { name: string; triesLeft?: number } | undefined;
-    return `screen ${String(object.screen)}${pin ? ` (${pin.name} PIN${pin.triesLeft !== undefined ? `, ${pin.triesLeft} tries left` : ''})` : ''}${object.handOff ? ` → ${String(object.handOff)}` : ''}`;
+    const tries = pin?.triesLeft !== undefined ? `, ${pin.triesLeft} tries left` : '';
+    const handOff = object.handOff ? ` → ${String(object.handOff)}` : '';
+    return `screen ${String(object.screen)}${pin ? ` (${pin.name} PIN${tries})` : ''}${handOff}`;
   }
   return `outcome: ${JSON.stringify(object)}`;
 }

@@ -116,7 +116,8 @@ export function newCertificateExpiry(input: NewExpiryInput): NewExpiry {
   const fromCurrent = input.currentExpiry === undefined ? undefined : windowPosition(input.currentExpiry, input.renewedOn) === 'in-window';
   if (input.insideWindow !== undefined && fromCurrent !== undefined && input.insideWindow !== fromCurrent) {
     throw new CalendarError(
-      `renewal on ${input.renewedOn} is ${fromCurrent ? '' : 'not '}inside the window of a certificate expiring ${input.currentExpiry}, but insideWindow says otherwise`,
+      `renewal on ${input.renewedOn} is ${fromCurrent ? '' : 'not '}inside the window of a certificate expiring ${input.currentExpiry}, ` +
+        'but insideWindow says otherwise',
     );
   }
   const inside = input.insideWindow ?? fromCurrent ?? false;
@@ -240,7 +241,10 @@ export type PinName = Exclude<PinId, 'cardInfo'>;
 /** What the terminal read from the card, with no PIN asked. */
 export interface CardFacts {
   kind: CardKind;
-  /** The authentication certificate's expiry (Japan date of its notAfter); absent when the card has none. `revoked` from the issuing service. */
+  /**
+   * The authentication certificate's expiry (Japan date of its notAfter);
+   * absent when the card has none. `revoked` from the issuing service.
+   */
   authentication?: { expires: JapanDate; revoked?: boolean };
   /**
    * The signature certificate. Its expiry is readable only after the

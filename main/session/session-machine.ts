@@ -109,7 +109,10 @@ export interface CardSessionContext extends SessionEnding {
   resetQueue: PinId[];
   triesLeft?: number;
   lastTryConfirmed: boolean;
-  /** What went wrong with the last entry: a wrong PIN (a try spent), two new entries that differ, or a value refused before anything was sent. */
+  /**
+   * What went wrong with the last entry: a wrong PIN (a try spent), two new
+   * entries that differ, or a value refused before anything was sent.
+   */
   lastAttempt?: 'wrong' | 'mismatch' | 'malformed';
   verified: PinId[];
   /** The hand-off happens after the offline checks (issuing service closed or down). */

@@ -28,7 +28,7 @@ export function signIssuerProof(issuerKey: KeyObject, challenge: Uint8Array): Bu
   return sign('sha256', issuerProofMessage(challenge), { key: issuerKey, dsaEncoding: 'ieee-p1363' });
 }
 
-/** What the card does with an issuer proof: verify raw r‖s against the trust anchor's SPKI. A trust anchor that does not parse proves nothing. */
+/** What the card does with an issuer proof: verify raw r‖s against the trust anchor's SPKI (one that does not parse proves nothing). */
 export function verifyIssuerProof(trustAnchorDer: Uint8Array, challenge: Uint8Array, proof: Uint8Array): boolean {
   if (challenge.length !== ISSUER_CHALLENGE_LENGTH || proof.length !== PROOF_LENGTH) return false;
   try {

@@ -358,7 +358,8 @@ export function personaProblems(persona: ResolvedPersona): string[] {
     const allowed = [fifth, sixth].map((date) => (date < cardExpires ? date : cardExpires));
     if (!allowed.includes(cert.expires)) {
       problems.push(
-        `${where}.expires should be the 5th birthday after issue (${allowed[0]}), or the 6th when renewed in the window (${allowed[1]}), capped by the card`,
+        `${where}.expires should be the 5th birthday after issue (${allowed[0]}), ` +
+          `or the 6th when renewed in the window (${allowed[1]}), capped by the card`,
       );
     }
   }

@@ -338,7 +338,8 @@ export class AuditChain {
         const hash = rowHash(row);
         this.#db
           .prepare(
-            `INSERT INTO audit_log (seq, at, event, terminal_id, session_id, renewal_id, staff, authentication_serial, signature_serial, detail, prev_hash, hash)
+            `INSERT INTO audit_log (seq, at, event, terminal_id, session_id, renewal_id, staff,
+               authentication_serial, signature_serial, detail, prev_hash, hash)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
@@ -391,7 +392,9 @@ export class AuditChain {
               ok: false,
               firstBrokenSeq: seq,
               reason: 'chain-broken',
-              message: `the chain breaks at row ${seq}: it does not link to row ${seq - 1} (row ${seq - 1} was rewritten, or row ${seq}'s link edited)`,
+              message:
+                `the chain breaks at row ${seq}: it does not link to row ${seq - 1} ` +
+                `(row ${seq - 1} was rewritten, or row ${seq}'s link edited)`,
             };
       }
       const { rows, lastHash } = walked;

@@ -211,7 +211,8 @@ function migrate(db: KioskDatabase, path: string): void {
   const initial = readVersion(db, path);
   if (initial > SCHEMA_VERSION) {
     throw new KioskDatabaseError(
-      `${path} was written by a newer myna-kiosk (schema version ${initial}; this version knows up to ${SCHEMA_VERSION}); refusing to open it — update the kiosk software`,
+      `${path} was written by a newer myna-kiosk (schema version ${initial}; this version knows up to ${SCHEMA_VERSION}); ` +
+        'refusing to open it — update the kiosk software',
     );
   }
   for (const migration of MIGRATIONS) {

@@ -261,7 +261,8 @@ export class RenewalJournal {
         );
         this.#db
           .prepare(
-            "INSERT INTO renewal_cards (renewal_id, kind, card_key) VALUES (?, 'new', ?) ON CONFLICT (renewal_id, kind) DO UPDATE SET card_key = excluded.card_key",
+            "INSERT INTO renewal_cards (renewal_id, kind, card_key) VALUES (?, 'new', ?) " +
+              'ON CONFLICT (renewal_id, kind) DO UPDATE SET card_key = excluded.card_key',
           )
           .run(renewalId, newKey);
       }

@@ -198,33 +198,34 @@ test('issuing service slow: the named progress steps advance on screen and the r
   await expect(trainerState(page)).toContainText('issuing service up');
 });
 
-test('power cut during the renewal: the kiosk restarts on the attract screen, and the card still in the reader resumes the renewal', async ({
-  page,
-}) => {
-  test.setTimeout(120_000);
-  const kiosk = new KioskDriver(page);
-  const pins = personaPins(PERSONA);
-  await kiosk.open(host.url);
-  await kiosk.fault('Issuing service slow');
-  await startRenewal(kiosk);
-  const headingsSeen = await recordHeadings(page);
+test(
+  'power cut during the renewal: the kiosk restarts on the attract screen, ' + 'and the card still in the reader resumes the renewal',
+  async ({ page }) => {
+    test.setTimeout(120_000);
+    const kiosk = new KioskDriver(page);
+    const pins = personaPins(PERSONA);
+    await kiosk.open(host.url);
+    await kiosk.fault('Issuing service slow');
+    await startRenewal(kiosk);
+    const headingsSeen = await recordHeadings(page);
 
-  await kiosk.fault('Power cut (restart)');
-  // A restart: the terminal's default language (Japanese) and the attract screen, then the card in the reader starts a new session.
-  await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
-  await expect(kiosk.heading()).toHaveText(string(ja, 'pin.title').replace('{{pin}}', string(ja, 'pin.name.registry')), {
-    timeout: 15_000,
-  });
-  expect(await headingsSeen()).toContain(string(ja, 'attract.title'));
-  // The unfinished renewal is found: straight to the PINs, no status screen or "Renew now" again.
-  expect(await headingsSeen()).not.toContain(string(ja, 'status.title'));
+    await kiosk.fault('Power cut (restart)');
+    // A restart: the terminal's default language (Japanese) and the attract screen, then the card in the reader starts a new session.
+    await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
+    await expect(kiosk.heading()).toHaveText(string(ja, 'pin.title').replace('{{pin}}', string(ja, 'pin.name.registry')), {
+      timeout: 15_000,
+    });
+    expect(await headingsSeen()).toContain(string(ja, 'attract.title'));
+    // The unfinished renewal is found: straight to the PINs, no status screen or "Renew now" again.
+    expect(await headingsSeen()).not.toContain(string(ja, 'status.title'));
 
-  await page.getByRole('button', { name: 'English', exact: true }).click();
-  await kiosk.fault('Issuing service slow');
-  await kiosk.enterPins(pins);
-  await expect(kiosk.heading()).toHaveText('Your certificates have been renewed', { timeout: 30_000 });
-  expect(await headingsSeen()).not.toContain('Renew your certificates now?');
-});
+    await page.getByRole('button', { name: 'English', exact: true }).click();
+    await kiosk.fault('Issuing service slow');
+    await kiosk.enterPins(pins);
+    await expect(kiosk.heading()).toHaveText('Your certificates have been renewed', { timeout: 30_000 });
+    expect(await headingsSeen()).not.toContain('Renew your certificates now?');
+  },
+);
 
 test('"Reset the demo": attract screen, no card, every fault cleared, in Japanese', async ({ page }) => {
   test.setTimeout(60_000);

@@ -124,7 +124,10 @@ export async function expectAccessible(page: Page): Promise<void> {
   ).toEqual([]);
 }
 
-/** A screenshot of the screen, saved as a file among the test's artifacts (test-results/, never committed); anything marked personal is masked. */
+/**
+ * A screenshot of the screen, saved as a file among the test's artifacts
+ * (test-results/, never committed); anything marked personal is masked.
+ */
 export async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   const path = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path, fullPage: true, mask: [page.locator('[data-personal]')] });

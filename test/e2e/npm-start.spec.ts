@@ -27,7 +27,8 @@ test('npm start without the Electron binary serves the demo, and the browser sho
       start.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${lines.join('\n')}`)));
     });
     expect(lines).toContain(
-      'The Electron binary is not installed and cannot be downloaded here (offline install): serving the demo profile to a browser instead.',
+      'The Electron binary is not installed and cannot be downloaded here (offline install): ' +
+        'serving the demo profile to a browser instead.',
     );
 
     await page.goto(url);

@@ -233,50 +233,52 @@ test("the card itself needs renewing: said so, with the card's expiry", async ({
   await takeCardOut(kiosk);
 });
 
-test('no signature certificate (adult ward, legal representative at the counter): no password asked, only the authentication certificate renewed', async ({
-  page,
-}) => {
-  // In the lobby and demo profiles an adult ward's card is a legal-representative hand-off; the renewal itself is the counter's.
-  const persona = 'adult-ward-no-signature';
-  const startAt = serviceHoursNearToday();
-  // Born on (today+70d) 60 years ago: the 6th birthday from today is today+70d+5y, the day the card ends too.
-  const newAuthentication = addYears(addDays(startAt.slice(0, 10), 70), 5);
-  const host = await startHost('counter', { startAt });
-  const kiosk = new KioskDriver(page);
-  const pins = personaPins(persona);
-  await kiosk.open(host.url);
-  await kiosk.expectScreen('Staff sign-in');
-  await page.getByLabel('Staff ID').fill('trainer');
-  await page.getByLabel('Passcode').fill('practice');
-  await kiosk.tap('Sign in');
-  await expect(page.getByText('Signed in: trainer')).toBeVisible();
+test(
+  'no signature certificate (adult ward, legal representative at the counter): ' +
+    'no password asked, only the authentication certificate renewed',
+  async ({ page }) => {
+    // In the lobby and demo profiles an adult ward's card is a legal-representative hand-off; the renewal itself is the counter's.
+    const persona = 'adult-ward-no-signature';
+    const startAt = serviceHoursNearToday();
+    // Born on (today+70d) 60 years ago: the 6th birthday from today is today+70d+5y, the day the card ends too.
+    const newAuthentication = addYears(addDays(startAt.slice(0, 10), 70), 5);
+    const host = await startHost('counter', { startAt });
+    const kiosk = new KioskDriver(page);
+    const pins = personaPins(persona);
+    await kiosk.open(host.url);
+    await kiosk.expectScreen('Staff sign-in');
+    await page.getByLabel('Staff ID').fill('trainer');
+    await page.getByLabel('Passcode').fill('practice');
+    await kiosk.tap('Sign in');
+    await expect(page.getByText('Signed in: trainer')).toBeVisible();
 
-  await kiosk.insertCard(persona);
-  await kiosk.expectScreen('Who is at the counter?');
-  await kiosk.tap('A legal representative');
-  await kiosk.expectScreen("Check the legal representative's authority");
-  await page.getByRole('group', { name: 'Was proof of authority shown?' }).getByRole('radio', { name: 'Yes' }).check();
-  await kiosk.tap('Record the check');
+    await kiosk.insertCard(persona);
+    await kiosk.expectScreen('Who is at the counter?');
+    await kiosk.tap('A legal representative');
+    await kiosk.expectScreen("Check the legal representative's authority");
+    await page.getByRole('group', { name: 'Was proof of authority shown?' }).getByRole('radio', { name: 'Yes' }).check();
+    await kiosk.tap('Record the check');
 
-  await kiosk.expectPinScreen('registry');
-  await kiosk.typePin(pins.registry);
-  await kiosk.expectPinScreen('authentication');
-  await kiosk.typePin(pins.authentication);
-  // Straight to the confirmation: no signature password screen.
-  await kiosk.expectScreen('Renew your certificates now?');
-  await expect(page.getByText('New user-authentication certificate valid until')).toBeVisible();
-  await expect(page.getByText(english(newAuthentication))).toBeVisible();
-  await expect(page.getByText('New signature certificate valid until')).toHaveCount(0);
-  await kiosk.tap('Renew now');
+    await kiosk.expectPinScreen('registry');
+    await kiosk.typePin(pins.registry);
+    await kiosk.expectPinScreen('authentication');
+    await kiosk.typePin(pins.authentication);
+    // Straight to the confirmation: no signature password screen.
+    await kiosk.expectScreen('Renew your certificates now?');
+    await expect(page.getByText('New user-authentication certificate valid until')).toBeVisible();
+    await expect(page.getByText(english(newAuthentication))).toBeVisible();
+    await expect(page.getByText('New signature certificate valid until')).toHaveCount(0);
+    await kiosk.tap('Renew now');
 
-  await kiosk.expectScreen('Your certificates have been renewed');
-  const slip = page.getByRole('article', { name: 'Your certificates have been renewed' });
-  const newExpiry = slip.locator('section', { has: page.getByRole('heading', { name: 'New expiry dates' }) });
-  await expect(newExpiry.getByRole('term')).toHaveText(['User-authentication certificate']);
-  await expect(newExpiry.getByRole('definition')).toHaveText([english(newAuthentication)]);
-  await expect(slip.getByText('Signature certificate', { exact: true })).toHaveCount(0);
-  await takeCardOut(kiosk);
-});
+    await kiosk.expectScreen('Your certificates have been renewed');
+    const slip = page.getByRole('article', { name: 'Your certificates have been renewed' });
+    const newExpiry = slip.locator('section', { has: page.getByRole('heading', { name: 'New expiry dates' }) });
+    await expect(newExpiry.getByRole('term')).toHaveText(['User-authentication certificate']);
+    await expect(newExpiry.getByRole('definition')).toHaveText([english(newAuthentication)]);
+    await expect(slip.getByText('Signature certificate', { exact: true })).toHaveCount(0);
+    await takeCardOut(kiosk);
+  },
+);
 
 test('card pulled during the renewal, then put back: PINs again, and the renewal finishes', async ({ page }) => {
   test.setTimeout(120_000);

@@ -137,106 +137,106 @@ test.afterEach(async () => {
 
 for (const lang of LANGS) {
   test.describe(`screens in ${lang}`, () => {
-    test(`resident renewal route: attract, no reader, status, every PIN screen, wrong PIN, confirm, renewing, card away, done (${lang})`, async ({
-      page,
-      typedSecrets,
-    }, testInfo) => {
-      test.setTimeout(300_000);
-      host = await startWebHostProcess('demo');
-      const walk = new Walk(page, testInfo, lang);
-      const { t } = walk;
-      const pins = personaPins('standard-in-window');
-      await walk.open(host.url);
+    test(
+      'resident renewal route: attract, no reader, status, every PIN screen, wrong PIN, ' + `confirm, renewing, card away, done (${lang})`,
+      async ({ page, typedSecrets }, testInfo) => {
+        test.setTimeout(300_000);
+        host = await startWebHostProcess('demo');
+        const walk = new Walk(page, testInfo, lang);
+        const { t } = walk;
+        const pins = personaPins('standard-in-window');
+        await walk.open(host.url);
 
-      await walk.reach('attract', t('attract.title'));
-      await expect(walk.readerState()).toHaveAttribute('data-reader-state', 'waiting_for_card');
-      await expect(walk.readerState()).toContainText(t('reader.waiting_for_card'));
-      await walk.stop('attract');
+        await walk.reach('attract', t('attract.title'));
+        await expect(walk.readerState()).toHaveAttribute('data-reader-state', 'waiting_for_card');
+        await expect(walk.readerState()).toContainText(t('reader.waiting_for_card'));
+        await walk.stop('attract');
 
-      await walk.fault('unplug-reader');
-      await expect(walk.readerState()).toHaveAttribute('data-reader-state', 'no_reader');
-      await expect(walk.readerState()).toContainText(t('reader.no_reader'));
-      await walk.stop('attract-no-reader');
-      await walk.fault('plug-in-reader');
-      await expect(walk.readerState()).toHaveAttribute('data-reader-state', 'waiting_for_card');
+        await walk.fault('unplug-reader');
+        await expect(walk.readerState()).toHaveAttribute('data-reader-state', 'no_reader');
+        await expect(walk.readerState()).toContainText(t('reader.no_reader'));
+        await walk.stop('attract-no-reader');
+        await walk.fault('plug-in-reader');
+        await expect(walk.readerState()).toHaveAttribute('data-reader-state', 'waiting_for_card');
 
-      await walk.insertCard('standard-in-window');
-      await walk.reach('status', t('status.title'));
-      await expect(walk.main().getByText(t('status.next'))).toBeVisible();
-      await walk.stop('status');
-      // The largest text, on the status screen.
-      await walk.tap('display.textSize2');
-      await expect(page.locator('.kiosk')).toHaveClass(/text-size-2/);
-      await walk.stop('status-largest-text');
-      await walk.tap('display.textSize0');
-      await walk.tap('status.continue');
+        await walk.insertCard('standard-in-window');
+        await walk.reach('status', t('status.title'));
+        await expect(walk.main().getByText(t('status.next'))).toBeVisible();
+        await walk.stop('status');
+        // The largest text, on the status screen.
+        await walk.tap('display.textSize2');
+        await expect(page.locator('.kiosk')).toHaveClass(/text-size-2/);
+        await walk.stop('status-largest-text');
+        await walk.tap('display.textSize0');
+        await walk.tap('status.continue');
 
-      await walk.expectPinScreen('registry');
-      await expect(page.getByText(t('pin.triesLeft', { count: 3, max: 3 }))).toBeVisible();
-      await walk.stop('pin-registry');
-      // A wrong PIN: one try spent, and the screen says so before the next entry.
-      typedSecrets.push('9999');
-      await walk.typePin('9999');
-      await expect(page.getByRole('alert').filter({ hasText: t('pin.lastAttempt.wrong', { count: 2 }) })).toBeVisible();
-      await expect(page.getByText(t('pin.triesLeft', { count: 2, max: 3 }))).toBeVisible();
-      await walk.expectPinScreen('registry');
-      await walk.stop('pin-wrong');
-      await walk.typePin(pins.registry);
+        await walk.expectPinScreen('registry');
+        await expect(page.getByText(t('pin.triesLeft', { count: 3, max: 3 }))).toBeVisible();
+        await walk.stop('pin-registry');
+        // A wrong PIN: one try spent, and the screen says so before the next entry.
+        typedSecrets.push('9999');
+        await walk.typePin('9999');
+        await expect(page.getByRole('alert').filter({ hasText: t('pin.lastAttempt.wrong', { count: 2 }) })).toBeVisible();
+        await expect(page.getByText(t('pin.triesLeft', { count: 2, max: 3 }))).toBeVisible();
+        await walk.expectPinScreen('registry');
+        await walk.stop('pin-wrong');
+        await walk.typePin(pins.registry);
 
-      await walk.expectPinScreen('authentication');
-      await walk.stop('pin-authentication');
-      await walk.typePin(pins.authentication);
+        await walk.expectPinScreen('authentication');
+        await walk.stop('pin-authentication');
+        await walk.typePin(pins.authentication);
 
-      await walk.expectPinScreen('signature');
-      const letters = page.getByRole('group', { name: t('keypad.lettersGroup') });
-      await expect(letters.getByRole('button')).toHaveCount(26);
-      await expect(letters.getByRole('button', { name: 'Z', exact: true })).toBeVisible();
-      await walk.stop('pin-signature');
-      // High contrast, on the signature screen with its A–Z grid.
-      await walk.tap('display.highContrast');
-      await expect(page.locator('.kiosk')).toHaveClass(/high-contrast/);
-      await walk.stop('pin-signature-high-contrast');
-      await walk.tap('display.highContrast');
-      await walk.typePin(pins.signature);
+        await walk.expectPinScreen('signature');
+        const letters = page.getByRole('group', { name: t('keypad.lettersGroup') });
+        await expect(letters.getByRole('button')).toHaveCount(26);
+        await expect(letters.getByRole('button', { name: 'Z', exact: true })).toBeVisible();
+        await walk.stop('pin-signature');
+        // High contrast, on the signature screen with its A–Z grid.
+        await walk.tap('display.highContrast');
+        await expect(page.locator('.kiosk')).toHaveClass(/high-contrast/);
+        await walk.stop('pin-signature-high-contrast');
+        await walk.tap('display.highContrast');
+        await walk.typePin(pins.signature);
 
-      await walk.reach('confirm', t('confirm.title'));
-      await walk.stop('confirm');
+        await walk.reach('confirm', t('confirm.title'));
+        await walk.stop('confirm');
 
-      // A slow issuing service keeps the progress screen up long enough to scan it, and to pull the card.
-      await walk.fault('service-slow');
-      await expect(page.getByRole('button', { name: t('trainer.fault.service-slow'), exact: true })).toHaveAttribute(
-        'aria-pressed',
-        'true',
-      );
-      await walk.tap('confirm.renew');
-      await walk.reach('renewing', t('renewing.title'));
-      await expect(page.getByRole('list', { name: t('renewing.steps') }).getByRole('listitem')).toHaveCount(5);
-      await walk.stop('renewing');
+        // A slow issuing service keeps the progress screen up long enough to scan it, and to pull the card.
+        await walk.fault('service-slow');
+        await expect(page.getByRole('button', { name: t('trainer.fault.service-slow'), exact: true })).toHaveAttribute(
+          'aria-pressed',
+          'true',
+        );
+        await walk.tap('confirm.renew');
+        await walk.reach('renewing', t('renewing.title'));
+        await expect(page.getByRole('list', { name: t('renewing.steps') }).getByRole('listitem')).toHaveCount(5);
+        await walk.stop('renewing');
 
-      await walk.fault('pull-card');
-      await walk.reach('card-away', t('cardAway.title'));
-      await walk.stop('card-away');
-      await walk.fault('service-slow');
-      await expect(page.getByRole('button', { name: t('trainer.fault.service-slow'), exact: true })).toHaveAttribute(
-        'aria-pressed',
-        'false',
-      );
-      await walk.fault('reinsert-card');
+        await walk.fault('pull-card');
+        await walk.reach('card-away', t('cardAway.title'));
+        await walk.stop('card-away');
+        await walk.fault('service-slow');
+        await expect(page.getByRole('button', { name: t('trainer.fault.service-slow'), exact: true })).toHaveAttribute(
+          'aria-pressed',
+          'false',
+        );
+        await walk.fault('reinsert-card');
 
-      // Back in: the PINs again (the card lost power), then the renewal resumes by itself.
-      await walk.expectPinScreen('registry');
-      await walk.typePin(pins.registry);
-      await walk.expectPinScreen('authentication');
-      await walk.typePin(pins.authentication);
-      await walk.expectPinScreen('signature');
-      await walk.typePin(pins.signature);
+        // Back in: the PINs again (the card lost power), then the renewal resumes by itself.
+        await walk.expectPinScreen('registry');
+        await walk.typePin(pins.registry);
+        await walk.expectPinScreen('authentication');
+        await walk.typePin(pins.authentication);
+        await walk.expectPinScreen('signature');
+        await walk.typePin(pins.signature);
 
-      await walk.reach('done', t('done.title'));
-      await expect(page.locator('[data-slip="completion"]')).toBeVisible();
-      await expect(page.locator('[data-slip="completion"]').getByRole('heading', { level: 2 })).toHaveText(t('slips.completion.title'));
-      await walk.stop('done');
-      await walk.pullCard();
-    });
+        await walk.reach('done', t('done.title'));
+        await expect(page.locator('[data-slip="completion"]')).toBeVisible();
+        await expect(page.locator('[data-slip="completion"]').getByRole('heading', { level: 2 })).toHaveText(t('slips.completion.title'));
+        await walk.stop('done');
+        await walk.pullCard();
+      },
+    );
 
     // One walk photographs both languages at each stop (main keeps the session while the language changes).
     if (lang === 'ja')
@@ -321,89 +321,89 @@ for (const lang of LANGS) {
 
     // One walk photographs both languages at each stop (main keeps the session while the language changes).
     if (lang === 'ja')
-      test(`counter route: staff sign-in, route choice, proxy and authority checks, identity check, new PIN, substitutes (ja and en)`, async ({
-        page,
-        typedSecrets,
-      }, testInfo) => {
-        test.setTimeout(300_000);
-        host = await startWebHostProcess('counter');
-        const walk = new Walk(page, testInfo, lang, 'en');
-        const { t } = walk;
-        await walk.open(host.url);
+      test(
+        'counter route: staff sign-in, route choice, proxy and authority checks, ' + 'identity check, new PIN, substitutes (ja and en)',
+        async ({ page, typedSecrets }, testInfo) => {
+          test.setTimeout(300_000);
+          host = await startWebHostProcess('counter');
+          const walk = new Walk(page, testInfo, lang, 'en');
+          const { t } = walk;
+          await walk.open(host.url);
 
-        await walk.reach('staff-sign-in', t('staff.title'));
-        await walk.stop('staff-sign-in');
-        await signIn(walk);
-        await walk.reach('attract', t('attract.title'));
-        await expect(page.getByText(t('staff.signedInAs', { id: 'trainer' }))).toBeVisible();
-        await walk.stop('counter-attract');
+          await walk.reach('staff-sign-in', t('staff.title'));
+          await walk.stop('staff-sign-in');
+          await signIn(walk);
+          await walk.reach('attract', t('attract.title'));
+          await expect(page.getByText(t('staff.signedInAs', { id: 'trainer' }))).toBeVisible();
+          await walk.stop('counter-attract');
 
-        await walk.insertCard('standard-in-window');
-        await walk.reach('route-choice', t('routeChoice.title'));
-        await walk.stop('route-choice');
-        await walk.tap('routeChoice.voluntary-proxy');
-        await walk.reach('proxy-check', t('proxyCheck.title'));
-        await walk.stop('proxy-check');
-        // Unanswered questions: the form says so, and the screen stays accessible with the message.
-        await walk.tap('checklist.record');
-        await expect(page.getByRole('alert').filter({ hasText: t('checklist.incomplete') })).toBeVisible();
-        await walk.stop('proxy-check-incomplete');
-        await walk.tap('common.cancel');
-        await expect(walk.readerState()).toHaveAttribute('data-reader-state', 'take-card');
-        await walk.pullCard();
+          await walk.insertCard('standard-in-window');
+          await walk.reach('route-choice', t('routeChoice.title'));
+          await walk.stop('route-choice');
+          await walk.tap('routeChoice.voluntary-proxy');
+          await walk.reach('proxy-check', t('proxyCheck.title'));
+          await walk.stop('proxy-check');
+          // Unanswered questions: the form says so, and the screen stays accessible with the message.
+          await walk.tap('checklist.record');
+          await expect(page.getByRole('alert').filter({ hasText: t('checklist.incomplete') })).toBeVisible();
+          await walk.stop('proxy-check-incomplete');
+          await walk.tap('common.cancel');
+          await expect(walk.readerState()).toHaveAttribute('data-reader-state', 'take-card');
+          await walk.pullCard();
 
-        await walk.insertCard('standard-in-window');
-        await walk.reach('route-choice', t('routeChoice.title'));
-        await walk.tap('routeChoice.legal-representative');
-        await walk.reach('authority-check', t('authorityCheck.title'));
-        await walk.stop('authority-check');
-        await walk.tap('common.cancel');
-        await walk.pullCard();
+          await walk.insertCard('standard-in-window');
+          await walk.reach('route-choice', t('routeChoice.title'));
+          await walk.tap('routeChoice.legal-representative');
+          await walk.reach('authority-check', t('authorityCheck.title'));
+          await walk.stop('authority-check');
+          await walk.tap('common.cancel');
+          await walk.pullCard();
 
-        // A forgotten PIN at the counter: identity check, then the new PIN twice, then the PINs as usual.
-        await walk.insertCard('standard-in-window');
-        await walk.reach('route-choice', t('routeChoice.title'));
-        await walk.tap('routeChoice.in-person');
-        await walk.expectPinScreen('registry');
-        await walk.tap('keypad.forgot');
-        await walk.reach('identity-check', t('identityCheck.title'));
-        await walk.stop('identity-check');
-        await answer(walk, 'identityCheck.documentsA', '1');
-        await answer(walk, 'identityCheck.documentsB', '0');
-        await answer(walk, 'identityCheck.oralQuestioning', t('common.no'));
-        await answer(walk, 'identityCheck.accepted', t('common.yes'));
-        await walk.tap('checklist.record');
-        await walk.expectPinScreen('registry', 'new-pin', 'pin.newTitle');
-        await walk.stop('new-pin');
-        typedSecrets.push('4826');
-        await walk.typePin('4826', 'common.next');
-        await walk.expectPinScreen('registry', 'new-pin-again', 'pin.newAgainTitle');
-        await walk.stop('new-pin-again');
-        await walk.typePin('4826', 'common.next');
-        // The new PIN is the one the card now takes.
-        await walk.expectPinScreen('registry');
-        await walk.typePin('4826');
-        await walk.expectPinScreen('authentication');
-        await walk.pullCard();
+          // A forgotten PIN at the counter: identity check, then the new PIN twice, then the PINs as usual.
+          await walk.insertCard('standard-in-window');
+          await walk.reach('route-choice', t('routeChoice.title'));
+          await walk.tap('routeChoice.in-person');
+          await walk.expectPinScreen('registry');
+          await walk.tap('keypad.forgot');
+          await walk.reach('identity-check', t('identityCheck.title'));
+          await walk.stop('identity-check');
+          await answer(walk, 'identityCheck.documentsA', '1');
+          await answer(walk, 'identityCheck.documentsB', '0');
+          await answer(walk, 'identityCheck.oralQuestioning', t('common.no'));
+          await answer(walk, 'identityCheck.accepted', t('common.yes'));
+          await walk.tap('checklist.record');
+          await walk.expectPinScreen('registry', 'new-pin', 'pin.newTitle');
+          await walk.stop('new-pin');
+          typedSecrets.push('4826');
+          await walk.typePin('4826', 'common.next');
+          await walk.expectPinScreen('registry', 'new-pin-again', 'pin.newAgainTitle');
+          await walk.stop('new-pin-again');
+          await walk.typePin('4826', 'common.next');
+          // The new PIN is the one the card now takes.
+          await walk.expectPinScreen('registry');
+          await walk.typePin('4826');
+          await walk.expectPinScreen('authentication');
+          await walk.pullCard();
 
-        // Substitute characters in the signature certificate: the resident confirms them at the counter.
-        const pins = personaPins('substitute-characters');
-        await walk.insertCard('substitute-characters');
-        await walk.reach('route-choice', t('routeChoice.title'));
-        await walk.tap('routeChoice.in-person');
-        await walk.expectPinScreen('registry');
-        await walk.typePin(pins.registry);
-        await walk.expectPinScreen('authentication');
-        await walk.typePin(pins.authentication);
-        await walk.expectPinScreen('signature');
-        await walk.typePin(pins.signature);
-        await walk.reach('substitutes', t('substitutes.title'));
-        await expect(page.locator('[data-personal]')).toBeVisible();
-        await walk.stop('substitutes');
-        await walk.tap('substitutes.accept');
-        await walk.reach('confirm', t('confirm.title'));
-        await walk.pullCard();
-      });
+          // Substitute characters in the signature certificate: the resident confirms them at the counter.
+          const pins = personaPins('substitute-characters');
+          await walk.insertCard('substitute-characters');
+          await walk.reach('route-choice', t('routeChoice.title'));
+          await walk.tap('routeChoice.in-person');
+          await walk.expectPinScreen('registry');
+          await walk.typePin(pins.registry);
+          await walk.expectPinScreen('authentication');
+          await walk.typePin(pins.authentication);
+          await walk.expectPinScreen('signature');
+          await walk.typePin(pins.signature);
+          await walk.reach('substitutes', t('substitutes.title'));
+          await expect(page.locator('[data-personal]')).toBeVisible();
+          await walk.stop('substitutes');
+          await walk.tap('substitutes.accept');
+          await walk.reach('confirm', t('confirm.title'));
+          await walk.pullCard();
+        },
+      );
 
     test(`counter customer display: waiting, the keypad there, and the staff screen meanwhile (${lang})`, async ({
       page,

@@ -76,7 +76,8 @@ function session(): AuditRow[] {
 function tamper(...statements: string[]): void {
   const raw = new Database(path);
   raw.exec(
-    'DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; DROP TRIGGER IF EXISTS audit_log_append_only_at_head;',
+    'DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; ' +
+      'DROP TRIGGER IF EXISTS audit_log_append_only_at_head;',
   );
   raw.exec('DROP TRIGGER IF EXISTS audit_head_no_delete; DROP TRIGGER IF EXISTS audit_head_moves_forward;');
   for (const statement of statements) raw.exec(statement);
@@ -133,7 +134,8 @@ describe('the chain', () => {
       detail: { triesLeft: 1, credential: 'authentication-pin' },
     });
     const text =
-      '{"at":"2025-06-02T01:00:00.000Z","event":"pin-wrong","fields":{"authenticationSerial":"AB12","detail":{"credential":"authentication-pin","triesLeft":1},' +
+      '{"at":"2025-06-02T01:00:00.000Z","event":"pin-wrong",' +
+      '"fields":{"authenticationSerial":"AB12","detail":{"credential":"authentication-pin","triesLeft":1},' +
       `"sessionId":"${SESSION}","terminalId":"lobby-01"},"prevHash":"${GENESIS_HASH}","seq":1,"v":1}`;
     expect(row.hash).toBe(createHash('sha256').update(text).digest('hex'));
     expect(rowHash(row)).toBe(row.hash);
@@ -366,7 +368,9 @@ describe('verify() names the first broken row', () => {
     const rows = session();
     const forged = { ...(rows[9] as AuditRow), seq: 11, prevHash: rows[9]?.hash as string };
     tamper(
-      `INSERT INTO audit_log (seq, at, event, terminal_id, session_id, detail, prev_hash, hash) VALUES (11, '${forged.at}', '${forged.event}', 'lobby-01', '${SESSION}', '{"outcome":"renewed"}', '${forged.prevHash}', '${rowHash(forged)}')`,
+      'INSERT INTO audit_log (seq, at, event, terminal_id, session_id, detail, prev_hash, hash) ' +
+        `VALUES (11, '${forged.at}', '${forged.event}', 'lobby-01', '${SESSION}', '{"outcome":"renewed"}', ` +
+        `'${forged.prevHash}', '${rowHash(forged)}')`,
     );
     expect(chain.verify()).toMatchObject({ ok: false, firstBrokenSeq: 11, reason: 'rows-after-head' });
   });

@@ -160,7 +160,8 @@ describe('new validity', () => {
       { ...base, dateOfBirth: '1988-02-29', renewedOn: '2024-12-15', currentExpiry: '2025-02-28' },
       { expiresOn: '2030-02-28' },
     ],
-    // 29 February, new issues: after 2024-03-01: 2025-02-28 (1) … 2028-02-29 (4), 2029-02-28 (5); after 2023-03-01: 2024-02-29 (1) … 2028-02-29 (5).
+    // 29 February, new issues: after 2024-03-01: 2025-02-28 (1) … 2028-02-29 (4), 2029-02-28 (5);
+    // after 2023-03-01: 2024-02-29 (1) … 2028-02-29 (5).
     [
       '29 February, new issue, ends in a common year',
       { ...base, dateOfBirth: '1988-02-29', renewedOn: '2024-03-01' },
@@ -230,10 +231,12 @@ describe('the proxy inquiry-and-reply form', () => {
 describe('service availability', () => {
   it.each([
     ['2026-01-13T10:59:00Z', { available: true, until: { date: '2026-01-13', time: '20:00' } }], // Tuesday 19:59 Japan
-    ['2026-01-13T11:00:00Z', { available: false, reason: 'after-hours', nextOpening: { date: '2026-01-14', time: '08:30' } }], // 20:00 Japan
+    // 20:00 Japan
+    ['2026-01-13T11:00:00Z', { available: false, reason: 'after-hours', nextOpening: { date: '2026-01-14', time: '08:30' } }],
     ['2026-01-18T01:00:00Z', { available: false, reason: 'maintenance-sunday', nextOpening: { date: '2026-01-19', time: '08:30' } }],
     ['2026-02-22T01:00:00Z', { available: false, reason: 'maintenance-sunday', nextOpening: { date: '2026-02-23', time: '08:30' } }],
-    ['2026-02-15T01:00:00Z', { available: true, until: { date: '2026-02-15', time: '20:00' } }], // the third Sunday is not it in February 2026
+    // The third Sunday is not the maintenance day in February 2026.
+    ['2026-02-15T01:00:00Z', { available: true, until: { date: '2026-02-15', time: '20:00' } }],
   ])('at %s', (iso, expected) => {
     expect(serviceAvailability(new Date(iso))).toEqual(expected);
   });
@@ -499,7 +502,8 @@ describe('decideEligibility', () => {
       { outcome: 'hand-off', reason: 'period-of-stay', cardExpires: '2025-08-01' },
     ],
 
-    // The signature certificate. Revoked after a move: issued anew (5th birthday after 2025-05-01 = 2029-07-15), never past the authentication one.
+    // The signature certificate. Revoked after a move: issued anew (5th birthday after 2025-05-01 = 2029-07-15),
+    // never past the authentication one.
     [
       'signature revoked after a move',
       jst('2025-05-01T10:00'),
@@ -526,7 +530,8 @@ describe('decideEligibility', () => {
         reasons: ['inside-window', 'signature-absent'],
       },
     ],
-    // An incoherent card whose signature outlives the authentication one: in its own window it would get 2031-07-15 (6th from 2025-09-01); the authentication one, expired, gets 2030-07-15.
+    // An incoherent card whose signature outlives the authentication one: in its own window it would get
+    // 2031-07-15 (6th from 2025-09-01); the authentication one, expired, gets 2030-07-15.
     [
       'the signature never outlives the authentication certificate',
       jst('2025-09-01T10:00'),
@@ -907,7 +912,8 @@ describe('decideEligibility', () => {
       expect(before.toISOString()).toBe('2026-01-13T10:59:00.000Z');
       expect(decide(before, card('2026-03-01'), HOLDER).outcome).toBe('renew');
       expect(decide(at, card('2026-03-01'), HOLDER)).toMatchObject({ outcome: 'hand-off', which: 'after-hours' });
-      // 15:00 in Los Angeles on 10 January is 2026-01-11 08:00 in Japan: the window of 2026-04-10 is open (Japan date), though it is still the 10th locally.
+      // 15:00 in Los Angeles on 10 January is 2026-01-11 08:00 in Japan: the window of 2026-04-10 is open
+      // (Japan date), though it is still the 10th locally.
       expect(decide(new Date(2026, 0, 10, 15, 0), APRIL, APRIL_HOLDER)).toMatchObject({
         outcome: 'hand-off',
         which: 'before-hours',
@@ -1051,7 +1057,8 @@ describe('myna-kiosk eligibility', () => {
       ['--profile', 'counter'],
       { outcome: 'renew', certificates: { authentication: true, signature: false }, newExpiry: { authentication: '2031-03-24' } },
     ],
-    // Authentication today+80d = 2026-04-03, born 1990-04-03: 2031-04-03; the revoked signature is issued anew: 5th birthday after 2026-01-13 = 2030-04-03.
+    // Authentication today+80d = 2026-04-03, born 1990-04-03: 2031-04-03; the revoked signature is issued anew:
+    // 5th birthday after 2026-01-13 = 2030-04-03.
     [
       'signature-revoked-after-move',
       [],

@@ -250,10 +250,11 @@ describe('service hours', () => {
     ['2026-01-10T10:59:59.999Z', { available: true, until: { date: '2026-01-10', time: '20:00' } }], // Sat 19:59:59.999
     ['2026-01-10T11:00:00Z', { available: false, reason: 'after-hours', nextOpening: { date: '2026-01-11', time: '08:30' } }], // Sat 20:00
     ['2026-01-10T20:00:00+09:00', { available: false, reason: 'after-hours', nextOpening: { date: '2026-01-11', time: '08:30' } }],
-    ['2026-01-17T11:00:00Z', { available: false, reason: 'after-hours', nextOpening: { date: '2026-01-19', time: '08:30' } }], // third Saturday 20:00: Sunday is maintenance
-    ['2026-01-18T03:00:00Z', { available: false, reason: 'maintenance-sunday', nextOpening: { date: '2026-01-19', time: '08:30' } }], // maintenance Sunday noon
-    ['2026-01-17T22:00:00Z', { available: false, reason: 'maintenance-sunday', nextOpening: { date: '2026-01-19', time: '08:30' } }], // maintenance Sunday 07:00
-    ['2026-01-18T23:29:00Z', { available: false, reason: 'before-hours', nextOpening: { date: '2026-01-19', time: '08:30' } }], // Monday 08:29
+    // Third Saturday 20:00: Sunday is maintenance; then that Sunday at noon and at 07:00; Monday 08:29.
+    ['2026-01-17T11:00:00Z', { available: false, reason: 'after-hours', nextOpening: { date: '2026-01-19', time: '08:30' } }],
+    ['2026-01-18T03:00:00Z', { available: false, reason: 'maintenance-sunday', nextOpening: { date: '2026-01-19', time: '08:30' } }],
+    ['2026-01-17T22:00:00Z', { available: false, reason: 'maintenance-sunday', nextOpening: { date: '2026-01-19', time: '08:30' } }],
+    ['2026-01-18T23:29:00Z', { available: false, reason: 'before-hours', nextOpening: { date: '2026-01-19', time: '08:30' } }],
     ['2026-01-18T23:30:00Z', { available: true, until: { date: '2026-01-19', time: '20:00' } }], // Monday 08:30
     ['2026-01-11T03:00:00Z', { available: true, until: { date: '2026-01-11', time: '20:00' } }], // an ordinary Sunday
     ['2026-01-10T14:59:00Z', { available: false, reason: 'after-hours', nextOpening: { date: '2026-01-11', time: '08:30' } }], // Sat 23:59

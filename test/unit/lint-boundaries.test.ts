@@ -73,7 +73,8 @@ describe('import boundaries', () => {
     expect(
       await importErrors(
         'preload/index.ts',
-        "import { contextBridge } from 'electron';\nimport { IPC_EVENT_CHANNEL } from './channels';\nexport const x = [contextBridge, IPC_EVENT_CHANNEL];\n",
+        "import { contextBridge } from 'electron';\nimport { IPC_EVENT_CHANNEL } from './channels';\n" +
+          'export const x = [contextBridge, IPC_EVENT_CHANNEL];\n',
       ),
     ).toEqual([]);
   });
@@ -187,5 +188,15 @@ describe('the rooms of main/ import only in the directions of docs/architecture.
       filePath: 'main/session/edge-probe.ts',
     });
     expect(reachingIntoTests?.messages.map((message) => message.ruleId)).toContain('boundaries/no-unknown-dependencies');
+  });
+});
+
+describe('line length', () => {
+  it('refuses a line over 140 characters that the formatter cannot wrap (a long string)', async () => {
+    const long = `export const s = '${'x'.repeat(130)}';\n`;
+    const [result] = await eslint.lintText(long, { filePath: 'main/domain/probe.ts' });
+    expect(result?.messages.map((message) => message.ruleId)).toContain('max-len');
+    const [fits] = await eslint.lintText(`export const s = '${'x'.repeat(100)}';\n`, { filePath: 'main/domain/probe.ts' });
+    expect(fits?.messages.map((message) => message.ruleId)).not.toContain('max-len');
   });
 });

@@ -299,7 +299,7 @@ export class SimulatedJlis implements IssuanceGateway {
   // -------------------------------------------------------------------------
   // Fault injection (faults.ts).
 
-  /** Sets (or, with undefined, clears) the fault of one operation, or of every operation with '*'. An operation's own fault wins over '*'. */
+  /** Sets (or, with undefined, clears) the fault of one operation, or of every one with '*'; an operation's own fault wins. */
   setFault(operation: GatewayOperation | '*', fault: GatewayFault | undefined): void {
     this.#faults.set(operation, fault);
   }

@@ -242,7 +242,8 @@ export class JlisStore {
     const generation = (latest.g ?? 0) + 1;
     this.#db
       .prepare(
-        `INSERT INTO renewals (renewal_id, generation, resident_id, authentication_serial, renewed_on, authentication_key, signature_key, issued_at)
+        `INSERT INTO renewals (renewal_id, generation, resident_id, authentication_serial, renewed_on,
+           authentication_key, signature_key, issued_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(

@@ -210,7 +210,7 @@ export function AuthorityCheckScreen() {
   );
 }
 
-/** The identity check before a PIN reset: how many documents of each kind, oral questioning, the decision. No document numbers are taken. */
+/** The identity check before a PIN reset: how many documents of each kind, oral questioning, the decision (no document numbers). */
 export function IdentityCheckScreen() {
   const { t } = useTranslation();
   const send = useSend();
