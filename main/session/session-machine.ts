@@ -1,4 +1,4 @@
-import { assign, enqueueActions, fromPromise, sendTo, setup, type DoneActorEvent } from 'xstate';
+import { assign, enqueueActions, fromPromise, sendTo, setup, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
 import type { Profile } from '../../preload/contract';
 import type { HandOffCode, RenewalRoute, SessionEnd } from '../../preload/vocabulary';
 import type { CardStatus, VerifyResult } from '../card/jpki-client';
@@ -573,8 +573,9 @@ export interface SessionContext extends SessionEnding {
   route: Route;
 }
 
-/** A card session that ended reports here, under the id `card`. */
+/** A card session that ended reports here, under the id `card`; so does one that broke (a bug in it). */
 type CardSessionDone = DoneActorEvent<CardSessionOutput, 'card'>;
+type CardSessionBroke = ErrorActorEvent<unknown, 'card'>;
 
 /** The intents and card events a running card session decides on: passed to it as they come. */
 const FORWARDED: readonly SessionEvent['type'][] = [
@@ -600,7 +601,7 @@ const FORWARDED: readonly SessionEvent['type'][] = [
 export const sessionMachine = setup({
   types: {
     context: {} as SessionContext,
-    events: {} as SessionEvent | CardSessionDone,
+    events: {} as SessionEvent | CardSessionDone | CardSessionBroke,
     input: {} as SessionInput,
     children: {} as { card: 'cardSession' },
   },
@@ -663,6 +664,11 @@ export const sessionMachine = setup({
             actions: assign(({ event }) => (event.output.kind === 'ended' ? event.output.ending : { ended: 'error' })),
           },
         ],
+        // The card session itself failed: the session ends as an error (the runner unpowers the card), never hangs.
+        'xstate.error.actor.card': {
+          target: 'ended',
+          actions: assign(({ event }) => ({ ended: 'error', failure: failureName(event.error) })),
+        },
       },
     },
 

@@ -100,7 +100,7 @@ export class CustomerSession {
   #client: IssuerChannelClient | undefined;
   #identity: CardIdentity | undefined;
   readonly #actor;
-  #watchedCardSession: unknown;
+  #watchedCardSession: SnapshotFrom<typeof sessionMachine>['children']['card'];
   readonly #listeners = new Set<(view: SessionView) => void>();
   #progress: SessionView['progress'];
   /** Counter only: the signature certificate's name and address while staff confirm substitute characters. */

@@ -350,4 +350,25 @@ describe('the session machine, driven alone with stub actors', () => {
     await pulled.reach('ended');
     expect(pulled.ending().ended).toBe('card-removed');
   });
+
+  it('ends as an error, not in a hang, when the card session itself breaks', async () => {
+    const machine = sessionMachine.provide({
+      actors: {
+        readCard: fromPromise(async () => reading()),
+        cardSession: cardSessionMachine.provide({
+          actions: {
+            queuePinsToVerify: () => {
+              throw new TypeError('a bug in the card session');
+            },
+          },
+        }),
+      },
+    });
+    const actor = createActor(machine, { input: { profile: 'lobby' } });
+    actor.start();
+    await vi.waitFor(() => expect(actor.getSnapshot().value).toBe('withCard'), { timeout: 1000, interval: 2 });
+    actor.send({ type: 'CONTINUE' });
+    await vi.waitFor(() => expect(actor.getSnapshot().status).toBe('done'), { timeout: 1000, interval: 2 });
+    expect(actor.getSnapshot().context).toMatchObject({ ended: 'error', failure: 'TypeError' });
+  });
 });
