@@ -1,27 +1,13 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildCardImage } from './build-card-image';
 import { cardImageSchema, type CardImage } from './card-image';
 import { loadPersona, resolvePersona, type ResolvedPersona } from '../personas';
 import { SimulatedCa } from '../jlis/ca';
+import { simulationDir } from '../simulation-dir';
 import type { VirtualCard } from '../../card/virtual-reader';
 import type { VirtualMyNumberCard } from './virtual-my-number-card';
 import { describeIssues, readJsonFile } from '../../base/validation';
-
-/**
- * Where the simulated J-LIS keeps its CA and the generated card material, so
- * the virtual card, the kiosk and the tools all trust the same simulated
- * authority. `$MYNA_KIOSK_SIM_DIR`, else the user's cache folder.
- */
-export const SIM_DIR_ENV = 'MYNA_KIOSK_SIM_DIR';
-
-export function simulationDir(explicit?: string): string {
-  if (explicit) return explicit;
-  if (process.env[SIM_DIR_ENV]) return process.env[SIM_DIR_ENV];
-  const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
-  return join(cache, 'myna-kiosk', 'simulated-jlis');
-}
 
 export async function openSimulatedCa(dir?: string): Promise<SimulatedCa> {
   return SimulatedCa.openOrCreate(join(simulationDir(dir), 'ca'));

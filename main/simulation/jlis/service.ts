@@ -19,7 +19,7 @@ import {
   type ResidentRecord,
 } from '../../issuance/gateway';
 import type { CardImage } from '../card/card-image';
-import { simulationDir } from '../card/card-state';
+import { simulationDir } from '../simulation-dir';
 import { revocationInstant, type ResolvedPersona } from '../personas';
 import { ISSUER_CHALLENGE_LENGTH } from '../issuer-proof';
 import { SimulatedCa, newOpaqueId } from './ca';
