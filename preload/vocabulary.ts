@@ -17,6 +17,19 @@ export const PROFILES = ['lobby', 'counter', 'demo'] as const;
  */
 export const LANGUAGES = ['ja', 'ja-x-easy', 'en', 'zh-Hans', 'zh-Hant', 'ko', 'es', 'pt', 'vi', 'tl', 'id', 'th', 'ne'] as const;
 
+/**
+ * Japan Standard Time is UTC+9 all year (no daylight saving), so Japan's
+ * calendar is a fixed offset away from UTC, whatever zone the machine is set
+ * to. The one place the offset is written: main's calendar
+ * (main/domain/japan-calendar.ts) and the renderer's slips count from it.
+ */
+export const JAPAN_UTC_OFFSET_HOURS = 9;
+
+/** The calendar date in Japan (YYYY-MM-DD) at this instant. */
+export function japanDate(instant: Date): string {
+  return new Date(instant.getTime() + JAPAN_UTC_OFFSET_HOURS * 3_600_000).toISOString().slice(0, 10);
+}
+
 /** What the kiosk can tell a card to be from reading it (main/card/jpki-client.ts, docs/card-protocol.md). */
 export const CARD_KINDS = ['my-number', 'face-auth', 'juki', 'phone', 'unknown-token', 'not-my-number'] as const;
 export type CardKind = (typeof CARD_KINDS)[number];

@@ -1,12 +1,15 @@
+import { JAPAN_UTC_OFFSET_HOURS, japanDate } from '../../preload/vocabulary';
+
 /**
  * Calendar arithmetic on Japan dates: pure functions over `YYYY-MM-DD`
  * strings that name a calendar day in Japan (Asia/Tokyo, UTC+9 all year, no
  * daylight saving). Nothing here reads the clock or depends on the machine's
  * time zone: dates are computed with `Date.UTC` and the `getUTC*` methods
  * only, and instants are turned into Japan dates and times with the fixed
- * +9 h offset (`JST_OFFSET_MS`, below). docs/domain.md: "All dates are
- * calendar dates in Japan time (Asia/Tokyo), whatever the operating system's
- * time zone is."
+ * +9 h offset (`JAPAN_UTC_OFFSET_HOURS`, in preload/vocabulary.ts so that the
+ * renderer counts from it too). docs/domain.md: "All dates are calendar
+ * dates in Japan time (Asia/Tokyo), whatever the operating system's time
+ * zone is."
  *
  * The domain rules that use these (the renewal window, validity, the
  * signature rule) live in `eligibility.ts`; the persona catalogue
@@ -40,12 +43,7 @@ interface Ymd {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
-/**
- * Japan Standard Time is UTC+9 all year (no daylight saving), so Japan's
- * calendar is a fixed offset away from UTC, whatever zone the machine is
- * set to. The one place the offset is written.
- */
-export const JAPAN_UTC_OFFSET_HOURS = 9;
+/** Japan's fixed offset from UTC (preload/vocabulary.ts, shared with the renderer). */
 const JST_OFFSET_MS = JAPAN_UTC_OFFSET_HOURS * 60 * 60 * 1000;
 /** The offset as ISO 8601 writes it after a Japan local time. */
 export const JAPAN_ISO_OFFSET = `+${String(JAPAN_UTC_OFFSET_HOURS).padStart(2, '0')}:00`;
@@ -239,10 +237,7 @@ export function eraDigit(date: JapanDate): string {
 // ---------------------------------------------------------------------------
 // Instants and times of day in Japan.
 
-/** The calendar date in Japan at this instant. */
-export function japanDate(instant: Date): JapanDate {
-  return new Date(instant.getTime() + JST_OFFSET_MS).toISOString().slice(0, 10);
-}
+export { JAPAN_UTC_OFFSET_HOURS, japanDate };
 
 /** An instant as Japan local time: ISO 8601 with the +09:00 offset (2025-06-01T09:00:00.000+09:00). */
 export function japanTimestamp(instant: Date): string {

@@ -1,5 +1,5 @@
 import { assign, enqueueActions, fromPromise, sendTo, setup, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
-import type { Profile } from '../../preload/contract';
+import type { Profile, SessionIntentMessage } from '../../preload/contract';
 import type { HandOffCode, RenewalRoute, SessionEnd } from '../../preload/vocabulary';
 import type { CardStatus, VerifyResult } from '../card/jpki-client';
 import { ReaderError } from '../card/reader-errors';
@@ -35,21 +35,11 @@ export type ProxyRejection = Extract<
   'envelope-unsealed' | 'form-expired' | 'form-not-handed-in-person' | 'proxy-without-identity' | 'authority-not-proven'
 >;
 
-export interface ProxyChecks {
-  envelopeSealed: boolean;
-  /** The form is within its validity (until the certificate's expiry), as staff read it against the rule. */
-  formWithinValidity: boolean;
-  handedInPerson: boolean;
-  proxyIdentity: 'document-a' | 'document-b' | 'none';
-  relationship: 'family' | 'other';
-}
+/** What staff checked of a voluntary proxy and the sealed form (the contract's `PROXY_CHECKED` intent). */
+export type ProxyChecks = Extract<SessionIntentMessage, { type: 'PROXY_CHECKED' }>['checks'];
 
-export interface IdentityCheck {
-  documentsA: number;
-  documentsB: number;
-  oralQuestioning: boolean;
-  accepted: boolean;
-}
+/** Staff's record of an identity check: counts and outcome, never which documents (the contract's `IDENTITY_CHECKED`). */
+export type IdentityCheck = Extract<SessionIntentMessage, { type: 'IDENTITY_CHECKED' }>['check'];
 
 /** What the session learned from the card and the issuing service, without any PIN. */
 export interface CardReading {
@@ -90,8 +80,12 @@ export interface SessionEnding {
   failure?: string;
 }
 
-/** What a card session hands back to the session around it. */
-export type CardSessionOutput = { kind: 'ended'; ending: SessionEnding } | { kind: 'card-away'; route: Route };
+/** What a card session hands back to the session around it: how it ended, or that the card left mid-step (then `ending` is empty). */
+export interface CardSessionOutput {
+  route: Route;
+  cardAway: boolean;
+  ending: SessionEnding;
+}
 
 export interface CardSessionInput {
   profile: Profile;
@@ -257,18 +251,18 @@ export const cardSessionMachine = setup({
     CANCEL: { target: '.ended', actions: assign({ ended: ({ context }) => context.ended ?? 'cancelled' }) },
     TIMEOUT: { target: '.ended', actions: assign({ ended: ({ context }) => context.ended ?? 'timed-out' }) },
   },
-  output: ({ context }) =>
-    context.cardAway
-      ? { kind: 'card-away', route: context.route }
+  output: ({ context }) => ({
+    route: context.route,
+    cardAway: context.cardAway,
+    ending: context.cardAway
+      ? {}
       : {
-          kind: 'ended',
-          ending: {
-            ended: context.ended ?? 'error',
-            ...(context.handOff ? { handOff: context.handOff } : {}),
-            ...(context.outcome ? { outcome: context.outcome } : {}),
-            ...(context.failure ? { failure: context.failure } : {}),
-          },
+          ended: context.ended ?? 'error',
+          ...(context.handOff ? { handOff: context.handOff } : {}),
+          ...(context.outcome ? { outcome: context.outcome } : {}),
+          ...(context.failure ? { failure: context.failure } : {}),
         },
+  }),
   states: {
     routing: {
       always: [
@@ -577,26 +571,31 @@ export interface SessionContext extends SessionEnding {
 type CardSessionDone = DoneActorEvent<CardSessionOutput, 'card'>;
 type CardSessionBroke = ErrorActorEvent<unknown, 'card'>;
 
-/** The intents and card events a running card session decides on: passed to it as they come. */
-const FORWARDED: readonly SessionEvent['type'][] = [
-  'CARD_REMOVED',
-  'CARD_INSERTED',
-  'CHOOSE_ROUTE',
-  'PROXY_CHECKED',
-  'AUTHORITY_CHECKED',
-  'IDENTITY_CHECKED',
-  'PIN_ENTERED',
-  'PIN_MALFORMED',
-  'CONTINUE',
-  'CONFIRM_LAST_TRY',
-  'FORGOT_PIN',
-  'NEW_PIN_ENTERED',
-  'NEW_PIN_AGAIN',
-  'SUBSTITUTES_CONFIRMED',
-  'CONFIRM_RENEWAL',
-  'CANCEL',
-  'TIMEOUT',
-];
+/**
+ * The intents and card events a running card session decides on: passed to
+ * it as they come. Every event is listed (the compiler holds the list to
+ * `SessionEvent`): one left out would be decided here instead — a cancel
+ * would end a renewal step.
+ */
+const FORWARDED = {
+  CARD_REMOVED: true,
+  CARD_INSERTED: true,
+  CHOOSE_ROUTE: true,
+  PROXY_CHECKED: true,
+  AUTHORITY_CHECKED: true,
+  IDENTITY_CHECKED: true,
+  PIN_ENTERED: true,
+  PIN_MALFORMED: true,
+  CONTINUE: true,
+  CONFIRM_LAST_TRY: true,
+  FORGOT_PIN: true,
+  NEW_PIN_ENTERED: true,
+  NEW_PIN_AGAIN: true,
+  SUBSTITUTES_CONFIRMED: true,
+  CONFIRM_RENEWAL: true,
+  CANCEL: true,
+  TIMEOUT: true,
+} as const satisfies Record<SessionEvent['type'], true>;
 
 export const sessionMachine = setup({
   types: {
@@ -652,17 +651,14 @@ export const sessionMachine = setup({
     /** The card session decides; this only passes it what happens and hears how it ended. */
     withCard: {
       on: {
-        ...Object.fromEntries(FORWARDED.map((type) => [type, { actions: sendTo('card', ({ event }) => event) }])),
+        ...Object.fromEntries(Object.keys(FORWARDED).map((type) => [type, { actions: sendTo('card', ({ event }) => event) }])),
         'xstate.done.actor.card': [
           {
-            guard: ({ event }) => event.output.kind === 'card-away',
+            guard: ({ event }) => event.output.cardAway,
             target: 'cardAway',
-            actions: assign({ route: ({ context, event }) => (event.output.kind === 'card-away' ? event.output.route : context.route) }),
+            actions: assign({ route: ({ event }) => event.output.route }),
           },
-          {
-            target: 'ended',
-            actions: assign(({ event }) => (event.output.kind === 'ended' ? event.output.ending : { ended: 'error' })),
-          },
+          { target: 'ended', actions: assign(({ event }) => ({ route: event.output.route, ...event.output.ending })) },
         ],
         // The card session itself failed: the session ends as an error (the runner unpowers the card), never hangs.
         'xstate.error.actor.card': {

@@ -101,6 +101,8 @@ export class CustomerSession {
   #identity: CardIdentity | undefined;
   readonly #actor;
   #watchedCardSession: SnapshotFrom<typeof sessionMachine>['children']['card'];
+  /** The view last told to the listeners, as JSON. */
+  #published: string | undefined;
   readonly #listeners = new Set<(view: SessionView) => void>();
   #progress: SessionView['progress'];
   /** Counter only: the signature certificate's name and address while staff confirm substitute characters. */
@@ -171,8 +173,12 @@ export class CustomerSession {
     };
   }
 
+  /** Tells the listeners the view, when it changed: the session and its card session both report each step. */
   #publish(): void {
     const view = this.view;
+    const text = JSON.stringify(view);
+    if (text === this.#published) return;
+    this.#published = text;
     for (const listener of this.#listeners) listener(view);
   }
 

@@ -27,9 +27,13 @@ async function cli(args: string[], log: string[]): Promise<number | null> {
   return code;
 }
 
-/** Hashes, serials and base64 certificates are long runs of hex or base64: a 4-digit PIN can appear in them by chance. */
+/**
+ * Hashes, serials and base64 certificates are long runs of hex or base64, and
+ * session and renewal ids are random UUIDs: a 4-digit PIN can appear in them
+ * by chance (a renewal id "19ebeb54-1234-…" once matched 1234).
+ */
 function withoutEncodedRuns(text: string): string {
-  return text.replace(/[A-Za-z0-9+/=]{16,}/g, ' ');
+  return text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ' ').replace(/[A-Za-z0-9+/=]{16,}/g, ' ');
 }
 
 /** What the base64 runs decode to: a certificate stored as base64 would carry a name or an address inside. */

@@ -99,7 +99,14 @@ export class SimulatedJlis implements IssuanceGateway {
   static async open(dir: string, options: SimulatedJlisOptions = {}): Promise<SimulatedJlis> {
     mkdirSync(dir, { recursive: true });
     const ca = await SimulatedCa.openOrCreate(join(dir, 'ca'));
-    return new SimulatedJlis(dir, ca, JlisStore.open(join(dir, 'jlis.sqlite'), dir), options);
+    const store = JlisStore.open(join(dir, 'jlis.sqlite'), dir);
+    try {
+      return new SimulatedJlis(dir, ca, store, options);
+    } catch (error) {
+      // A register that cannot be replayed leaves nothing open behind it.
+      store.close();
+      throw error;
+    }
   }
 
   get dir(): string {

@@ -1,4 +1,5 @@
 import type { Language } from '../../../preload/contract';
+import { japanDate } from '../../../preload/vocabulary';
 
 /**
  * The Intl locale each kiosk language formats dates with. Where a tag names
@@ -48,8 +49,7 @@ export function formatJapanDate(isoDate: string, language: Language): string {
 
 /** Today's date in Japan ('YYYY-MM-DD'), whatever time zone the machine is set to: slips are dated as the municipality dates them. */
 export function todayInJapan(now: Date = new Date()): string {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return japanDate(now);
 }
 
 function parseIsoDate(isoDate: string): Date {

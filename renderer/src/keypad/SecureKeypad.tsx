@@ -10,7 +10,7 @@ import './keypad.css';
 export type { KeypadPin } from './keypad-layout';
 
 export interface SecureKeypadProps {
-  /** authentication/registry: exactly 4 digits; signature: 6–16 of A–Z and 0–9 with at least one letter and one digit. */
+  /** Which PIN: its rule (`PIN_RULES` in preload/vocabulary.ts) shapes the keypad and the mask. */
   pin: KeypadPin;
   /** The entry's accessible name, from the screen (which PIN this is). */
   label: string;
