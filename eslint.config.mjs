@@ -25,6 +25,7 @@ export const ROOMS = {
   session: 'main/session',
   simulation: 'main/simulation',
   kiosk: 'main/kiosk',
+  service: 'main/service',
   hosting: 'main/hosting',
   shell: 'main/shell',
   'web-host': 'main/web-host',
@@ -56,6 +57,8 @@ export const ROOM_IMPORTS = {
   session: ['domain', 'base', 'card', 'issuance', 'store'],
   simulation: ['domain', 'base', 'card', 'issuance', 'store'],
   kiosk: TERMINAL_PARTS,
+  // The municipality's issuing service: the issuance port's wire format, and the simulated J-LIS behind it.
+  service: ['base', 'domain', 'card', 'issuance', 'simulation'],
   hosting: [],
   shell: [...TERMINAL_PARTS, 'kiosk', 'hosting', 'world'],
   'web-host': [...TERMINAL_PARTS, 'kiosk', 'hosting', 'world'],

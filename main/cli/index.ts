@@ -9,6 +9,7 @@ import { runBenchUi } from './bench-ui';
 import { runCardStatus } from './card-status';
 import { ELIGIBILITY_USAGE, runEligibility } from './eligibility';
 import { runPersonas } from './personas';
+import { runService } from './service';
 import { runSession } from './session';
 import { runStaffPasscode } from './staff-passcode';
 import { UsageError } from './usage-error';
@@ -41,6 +42,13 @@ const USAGE = `usage: myna-kiosk <command>
   staff-passcode
       Read a new staff passcode (twice, without echo; or the first line of stdin)
       and print its hash for the terminal config's staff.accounts.
+  service init [--dir <dir>] [--municipality <name>] [--host <name|address>]...
+  service enrol-terminal --id <id> --role lobby|counter [--dir <dir>] [--out <folder>]
+  service revoke-terminal --id <id> [--dir <dir>]
+  service terminals [--dir <dir>] [--json]
+  service openapi
+  service [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>]
+      The municipality's issuing service over mutual TLS, and its terminal PKI (docs/issuing-service.md).
   bench ui [--json] [--runs 10]
       Measure the renderer: initial JavaScript (gzipped), navigation to an interactive
       attract screen in Chromium, and the resident's taps for a standard renewal.
@@ -60,6 +68,7 @@ const COMMANDS: Record<string, Command> = {
   'audit verify': runAuditVerify,
   'audit export': runAuditExport,
   'staff-passcode': runStaffPasscode,
+  service: runService,
 };
 
 async function main(argv: string[]): Promise<number> {

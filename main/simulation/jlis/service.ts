@@ -18,6 +18,7 @@ import {
   type RenewalRequest,
   type ResidentRecord,
 } from '../../issuance/gateway';
+import { renewalIdSchema } from '../../issuance/wire';
 import type { CardImage } from '../card/card-image';
 import { simulationDir } from '../simulation-dir';
 import { revocationInstant, type ResolvedPersona } from '../personas';
@@ -72,8 +73,6 @@ export interface SimulatedJlisOptions {
 export interface EnrolledResident extends ResidentRecord {
   personaId: string;
 }
-
-const MAX_RENEWAL_ID_LENGTH = 200;
 
 export class SimulatedJlis implements IssuanceGateway {
   readonly #dir: string;
@@ -520,9 +519,10 @@ export function defaultExpiryRule(input: CertificateSetExpiryInput): ExpiryRuleR
 // ---------------------------------------------------------------------------
 // Helpers.
 
+/** The renewal id rule of the service's API (main/issuance/wire.ts), so the simulated J-LIS in process answers the same. */
 function checkRenewalId(renewalId: string): void {
-  if (typeof renewalId !== 'string' || renewalId.length === 0 || renewalId.length > MAX_RENEWAL_ID_LENGTH) {
-    throw new GatewayError('refused', `a renewal id is 1–${MAX_RENEWAL_ID_LENGTH} characters`);
+  if (!renewalIdSchema.safeParse(renewalId).success) {
+    throw new GatewayError('refused', 'a renewal id is 1–200 of letters, digits and . _ : -');
   }
 }
 

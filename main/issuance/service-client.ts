@@ -1,0 +1,214 @@
+import { randomInt } from 'node:crypto';
+import { Agent, request as httpsRequest } from 'node:https';
+import type { z } from 'zod';
+import {
+  GatewayError,
+  type CertificateStatus,
+  type GatewayFailure,
+  type IssuanceGateway,
+  type IssuedSet,
+  type RenewalRequest,
+  type ResidentRecord,
+} from './gateway';
+import {
+  API_VERSION,
+  errorResponseSchema,
+  fromBase64,
+  issuedForResponseSchema,
+  issuedSetFromWire,
+  issuedSetSchema,
+  issuerProofResponseSchema,
+  lookupResponseSchema,
+  statusResponseSchema,
+  toBase64,
+  emptySchema,
+} from './wire';
+
+/**
+ * The kiosk's side of the issuing service (docs/issuing-service.md): the
+ * `IssuanceGateway` over HTTPS with the terminal's own client certificate.
+ *
+ * Each attempt has a time-out. Every operation of the API is idempotent —
+ * the renewal id is the idempotency key of those that change something, the
+ * others only read — so a failure that may be passing (no connection, a
+ * time-out, a 5xx) is tried again, a bounded number of times, after a
+ * backoff with full jitter. A refusal (4xx) is never retried. What is left
+ * becomes the gateway's `GatewayFailure`, so the session hands off exactly as
+ * it does with the simulated service in process.
+ */
+
+export interface IssuingServiceClientOptions {
+  /** The service's base address, e.g. https://issuing.city.local:8443 */
+  url: string;
+  /** The terminal's certificate and key, and the terminal CA that the service's certificate must chain to. */
+  tls: { certificate: string; key: string; ca: string };
+  /** Time-out of one attempt (default 10 s). */
+  timeoutMs?: number;
+  /** Attempts in all for a call that may be passing (default 3). */
+  attempts?: number;
+  /** Backoff before attempt n+1: a random wait up to backoffMs × 2ⁿ⁻¹ (default 250 ms). */
+  backoffMs?: number;
+  /** For tests: how the client waits between attempts. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A failure worth another attempt, and what it is called when none is left. */
+class Passing extends Error {
+  constructor(
+    readonly failure: GatewayFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class IssuingServiceClient implements IssuanceGateway {
+  readonly #base: URL;
+  readonly #agent: Agent;
+  readonly #timeoutMs: number;
+  readonly #attempts: number;
+  readonly #backoffMs: number;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(options: IssuingServiceClientOptions) {
+    this.#base = new URL(options.url);
+    if (this.#base.protocol !== 'https:') throw new Error(`the issuing service is reached over https only (got ${options.url})`);
+    this.#agent = new Agent({
+      keepAlive: true,
+      cert: options.tls.certificate,
+      key: options.tls.key,
+      ca: options.tls.ca,
+      minVersion: 'TLSv1.2',
+    });
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#attempts = Math.max(1, options.attempts ?? 3);
+    this.#backoffMs = options.backoffMs ?? 250;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  async lookupResident(authenticationSerial: string): Promise<ResidentRecord | undefined> {
+    const answer = await this.#call('POST', '/residents/lookup', { authenticationSerial }, lookupResponseSchema);
+    return answer.resident ?? undefined;
+  }
+
+  async issuerProof(renewalId: string, challenge: Uint8Array): Promise<Uint8Array> {
+    const answer = await this.#call(
+      'POST',
+      `/renewals/${encodeURIComponent(renewalId)}/issuer-proof`,
+      { challenge: toBase64(challenge) },
+      issuerProofResponseSchema,
+    );
+    return fromBase64(answer.proof);
+  }
+
+  async issue(request: RenewalRequest): Promise<IssuedSet> {
+    const body = {
+      authenticationSerial: request.authenticationSerial,
+      publicKeys: {
+        authentication: toBase64(request.publicKeys.authentication),
+        ...(request.publicKeys.signature ? { signature: toBase64(request.publicKeys.signature) } : {}),
+      },
+      renewedOn: request.renewedOn,
+    };
+    return issuedSetFromWire(await this.#call('POST', `/renewals/${encodeURIComponent(request.renewalId)}/issue`, body, issuedSetSchema));
+  }
+
+  async issuedFor(renewalId: string): Promise<IssuedSet | undefined> {
+    const answer = await this.#call('GET', `/renewals/${encodeURIComponent(renewalId)}/issued`, undefined, issuedForResponseSchema);
+    return answer.issued ? issuedSetFromWire(answer.issued) : undefined;
+  }
+
+  async voidUnconfirmed(renewalId: string): Promise<void> {
+    await this.#call('POST', `/renewals/${encodeURIComponent(renewalId)}/void`, {}, emptySchema);
+  }
+
+  async confirmWritten(renewalId: string): Promise<void> {
+    await this.#call('POST', `/renewals/${encodeURIComponent(renewalId)}/confirm`, {}, emptySchema);
+  }
+
+  async certificateStatus(der: Uint8Array): Promise<CertificateStatus> {
+    return (await this.#call('POST', '/certificates/status', { certificate: toBase64(der) }, statusResponseSchema)).status;
+  }
+
+  /** Closes the kept-alive connections (the kiosk is stopping). */
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  async #call<S extends z.ZodType>(method: 'GET' | 'POST', path: string, body: unknown, schema: S): Promise<z.infer<S>> {
+    let last: Passing | undefined;
+    for (let attempt = 1; attempt <= this.#attempts; attempt++) {
+      if (attempt > 1) await this.#sleep(randomInt(0, this.#backoffMs * 2 ** (attempt - 2) + 1));
+      try {
+        return await this.#attempt(method, path, body, schema);
+      } catch (error) {
+        if (!(error instanceof Passing)) throw error;
+        last = error;
+      }
+    }
+    throw new GatewayError(last?.failure ?? 'unavailable', `${last?.message ?? 'no answer'} (after ${this.#attempts} attempts)`);
+  }
+
+  #attempt<S extends z.ZodType>(method: 'GET' | 'POST', path: string, body: unknown, schema: S): Promise<z.infer<S>> {
+    const url = new URL(`${this.#base.pathname.replace(/\/$/, '')}/${API_VERSION}${path}`, this.#base);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const request = httpsRequest(url, {
+        method,
+        agent: this.#agent,
+        timeout: this.#timeoutMs,
+        headers: {
+          accept: 'application/json',
+          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+        },
+      });
+      request.on('timeout', () =>
+        request.destroy(new Passing('timeout', `the issuing service did not answer ${method} ${path} within ${this.#timeoutMs} ms`)),
+      );
+      request.on('error', (error) =>
+        reject(error instanceof Passing ? error : new Passing('unavailable', `the issuing service cannot be reached: ${error.message}`)),
+      );
+      request.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', (error) => reject(new Passing('unavailable', `the answer to ${method} ${path} broke off: ${error.message}`)));
+        response.on('end', () => {
+          try {
+            resolve(this.#answer(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), schema, `${method} ${path}`));
+          } catch (error) {
+            reject(error);
+          }
+        });
+      });
+      request.end(payload);
+    });
+  }
+
+  #answer<S extends z.ZodType>(status: number, text: string, schema: S, what: string): z.infer<S> {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      if (status >= 500) throw new Passing(FAILURE_OF_STATUS[status] ?? 'server-error', `${what}: HTTP ${status}`);
+      throw new GatewayError('garbled-answer', `${what}: the answer (HTTP ${status}) is not JSON`);
+    }
+    if (status === 200) {
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) throw new GatewayError('garbled-answer', `${what}: the answer does not follow the API`);
+      return parsed.data;
+    }
+    const error = errorResponseSchema.safeParse(json);
+    const reason = error.success ? error.data.reason : `HTTP ${status}`;
+    if (status >= 500) throw new Passing(FAILURE_OF_STATUS[status] ?? 'server-error', `${what}: ${reason}`);
+    // A refusal: the request was wrong or not allowed for this terminal; asking again changes nothing.
+    throw new GatewayError('refused', `${what}: ${reason}`);
+  }
+}
+
+/** The service's 5xx answers (main/service/issuing-service.ts) as the gateway's failures. */
+const FAILURE_OF_STATUS: Partial<Record<number, GatewayFailure>> = {
+  500: 'server-error',
+  502: 'garbled-answer',
+  503: 'unavailable',
+  504: 'timeout',
+};

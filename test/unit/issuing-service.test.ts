@@ -1,0 +1,292 @@
+import 'reflect-metadata';
+import { X509Certificate } from '@peculiar/x509';
+import { generateKeyPair as generateKeyPairCallback, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../main/base/log';
+import { japanDate } from '../../main/domain/japan-calendar';
+import { GatewayError, type IssuanceGateway, type RenewalRequest } from '../../main/issuance/gateway';
+import { IssuingServiceClient } from '../../main/issuance/service-client';
+import { openApiDocument, startIssuingService, type RunningIssuingService } from '../../main/service/issuing-service';
+import { initialisePki, loadPki, TerminalCa, TerminalPkiError, type KeyPairPem } from '../../main/service/terminal-pki';
+import { TerminalRegistry } from '../../main/service/terminal-registry';
+import { verifyIssuerProof } from '../../main/simulation/issuer-proof';
+import { openSimulatedWorld, type SimulatedWorld } from '../../main/simulation/world';
+import { listPersonas } from '../../main/simulation/personas';
+
+// The issuing service as a network service (docs/issuing-service.md): its
+// terminal PKI and registry, the HTTPS API over mutual TLS, and the kiosk's
+// client. The same gateway contract runs against the simulated J-LIS in
+// process and against the client talking to a real service on loopback.
+
+const generateKeyPair = promisify(generateKeyPairCallback);
+const work = mkdtempSync(join(tmpdir(), 'myna-kiosk-service-test-'));
+const pkiDir = join(work, 'pki');
+let world: SimulatedWorld;
+let service: RunningIssuingService;
+let ca: TerminalCa;
+let lobby: KeyPairPem;
+let counter: KeyPairPem;
+const registry = new TerminalRegistry(join(work, 'terminals.json'));
+/** What the service logged, one object a line: every request attributed to a terminal. */
+const serviceLog: Record<string, unknown>[] = [];
+const requestsTo = (route: string) => serviceLog.filter((line) => line.event === 'service-request' && line.route === route).length;
+
+async function enrol(id: string, role: 'lobby' | 'counter'): Promise<KeyPairPem> {
+  const issued = await ca.issueTerminal(id, role);
+  registry.enrol({ id, role, serialNumber: issued.serialNumber, notAfter: issued.notAfter.toISOString() });
+  return issued;
+}
+
+function client(terminal: KeyPairPem, options: { attempts?: number; timeoutMs?: number; url?: string } = {}): IssuingServiceClient {
+  return new IssuingServiceClient({
+    url: options.url ?? service.url,
+    tls: { certificate: terminal.certificate, key: terminal.key, ca: ca.certificatePem },
+    attempts: options.attempts ?? 3,
+    timeoutMs: options.timeoutMs ?? 5000,
+    backoffMs: 5,
+  });
+}
+
+beforeAll(async () => {
+  world = await openSimulatedWorld({ terminalId: 'service-test', simDir: join(work, 'sim'), dbPath: join(work, 'kiosk.sqlite') });
+  ca = await initialisePki(pkiDir, { municipality: 'Test City', hosts: ['localhost', '127.0.0.1'] });
+  const { server } = await loadPki(pkiDir);
+  service = await startIssuingService({
+    tls: { server, caCertificate: ca.certificatePem },
+    registry,
+    gateway: world.jlis,
+    log: createLogger((line) => serviceLog.push(JSON.parse(line) as Record<string, unknown>)),
+    host: '127.0.0.1',
+  });
+  lobby = await enrol('lobby-01', 'lobby');
+  counter = await enrol('counter-01', 'counter');
+}, 60_000);
+
+afterAll(async () => {
+  await service?.close();
+  world?.close();
+});
+
+describe('the terminal PKI', () => {
+  it('issues a terminal certificate naming the terminal and its role, for client authentication, from the CA', async () => {
+    const certificate = new X509Certificate(lobby.certificate);
+    expect(certificate.subject).toContain('CN=lobby-01');
+    expect(certificate.subject).toContain('OU=lobby');
+    expect(certificate.issuer).toBe(new X509Certificate(ca.certificatePem).subject);
+    expect(await certificate.verify({ publicKey: new X509Certificate(ca.certificatePem).publicKey })).toBe(true);
+    expect(lobby.key).toContain('PRIVATE KEY');
+  });
+
+  it('refuses a second init over the same folder, a bad terminal id and a role it does not know', async () => {
+    await expect(initialisePki(pkiDir, { municipality: 'Again', hosts: ['localhost'] })).rejects.toThrow(TerminalPkiError);
+    await expect(ca.issueTerminal('lobby 01', 'lobby')).rejects.toThrow(/terminal id/);
+    await expect(ca.issueTerminal('lobby-02', 'admin' as 'lobby')).rejects.toThrow(/role/);
+  });
+});
+
+describe('the terminal registry', () => {
+  it('replaces a terminal enrolled again, and sees another process revoke one', async () => {
+    const path = join(work, 'registry-test.json');
+    const own = new TerminalRegistry(path);
+    const first = await ca.issueTerminal('kiosk-9', 'lobby');
+    own.enrol({ id: 'kiosk-9', role: 'lobby', serialNumber: first.serialNumber, notAfter: first.notAfter.toISOString() });
+    const second = await ca.issueTerminal('kiosk-9', 'lobby');
+    own.enrol({ id: 'kiosk-9', role: 'lobby', serialNumber: second.serialNumber, notAfter: second.notAfter.toISOString() });
+    expect(own.authorise({ id: 'kiosk-9', serialNumber: first.serialNumber })).toBe('revoked-terminal');
+    expect(own.authorise({ id: 'kiosk-9', serialNumber: second.serialNumber })).toMatchObject({ id: 'kiosk-9', role: 'lobby' });
+    // Another instance on the same file (the CLI, in another process) revokes it.
+    expect(new TerminalRegistry(path).revoke('kiosk-9')).toBe(true);
+    expect(own.authorise({ id: 'kiosk-9', serialNumber: second.serialNumber })).toBe('revoked-terminal');
+    expect(own.authorise({ id: 'kiosk-9', serialNumber: 'ABCDEF' })).toBe('unknown-terminal');
+    expect(new TerminalRegistry(path).revoke('kiosk-9')).toBe(false);
+  });
+});
+
+/** Keys "generated on the card": SPKI DER of new RSA-2048 key pairs. */
+async function newKey(): Promise<Uint8Array> {
+  const { publicKey } = await generateKeyPair('rsa', { modulusLength: 2048 });
+  return new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
+}
+
+/** The gateway's contract, whoever implements it: the same cases in process and over the network. */
+function gatewayContract(name: string, gateway: () => IssuanceGateway) {
+  describe(`the gateway contract (${name})`, () => {
+    const persona = listPersonas().find((candidate) => candidate.id === 'standard-in-window')!;
+    let serial: string;
+    let request: RenewalRequest;
+
+    beforeAll(async () => {
+      const { image } = await world.freshCard(persona);
+      serial = new X509Certificate(Buffer.from(image.jpki!.authentication.certificate!, 'base64')).serialNumber.toUpperCase();
+      request = {
+        renewalId: `contract-${name.replaceAll(' ', '-')}-${randomBytes(4).toString('hex')}`,
+        authenticationSerial: serial,
+        publicKeys: { authentication: await newKey(), signature: await newKey() },
+        renewedOn: japanDate(new Date()),
+      };
+    }, 60_000);
+
+    it('knows the resident behind a current certificate, and nobody behind an unknown one', async () => {
+      expect(await gateway().lookupResident(serial)).toMatchObject({ authenticationSerial: serial, adultWard: false });
+      expect(await gateway().lookupResident('ABCDEF0123')).toBeUndefined();
+    });
+
+    it("signs the card's challenge with the issuing authority's key", async () => {
+      const challenge = randomBytes(16);
+      const proof = await gateway().issuerProof(request.renewalId, challenge);
+      expect(verifyIssuerProof(world.jlis.ca.issuerTrustAnchorDer, challenge, proof)).toBe(true);
+    });
+
+    it('issues once per renewal id: the same certificates again for the same keys, a refusal for other keys', async () => {
+      const first = await gateway().issue(request);
+      const again = await gateway().issue(request);
+      expect(Buffer.from(again.authentication.der).equals(Buffer.from(first.authentication.der))).toBe(true);
+      expect(again.signature?.serialNumber).toBe(first.signature?.serialNumber);
+      await expect(gateway().issue({ ...request, publicKeys: { authentication: await newKey() } })).rejects.toMatchObject({
+        failure: 'refused',
+      });
+      expect((await gateway().issuedFor(request.renewalId))?.authentication.serialNumber).toBe(first.authentication.serialNumber);
+      expect(await gateway().certificateStatus(first.authentication.der)).toBe('valid');
+    }, 30_000);
+
+    it('revokes the old certificates once the new set is confirmed, and confirming again changes nothing', async () => {
+      await gateway().confirmWritten(request.renewalId);
+      await gateway().confirmWritten(request.renewalId);
+      expect((await gateway().lookupResident(serial))?.authenticationSerial).not.toBe(serial);
+      await expect(gateway().voidUnconfirmed(request.renewalId)).rejects.toMatchObject({ failure: 'refused' });
+      expect(await gateway().certificateStatus(new Uint8Array(randomBytes(40)))).toBe('unknown');
+    });
+  });
+}
+
+gatewayContract('in process', () => world.jlis);
+gatewayContract('over mutual TLS', () => client(lobby));
+
+/** One raw HTTPS request, for what the client would never send. */
+function raw(options: {
+  path: string;
+  body?: string;
+  terminal?: KeyPairPem;
+  contentType?: string;
+}): Promise<{ status: number; body: string }> {
+  const url = new URL(options.path, service.url);
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(url, {
+      method: options.body === undefined ? 'GET' : 'POST',
+      ca: ca.certificatePem,
+      ...(options.terminal ? { cert: options.terminal.certificate, key: options.terminal.key } : {}),
+      headers: options.body === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' },
+    });
+    request.on('error', reject);
+    request.on('response', (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.end(options.body);
+  });
+}
+
+describe('what the service refuses', () => {
+  it('a connection without a terminal certificate, or with one from another CA, never reaches a route', async () => {
+    await expect(raw({ path: '/v1/residents/lookup', body: '{"authenticationSerial":"AB12"}' })).rejects.toThrow();
+    const stranger = await (await TerminalCa.create('Another City')).issueTerminal('lobby-01', 'lobby');
+    await expect(raw({ path: '/v1/residents/lookup', body: '{"authenticationSerial":"AB12"}', terminal: stranger })).rejects.toThrow();
+  });
+
+  it('a terminal that was never enrolled, or was revoked, from its next request on', async () => {
+    const unenrolled = await ca.issueTerminal('lobby-77', 'lobby');
+    expect((await raw({ path: '/v1/residents/lookup', body: '{"authenticationSerial":"AB12"}', terminal: unenrolled })).status).toBe(401);
+    const doomed = await enrol('lobby-78', 'lobby');
+    const gateway = client(doomed);
+    expect(await gateway.lookupResident('AB12')).toBeUndefined();
+    registry.revoke('lobby-78');
+    await expect(gateway.lookupResident('AB12')).rejects.toMatchObject({
+      failure: 'refused',
+      message: expect.stringMatching(/revoked-terminal/),
+    });
+    gateway.close();
+  });
+
+  it('refuses unknown fields, malformed JSON, wrong types, oversized bodies and unknown routes, changing nothing', async () => {
+    const cases: [string, string | undefined, number][] = [
+      ['/v1/residents/lookup', '{"authenticationSerial":"AB12","pin":"1234"}', 400],
+      ['/v1/residents/lookup', '{"authenticationSerial":', 400],
+      ['/v1/residents/lookup', '{"authenticationSerial":12}', 400],
+      [
+        '/v1/renewals/R1/issue',
+        `{"authenticationSerial":"AB12","publicKeys":{"authentication":"${'A'.repeat(80_000)}"},"renewedOn":"2026-01-01"}`,
+        413,
+      ],
+      ['/v1/renewals/not a valid id/confirm', '{}', 400],
+      ['/v1/admin', undefined, 404],
+    ];
+    for (const [path, body, status] of cases) {
+      const answer = await raw({ path: path.replaceAll(' ', '%20'), ...(body === undefined ? {} : { body }), terminal: counter });
+      expect(answer.status, path).toBe(status);
+      const parsed = JSON.parse(answer.body) as { error: string; reason: string };
+      expect(parsed.reason.length, path).toBeGreaterThan(0);
+      // A refused request's text is never echoed back (it could carry anything).
+      expect(answer.body).not.toContain('1234');
+    }
+    expect(await world.jlis.issuedFor('R1')).toBeUndefined();
+  });
+});
+
+describe("the kiosk's client", () => {
+  it('tries a passing failure again and succeeds; gives up after its attempts with the failure it saw', async () => {
+    world.jlis.setFault('lookupResident', { kind: 'unavailable', times: 2 });
+    expect(await client(lobby, { attempts: 3 }).lookupResident('AB12')).toBeUndefined();
+    world.jlis.setFault('lookupResident', { kind: 'server-error', times: 3 });
+    await expect(client(lobby, { attempts: 3 }).lookupResident('AB12')).rejects.toMatchObject({ failure: 'server-error' });
+    world.jlis.clearFaults();
+  });
+
+  it('never tries a refusal again', async () => {
+    const before = requestsTo('/v1/renewals/:renewalId/issue');
+    const refused = client(lobby, { attempts: 5 }).issue({
+      renewalId: 'never-issued',
+      authenticationSerial: 'ABCD',
+      publicKeys: { authentication: new Uint8Array([1]) },
+      renewedOn: '2026-01-01',
+    });
+    await expect(refused).rejects.toBeInstanceOf(GatewayError);
+    await expect(refused).rejects.toMatchObject({ failure: 'refused' });
+    expect(requestsTo('/v1/renewals/:renewalId/issue') - before).toBe(1);
+  });
+
+  it('attributes every request to the terminal that made it', () => {
+    const terminals = new Set(serviceLog.filter((line) => line.event === 'service-request').map((line) => line.terminal));
+    expect(terminals).toContain('lobby-01');
+    expect(terminals).toContain('counter-01');
+  });
+
+  it('calls a slow answer a time-out, and an unreachable service unavailable', async () => {
+    world.jlis.setFault('lookupResident', { kind: 'latency', ms: 400 });
+    await expect(client(lobby, { attempts: 2, timeoutMs: 100 }).lookupResident('AB12')).rejects.toMatchObject({ failure: 'timeout' });
+    world.jlis.clearFaults();
+    await expect(client(lobby, { attempts: 2, url: 'https://127.0.0.1:9' }).lookupResident('AB12')).rejects.toMatchObject({
+      failure: 'unavailable',
+    });
+  });
+
+  it('refuses to talk to a service over plain http', () => {
+    expect(() => client(lobby, { url: 'http://127.0.0.1:8080' })).toThrow(/https/);
+  });
+});
+
+describe('the API document', () => {
+  it('is docs/issuing-service.openapi.json, generated from the schemas the service validates with', async () => {
+    const committed = JSON.parse(readFileSync(new URL('../../docs/issuing-service.openapi.json', import.meta.url), 'utf8')) as unknown;
+    const generated = await openApiDocument();
+    expect(generated).toEqual(committed);
+    expect(Object.keys((generated as { paths: Record<string, unknown> }).paths)).toEqual(
+      expect.arrayContaining(['/v1/residents/lookup', '/v1/renewals/{renewalId}/issue', '/v1/certificates/status']),
+    );
+  });
+});
