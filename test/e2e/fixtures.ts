@@ -65,9 +65,21 @@ export async function startWebHostProcess(profile: Profile, options: WebHostOpti
 }
 
 export async function stopWebHostProcess(host: RunningWebHost): Promise<void> {
+  await attachLogOnFailure(host);
   if (host.process.exitCode !== null) throw new Error(`the web host had exited with ${host.process.exitCode}: ${host.log.join('')}`);
   host.process.kill('SIGTERM');
   await once(host.process, 'exit');
+}
+
+/** A failed test keeps the web host's log among its artifacts: what the host said explains a page that stopped answering. */
+async function attachLogOnFailure(host: RunningWebHost): Promise<void> {
+  let info: TestInfo;
+  try {
+    info = test.info();
+  } catch {
+    return; // Stopped outside a test (a suite's last hook): nothing to attach to.
+  }
+  if (info.status !== info.expectedStatus) await info.attach('web-host.log', { body: host.log.join(''), contentType: 'text/plain' });
 }
 
 const PERSONA_DIR = fileURLToPath(new URL('../../main/simulation/personas', import.meta.url));
