@@ -61,7 +61,8 @@ export const ROOM_IMPORTS = {
   service: ['base', 'domain', 'card', 'issuance', 'simulation'],
   hosting: [],
   shell: [...TERMINAL_PARTS, 'kiosk', 'hosting', 'world'],
-  'web-host': [...TERMINAL_PARTS, 'kiosk', 'hosting', 'world'],
+  // The demo's issuing service of its own, on loopback (main/service/embedded-service.ts).
+  'web-host': [...TERMINAL_PARTS, 'kiosk', 'hosting', 'world', 'service'],
   harness: ['base'],
   // Anything of main/; the preload script runs only in Electron's sandboxed preload.
   cli: Object.keys(ROOMS).filter((room) => room !== 'preload'),

@@ -7,6 +7,7 @@ import { parseTerminalConfig } from '../kiosk/config';
 import { contentSecurityPolicy } from '../hosting/csp';
 import { Kiosk } from '../kiosk/kiosk';
 import type { Logger } from '../base/log';
+import { startEmbeddedService, type EmbeddedService } from '../service/embedded-service';
 import { openSimulatedWorld } from '../simulation/world';
 import { hashPasscode } from '../kiosk/staff-passcode';
 import { loadStaticAsset, securityHeaders } from '../hosting/static-files';
@@ -69,7 +70,21 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
   const now = clockFrom(options.startAt);
   const world = await openSimulatedWorld({ reader, ...(options.simDir ? { simDir: options.simDir } : {}), terminalId: 'web-host', now });
-  const kiosk = new Kiosk(config, reader, options.log, { sessions: world.sessions, ...(world.demo ? { demo: world.demo } : {}) });
+  // The kiosk reaches the simulated J-LIS through an issuing service of its own on loopback: the deployment's path.
+  let service: EmbeddedService;
+  try {
+    service = await startEmbeddedService({
+      issuer: world.jlis,
+      terminalId: 'web-host',
+      role: options.profile === 'counter' ? 'counter' : 'lobby',
+      log: options.log,
+    });
+  } catch (error) {
+    world.close();
+    throw error;
+  }
+  const sessions = { ...world.sessions, gateway: service.gateway };
+  const kiosk = new Kiosk(config, reader, options.log, { sessions, ...(world.demo ? { demo: world.demo } : {}) });
 
   const server = createServer();
   await listen(server, options.port ?? 0);
@@ -138,6 +153,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       for (const client of sockets.clients) client.terminate();
       sockets.close();
       await kiosk.stop();
+      await service.close();
       world.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
