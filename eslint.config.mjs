@@ -60,7 +60,7 @@ export const ROOM_IMPORTS = {
   // The municipality's issuing service: the issuance port's wire format, and the simulated J-LIS behind it.
   service: ['base', 'domain', 'card', 'issuance', 'simulation'],
   hosting: [],
-  shell: [...TERMINAL_PARTS, 'kiosk', 'hosting', 'world'],
+  shell: [...TERMINAL_PARTS, 'kiosk', 'hosting', 'world', 'service'],
   // The demo's issuing service of its own, on loopback (main/service/embedded-service.ts).
   'web-host': [...TERMINAL_PARTS, 'kiosk', 'hosting', 'world', 'service'],
   harness: ['base'],

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues, readJsonFile } from '../base/validation';
 import { cardSourceSchema, languageSchema, profileSchema, type CardSource, type Profile } from '../../preload/contract';
@@ -44,6 +45,20 @@ export const terminalConfigSchema = z
       .default({ lockAfterSeconds: 300, accounts: [] }),
     /** Counter: a second, customer-facing window where the resident types their PINs. */
     customerDisplay: z.boolean().default(false),
+    /**
+     * The municipality's issuing service, and the files `npx myna-kiosk
+     * service enrol-terminal` wrote for this terminal (PEM; relative to the
+     * config file's folder).
+     */
+    service: z
+      .object({
+        url: z.string().regex(/^https:\/\/[^\s/]+(?:\/\S*)?$/, 'the issuing service is reached over https: "https://host:port"'),
+        certificate: z.string().min(1),
+        key: z.string().min(1),
+        ca: z.string().min(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .transform((config) => ({
@@ -51,6 +66,13 @@ export const terminalConfigSchema = z
     // Demo terminals never touch a real card; the others read real cards unless told otherwise.
     cardSource: config.cardSource ?? (config.profile === 'demo' ? 'virtual' : 'pcsc'),
   }))
+  // A resident's real card is renewed only by the municipality's issuing service, never by a simulation.
+  .refine((config) => config.cardSource === 'virtual' || config.service !== undefined, {
+    message:
+      'a terminal on real card readers needs its issuing service: "service": { "url", "certificate", "key", "ca" } ' +
+      '(npx myna-kiosk service enrol-terminal writes the files)',
+    path: ['service'],
+  })
   .refine((config) => !(config.profile === 'demo' && config.cardSource === 'pcsc'), {
     message: 'the demo profile runs on virtual cards only (cardSource must be "virtual")',
     path: ['cardSource'],
@@ -79,10 +101,33 @@ export function parseTerminalConfig(input: unknown, source = 'terminal config'):
 /** A missing file means defaults (a fresh lobby terminal); an unreadable or invalid one is an error. */
 export function loadTerminalConfig(path: string): TerminalConfig {
   if (!existsSync(path)) return parseTerminalConfig({}, path);
-  return parseTerminalConfig(
+  const config = parseTerminalConfig(
     readJsonFile(path, (message) => new ConfigError(message)),
     path,
   );
+  if (!config.service) return config;
+  const folder = dirname(path);
+  const { url, certificate, key, ca } = config.service;
+  return { ...config, service: { url, certificate: resolve(folder, certificate), key: resolve(folder, key), ca: resolve(folder, ca) } };
+}
+
+/** The address and the terminal's TLS files for the issuing service's client; a file that cannot be read is named. */
+export function readServiceConnection(service: NonNullable<TerminalConfig['service']>): {
+  url: string;
+  tls: { certificate: string; key: string; ca: string };
+} {
+  const read = (field: 'certificate' | 'key' | 'ca') => {
+    const path = service[field];
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`service.${field}: ${path} cannot be read: ${(error as Error).message}`);
+    }
+    if (!text.includes('-----BEGIN ')) throw new ConfigError(`service.${field}: ${path} is not a PEM file`);
+    return text;
+  };
+  return { url: service.url, tls: { certificate: read('certificate'), key: read('key'), ca: read('ca') } };
 }
 
 export type { CardSource, Profile };

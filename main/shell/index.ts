@@ -7,13 +7,16 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { VirtualReader } from '../card/virtual-reader';
-import { loadTerminalConfig } from '../kiosk/config';
+import { loadTerminalConfig, readServiceConnection, type TerminalConfig } from '../kiosk/config';
 import { bindKioskIpc } from './ipc';
-import { createKiosk, type Kiosk } from '../kiosk/kiosk';
+import { createKiosk, type DemoCards, type Kiosk, type SessionServices } from '../kiosk/kiosk';
 import { createLogger } from '../base/log';
 import { createSlipPrinter } from './printing';
 import { registerAppScheme, serveRenderer } from './protocol';
-import { openSimulatedWorld, type SimulatedWorld } from '../simulation/world';
+import { IssuingServiceClient } from '../issuance/service-client';
+import { startEmbeddedService, type EmbeddedService } from '../service/embedded-service';
+import { openSimulatedWorld } from '../simulation/world';
+import { openTerminalRecords } from '../store/terminal-records';
 import { resolveDatabasePath } from '../store/database';
 import { createCustomerWindow, createKioskWindow, hardenSession, lockDownWebContents } from './window';
 
@@ -47,7 +50,7 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function startKiosk(): Promise<void> {
-  let world: SimulatedWorld | undefined;
+  let issuing: IssuingSide | undefined;
   try {
     // Devtools only for a developer running from source who asked for them.
     const isDevelopment = !app.isPackaged && process.env.MYNA_KIOSK_DEV === '1';
@@ -57,9 +60,8 @@ async function startKiosk(): Promise<void> {
     // A virtual reader gets the trainer's tools (its cards are never a resident's); a real reader gets none,
     // and createKiosk opens the PC/SC stack for it.
     const virtualReader = config.cardSource === 'virtual' ? new VirtualReader() : undefined;
-    // The simulated J-LIS is the issuing service until a real gateway exists (docs/architecture.md,
-    // "Issuing service"); the records are the terminal's own. A database that cannot open stops the kiosk here.
-    world = await openSimulatedWorld({ reader: virtualReader, dbPath: resolveDatabasePath(), terminalId: hostname() });
+    // A database that cannot open, or service files that cannot be read, stop the kiosk here.
+    issuing = await openIssuingSide(config, virtualReader);
 
     Menu.setApplicationMenu(null);
     hardenSession(session.defaultSession);
@@ -67,8 +69,8 @@ async function startKiosk(): Promise<void> {
 
     const kiosk = createKiosk(config, log, {
       reader: virtualReader,
-      sessions: world.sessions,
-      demo: world.demo,
+      sessions: issuing.sessions,
+      demo: issuing.demo,
       // The slip is on the kiosk window: the staff's screen at a counter, the only one elsewhere.
       printSlip: createSlipPrinter(() => kioskWindow, log),
     });
@@ -81,13 +83,66 @@ async function startKiosk(): Promise<void> {
     if (config.profile === 'counter' && config.customerDisplay) customerWindow = createCustomerWindow(pageOptions);
 
     bindKioskIpc(ipcMain, kiosk, appWindows, log, () => customerWindow);
-    const records = world;
-    app.once('before-quit', () => void shutDown(kiosk, records));
-    log.info('kiosk-started', { profile: config.profile, cardSource: config.cardSource, customerDisplay: customerWindow !== undefined });
+    const opened = issuing;
+    app.once('before-quit', () => void shutDown(kiosk, opened));
+    log.info('kiosk-started', {
+      profile: config.profile,
+      cardSource: config.cardSource,
+      customerDisplay: customerWindow !== undefined,
+      service: config.service ? 'municipal' : 'embedded',
+    });
   } catch (error) {
-    world?.close();
+    await issuing?.close();
     fail(error);
   }
+}
+
+/** The issuing service the sessions use, the terminal's records, and, on virtual cards, the trainer's tools. */
+interface IssuingSide {
+  sessions: SessionServices;
+  demo?: DemoCards;
+  close(): Promise<void>;
+}
+
+/**
+ * Real card readers talk to the municipality's issuing service named in the
+ * config (the config refuses them without one). Virtual cards — a trainer's
+ * terminal, the demo — get the simulated world behind an issuing service of
+ * their own on loopback, the path a deployment takes (docs/issuing-service.md).
+ */
+async function openIssuingSide(config: TerminalConfig, reader: VirtualReader | undefined): Promise<IssuingSide> {
+  if (config.service) {
+    const client = new IssuingServiceClient(readServiceConnection(config.service));
+    const records = openTerminalRecords({ dbPath: resolveDatabasePath(), terminalId: hostname() });
+    return {
+      sessions: { gateway: client, journal: records.journal, audit: records.audit },
+      async close() {
+        client.close();
+        records.close();
+      },
+    };
+  }
+  const world = await openSimulatedWorld({ reader, dbPath: resolveDatabasePath(), terminalId: hostname() });
+  let service: EmbeddedService;
+  try {
+    service = await startEmbeddedService({
+      issuer: world.jlis,
+      terminalId: 'kiosk',
+      role: config.profile === 'counter' ? 'counter' : 'lobby',
+      log,
+    });
+  } catch (error) {
+    world.close();
+    throw error;
+  }
+  return {
+    sessions: { ...world.sessions, gateway: service.gateway },
+    ...(world.demo ? { demo: world.demo } : {}),
+    async close() {
+      await service.close();
+      world.close();
+    },
+  };
 }
 
 /**
@@ -95,9 +150,9 @@ async function startKiosk(): Promise<void> {
  * records. Electron does not wait for this; that is safe, since every
  * committed transaction is already on disk (WAL, synchronous=FULL).
  */
-async function shutDown(kiosk: Kiosk, world: SimulatedWorld): Promise<void> {
+async function shutDown(kiosk: Kiosk, issuing: IssuingSide): Promise<void> {
   await kiosk.stop().catch((error: unknown) => log.error('kiosk-stop-failed', { error: (error as Error).name }));
-  world.close();
+  await issuing.close();
 }
 
 function fail(error: unknown): void {

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DemoFault, ViewState } from '../../preload/contract';
 import type { IssuanceGateway } from '../issuance/gateway';
 import type { VirtualReader } from '../card/virtual-reader';
@@ -10,9 +7,9 @@ import { listPersonas, resolvePersona, type Persona, type ResolvedPersona } from
 import { VirtualMyNumberCard } from './card/virtual-my-number-card';
 import { openSimulatedJlis, type SimulatedJlis } from './jlis/service';
 import { japanDate } from '../domain/japan-calendar';
-import { AuditChain } from '../store/audit';
-import { openKioskDatabase, type KioskDatabase } from '../store/database';
-import { RenewalJournal } from '../store/journal';
+import type { AuditChain } from '../store/audit';
+import type { RenewalJournal } from '../store/journal';
+import { openTerminalRecords, type TerminalRecords } from '../store/terminal-records';
 
 type DemoFaults = NonNullable<ViewState['demo']>['faults'];
 
@@ -69,18 +66,15 @@ export interface SimulatedWorldOptions {
 export async function openSimulatedWorld(options: SimulatedWorldOptions): Promise<SimulatedWorld> {
   const now = options.now ?? (() => new Date());
   const jlis = await openSimulatedJlis(options.simDir, { now });
-  const practiceDir = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), 'myna-kiosk-practice-'));
-  let db: KioskDatabase;
+  let records: TerminalRecords;
   try {
-    db = openKioskDatabase(options.dbPath ?? join(practiceDir ?? '', 'kiosk.sqlite'));
+    records = openTerminalRecords({ terminalId: options.terminalId, now, ...(options.dbPath ? { dbPath: options.dbPath } : {}) });
   } catch (error) {
     // The kiosk will not start: release what was opened before failing.
     jlis.close();
-    if (practiceDir) rmSync(practiceDir, { recursive: true, force: true });
     throw error;
   }
-  const journal = new RenewalJournal(db, { now });
-  const audit = new AuditChain(db, { terminalId: options.terminalId, now });
+  const { journal, audit } = records;
   const freshCard = async (persona: Persona) => {
     const resolved = resolvePersona(persona, japanDate(now()));
     const image = await buildCardImage(resolved, jlis.ca);
@@ -96,9 +90,8 @@ export async function openSimulatedWorld(options: SimulatedWorldOptions): Promis
     ...(options.reader ? { demo: trainerTools(options.reader, jlis, freshCard) } : {}),
     freshCard,
     close() {
-      db.close();
+      records.close();
       jlis.close();
-      if (practiceDir) rmSync(practiceDir, { recursive: true, force: true });
     },
   };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadTerminalConfig, parseTerminalConfig } from '../../main/kiosk/config';
+import { ConfigError, loadTerminalConfig, parseTerminalConfig, readServiceConnection } from '../../main/kiosk/config';
 import { hashPasscode } from '../../main/kiosk/staff-passcode';
 
 const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-config-test-'));
@@ -12,16 +12,53 @@ const file = (name: string, text: string) => {
   return path;
 };
 
+/** A terminal's service entry as `service enrol-terminal` leaves the files (relative to the config). */
+const SERVICE = { url: 'https://issuing.city.local:8443', certificate: 'terminal.pem', key: 'terminal-key.pem', ca: 'ca.pem' };
+
 describe('the terminal config', () => {
-  it('defaults to a Japanese lobby terminal on real readers', () => {
-    expect(parseTerminalConfig({})).toEqual({
+  it('defaults to a Japanese lobby terminal on real readers, which needs its issuing service', () => {
+    expect(() => parseTerminalConfig({})).toThrow(/service: a terminal on real card readers needs its issuing service/);
+    expect(parseTerminalConfig({ service: SERVICE })).toEqual({
       profile: 'lobby',
       cardSource: 'pcsc',
       defaultLanguage: 'ja',
       idle: { warnAfterSeconds: 60, countdownSeconds: 30 },
       staff: { lockAfterSeconds: 300, accounts: [] },
       customerDisplay: false,
+      service: SERVICE,
     });
+    // Virtual cards are never a resident's: a trainer's terminal needs no service of the municipality's.
+    expect(parseTerminalConfig({ cardSource: 'virtual' }).service).toBeUndefined();
+  });
+
+  it('reaches the issuing service over https only, with every file named', () => {
+    expect(() => parseTerminalConfig({ service: { ...SERVICE, url: 'http://issuing.city.local:8443' } })).toThrow(/service\.url: .*https/);
+    expect(() => parseTerminalConfig({ service: { url: SERVICE.url, certificate: 'terminal.pem' } })).toThrow(/service\.key/);
+    expect(() => parseTerminalConfig({ service: { ...SERVICE, pin: '1234' } })).toThrow(ConfigError);
+  });
+
+  it("reads the terminal's files for the service, relative to the config, and names one it cannot read", () => {
+    const folder = mkdtempSync(join(dir, 'terminal-'));
+    writeFileSync(join(folder, 'terminal.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    writeFileSync(join(folder, 'terminal-key.pem'), '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n');
+    writeFileSync(join(folder, 'ca.pem'), 'not a certificate');
+    writeFileSync(join(folder, 'terminal.json'), JSON.stringify({ service: SERVICE }));
+    const config = loadTerminalConfig(join(folder, 'terminal.json'));
+    expect(config.service).toEqual({
+      ...SERVICE,
+      certificate: join(folder, 'terminal.pem'),
+      key: join(folder, 'terminal-key.pem'),
+      ca: join(folder, 'ca.pem'),
+    });
+    expect(() => readServiceConnection(config.service!)).toThrow(`service.ca: ${join(folder, 'ca.pem')} is not a PEM file`);
+    writeFileSync(join(folder, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    expect(readServiceConnection(config.service!)).toMatchObject({
+      url: SERVICE.url,
+      tls: { key: expect.stringContaining('PRIVATE KEY') },
+    });
+    expect(() => readServiceConnection({ ...config.service!, key: join(folder, 'absent.pem') })).toThrow(
+      /service\.key: .*absent\.pem cannot be read/,
+    );
   });
 
   it('puts the demo profile on virtual cards', () => {
@@ -40,8 +77,8 @@ describe('the terminal config', () => {
     expect(() => parseTerminalConfig({ idleSeconds: 5 })).toThrow(/idleSeconds/);
   });
 
-  it('treats a missing file as the defaults', () => {
-    expect(loadTerminalConfig(join(dir, 'absent.json')).profile).toBe('lobby');
+  it('treats a missing file as the defaults: a lobby on real readers, refused without its issuing service', () => {
+    expect(() => loadTerminalConfig(join(dir, 'absent.json'))).toThrow(/absent\.json is invalid — service: /);
   });
 
   it('reads a valid file', () => {
@@ -51,6 +88,7 @@ describe('the terminal config', () => {
       defaultLanguage: 'en',
       customerDisplay: true,
       staff: { lockAfterSeconds: 120, accounts: [{ id: 'tanaka', passcodeHash }] },
+      service: SERVICE,
     });
     expect(loadTerminalConfig(file('counter.json', text))).toEqual({
       profile: 'counter',
@@ -59,6 +97,7 @@ describe('the terminal config', () => {
       idle: { warnAfterSeconds: 60, countdownSeconds: 30 },
       staff: { lockAfterSeconds: 120, accounts: [{ id: 'tanaka', passcodeHash }] },
       customerDisplay: true,
+      service: { url: SERVICE.url, certificate: join(dir, 'terminal.pem'), key: join(dir, 'terminal-key.pem'), ca: join(dir, 'ca.pem') },
     });
   });
 

@@ -9,6 +9,7 @@ import type { CardReader } from '../../main/card/reader';
 import type * as SimulatedWorldModule from '../../main/simulation/world';
 import type { openSimulatedWorld, SimulatedWorld } from '../../main/simulation/world';
 import { hashPasscode } from '../../main/kiosk/staff-passcode';
+import { TerminalCa } from '../../main/service/terminal-pki';
 
 type Fakes = typeof FakeElectron;
 
@@ -196,9 +197,13 @@ describe('Electron main at start-up', () => {
 });
 
 describe('the composed kiosk', () => {
-  it('opens the simulated J-LIS with the terminal records and prints on the kiosk printer', async () => {
+  it('on virtual cards, opens the simulated J-LIS behind a service of its own, with the records; prints on the kiosk printer', async () => {
     const fakes = await launch();
     expect(fakes.worldRequests).toHaveLength(1);
+    expect(logged().find((line) => line.event === 'service-started')).toMatchObject({
+      url: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/),
+    });
+    expect(logged().find((line) => line.event === 'kiosk-started')).toMatchObject({ service: 'embedded' });
     expect(fakes.worldRequests[0]).toMatchObject({ dbPath: join(configDir, 'kiosk.sqlite'), terminalId: expect.any(String) });
     expect(fakes.worldRequests[0]!.terminalId.length).toBeGreaterThan(0);
     expect(fakes.command({ type: 'VIEW_READY' })).toEqual({ ok: true });
@@ -231,8 +236,16 @@ describe('the composed kiosk', () => {
     expect(fakes.FakeBrowserWindow.created[0]!.webContents.sent).toHaveLength(sentBefore);
   });
 
-  it('gives a real reader no trainer tools', async () => {
-    writeConfig({ profile: 'lobby' });
+  it('on real readers, talks to the municipal issuing service of its config, opens no simulation and gives no trainer tools', async () => {
+    const ca = await TerminalCa.create('Test City');
+    const terminal = await ca.issueTerminal('lobby-01', 'lobby');
+    writeFileSync(join(configDir, 'terminal.pem'), terminal.certificate);
+    writeFileSync(join(configDir, 'terminal-key.pem'), terminal.key);
+    writeFileSync(join(configDir, 'ca.pem'), ca.certificatePem);
+    writeConfig({
+      profile: 'lobby',
+      service: { url: 'https://127.0.0.1:9', certificate: 'terminal.pem', key: 'terminal-key.pem', ca: 'ca.pem' },
+    });
     vi.doMock('../../main/card/pcsc-reader', () => ({
       PcscReader: class implements Partial<CardReader> {
         readonly kind = 'pcsc';
@@ -241,11 +254,20 @@ describe('the composed kiosk', () => {
       },
     }));
     const fakes = await launch();
-    expect(fakes.worldRequests[0]!.reader).toBeUndefined();
+    expect(fakes.worldRequests).toEqual([]);
+    expect(logged().find((line) => line.event === 'kiosk-started')).toMatchObject({ cardSource: 'pcsc', service: 'municipal' });
     fakes.command({ type: 'VIEW_READY' });
     const state = fakes.snapshots().at(-1)!;
     expect(state.cardSource).toBe('pcsc');
     expect(state.demo).toBeUndefined();
+  });
+
+  it('refuses to start on real readers without an issuing service, saying so, and opens no window', async () => {
+    writeConfig({ profile: 'lobby' });
+    const fakes = await launch();
+    expect(fakes.app.exit).toHaveBeenCalledWith(1);
+    expect(fakes.FakeBrowserWindow.created).toHaveLength(0);
+    expect(String(logged().find((line) => line.event === 'kiosk-start-failed')?.message)).toMatch(/needs its issuing service/);
   });
 });
 

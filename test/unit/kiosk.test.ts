@@ -70,6 +70,7 @@ describe('the kiosk', () => {
   });
 
   it('chooses PC/SC for a lobby terminal', () => {
-    expect(createKiosk(parseTerminalConfig({ profile: 'lobby' }), silentLogger).reader.kind).toBe('pcsc');
+    const service = { url: 'https://issuing.city.local:8443', certificate: 'terminal.pem', key: 'terminal-key.pem', ca: 'ca.pem' };
+    expect(createKiosk(parseTerminalConfig({ profile: 'lobby', service }), silentLogger).reader.kind).toBe('pcsc');
   });
 });

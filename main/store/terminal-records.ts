@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditChain } from './audit';
+import { openKioskDatabase } from './database';
+import { RenewalJournal } from './journal';
+
+/**
+ * A terminal's own records — the renewal journal and the audit chain, in
+ * one database — opened together. Without a `dbPath` they are a practice
+ * database of their own, deleted on close, so a trainer's practice leaves no
+ * records behind.
+ */
+export interface TerminalRecords {
+  journal: RenewalJournal;
+  audit: AuditChain;
+  close(): void;
+}
+
+export function openTerminalRecords(options: { terminalId: string; dbPath?: string; now?: () => Date }): TerminalRecords {
+  const practiceDir = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), 'myna-kiosk-practice-'));
+  let db: ReturnType<typeof openKioskDatabase>;
+  try {
+    db = openKioskDatabase(options.dbPath ?? join(practiceDir ?? '', 'kiosk.sqlite'));
+  } catch (error) {
+    if (practiceDir) rmSync(practiceDir, { recursive: true, force: true });
+    throw error;
+  }
+  const now = options.now ?? (() => new Date());
+  return {
+    journal: new RenewalJournal(db, { now }),
+    audit: new AuditChain(db, { terminalId: options.terminalId, now }),
+    close() {
+      db.close();
+      if (practiceDir) rmSync(practiceDir, { recursive: true, force: true });
+    },
+  };
+}
