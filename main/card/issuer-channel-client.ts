@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { CommandApdu } from './apdu';
+import { ISSUER_PURPOSE_CODES, type IssuerPurpose } from '../domain/issuer-purpose';
 import { JpkiClient, PIN_LOCATION, expectOk } from './jpki-client';
 import { JPKI_FILE, shortFileId } from './jpki-layout';
 import type { PinId } from '../domain/pin-rules';
@@ -20,6 +22,7 @@ const CERTIFICATE_FILE: Record<KeySlot, number> = {
   signature: JPKI_FILE.signatureCertificate,
 };
 const WRITE_CHUNK = 255;
+const CHIP_SERIAL_LENGTH = 8;
 const RSA_2048_MODULUS = 256;
 
 export class IssuerChannelClient extends JpkiClient {
@@ -34,10 +37,29 @@ export class IssuerChannelClient extends JpkiClient {
     return response.data;
   }
 
-  /** Presents the issuing authority's signature over the challenge; holds until power-down. */
-  async issuerAuthenticate(proof: Uint8Array): Promise<void> {
+  /** The chip's 8-byte serial: the card an issuer proof is bound to. */
+  async chipSerial(): Promise<Uint8Array> {
+    await this.requireApplication('jpki');
+    const operation = 'GET CHIP SERIAL';
+    const response = await this.exchange({ cla: 0x80, ins: 0xca, p1: 0x00, p2: 0x01, le: CHIP_SERIAL_LENGTH }, operation);
+    expectOk(response, operation);
+    if (response.data.length !== CHIP_SERIAL_LENGTH) {
+      throw new CardResponseError(operation, `a chip serial is ${CHIP_SERIAL_LENGTH} bytes, the card gave ${response.data.length}`);
+    }
+    return response.data;
+  }
+
+  /**
+   * Presents the issuing authority's signature over the challenge, for one
+   * purpose and one reference (renewal id or reset reference, sent as its
+   * SHA-256); holds until power-down and allows only that purpose.
+   */
+  async issuerAuthenticate(proof: Uint8Array, binding: { purpose: IssuerPurpose; reference: string }): Promise<void> {
     const operation = 'ISSUER AUTHENTICATE';
-    expectOk(await this.exchange({ cla: 0x80, ins: 0x82, p1: 0x00, p2: 0x00, data: proof }, operation), operation);
+    const referenceHash = createHash('sha256').update(binding.reference, 'utf8').digest();
+    const data = Buffer.concat([proof, referenceHash]);
+    const p2 = ISSUER_PURPOSE_CODES[binding.purpose];
+    expectOk(await this.exchange({ cla: 0x80, ins: 0x82, p1: 0x00, p2, data }, operation), operation);
   }
 
   /** Generates a staged key pair on the card; returns its public modulus (e = 65537). */

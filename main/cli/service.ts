@@ -156,7 +156,7 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
   const service = await startIssuingService({
     tls: { server, caCertificate },
     registry: registryOf(dir),
-    gateway: jlis,
+    issuer: jlis,
     log,
     host: values.host,
     port,

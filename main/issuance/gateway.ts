@@ -1,4 +1,8 @@
 import type { ResidentFacts } from '../domain/eligibility';
+import type { IssuerPurpose } from '../domain/issuer-purpose';
+import type { RenewalRoute } from '../../preload/vocabulary';
+
+export type { IssuerPurpose } from '../domain/issuer-purpose';
 
 /**
  * The issuing service as the kiosk sees it: J-LIS behind the municipality's
@@ -13,6 +17,16 @@ import type { ResidentFacts } from '../domain/eligibility';
  */
 
 export type CertificateSlot = 'authentication' | 'signature';
+
+/** What a terminal may ask for: a lobby kiosk serves residents alone; a counter PC also proxies, face-auth cards and PIN resets. */
+export const TERMINAL_ROLES = ['lobby', 'counter'] as const;
+export type TerminalRole = (typeof TERMINAL_ROLES)[number];
+
+/** A terminal as the issuing service knows it (from its client certificate). */
+export interface TerminalIdentity {
+  id: string;
+  role: TerminalRole;
+}
 
 /** What the issuing service knows about the holder of a certificate (never shown in the lobby). */
 export interface ResidentRecord extends ResidentFacts {
@@ -40,6 +54,56 @@ export interface RenewalRequest {
   publicKeys: { authentication: Uint8Array; signature?: Uint8Array };
   /** The Japan date of the renewal (validity is computed from it). */
   renewedOn: string;
+  /** Who is renewing: the holder, or a proxy (counter terminals only). */
+  route: RenewalRoute;
+  /** The card's proof that it holds the current keys, over the service's nonce (issuance/possession.ts). */
+  possession: PossessionProof;
+}
+
+/**
+ * A single-use nonce from the service, bound to one renewal id, the terminal
+ * that asked and the authentication certificate named; the card signs it
+ * with the new public keys' hashes (docs/card-protocol.md, "Proof of possession").
+ */
+export interface PossessionChallenge {
+  renewalId: string;
+  /** The terminal as the service knows it (its certificate's id): part of what the card signs. */
+  terminalId: string;
+  nonce: Uint8Array;
+  expiresAt: Date;
+}
+
+/** RSA PKCS#1 v1.5 signatures by the card's current keys over `possessionMessage` (issuance/possession.ts). */
+export interface PossessionProof {
+  nonce: Uint8Array;
+  authentication: Uint8Array;
+  /** By the current signature key, when a signature certificate is renewed and the card has a valid or expired one. */
+  signature?: Uint8Array;
+}
+
+/** The counter's identity check, as a PIN reset carries it: who checked, when, and how many documents; never which. */
+export interface IdentityCheckRecord {
+  staffId: string;
+  /** ISO instant the staff member recorded the check. */
+  checkedAt: string;
+  documentsA: number;
+  documentsB: number;
+  oralQuestioning: boolean;
+}
+
+/** What the card's issuer channel is to allow, on which card, for which renewal or reset. */
+export interface IssuerProofRequest {
+  purpose: IssuerPurpose;
+  /** The renewal id (renewal) or the session's reset reference (pin-reset). */
+  reference: string;
+  /** The card's chip serial (hex, GET CHIP SERIAL): the card the proof will work on. */
+  chipSerial: string;
+  /** The authentication certificate the card holds: who the resident is. */
+  authenticationSerial: string;
+  /** The card's single-use challenge. */
+  challenge: Uint8Array;
+  /** pin-reset only, and only from a counter terminal. */
+  identityCheck?: IdentityCheckRecord;
 }
 
 export interface IssuedCertificate {
@@ -71,9 +135,18 @@ export class GatewayError extends Error {
 export interface IssuanceGateway {
   /** The resident behind an authentication certificate, or undefined when the service does not know it. */
   lookupResident(authenticationSerial: string): Promise<ResidentRecord | undefined>;
-  /** The issuing authority's signature over the card's challenge (docs/card-protocol.md, issuer channel). */
-  issuerProof(renewalId: string, challenge: Uint8Array): Promise<Uint8Array>;
-  /** Issues the new set for the card's new public keys. Same renewalId and same keys → the same certificates. */
+  /**
+   * The issuing authority's signature over the card's challenge, bound to the
+   * card, the purpose and the reference (docs/card-protocol.md, issuer channel).
+   */
+  issuerProof(request: IssuerProofRequest): Promise<Uint8Array>;
+  /** A nonce for the card's proof of possession, before `issue`. */
+  possessionChallenge(renewalId: string, authenticationSerial: string): Promise<PossessionChallenge>;
+  /**
+   * Issues the new set for the card's new public keys, only with a valid
+   * proof of possession over a nonce of this renewal. Same renewalId and same
+   * keys → the same certificates (a repeat needs no new proof).
+   */
   issue(request: RenewalRequest): Promise<IssuedSet>;
   /**
    * What was issued under this renewal id and is neither voided nor replaced,
@@ -90,4 +163,9 @@ export interface IssuanceGateway {
   /** The new set is on the card and verified: the service revokes the old certificates. */
   confirmWritten(renewalId: string): Promise<void>;
   certificateStatus(der: Uint8Array): Promise<CertificateStatus>;
+}
+
+/** The issuing side as a service sees it: each request's gateway answers as the terminal that asked. */
+export interface IssuingAuthority {
+  forTerminal(terminal: TerminalIdentity): IssuanceGateway;
 }

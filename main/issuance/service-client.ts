@@ -7,6 +7,8 @@ import {
   type GatewayFailure,
   type IssuanceGateway,
   type IssuedSet,
+  type IssuerProofRequest,
+  type PossessionChallenge,
   type RenewalRequest,
   type ResidentRecord,
 } from './gateway';
@@ -19,6 +21,7 @@ import {
   issuedSetSchema,
   issuerProofResponseSchema,
   lookupResponseSchema,
+  possessionChallengeResponseSchema,
   statusResponseSchema,
   toBase64,
   emptySchema,
@@ -91,17 +94,35 @@ export class IssuingServiceClient implements IssuanceGateway {
     return answer.resident ?? undefined;
   }
 
-  async issuerProof(renewalId: string, challenge: Uint8Array): Promise<Uint8Array> {
-    const answer = await this.#call(
-      'POST',
-      `/renewals/${encodeURIComponent(renewalId)}/issuer-proof`,
-      { challenge: toBase64(challenge) },
-      issuerProofResponseSchema,
-    );
+  async issuerProof(request: IssuerProofRequest): Promise<Uint8Array> {
+    const body = {
+      purpose: request.purpose,
+      chipSerial: request.chipSerial,
+      authenticationSerial: request.authenticationSerial,
+      challenge: toBase64(request.challenge),
+      ...(request.identityCheck ? { identityCheck: request.identityCheck } : {}),
+    };
+    const answer = await this.#call('POST', `/renewals/${encodeURIComponent(request.reference)}/issuer-proof`, body, issuerProofResponseSchema);
     return fromBase64(answer.proof);
   }
 
+  async possessionChallenge(renewalId: string, authenticationSerial: string): Promise<PossessionChallenge> {
+    const answer = await this.#call(
+      'POST',
+      `/renewals/${encodeURIComponent(renewalId)}/possession-challenge`,
+      { authenticationSerial },
+      possessionChallengeResponseSchema,
+    );
+    return {
+      renewalId: answer.renewalId,
+      terminalId: answer.terminalId,
+      nonce: fromBase64(answer.nonce),
+      expiresAt: new Date(answer.expiresAt),
+    };
+  }
+
   async issue(request: RenewalRequest): Promise<IssuedSet> {
+    const { possession } = request;
     const body = {
       authenticationSerial: request.authenticationSerial,
       publicKeys: {
@@ -109,6 +130,12 @@ export class IssuingServiceClient implements IssuanceGateway {
         ...(request.publicKeys.signature ? { signature: toBase64(request.publicKeys.signature) } : {}),
       },
       renewedOn: request.renewedOn,
+      route: request.route,
+      possession: {
+        nonce: toBase64(possession.nonce),
+        authentication: toBase64(possession.authentication),
+        ...(possession.signature ? { signature: toBase64(possession.signature) } : {}),
+      },
     };
     return issuedSetFromWire(await this.#call('POST', `/renewals/${encodeURIComponent(request.renewalId)}/issue`, body, issuedSetSchema));
   }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ISSUER_PURPOSES } from '../domain/issuer-purpose';
+import { RENEWAL_ROUTES } from '../../preload/vocabulary';
 import type { IssuedCertificate, IssuedSet } from './gateway';
 
 /**
@@ -47,13 +49,41 @@ export const residentSchema = z.strictObject({
 });
 export const lookupResponseSchema = z.strictObject({ resident: residentSchema.nullable() });
 
-export const issuerProofRequestSchema = z.strictObject({ challenge: base64(64) });
+/** A staff member's id as the counter's sign-in takes it (preload/contract.ts): never a name. */
+export const staffIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'a staff id: 1–32 of letters, digits, _ and -');
+
+/** The counter's identity check a PIN reset carries: who, when, how many documents; never which documents or their numbers. */
+export const identityCheckSchema = z.strictObject({
+  staffId: staffIdSchema,
+  checkedAt: z.iso.datetime(),
+  documentsA: z.number().int().min(0).max(10),
+  documentsB: z.number().int().min(0).max(10),
+  oralQuestioning: z.boolean(),
+});
+
+export const issuerProofRequestSchema = z.strictObject({
+  purpose: z.enum(ISSUER_PURPOSES),
+  chipSerial: z.string().regex(/^[0-9A-F]{16}$/, 'a chip serial: 16 upper-case hex digits'),
+  authenticationSerial: serialSchema,
+  challenge: base64(64),
+  identityCheck: identityCheckSchema.optional(),
+});
 export const issuerProofResponseSchema = z.strictObject({ proof: base64(256) });
+
+export const possessionChallengeRequestSchema = z.strictObject({ authenticationSerial: serialSchema });
+export const possessionChallengeResponseSchema = z.strictObject({
+  renewalId: renewalIdSchema,
+  terminalId: z.string().min(1).max(64),
+  nonce: base64(64),
+  expiresAt: z.iso.datetime(),
+});
 
 export const issueRequestSchema = z.strictObject({
   authenticationSerial: serialSchema,
   publicKeys: z.strictObject({ authentication: base64(1024), signature: base64(1024).optional() }),
   renewedOn: japanDateSchema,
+  route: z.enum(RENEWAL_ROUTES),
+  possession: z.strictObject({ nonce: base64(64), authentication: base64(512), signature: base64(512).optional() }),
 });
 
 const issuedCertificateSchema = z.strictObject({ der: base64(8192), serialNumber: serialSchema, notAfter: z.iso.datetime() });

@@ -160,6 +160,7 @@ export class Kiosk {
     const session = new CustomerSession({
       profile: this.config.profile,
       connect: () => this.reader.connect(reader, { exclusive: true }),
+      staffId: () => this.staff?.view.staffId,
       ...services,
     });
     this.session = session;

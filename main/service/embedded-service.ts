@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../base/log';
-import type { IssuanceGateway } from '../issuance/gateway';
+import type { IssuanceGateway, IssuingAuthority } from '../issuance/gateway';
 import { IssuingServiceClient } from '../issuance/service-client';
 import { startIssuingService } from './issuing-service';
 import { TerminalCa, type TerminalRole } from './terminal-pki';
@@ -24,7 +24,7 @@ export interface EmbeddedService {
 
 export async function startEmbeddedService(options: {
   /** The issuing side behind the service. */
-  issuer: IssuanceGateway;
+  issuer: IssuingAuthority;
   terminalId: string;
   role: TerminalRole;
   log: Logger;
@@ -43,7 +43,7 @@ export async function startEmbeddedService(options: {
   const service = await startIssuingService({
     tls: { server, caCertificate: ca.certificatePem },
     registry,
-    gateway: options.issuer,
+    issuer: options.issuer,
     log: options.log,
     host: '127.0.0.1',
   });

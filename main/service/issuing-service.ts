@@ -12,7 +12,7 @@ import type { TLSSocket } from 'node:tls';
 import { silentLogger, type Logger } from '../base/log';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GatewayError, type IssuanceGateway } from '../issuance/gateway';
+import { GatewayError, type IssuanceGateway, type IssuingAuthority } from '../issuance/gateway';
 import {
   API_VERSION,
   emptySchema,
@@ -26,6 +26,8 @@ import {
   issuerProofResponseSchema,
   lookupRequestSchema,
   lookupResponseSchema,
+  possessionChallengeRequestSchema,
+  possessionChallengeResponseSchema,
   renewalParamsSchema,
   statusRequestSchema,
   statusResponseSchema,
@@ -49,8 +51,8 @@ export interface IssuingServiceOptions {
   /** The service's certificate and key, and the terminal CA that client certificates must chain to. */
   tls: { server: KeyPairPem; caCertificate: string };
   registry: TerminalRegistry;
-  /** The issuing side behind the API (the simulated J-LIS until a gateway to the real one exists). */
-  gateway: IssuanceGateway;
+  /** The issuing side behind the API (the simulated J-LIS until a gateway to the real one exists), answering per terminal. */
+  issuer: IssuingAuthority;
   log: Logger;
   /** Largest request body accepted, in bytes (default 64 kB: a renewal's public keys take about 1 kB). */
   bodyLimit?: number;
@@ -145,7 +147,12 @@ export async function buildIssuingService(options: IssuingServiceOptions): Promi
     500: errorResponseSchema,
     503: errorResponseSchema,
   };
-  const gateway = options.gateway;
+  // Every request's gateway answers as the terminal its certificate names (the onRequest hook set it).
+  const gatewayOf = (request: { terminal?: TerminalEntry }): IssuanceGateway => {
+    const terminal = request.terminal;
+    if (!terminal) throw new Error('a request reached a route without a terminal');
+    return options.issuer.forTerminal({ id: terminal.id, role: terminal.role });
+  };
   const base = `/${API_VERSION}`;
 
   routes.post(
@@ -157,33 +164,68 @@ export async function buildIssuingService(options: IssuingServiceOptions): Promi
         response: { 200: lookupResponseSchema, ...errors },
       },
     },
-    async (request) => ({ resident: (await gateway.lookupResident(request.body.authenticationSerial)) ?? null }),
+    async (request) => ({ resident: (await gatewayOf(request).lookupResident(request.body.authenticationSerial)) ?? null }),
   );
   routes.post(
     `${base}/renewals/:renewalId/issuer-proof`,
     {
       schema: {
-        summary: "The issuing authority's answer to the card's challenge",
+        summary:
+          "The issuing authority's answer to the card's challenge, bound to the card (chip serial), the purpose and this " +
+          'renewal id (or PIN-reset reference); a PIN reset only from a counter terminal, with the identity check',
         params: renewalParamsSchema,
         body: issuerProofRequestSchema,
         response: { 200: issuerProofResponseSchema, ...errors },
       },
     },
-    async (request) => ({ proof: toBase64(await gateway.issuerProof(request.params.renewalId, fromBase64(request.body.challenge))) }),
+    async (request) => {
+      const { purpose, chipSerial, authenticationSerial, challenge, identityCheck } = request.body;
+      const proof = await gatewayOf(request).issuerProof({
+        purpose,
+        reference: request.params.renewalId,
+        chipSerial,
+        authenticationSerial,
+        challenge: fromBase64(challenge),
+        ...(identityCheck ? { identityCheck } : {}),
+      });
+      return { proof: toBase64(proof) };
+    },
+  );
+  routes.post(
+    `${base}/renewals/:renewalId/possession-challenge`,
+    {
+      schema: {
+        summary: 'A single-use nonce for the card to sign with its current keys, bound to this renewal, this terminal and the certificate',
+        params: renewalParamsSchema,
+        body: possessionChallengeRequestSchema,
+        response: { 200: possessionChallengeResponseSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const challenge = await gatewayOf(request).possessionChallenge(request.params.renewalId, request.body.authenticationSerial);
+      return {
+        renewalId: challenge.renewalId,
+        terminalId: challenge.terminalId,
+        nonce: toBase64(challenge.nonce),
+        expiresAt: challenge.expiresAt.toISOString(),
+      };
+    },
   );
   routes.post(
     `${base}/renewals/:renewalId/issue`,
     {
       schema: {
-        summary: "New certificates for the card's new public keys (idempotent by renewal id)",
+        summary:
+          "New certificates for the card's new public keys, with the card's proof of possession (idempotent by renewal id: " +
+          'a repeat for the same keys returns the same certificates)',
         params: renewalParamsSchema,
         body: issueRequestSchema,
         response: { 200: issuedSetSchema, ...errors },
       },
     },
     async (request) => {
-      const { authenticationSerial, publicKeys, renewedOn } = request.body;
-      const set = await gateway.issue({
+      const { authenticationSerial, publicKeys, renewedOn, route, possession } = request.body;
+      const set = await gatewayOf(request).issue({
         renewalId: request.params.renewalId,
         authenticationSerial,
         publicKeys: {
@@ -191,6 +233,12 @@ export async function buildIssuingService(options: IssuingServiceOptions): Promi
           ...(publicKeys.signature ? { signature: fromBase64(publicKeys.signature) } : {}),
         },
         renewedOn,
+        route,
+        possession: {
+          nonce: fromBase64(possession.nonce),
+          authentication: fromBase64(possession.authentication),
+          ...(possession.signature ? { signature: fromBase64(possession.signature) } : {}),
+        },
       });
       return issuedSetToWire(set);
     },
@@ -205,7 +253,7 @@ export async function buildIssuingService(options: IssuingServiceOptions): Promi
       },
     },
     async (request) => {
-      const issued = await gateway.issuedFor(request.params.renewalId);
+      const issued = await gatewayOf(request).issuedFor(request.params.renewalId);
       return { issued: issued ? issuedSetToWire(issued) : null };
     },
   );
@@ -220,7 +268,7 @@ export async function buildIssuingService(options: IssuingServiceOptions): Promi
       },
     },
     async (request) => {
-      await gateway.voidUnconfirmed(request.params.renewalId);
+      await gatewayOf(request).voidUnconfirmed(request.params.renewalId);
       return {};
     },
   );
@@ -235,14 +283,14 @@ export async function buildIssuingService(options: IssuingServiceOptions): Promi
       },
     },
     async (request) => {
-      await gateway.confirmWritten(request.params.renewalId);
+      await gatewayOf(request).confirmWritten(request.params.renewalId);
       return {};
     },
   );
   routes.post(
     `${base}/certificates/status`,
     { schema: { summary: "A certificate's status", body: statusRequestSchema, response: { 200: statusResponseSchema, ...errors } } },
-    async (request) => ({ status: await gateway.certificateStatus(fromBase64(request.body.certificate)) }),
+    async (request) => ({ status: await gatewayOf(request).certificateStatus(fromBase64(request.body.certificate)) }),
   );
   return app;
 }
@@ -276,7 +324,7 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
   const app = await buildIssuingService({
     tls: { server: await ca.issueServer(['localhost']), caCertificate: ca.certificatePem },
     registry: new TerminalRegistry(join(tmpdir(), 'myna-kiosk-openapi-no-terminals.json')),
-    gateway: DOCUMENTATION_ONLY,
+    issuer: { forTerminal: () => DOCUMENTATION_ONLY },
     log: silentLogger,
   });
   await app.ready();
@@ -301,6 +349,7 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
 const DOCUMENTATION_ONLY: IssuanceGateway = {
   lookupResident: notServed,
   issuerProof: notServed,
+  possessionChallenge: notServed,
   issue: notServed,
   issuedFor: notServed,
   voidUnconfirmed: notServed,

@@ -29,8 +29,9 @@ import { normaliseSerial } from '../domain/certificate-serial';
  */
 
 /** What a terminal is allowed to ask for: a lobby terminal never does what only staff at a counter may. */
-export const TERMINAL_ROLES = ['lobby', 'counter'] as const;
-export type TerminalRole = (typeof TERMINAL_ROLES)[number];
+import { TERMINAL_ROLES, type TerminalRole } from '../issuance/gateway';
+
+export { TERMINAL_ROLES, type TerminalRole };
 
 const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const KEY = { name: 'ECDSA', namedCurve: 'P-256' } as const;

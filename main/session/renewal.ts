@@ -3,7 +3,9 @@ import { fromHex } from '../card/apdu';
 import { CardStatusError, swHex } from '../card/status-words';
 import type { IssuerChannelClient, KeySlot } from '../card/issuer-channel-client';
 import { certifiesModulus, rsaSpkiFromModulus, spkiOfCertificate } from '../card/jpki-certificate';
-import type { IssuanceGateway, IssuedCertificate, IssuedSet } from '../issuance/gateway';
+import type { IssuanceGateway, IssuedCertificate, IssuedSet, PossessionProof } from '../issuance/gateway';
+import { possessionMessage } from '../issuance/possession';
+import type { RenewalRoute } from '../../preload/vocabulary';
 import { japanDate } from '../domain/japan-calendar';
 import type { AuditChain } from '../store/audit';
 import type { RenewalJournal, RenewalStep } from '../store/journal';
@@ -31,6 +33,8 @@ export interface RenewalPlan {
   oldAuthenticationSerial: string;
   /** Renew the signature certificate too (not for under-15s or adult wards, nor when the card has none). */
   signature: boolean;
+  /** Who is renewing (the service refuses proxies from a lobby terminal). */
+  route: RenewalRoute;
   /** New PIN values, already entered twice and compared by the session; absent = keep the current ones. */
   newPins?: Partial<Record<KeySlot, string>>;
 }
@@ -78,18 +82,7 @@ export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Pr
   const renewedOn = japanDate(context.now());
 
   // The issuer proof holds until power-down, so every (re)start needs it.
-  await record.step('issuer-proof', async () => {
-    const challenge = await client.getChallenge();
-    const proof = await call('issuer-proof', () => gateway.issuerProof(renewalId, challenge));
-    try {
-      await client.issuerAuthenticate(proof);
-    } catch (error) {
-      // The card refusing the proof means the issuing service's answer was wrong, not the card.
-      if (error instanceof CardStatusError)
-        throw new RenewalError('issuer-proof', `the card refused the issuing service's proof (${swHex(error.sw)})`, { cause: error });
-      throw error;
-    }
-  });
+  await record.step('issuer-proof', () => proveIssuer(context, plan, renewalId));
 
   // What the issuing service already did under this renewal id (a resumed renewal).
   let issued = await call('certificates-issued', () => gateway.issuedFor(renewalId));
@@ -139,7 +132,17 @@ export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Pr
         );
         issued = undefined;
       }
-      await record.step('certificates-requested', async () => undefined, undefined, { renewedOn });
+      const publicKeys = {
+        authentication: rsaSpkiFromModulus(keys.authentication!),
+        ...(plan.signature ? { signature: rsaSpkiFromModulus(keys.signature!) } : {}),
+      };
+      // The request is the card's proof that it holds the keys being replaced.
+      const possession = await record.step(
+        'certificates-requested',
+        () => provePossession(context, plan, renewalId, publicKeys),
+        undefined,
+        { renewedOn },
+      );
       issued = await record.step(
         'certificates-issued',
         () =>
@@ -147,11 +150,10 @@ export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Pr
             gateway.issue({
               renewalId,
               authenticationSerial: plan.oldAuthenticationSerial,
-              publicKeys: {
-                authentication: rsaSpkiFromModulus(keys.authentication!),
-                ...(plan.signature ? { signature: rsaSpkiFromModulus(keys.signature!) } : {}),
-              },
+              publicKeys,
               renewedOn,
+              route: plan.route,
+              possession,
             }),
           ),
         issuedData,
@@ -190,6 +192,57 @@ export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Pr
     authentication: describe(set.authentication),
     ...(set.signature && plan.signature ? { signature: describe(set.signature) } : {}),
   };
+}
+
+/** GET CHIP SERIAL, GET CHALLENGE, the service's proof for this card, renewal and purpose, ISSUER AUTHENTICATE. */
+async function proveIssuer(context: RenewalContext, plan: RenewalPlan, renewalId: string): Promise<void> {
+  const { client, gateway } = context;
+  const chipSerial = Buffer.from(await client.chipSerial()).toString('hex').toUpperCase();
+  const challenge = await client.getChallenge();
+  const proof = await call('issuer-proof', () =>
+    gateway.issuerProof({
+      purpose: 'renewal',
+      reference: renewalId,
+      chipSerial,
+      authenticationSerial: plan.oldAuthenticationSerial,
+      challenge,
+    }),
+  );
+  try {
+    await client.issuerAuthenticate(proof, { purpose: 'renewal', reference: renewalId });
+  } catch (error) {
+    // The card refusing the proof means the issuing service's answer was wrong, not the card.
+    if (error instanceof CardStatusError)
+      throw new RenewalError('issuer-proof', `the card refused the issuing service's proof (${swHex(error.sw)})`, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * The service's nonce for this renewal, signed by the card's current
+ * authentication key (and its current signature key when a signature
+ * certificate is renewed and the card holds one), over the new keys' hashes.
+ * The keys signing are the ones being replaced: the new ones are only staged.
+ */
+async function provePossession(
+  context: RenewalContext,
+  plan: RenewalPlan,
+  renewalId: string,
+  publicKeys: { authentication: Uint8Array; signature?: Uint8Array },
+): Promise<PossessionProof> {
+  const { client, gateway } = context;
+  const challenge = await call('certificates-requested', () => gateway.possessionChallenge(renewalId, plan.oldAuthenticationSerial));
+  if (challenge.renewalId !== renewalId) {
+    throw new RenewalError('certificates-requested', `the issuing service answered for renewal ${challenge.renewalId}, not ${renewalId}`);
+  }
+  const signWith = async (slot: KeySlot) => {
+    const message = possessionMessage({ renewalId, terminalId: challenge.terminalId, nonce: challenge.nonce, slot, publicKeys });
+    const digestInfo = Buffer.concat([SHA256_DIGEST_INFO_PREFIX, createHash('sha256').update(message).digest()]);
+    return client.sign(slot, digestInfo);
+  };
+  const authentication = await signWith('authentication');
+  const holdsSignature = plan.signature && (await client.readCertificate('signature')) !== undefined;
+  return { nonce: challenge.nonce, authentication, ...(holdsSignature ? { signature: await signWith('signature') } : {}) };
 }
 
 /** Journal and audit writes around each step; `observed` records a step found already done on resume. */

@@ -7,7 +7,7 @@ import { normalisePin, pinFormatProblem, type PinId } from '../domain/pin-rules'
 import type { CardConnection } from '../card/reader';
 import { ReaderError } from '../card/reader-errors';
 import { statedHolder } from '../card/jpki-certificate';
-import type { IssuanceGateway, ResidentRecord } from '../issuance/gateway';
+import type { IdentityCheckRecord, IssuanceGateway, ResidentRecord } from '../issuance/gateway';
 import { japanDate } from '../domain/japan-calendar';
 import type { AuditChain, HAND_OFF_REASONS } from '../store/audit';
 import type { CardIdentity, RenewalJournal, RenewalStep } from '../store/journal';
@@ -59,6 +59,8 @@ export interface SessionDependencies {
   journal: RenewalJournal;
   audit: AuditChain;
   now?: () => Date;
+  /** Counter only: the signed-in staff member, whose identity check a PIN reset carries to the service. */
+  staffId?: () => string | undefined;
 }
 
 export interface SessionResult {
@@ -99,6 +101,8 @@ export class CustomerSession {
   #cardGone = false;
   #client: IssuerChannelClient | undefined;
   #identity: CardIdentity | undefined;
+  /** The counter's accepted identity check of this session, for a PIN reset's request to the service. */
+  #identityCheck: IdentityCheckRecord | undefined;
   readonly #actor;
   #watchedCardSession: SnapshotFrom<typeof sessionMachine>['children']['card'];
   /** The view last told to the listeners, as JSON. */
@@ -244,6 +248,17 @@ export class CustomerSession {
             result: check.accepted ? 'accepted' : 'refused',
           },
         });
+        const staffId = this.#deps.staffId?.();
+        this.#identityCheck =
+          check.accepted && staffId
+            ? {
+                staffId,
+                checkedAt: this.#now().toISOString(),
+                documentsA: check.documentsA,
+                documentsB: check.documentsB,
+                oralQuestioning: check.oralQuestioning,
+              }
+            : undefined;
         this.#actor.send(intent);
         return;
       }
@@ -343,10 +358,23 @@ export class CustomerSession {
 
   async #resetPin(pin: PinId): Promise<void> {
     const value = this.#newPin.take();
+    const identityCheck = this.#identityCheck;
+    const authenticationSerial = this.#identity?.authenticationSerial;
+    if (!identityCheck) throw new Error('a PIN reset needs the identity check of a signed-in staff member');
+    if (!authenticationSerial) throw new Error('a PIN reset needs the card to name its resident (no authentication certificate)');
     const client = await this.#clientFor();
+    const chipSerial = Buffer.from(await client.chipSerial()).toString('hex').toUpperCase();
     const challenge = await client.getChallenge();
-    // The proof for a PIN reset is asked under this session's id: no renewal is involved.
-    await client.issuerAuthenticate(await this.#deps.gateway.issuerProof(this.sessionId, challenge));
+    // The proof for a PIN reset is bound to this session's id: no renewal is involved.
+    const proof = await this.#deps.gateway.issuerProof({
+      purpose: 'pin-reset',
+      reference: this.sessionId,
+      chipSerial,
+      authenticationSerial,
+      challenge,
+      identityCheck,
+    });
+    await client.issuerAuthenticate(proof, { purpose: 'pin-reset', reference: this.sessionId });
     await client.resetPin(pin, value);
     this.#audit({ event: 'pin-reset', detail: { credential: credentialOf(pin), result: 'done' } });
   }
@@ -414,6 +442,7 @@ export class CustomerSession {
           renewalId,
           oldAuthenticationSerial: record?.card.authenticationSerial ?? identity.authenticationSerial,
           signature: input.signature,
+          route: input.route,
         },
       ),
     );

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CardImage } from '../../main/simulation/card/card-image';
 import { VirtualMyNumberCard, type VirtualMyNumberCardOptions } from '../../main/simulation/card/virtual-my-number-card';
 import {
+  issuerAuthenticateHex,
   issuerProof,
   publicKeyFromModulus,
   TEST_HOLDER,
@@ -74,11 +75,11 @@ function imageCertificate(image: CardImage, slot: 'authentication' | 'signature'
   return Buffer.from(image.jpki?.[slot].certificate ?? '', 'base64');
 }
 
-/** GET CHALLENGE + ISSUER AUTHENTICATE with the test issuer key. */
-function proveIssuer(target: VirtualMyNumberCard): void {
+/** GET CHALLENGE + ISSUER AUTHENTICATE with the test issuer key, for one purpose (a renewal unless named). */
+function proveIssuer(target: VirtualMyNumberCard, purpose: 'renewal' | 'pin-reset' = 'renewal'): void {
   const challenge = send(target, '0084000010');
   expect(challenge.sw).toBe('9000');
-  expect(sw(target, `8082000040${Buffer.from(issuerProof(challenge.data)).toString('hex')}`)).toBe('9000');
+  expect(sw(target, issuerAuthenticateHex(issuerProof(challenge.data, undefined, { purpose }), purpose))).toBe('9000');
 }
 
 /** WRITE STAGED CERTIFICATE in 255-byte chunks with rising offsets, into the current EF. */
@@ -596,7 +597,7 @@ describe('the face-authentication card', () => {
 describe('classes, instructions and malformed commands', () => {
   it('answers 6D00 to an instruction it does not know', () => {
     const c = card();
-    expect(sw(c, '00CA000000')).toBe('6D00');
+    expect(sw(c, '00CB000000')).toBe('6D00');
     expect(sw(c, '80FF0000')).toBe('6D00');
   });
 
@@ -651,6 +652,50 @@ describe('the simulated issuer channel', () => {
     expect(sw(c, apdu)).toBe('6982');
   });
 
+  it('answers its chip serial to GET CHIP SERIAL, and 6A82 on a card made without one', () => {
+    const c = card();
+    ok(c, selectAp(AID.jpki));
+    expect(send(c, '80CA000108')).toEqual({ sw: '9000', data: Buffer.from('0123456789ABCDEF', 'hex') });
+    expect(sw(c, '80CA000208')).toBe('6A86');
+    const image = testCardImage();
+    delete image.chipSerial;
+    const bare = card(image);
+    ok(bare, selectAp(AID.jpki));
+    expect(sw(bare, '80CA000108')).toBe('6A82');
+  });
+
+  it('refuses a proof bound to another card, another renewal or another purpose (6982), and a purpose it does not know (6A86)', () => {
+    const c = card();
+    ok(c, selectAp(AID.jpki));
+    const attempt = (binding: Parameters<typeof issuerProof>[2], purpose: 'renewal' | 'pin-reset' = 'renewal', reference?: string) => {
+      const challenge = send(c, '0084000010').data;
+      return sw(c, issuerAuthenticateHex(issuerProof(challenge, undefined, binding), purpose, reference));
+    };
+    expect(attempt({ chipSerial: 'FEDCBA9876543210' })).toBe('6982');
+    expect(attempt({ reference: 'renewal-other' })).toBe('6982');
+    expect(attempt({}, 'renewal', 'renewal-other')).toBe('6982');
+    expect(attempt({ purpose: 'pin-reset' }, 'renewal')).toBe('6982');
+    expect(attempt({ purpose: 'renewal' }, 'pin-reset')).toBe('6982');
+    const challenge = send(c, '0084000010').data;
+    expect(sw(c, issuerAuthenticateHex(issuerProof(challenge)).replace(/^80820001/, '80820003'))).toBe('6A86');
+    expect(sw(c, '8046001700')).toBe('6982');
+  });
+
+  it('lets a proof allow only its own purpose: a renewal proof resets no PIN, a PIN-reset proof makes no keys', () => {
+    const renewing = card();
+    ok(renewing, selectAp(AID.jpki));
+    proveIssuer(renewing, 'renewal');
+    expect(sw(renewing, `802C0098 04 ${ascii('4321')}`)).toBe('6982');
+    expect(send(renewing, '8046001700').sw).toBe('9000');
+
+    const resetting = card();
+    ok(resetting, selectAp(AID.jpki));
+    proveIssuer(resetting, 'pin-reset');
+    expect(sw(resetting, '8046001700')).toBe('6982');
+    expect(sw(resetting, '80E80000')).toBe('6982');
+    ok(resetting, `802C0098 04 ${ascii('4321')}`);
+  });
+
   it('gives a 16-byte challenge from its random source', () => {
     const c = card(testCardImage(), { random: (n) => new Uint8Array(n).fill(0xc5) });
     ok(c, selectAp(AID.jpki));
@@ -676,7 +721,7 @@ describe('the simulated issuer channel', () => {
   it('answers 6985 to ISSUER AUTHENTICATE with no challenge outstanding', () => {
     const c = card();
     ok(c, selectAp(AID.jpki));
-    expect(sw(c, `8082000040${'00'.repeat(64)}`)).toBe('6985');
+    expect(sw(c, `8082000160${'00'.repeat(96)}`)).toBe('6985');
   });
 
   it('answers 6982 to a bad issuer signature, and the challenge is consumed', () => {
@@ -686,8 +731,8 @@ describe('the simulated issuer channel', () => {
     const proof = Buffer.from(issuerProof(challenge));
     const forged = Buffer.from(proof);
     forged.writeUInt8(forged.readUInt8(10) ^ 0x01, 10);
-    expect(sw(c, `8082000040${forged.toString('hex')}`)).toBe('6982');
-    expect(sw(c, `8082000040${proof.toString('hex')}`)).toBe('6985');
+    expect(sw(c, issuerAuthenticateHex(forged))).toBe('6982');
+    expect(sw(c, issuerAuthenticateHex(proof))).toBe('6985');
     expect(sw(c, '8046001700')).toBe('6982');
   });
 
@@ -696,14 +741,14 @@ describe('the simulated issuer channel', () => {
     const c = card();
     ok(c, selectAp(AID.jpki));
     const challenge = send(c, '0084000010').data;
-    expect(sw(c, `8082000040${Buffer.from(issuerProof(challenge, stranger)).toString('hex')}`)).toBe('6982');
+    expect(sw(c, issuerAuthenticateHex(issuerProof(challenge, stranger)))).toBe('6982');
   });
 
   it('answers 6985 to a reused challenge: a replayed answer proves nothing', () => {
     const c = card();
     ok(c, selectAp(AID.jpki));
     const challenge = send(c, '0084000010').data;
-    const answer = `8082000040${Buffer.from(issuerProof(challenge)).toString('hex')}`;
+    const answer = issuerAuthenticateHex(issuerProof(challenge));
     ok(c, answer);
     c.powerDown();
     ok(c, selectAp(AID.jpki));
@@ -718,13 +763,13 @@ describe('the simulated issuer channel', () => {
     const c = card(image);
     ok(c, selectAp(AID.jpki));
     const challenge = send(c, '0084000010').data;
-    expect(sw(c, `8082000040${Buffer.from(issuerProof(challenge)).toString('hex')}`)).toBe('6982');
+    expect(sw(c, issuerAuthenticateHex(issuerProof(challenge)))).toBe('6982');
   });
 
   it('answers 6700 to ISSUER AUTHENTICATE with other than 64 bytes', () => {
     const c = card();
     ok(c, selectAp(AID.jpki), '0084000010');
-    expect(sw(c, `808200003F${'00'.repeat(63)}`)).toBe('6700');
+    expect(sw(c, `808200015F${'00'.repeat(95)}`)).toBe('6700');
   });
 
   it('keeps the issuer proof card-wide until power-down, across SELECTs of other applications', () => {
@@ -894,7 +939,7 @@ describe('the simulated issuer channel', () => {
     expect(c.snapshot()).toEqual(original);
     ok(c, selectAp(AID.jpki));
     expect(sw(c, '8048011700')).toBe('6982');
-    expect(sw(c, `8082000040${Buffer.from(issuerProof(challenge)).toString('hex')}`)).toBe('6985');
+    expect(sw(c, issuerAuthenticateHex(issuerProof(challenge)))).toBe('6985');
     ok(c, verifyPin(TEST_PINS.authentication, '98'), selectEf('0017'));
     expect(signsFor(c, createPublicKey(testKeys().authentication))).toBe(true);
     ok(c, selectEf('000A'));
@@ -905,7 +950,7 @@ describe('the simulated issuer channel', () => {
     const c = card();
     ok(c, selectAp(AID.jpki), selectEf('0018'));
     for (let i = 0; i < 3; i++) sw(c, verifyPin('0000'));
-    proveIssuer(c);
+    proveIssuer(c, 'pin-reset');
     ok(c, `802C0098 04 ${ascii('4321')}`);
     expect(sw(c, '00200098')).toBe('63C3');
     ok(c, verifyPin('4321', '98'));
@@ -915,7 +960,7 @@ describe('the simulated issuer channel', () => {
   it('resets the registry PIN in its own application', () => {
     const c = card();
     ok(c, selectAp(AID.jpki));
-    proveIssuer(c);
+    proveIssuer(c, 'pin-reset');
     ok(c, selectAp(AID.residentRegistry), `802C009C 04 ${ascii('8642')}`, verifyPin('8642', '9C'));
     expect(c.snapshot().residentRegistry?.pin?.value).toBe('8642');
     expect(c.snapshot().common?.pin?.value).toBe(TEST_PINS.common);
@@ -924,7 +969,7 @@ describe('the simulated issuer channel', () => {
   it('answers 6A80 to a PIN reset with a value that breaks the PIN rule', () => {
     const c = card();
     ok(c, selectAp(AID.jpki));
-    proveIssuer(c);
+    proveIssuer(c, 'pin-reset');
     expect(sw(c, `802C0098 05 ${ascii('12345')}`)).toBe('6A80');
     expect(sw(c, `802C009B 06 ${ascii('ABCDEF')}`)).toBe('6A80');
     expect(c.snapshot().jpki?.authenticationPin?.value).toBe(TEST_PINS.authentication);

@@ -5,7 +5,15 @@ import { IssuerChannelClient } from '../../main/card/issuer-channel-client';
 import { CardStatusError } from '../../main/card/status-words';
 import { VIRTUAL_READER_NAME, VirtualReader } from '../../main/card/virtual-reader';
 import { VirtualMyNumberCard } from '../../main/simulation/card/virtual-my-number-card';
-import { TEST_PINS, issuerProof, publicKeyFromModulus, testCardImage, testCertificate } from './helpers/test-card-image';
+import {
+  TEST_CHIP_SERIAL,
+  TEST_PINS,
+  TEST_REFERENCE,
+  issuerProof,
+  publicKeyFromModulus,
+  testCardImage,
+  testCertificate,
+} from './helpers/test-card-image';
 
 async function channel() {
   const card = new VirtualMyNumberCard(testCardImage('my-number'));
@@ -15,6 +23,8 @@ async function channel() {
   return { card, client };
 }
 
+const RENEWAL = { purpose: 'renewal', reference: TEST_REFERENCE } as const;
+
 const digestInfo = (message: string) =>
   Buffer.concat([fromHex('3031300d060960864801650304020105000420'), createHash('sha256').update(message).digest()]);
 
@@ -22,7 +32,8 @@ describe('the issuer channel client', () => {
   it('renews both key pairs and certificates on the card, visible only after commit', async () => {
     const { client } = await channel();
     const before = await client.readCertificate('authentication');
-    await client.issuerAuthenticate(issuerProof(await client.getChallenge()));
+    expect(Buffer.from(await client.chipSerial()).toString('hex').toUpperCase()).toBe(TEST_CHIP_SERIAL);
+    await client.issuerAuthenticate(issuerProof(await client.getChallenge()), RENEWAL);
     const authModulus = await client.generateKeyPair('authentication');
     const signModulus = await client.generateKeyPair('signature');
     expect(await client.readPublicKey('authentication', 'staged')).toEqual(authModulus);
@@ -50,12 +61,25 @@ describe('the issuer channel client', () => {
     await expect(client.generateKeyPair('authentication')).rejects.toMatchObject({ sw: 0x6982 });
     const stale = await client.getChallenge();
     await client.getChallenge();
-    await expect(client.issuerAuthenticate(issuerProof(stale))).rejects.toBeInstanceOf(CardStatusError);
+    await expect(client.issuerAuthenticate(issuerProof(stale), RENEWAL)).rejects.toBeInstanceOf(CardStatusError);
+  });
+
+  it('sends the purpose and the reference the proof was made for: another of either is refused', async () => {
+    const { client } = await channel();
+    const proof = issuerProof(await client.getChallenge(), undefined, { reference: 'renewal-A' });
+    await expect(client.issuerAuthenticate(proof, { purpose: 'renewal', reference: 'renewal-B' })).rejects.toMatchObject({ sw: 0x6982 });
+    const forReset = issuerProof(await client.getChallenge(), undefined, { purpose: 'pin-reset' });
+    await expect(client.issuerAuthenticate(forReset, RENEWAL)).rejects.toMatchObject({ sw: 0x6982 });
+    await client.issuerAuthenticate(issuerProof(await client.getChallenge(), undefined, { reference: 'renewal-B' }), {
+      purpose: 'renewal',
+      reference: 'renewal-B',
+    });
+    expect(await client.generateKeyPair('authentication')).toHaveLength(256);
   });
 
   it('discards what is staged', async () => {
     const { client } = await channel();
-    await client.issuerAuthenticate(issuerProof(await client.getChallenge()));
+    await client.issuerAuthenticate(issuerProof(await client.getChallenge()), RENEWAL);
     await client.generateKeyPair('authentication');
     await client.discardStaged();
     expect(await client.readPublicKey('authentication', 'staged')).toBeUndefined();
@@ -65,7 +89,10 @@ describe('the issuer channel client', () => {
     const { client } = await channel();
     for (const wrong of ['0000', '0001', '0002']) await client.verify('registry', wrong);
     expect(await client.pinStatus('registry')).toEqual({ state: 'blocked' });
-    await client.issuerAuthenticate(issuerProof(await client.getChallenge()));
+    await client.issuerAuthenticate(issuerProof(await client.getChallenge(), undefined, { purpose: 'pin-reset' }), {
+      purpose: 'pin-reset',
+      reference: TEST_REFERENCE,
+    });
     await expect(client.resetPin('registry', '12')).rejects.toMatchObject({ name: 'PinFormatError' });
     await client.resetPin('registry', '8642');
     expect(await client.pinStatus('registry')).toEqual({ state: 'available', triesLeft: 3 });

@@ -9,7 +9,7 @@ import {
   X509Certificate,
 } from '@peculiar/x509';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -264,16 +264,27 @@ describe('revocation', () => {
 });
 
 describe('the issuer proof', () => {
-  it('signs SHA-256("JPKI-SIM-ISSUER-V1" ‖ challenge) as raw r‖s with the trust anchor key', () => {
+  const bindingFor = (challenge: Uint8Array) => ({
+    challenge,
+    purpose: 'renewal' as const,
+    chipSerial: Buffer.from('0123456789ABCDEF', 'hex'),
+    referenceHash: createHash('sha256').update('renewal-1').digest(),
+  });
+
+  it('signs SHA-256("JPKI-SIM-ISSUER-V2" ‖ challenge ‖ purpose ‖ chip serial ‖ SHA-256(reference)) as raw r‖s with the trust anchor key', () => {
     const challenge = randomBytes(16);
-    const proof = ca.signIssuerProof(challenge);
+    const binding = bindingFor(challenge);
+    const proof = ca.signIssuerProof(binding);
     expect(proof).toHaveLength(64);
     const key = createPublicKey({ key: ca.issuerTrustAnchorDer, format: 'der', type: 'spki' });
-    const message = Buffer.concat([Buffer.from('JPKI-SIM-ISSUER-V1'), challenge]);
+    const message = Buffer.concat([Buffer.from('JPKI-SIM-ISSUER-V2'), challenge, Buffer.from([0x01]), binding.chipSerial, binding.referenceHash]);
     expect(verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, proof)).toBe(true);
-    expect(verifyIssuerProof(ca.issuerTrustAnchorDer, challenge, proof)).toBe(true);
-    expect(verifyIssuerProof(ca.issuerTrustAnchorDer, randomBytes(16), proof)).toBe(false);
-    expect(() => ca.signIssuerProof(randomBytes(15))).toThrow(/16 bytes/);
+    expect(verifyIssuerProof(ca.issuerTrustAnchorDer, binding, proof)).toBe(true);
+    expect(verifyIssuerProof(ca.issuerTrustAnchorDer, { ...binding, challenge: randomBytes(16) }, proof)).toBe(false);
+    expect(verifyIssuerProof(ca.issuerTrustAnchorDer, { ...binding, purpose: 'pin-reset' }, proof)).toBe(false);
+    expect(verifyIssuerProof(ca.issuerTrustAnchorDer, { ...binding, chipSerial: Buffer.alloc(8) }, proof)).toBe(false);
+    expect(verifyIssuerProof(ca.issuerTrustAnchorDer, { ...binding, referenceHash: Buffer.alloc(32) }, proof)).toBe(false);
+    expect(() => ca.signIssuerProof({ ...binding, challenge: randomBytes(15) })).toThrow(/16 bytes/);
   });
 });
 
@@ -299,8 +310,13 @@ describe('persistence', () => {
     expect(loaded.fingerprint).toBe(ca.fingerprint);
     expect(loaded.authenticationCaDer.equals(ca.authenticationCaDer)).toBe(true);
     expect(loaded.status(moved.der)).toMatchObject({ status: 'revoked', reason: 'moved' });
-    const challenge = randomBytes(16);
-    expect(verifyIssuerProof(ca.issuerTrustAnchorDer, challenge, loaded.signIssuerProof(challenge))).toBe(true);
+    const binding = {
+      challenge: randomBytes(16),
+      purpose: 'pin-reset' as const,
+      chipSerial: randomBytes(8),
+      referenceHash: randomBytes(32),
+    };
+    expect(verifyIssuerProof(ca.issuerTrustAnchorDer, binding, loaded.signIssuerProof(binding))).toBe(true);
     const issued = await loaded.issueAuthentication({
       publicKey: cardSpki,
       opaqueId: 'AFTERLOAD',

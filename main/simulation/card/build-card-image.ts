@@ -25,7 +25,7 @@ import { type SignatureHolder } from '../../card/jpki-certificate';
 const generateKeyPair = promisify(generateKeyPairCallback);
 
 /** Bump when the card layout built here changes, so old cache entries are not reused. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /** EF 0008: first byte 8F when a signature certificate is on the card. */
 export const AVAILABILITY = { withSignature: '8F0000', withoutSignature: '000000' } as const;
@@ -139,6 +139,7 @@ async function build(persona: ResolvedPersona, ca: SimulatedCa, revocations: Rev
     cardFace: myNumberCard,
     // The issuer channel is ours, for My Number Cards; an old 住基カード has none.
     ...(myNumberCard ? { issuerTrustAnchor: ca.issuerTrustAnchorDer.toString('base64') } : {}),
+    chipSerial: randomBytes(8).toString('hex').toUpperCase(),
   };
   return cardImageSchema.parse(dropUndefined(image));
 }

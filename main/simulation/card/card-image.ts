@@ -90,6 +90,11 @@ export const cardImageSchema = z
     cardFace: z.boolean(),
     /** SPKI DER of the simulated issuing authority's ECDSA P-256 key, trusted for the issuer channel. */
     issuerTrustAnchor: base64.optional(),
+    /** The chip's serial (8 bytes, hex), set at manufacture: the card an issuer proof is bound to. */
+    chipSerial: z
+      .string()
+      .regex(/^[0-9A-F]{16}$/)
+      .optional(),
   })
   .strict();
 export type CardImage = z.infer<typeof cardImageSchema>;

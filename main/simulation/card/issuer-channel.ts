@@ -4,7 +4,11 @@
  * implements these commands.
  *
  * - GET CHALLENGE / ISSUER AUTHENTICATE give a card-wide issuer proof that
- *   lasts until power-down. Every other command here answers 6982 without it.
+ *   lasts until power-down, for one purpose (P2: 01 renewal, 02 PIN reset),
+ *   bound to this card's chip serial and the reference (renewal id) whose
+ *   SHA-256 the terminal sends with it. Every other command here answers 6982
+ *   without a proof for its purpose.
+ * - GET CHIP SERIAL answers the 8-byte chip serial (no proof needed).
  * - GENERATE KEY PAIR stages a new key; WRITE STAGED CERTIFICATE stages a
  *   certificate; COMMIT makes the staged set current in one step, or answers
  *   6985 and changes nothing; DISCARD drops it. Power-down drops it too.
@@ -36,7 +40,8 @@ import {
   type PinEf,
 } from './card-files';
 import { RSA_MODULUS_BYTES, type KeyStore } from './card-keys';
-import { ISSUER_CHALLENGE_LENGTH, verifyIssuerProof } from '../issuer-proof';
+import { issuerPurposeOfCode, type IssuerPurpose } from '../../domain/issuer-purpose';
+import { CHIP_SERIAL_LENGTH, ISSUER_CHALLENGE_LENGTH, ISSUER_PROOF_LENGTH, REFERENCE_HASH_LENGTH, verifyIssuerProof } from '../issuer-proof';
 
 export const MAX_STAGED_CERTIFICATE_BYTES = 4096;
 
@@ -63,14 +68,25 @@ export interface IssuerHost {
 
 export class IssuerChannel {
   private challenge: Uint8Array | undefined;
-  private proven = false;
+  /** What the issuer proof in force allows, until power-down. */
+  private proven: IssuerPurpose | undefined;
 
   constructor(private readonly host: IssuerHost) {}
 
   /** Power loss: the proof and any outstanding challenge are gone. (The card drops the staged set itself.) */
   powerDown(): void {
     this.challenge = undefined;
-    this.proven = false;
+    this.proven = undefined;
+  }
+
+  /** `80 CA 00 01 08`: the chip serial; 6A82 on a card made without one. */
+  chipSerial(apdu: CommandApdu): Answer {
+    if (this.host.currentApp() !== 'jpki') return answer(SW.CONDITIONS_NOT_SATISFIED);
+    if (apdu.p1 !== 0 || apdu.p2 !== 1) return answer(SW.WRONG_P1P2);
+    if (apdu.data !== undefined || (apdu.le !== undefined && apdu.le < CHIP_SERIAL_LENGTH)) return answer(SW.WRONG_LENGTH);
+    const serial = this.host.image.chipSerial;
+    if (serial === undefined) return answer(SW.FILE_NOT_FOUND);
+    return answer(SW.OK, Buffer.from(serial, 'hex'));
   }
 
   /** `00 84 00 00 10`: 16 random bytes, single-use; a new one replaces an outstanding one. */
@@ -82,18 +98,35 @@ export class IssuerChannel {
     return answer(SW.OK, Uint8Array.from(this.challenge));
   }
 
-  /** `80 82 00 00 40 <r‖s>`: ECDSA P-256 over SHA-256("JPKI-SIM-ISSUER-V1" ‖ challenge). */
+  /**
+   * `80 82 00 <purpose> 60 <r‖s> <SHA-256(reference)>`: ECDSA P-256 over
+   * SHA-256("JPKI-SIM-ISSUER-V2" ‖ challenge ‖ purpose ‖ chip serial ‖ SHA-256(reference)).
+   * The card supplies its own challenge and chip serial, so a proof made for
+   * another card or another challenge fails; the purpose it proves is the
+   * only one it allows.
+   */
   authenticate(apdu: CommandApdu): Answer {
     if (this.host.currentApp() !== 'jpki') return answer(SW.CONDITIONS_NOT_SATISFIED);
-    if (apdu.p1 !== 0 || apdu.p2 !== 0) return answer(SW.WRONG_P1P2);
-    if (apdu.data?.length !== 64) return answer(SW.WRONG_LENGTH);
+    const purpose = issuerPurposeOfCode(apdu.p2);
+    if (apdu.p1 !== 0 || purpose === undefined) return answer(SW.WRONG_P1P2);
+    if (apdu.data?.length !== ISSUER_PROOF_LENGTH + REFERENCE_HASH_LENGTH) return answer(SW.WRONG_LENGTH);
     const challenge = this.challenge;
     if (!challenge) return answer(SW.CONDITIONS_NOT_SATISFIED);
     this.challenge = undefined; // consumed, whatever the outcome
+    this.proven = undefined; // a new attempt replaces the proof in force
     const anchor = this.host.image.issuerTrustAnchor;
-    if (anchor === undefined) return answer(SW.SECURITY_STATUS_NOT_SATISFIED);
-    if (!verifyIssuerProof(Buffer.from(anchor, 'base64'), challenge, apdu.data)) return answer(SW.SECURITY_STATUS_NOT_SATISFIED);
-    this.proven = true;
+    const chipSerial = this.host.image.chipSerial;
+    if (anchor === undefined || chipSerial === undefined) return answer(SW.SECURITY_STATUS_NOT_SATISFIED);
+    const binding = {
+      challenge,
+      purpose,
+      chipSerial: Buffer.from(chipSerial, 'hex'),
+      referenceHash: apdu.data.subarray(ISSUER_PROOF_LENGTH),
+    };
+    if (!verifyIssuerProof(Buffer.from(anchor, 'base64'), binding, apdu.data.subarray(0, ISSUER_PROOF_LENGTH))) {
+      return answer(SW.SECURITY_STATUS_NOT_SATISFIED);
+    }
+    this.proven = purpose;
     return answer(SW.OK);
   }
 
@@ -170,7 +203,7 @@ export class IssuerChannel {
 
   /** `80 2C 00 <80 | 80+SFI> <Lc> <new PIN>` in the PIN's own application: new value, counter to maximum. */
   resetPin(apdu: CommandApdu): Answer {
-    if (!this.proven) return answer(SW.SECURITY_STATUS_NOT_SATISFIED);
+    if (this.proven !== 'pin-reset') return answer(SW.SECURITY_STATUS_NOT_SATISFIED);
     if (apdu.p1 !== 0) return answer(SW.WRONG_P1P2);
     const target = this.host.pinTarget(apdu.p2);
     if (typeof target === 'number') return answer(target);
@@ -195,8 +228,9 @@ export class IssuerChannel {
     return key !== undefined && this.host.keys.certificateMatches(base64Bytes(stagedCertificate), key);
   }
 
+  /** The JPKI files, when a renewal's issuer proof is in force and the JPKI AP is selected; else the SW to answer. */
   private jpkiWithProof(): NonNullable<CardImage['jpki']> | number {
-    if (!this.proven) return SW.SECURITY_STATUS_NOT_SATISFIED;
+    if (this.proven !== 'renewal') return SW.SECURITY_STATUS_NOT_SATISFIED;
     const jpki = this.host.image.jpki;
     if (this.host.currentApp() !== 'jpki' || !jpki) return SW.CONDITIONS_NOT_SATISFIED;
     return jpki;

@@ -109,6 +109,7 @@ export class VirtualMyNumberCard implements VirtualCard {
     this.proprietary = new Map<number, Handler>([
       [0x2a, (apdu) => this.sign(apdu)],
       [0x82, (apdu) => this.issuer.authenticate(apdu)],
+      [0xca, (apdu) => this.issuer.chipSerial(apdu)],
       [0x46, (apdu) => this.issuer.generateKeyPair(apdu)],
       [0x48, (apdu) => this.issuer.readPublicKey(apdu)],
       [0xd6, (apdu) => this.issuer.writeStagedCertificate(apdu)],

@@ -30,7 +30,7 @@ import { promisify } from 'node:util';
 import { jpkiSubjectAltName, type SignatureHolder } from '../../card/jpki-certificate';
 import { normaliseSerial } from '../../domain/certificate-serial';
 import { isJapanDate, japanInstant } from '../../domain/japan-calendar';
-import { signIssuerProof } from '../issuer-proof';
+import { signIssuerProof, type IssuerProofBinding } from '../issuer-proof';
 
 /**
  * The simulated J-LIS PKI behind the virtual My Number Card
@@ -255,12 +255,9 @@ export class SimulatedCa {
     return createHash('sha256').update(this.#authentication.der).update(this.#signature.der).update(this.#issuerSpki).digest('hex');
   }
 
-  /**
-   * The issuer's answer to a card challenge: ECDSA P-256 over
-   * SHA-256("JPKI-SIM-ISSUER-V1" ‖ challenge), as raw r‖s (64 bytes).
-   */
-  signIssuerProof(challenge: Uint8Array): Buffer {
-    return signIssuerProof(this.#issuerKey, challenge);
+  /** The issuer's answer to a card challenge, bound to the card, the purpose and the reference (issuer-proof.ts). */
+  signIssuerProof(binding: IssuerProofBinding): Buffer {
+    return signIssuerProof(this.#issuerKey, binding);
   }
 
   /** User-authentication certificate: subject `C=JP, CN=<opaque id>`, no personal data. */

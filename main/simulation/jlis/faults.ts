@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { X509Certificate } from '@peculiar/x509';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { GatewayError, type IssuedCertificate, type IssuedSet } from '../../issuance/gateway';
-import { issuerProofMessage } from '../issuer-proof';
+import { issuerProofMessage, type IssuerProofBinding } from '../issuer-proof';
 
 /**
  * Faults a trainer or a test injects into the simulated J-LIS. A fault
@@ -14,6 +14,7 @@ import { issuerProofMessage } from '../issuer-proof';
 export const GATEWAY_OPERATIONS = [
   'lookupResident',
   'issuerProof',
+  'possessionChallenge',
   'issue',
   'issuedFor',
   'voidUnconfirmed',
@@ -154,11 +155,11 @@ export function garbleIssuedSet(set: IssuedSet, how: Garbling): IssuedSet {
 }
 
 /** A garbled issuer proof: cut short, or well formed over the right message by a P-256 key that is not the issuer's. */
-export function garbleIssuerProof(challenge: Uint8Array): Garble<Uint8Array> {
+export function garbleIssuerProof(binding: IssuerProofBinding): Garble<Uint8Array> {
   return (proof, how) => {
     if (how === 'unparseable') return proof.slice(0, proof.length >> 1);
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    return new Uint8Array(sign('sha256', issuerProofMessage(challenge), { key: privateKey, dsaEncoding: 'ieee-p1363' }));
+    return new Uint8Array(sign('sha256', issuerProofMessage(binding), { key: privateKey, dsaEncoding: 'ieee-p1363' }));
   };
 }
 

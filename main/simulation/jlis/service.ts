@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { X509Certificate } from '@peculiar/x509';
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomBytes, verify as verifySignature, X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SignatureHolder } from '../../card/jpki-certificate';
@@ -15,14 +15,20 @@ import {
   type IssuanceGateway,
   type IssuedCertificate,
   type IssuedSet,
+  type IssuerProofRequest,
+  type PossessionChallenge,
   type RenewalRequest,
   type ResidentRecord,
+  type TerminalIdentity,
 } from '../../issuance/gateway';
-import { renewalIdSchema } from '../../issuance/wire';
+import { POSSESSION_NONCE_LENGTH, possessionMessage } from '../../issuance/possession';
+import { identityCheckSchema, renewalIdSchema } from '../../issuance/wire';
+import { ISSUER_PURPOSES } from '../../domain/issuer-purpose';
+import { RENEWAL_ROUTES } from '../../../preload/vocabulary';
 import type { CardImage } from '../card/card-image';
 import { simulationDir } from '../simulation-dir';
 import { revocationInstant, type ResolvedPersona } from '../personas';
-import { ISSUER_CHALLENGE_LENGTH } from '../issuer-proof';
+import { ISSUER_CHALLENGE_LENGTH, referenceHash } from '../issuer-proof';
 import { SimulatedCa, newOpaqueId } from './ca';
 import { FaultInjector, garbleIssuedSet, garbleIssuerProof, type Garble, type GatewayFault, type GatewayOperation } from './faults';
 import { JlisStore, type CertificateRow, type RenewalRow, type ResidentRow, type RevocationRow } from './storage';
@@ -67,7 +73,20 @@ export interface SimulatedJlisOptions {
   now?: () => Date;
   /** The validity of new certificates. Default: `defaultExpiryRule` (docs/domain.md, "Validity and the renewal window"). */
   expiryRule?: ExpiryRule;
+  /**
+   * Who calls the gateway methods of this object directly (in-process tests
+   * and tools). Default: a counter terminal named `simulation`. The issuing
+   * service gives each request its caller with `forTerminal`.
+   */
+  terminal?: TerminalIdentity;
 }
+
+/** How long a possession nonce may wait for its issue. */
+export const POSSESSION_CHALLENGE_LIFETIME_MS = 10 * 60_000;
+/** How old a counter's identity check may be when a PIN reset is asked for. */
+export const IDENTITY_CHECK_LIFETIME_MS = 30 * 60_000;
+/** How far a terminal's clock may run ahead of the service's for an identity check's time. */
+const CLOCK_SKEW_MS = 2 * 60_000;
 
 /** A resident as `enrol` recorded it, with the persona behind it (trainer and tests). */
 export interface EnrolledResident extends ResidentRecord {
@@ -82,6 +101,7 @@ export class SimulatedJlis implements IssuanceGateway {
   readonly #expiryRule: ExpiryRule;
   readonly #faults = new FaultInjector();
   readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #terminal: TerminalIdentity;
   #closed = false;
 
   private constructor(dir: string, ca: SimulatedCa, store: JlisStore, options: SimulatedJlisOptions) {
@@ -90,6 +110,7 @@ export class SimulatedJlis implements IssuanceGateway {
     this.#store = store;
     this.#now = options.now ?? (() => new Date());
     this.#expiryRule = options.expiryRule ?? defaultExpiryRule;
+    this.#terminal = options.terminal ?? { id: 'simulation', role: 'counter' };
     // The register in SQLite is the truth; the CA's memory follows it.
     this.#applyRevocations(store.revocations());
   }
@@ -178,6 +199,10 @@ export class SimulatedJlis implements IssuanceGateway {
         period_of_stay_ends: persona.residence?.periodOfStayEnds ?? null,
         adult_ward: holder.adultWard ? 1 : 0,
         signature_holder: JSON.stringify(signatureHolder),
+        chip_serial: image.chipSerial ?? null,
+        card_kind: card.kind,
+        authentication_certificate: certificates.authentication!,
+        signature_certificate: certificates.signature ?? null,
         enrolled_at: this.#now().toISOString(),
       });
     });
@@ -188,7 +213,25 @@ export class SimulatedJlis implements IssuanceGateway {
   }
 
   // -------------------------------------------------------------------------
-  // The gateway.
+  // The gateway: this object answers as `options.terminal`; `forTerminal` as any other.
+
+  /**
+   * The gateway as one terminal calls it: the issuing service hands each
+   * request's terminal (from its client certificate) to this, so nonces,
+   * renewals and proofs are bound to the terminal that asked.
+   */
+  forTerminal(terminal: TerminalIdentity): IssuanceGateway {
+    return {
+      lookupResident: (serial) => this.#lookupResident(serial),
+      issuerProof: (request) => this.#issuerProofCall(terminal, request),
+      possessionChallenge: (renewalId, serial) => this.#possessionChallengeCall(terminal, renewalId, serial),
+      issue: (request) => this.#issueCall(terminal, request),
+      issuedFor: (renewalId) => this.#issuedFor(terminal, renewalId),
+      voidUnconfirmed: (renewalId) => this.#voidUnconfirmed(terminal, renewalId),
+      confirmWritten: (renewalId) => this.#confirmWritten(terminal, renewalId),
+      certificateStatus: (der) => this.certificateStatus(der),
+    };
+  }
 
   /**
    * The resident behind an authentication serial: the current one, or one
@@ -197,53 +240,27 @@ export class SimulatedJlis implements IssuanceGateway {
    * under a renewal not yet confirmed is not known yet.
    */
   lookupResident(authenticationSerial: string): Promise<ResidentRecord | undefined> {
-    return this.#call('lookupResident', async () => {
-      const resident = this.#store.residentBySerial(normaliseSerial(authenticationSerial));
-      return resident && toRecord(resident);
-    });
+    return this.#lookupResident(authenticationSerial);
   }
 
-  issuerProof(renewalId: string, challenge: Uint8Array): Promise<Uint8Array> {
-    return this.#call(
-      'issuerProof',
-      async () => {
-        checkRenewalId(renewalId);
-        if (!(challenge instanceof Uint8Array) || challenge.length !== ISSUER_CHALLENGE_LENGTH) {
-          throw new GatewayError('refused', `the issuer challenge is ${ISSUER_CHALLENGE_LENGTH} bytes`);
-        }
-        return new Uint8Array(this.#ca.signIssuerProof(challenge));
-      },
-      garbleIssuerProof(challenge),
-    );
+  issuerProof(request: IssuerProofRequest): Promise<Uint8Array> {
+    return this.#issuerProofCall(this.#terminal, request);
+  }
+
+  possessionChallenge(renewalId: string, authenticationSerial: string): Promise<PossessionChallenge> {
+    return this.#possessionChallengeCall(this.#terminal, renewalId, authenticationSerial);
   }
 
   issue(request: RenewalRequest): Promise<IssuedSet> {
-    return this.#call('issue', () => this.#exclusive(`renewal:${request.renewalId}`, () => this.#issue(request)), garbleIssuedSet);
+    return this.#issueCall(this.#terminal, request);
   }
 
   issuedFor(renewalId: string): Promise<IssuedSet | undefined> {
-    return this.#call('issuedFor', async () => {
-      checkRenewalId(renewalId);
-      const renewal = this.#store.activeRenewal(renewalId);
-      return renewal && toIssuedSet(renewal.renewal_id, this.#store.certificates(renewal));
-    });
+    return this.#issuedFor(this.#terminal, renewalId);
   }
 
   voidUnconfirmed(renewalId: string): Promise<void> {
-    return this.#call('voidUnconfirmed', () =>
-      this.#exclusive(`renewal:${renewalId}`, async () => {
-        checkRenewalId(renewalId);
-        const revocations = this.#store.transaction((): RevocationRow[] => {
-          const renewal = this.#store.latestRenewal(renewalId);
-          if (!renewal || renewal.voided_at !== null) return [];
-          if (renewal.confirmed_at !== null) {
-            throw new GatewayError('refused', `renewal ${renewalId} is confirmed: its certificates are on the card and cannot be voided`);
-          }
-          return this.#voidGeneration(renewal);
-        });
-        this.#applyRevocations(revocations);
-      }),
-    );
+    return this.#voidUnconfirmed(this.#terminal, renewalId);
   }
 
   /**
@@ -254,12 +271,165 @@ export class SimulatedJlis implements IssuanceGateway {
    * it changes nothing.
    */
   confirmWritten(renewalId: string): Promise<void> {
+    return this.#confirmWritten(this.#terminal, renewalId);
+  }
+
+  certificateStatus(der: Uint8Array): Promise<CertificateStatus> {
+    return this.#call('certificateStatus', async () => {
+      const status = this.#ca.status(der);
+      if (status.status === 'unknown') return 'unknown';
+      if (status.status === 'revoked' || this.#store.isRevoked(status.ca, status.serialNumber)) return 'revoked';
+      return this.#now().getTime() > new X509Certificate(der).notAfter.getTime() ? 'expired' : 'valid';
+    });
+  }
+
+  /** Every issuer proof given, oldest first (tests and the trainer: who asked for what on which card). */
+  issuerProofsGiven() {
+    return this.#store.issuerProofs();
+  }
+
+  #lookupResident(authenticationSerial: string): Promise<ResidentRecord | undefined> {
+    return this.#call('lookupResident', async () => {
+      const resident = this.#store.residentBySerial(normaliseSerial(String(authenticationSerial ?? '')));
+      return resident && toRecord(resident);
+    });
+  }
+
+  #issuerProofCall(terminal: TerminalIdentity, request: IssuerProofRequest): Promise<Uint8Array> {
+    const binding = {
+      challenge: request.challenge instanceof Uint8Array ? request.challenge : new Uint8Array(0),
+      purpose: request.purpose,
+      chipSerial: typeof request.chipSerial === 'string' ? Buffer.from(request.chipSerial, 'hex') : Buffer.alloc(0),
+      referenceHash: referenceHash(String(request.reference ?? '')),
+    };
+    return this.#call('issuerProof', async () => this.#issuerProof(terminal, request, binding), garbleIssuerProof(binding));
+  }
+
+  /**
+   * Signs the card's challenge only for a card the service knows, for one
+   * purpose: a renewal of the resident whose certificate the card holds, by
+   * a terminal that may ask for it; a PIN reset only from a counter, with
+   * the staff member's identity check. Every proof given is recorded.
+   */
+  #issuerProof(terminal: TerminalIdentity, request: IssuerProofRequest, binding: Parameters<SimulatedCa['signIssuerProof']>[0]): Uint8Array {
+    const { purpose, reference, chipSerial } = request;
+    if (!(ISSUER_PURPOSES as readonly string[]).includes(purpose)) throw new GatewayError('refused', `no issuer proof for the purpose ${String(purpose)}`);
+    checkRenewalId(reference);
+    if (typeof chipSerial !== 'string' || !/^[0-9A-F]{16}$/.test(chipSerial)) {
+      throw new GatewayError('refused', 'a chip serial is 16 hex digits (GET CHIP SERIAL)');
+    }
+    if (binding.challenge.length !== ISSUER_CHALLENGE_LENGTH) {
+      throw new GatewayError('refused', `the issuer challenge is ${ISSUER_CHALLENGE_LENGTH} bytes`);
+    }
+    const serial = normaliseSerial(String(request.authenticationSerial ?? ''));
+    const resident = this.#store.residentBySerial(serial);
+    if (!resident) throw new GatewayError('refused', `no resident holds the authentication certificate ${serial}`);
+    if (resident.chip_serial !== chipSerial) {
+      throw new GatewayError('refused', `the card ${chipSerial} is not the card certificate ${serial} was issued to`);
+    }
+    refuseForRole(terminal, resident);
+    let identityCheck: { staffId: string; checkedAt: string } | undefined;
+    if (purpose === 'renewal') {
+      if (request.identityCheck !== undefined) throw new GatewayError('refused', 'a renewal carries no identity check: the card proves possession');
+      const renewal = this.#store.latestRenewal(reference);
+      if (renewal) {
+        if (renewal.terminal_id !== terminal.id) throw new GatewayError('refused', `renewal ${reference} belongs to another terminal`);
+        if (renewal.resident_id !== resident.id) throw new GatewayError('refused', `renewal ${reference} is another resident's`);
+      } else {
+        this.#currentResident(serial);
+      }
+    } else {
+      if (terminal.role !== 'counter') throw new GatewayError('refused', 'a PIN reset is done only at a counter terminal, after the identity check');
+      identityCheck = this.#checkedIdentity(request.identityCheck);
+    }
+    const proof = new Uint8Array(this.#ca.signIssuerProof(binding));
+    this.#store.insertIssuerProof({
+      purpose,
+      reference,
+      terminal_id: terminal.id,
+      chip_serial: chipSerial,
+      resident_id: resident.id,
+      staff_id: identityCheck?.staffId ?? null,
+      identity_checked_at: identityCheck?.checkedAt ?? null,
+      given_at: this.#now().toISOString(),
+    });
+    return proof;
+  }
+
+  /** A PIN reset's identity check: a staff member's, recent, with at least one document or oral questioning. */
+  #checkedIdentity(check: IssuerProofRequest['identityCheck']): { staffId: string; checkedAt: string } {
+    const parsed = identityCheckSchema.safeParse(check);
+    if (!parsed.success) throw new GatewayError('refused', 'a PIN reset needs the identity check: staff id, time and documents');
+    const { staffId, checkedAt, documentsA, documentsB, oralQuestioning } = parsed.data;
+    const age = this.#now().getTime() - new Date(checkedAt).getTime();
+    if (!(age >= -CLOCK_SKEW_MS && age <= IDENTITY_CHECK_LIFETIME_MS)) {
+      throw new GatewayError('refused', `the identity check of ${checkedAt} is not of this visit (at most ${IDENTITY_CHECK_LIFETIME_MS / 60_000} minutes old)`);
+    }
+    if (documentsA + documentsB === 0 && !oralQuestioning) throw new GatewayError('refused', 'the identity check names no document');
+    return { staffId, checkedAt };
+  }
+
+  #possessionChallengeCall(terminal: TerminalIdentity, renewalId: string, authenticationSerial: string): Promise<PossessionChallenge> {
+    return this.#call('possessionChallenge', async () => {
+      checkRenewalId(renewalId);
+      const serial = normaliseSerial(String(authenticationSerial ?? ''));
+      const renewal = this.#store.latestRenewal(renewalId);
+      if (renewal && renewal.terminal_id !== terminal.id) throw new GatewayError('refused', `renewal ${renewalId} belongs to another terminal`);
+      this.#currentResident(serial);
+      const issuedAt = this.#now();
+      const expiresAt = new Date(issuedAt.getTime() + POSSESSION_CHALLENGE_LIFETIME_MS);
+      const nonce = randomBytes(POSSESSION_NONCE_LENGTH);
+      this.#store.insertPossessionChallenge({
+        nonce: nonce.toString('hex'),
+        renewal_id: renewalId,
+        terminal_id: terminal.id,
+        authentication_serial: serial,
+        issued_at: issuedAt.toISOString(),
+        expires_at: expiresAt.toISOString(),
+      });
+      return { renewalId, terminalId: terminal.id, nonce: new Uint8Array(nonce), expiresAt };
+    });
+  }
+
+  #issueCall(terminal: TerminalIdentity, request: RenewalRequest): Promise<IssuedSet> {
+    return this.#call('issue', () => this.#exclusive(`renewal:${request.renewalId}`, () => this.#issue(terminal, request)), garbleIssuedSet);
+  }
+
+  #issuedFor(terminal: TerminalIdentity, renewalId: string): Promise<IssuedSet | undefined> {
+    return this.#call('issuedFor', async () => {
+      checkRenewalId(renewalId);
+      const renewal = this.#store.activeRenewal(renewalId);
+      if (renewal) this.#ownedBy(terminal, renewal);
+      return renewal && toIssuedSet(renewal.renewal_id, this.#store.certificates(renewal));
+    });
+  }
+
+  #voidUnconfirmed(terminal: TerminalIdentity, renewalId: string): Promise<void> {
+    return this.#call('voidUnconfirmed', () =>
+      this.#exclusive(`renewal:${renewalId}`, async () => {
+        checkRenewalId(renewalId);
+        const revocations = this.#store.transaction((): RevocationRow[] => {
+          const renewal = this.#store.latestRenewal(renewalId);
+          if (!renewal || renewal.voided_at !== null) return [];
+          this.#ownedBy(terminal, renewal);
+          if (renewal.confirmed_at !== null) {
+            throw new GatewayError('refused', `renewal ${renewalId} is confirmed: its certificates are on the card and cannot be voided`);
+          }
+          return this.#voidGeneration(renewal);
+        });
+        this.#applyRevocations(revocations);
+      }),
+    );
+  }
+
+  #confirmWritten(terminal: TerminalIdentity, renewalId: string): Promise<void> {
     return this.#call('confirmWritten', () =>
       this.#exclusive(`renewal:${renewalId}`, async () => {
         checkRenewalId(renewalId);
         const revocations = this.#store.transaction((): RevocationRow[] => {
           const renewal = this.#store.latestRenewal(renewalId);
           if (!renewal) throw new GatewayError('refused', `no certificates were issued under renewal ${renewalId}`);
+          this.#ownedBy(terminal, renewal);
           if (renewal.voided_at !== null) throw new GatewayError('refused', `the certificates of renewal ${renewalId} were voided`);
           if (renewal.confirmed_at !== null) return [];
           const resident = this.#store.residentById(renewal.resident_id);
@@ -282,7 +452,7 @@ export class SimulatedJlis implements IssuanceGateway {
           }
           this.#store.insertRevocations(revocations, renewalId);
           this.#store.confirm(renewal, at);
-          const expires = (row: CertificateRow) => ({ serial: row.serial, expires: japanDate(new Date(row.not_after)) });
+          const expires = (row: CertificateRow) => ({ serial: row.serial, expires: japanDate(new Date(row.not_after)), der: row.der });
           this.#store.replaceCertificates(resident.id, expires(newAuthentication), newSignature && expires(newSignature));
           // Other issues for the same old certificate can no longer be confirmed: void them.
           for (const rival of this.#store.unconfirmedRivals(renewal)) revocations.push(...this.#voidGeneration(rival));
@@ -293,13 +463,9 @@ export class SimulatedJlis implements IssuanceGateway {
     );
   }
 
-  certificateStatus(der: Uint8Array): Promise<CertificateStatus> {
-    return this.#call('certificateStatus', async () => {
-      const status = this.#ca.status(der);
-      if (status.status === 'unknown') return 'unknown';
-      if (status.status === 'revoked' || this.#store.isRevoked(status.ca, status.serialNumber)) return 'revoked';
-      return this.#now().getTime() > new X509Certificate(der).notAfter.getTime() ? 'expired' : 'valid';
-    });
+  /** A renewal is answered only to the terminal that made it (its journal is there). */
+  #ownedBy(terminal: TerminalIdentity, renewal: RenewalRow): void {
+    if (renewal.terminal_id !== terminal.id) throw new GatewayError('refused', `renewal ${renewal.renewal_id} belongs to another terminal`);
   }
 
   // -------------------------------------------------------------------------
@@ -351,10 +517,14 @@ export class SimulatedJlis implements IssuanceGateway {
     }
   }
 
-  async #issue(request: RenewalRequest): Promise<IssuedSet> {
+  async #issue(terminal: TerminalIdentity, request: RenewalRequest): Promise<IssuedSet> {
     this.#open();
     const { renewalId, renewedOn } = request;
     checkRenewalId(renewalId);
+    if (!(RENEWAL_ROUTES as readonly string[]).includes(request.route)) throw new GatewayError('refused', `no renewal route ${String(request.route)}`);
+    if (request.route !== 'in-person' && terminal.role !== 'counter') {
+      throw new GatewayError('refused', `a ${request.route} renewal is accepted only at a counter terminal`);
+    }
     if (!isJapanDate(renewedOn)) throw new GatewayError('refused', `renewedOn is not a YYYY-MM-DD date: ${String(renewedOn)}`);
     const authenticationSerial = normaliseSerial(String(request.authenticationSerial ?? ''));
     const keys = {
@@ -366,9 +536,11 @@ export class SimulatedJlis implements IssuanceGateway {
     }
 
     const stored = this.#store.activeRenewal(renewalId);
-    if (stored) return this.#replay(stored, authenticationSerial, keys);
+    if (stored) return this.#replay(terminal, stored, authenticationSerial, keys);
 
     const resident = this.#currentResident(authenticationSerial);
+    refuseForRole(terminal, resident);
+    const nonce = this.#provenPossession(terminal, request, resident, keys.signature !== undefined);
     const holder = JSON.parse(resident.signature_holder) as NonNullable<ResidentRecord['signatureHolder']>;
     if (resident.card_expires < renewedOn)
       throw new GatewayError('refused', `the card expired on ${resident.card_expires}: a new card is needed`);
@@ -425,15 +597,20 @@ export class SimulatedJlis implements IssuanceGateway {
     return this.#store.transaction((): IssuedSet => {
       // Another process may have issued under this id meanwhile: its answer stands.
       const raced = this.#store.activeRenewal(renewalId);
-      if (raced) return this.#replay(raced, authenticationSerial, keys);
+      if (raced) return this.#replay(terminal, raced, authenticationSerial, keys);
       this.#currentResident(authenticationSerial);
+      const issuedAt = this.#now().toISOString();
+      // The nonce is spent with the issue it allows, in one transaction: a proof allows one issue.
+      if (!this.#store.spendPossessionChallenge(nonce, issuedAt)) throw new GatewayError('refused', 'the proof of possession was already used');
       const generation = this.#store.insertIssue({
         renewalId,
         residentId: resident.id,
         authenticationSerial,
         renewedOn,
         keys,
-        issuedAt: this.#now().toISOString(),
+        terminalId: terminal.id,
+        route: request.route,
+        issuedAt,
         certificates: [authentication, ...(signature ? [signature] : [])].map((certificate) => ({
           slot: certificate.ca,
           serial: certificate.serialNumber,
@@ -445,8 +622,59 @@ export class SimulatedJlis implements IssuanceGateway {
     });
   }
 
+  /**
+   * The card's proof of possession for this request (issuance/possession.ts):
+   * a nonce this service gave for this renewal, this terminal and this
+   * certificate, unspent and unexpired, signed by the key of the resident's
+   * current authentication certificate (revoked refused, expired accepted),
+   * and by the current signature key when a signature certificate is renewed
+   * and the resident holds one not revoked. Returns the nonce, spent with the issue.
+   */
+  #provenPossession(terminal: TerminalIdentity, request: RenewalRequest, resident: ResidentRow, withSignature: boolean): string {
+    const proof = request.possession;
+    if (!proof || !(proof.nonce instanceof Uint8Array) || proof.nonce.length !== POSSESSION_NONCE_LENGTH) {
+      throw new GatewayError('refused', 'no proof of possession: ask for a possession challenge and have the card sign it');
+    }
+    const nonce = Buffer.from(proof.nonce).toString('hex');
+    const challenge = this.#store.possessionChallenge(nonce);
+    if (!challenge) throw new GatewayError('refused', 'the proof of possession is over a nonce this service did not give');
+    if (challenge.used_at !== null) throw new GatewayError('refused', 'the proof of possession was already used');
+    if (challenge.renewal_id !== request.renewalId) throw new GatewayError('refused', 'the proof of possession was made for another renewal');
+    if (challenge.terminal_id !== terminal.id) throw new GatewayError('refused', 'the proof of possession was made at another terminal');
+    if (challenge.authentication_serial !== resident.authentication_serial) {
+      throw new GatewayError('refused', 'the proof of possession was made for another certificate');
+    }
+    if (new Date(challenge.expires_at).getTime() < this.#now().getTime()) throw new GatewayError('refused', 'the proof of possession expired');
+    const publicKeys = {
+      authentication: request.publicKeys.authentication,
+      ...(request.publicKeys.signature ? { signature: request.publicKeys.signature } : {}),
+    };
+    const binding = { renewalId: request.renewalId, terminalId: terminal.id, nonce: proof.nonce, publicKeys };
+    const signedBy = (slot: CertificateSlot, certificate: Buffer, signature: Uint8Array | undefined) =>
+      signature instanceof Uint8Array &&
+      verifySignature('sha256', possessionMessage({ ...binding, slot }), new NodeX509Certificate(certificate).publicKey, signature);
+    if (!signedBy('authentication', resident.authentication_certificate, proof.authentication)) {
+      throw new GatewayError('refused', "the card did not prove it holds the current authentication certificate's key");
+    }
+    const signatureHeld =
+      withSignature &&
+      resident.signature_certificate !== null &&
+      resident.signature_serial !== null &&
+      !this.#store.isRevoked('signature', resident.signature_serial);
+    if (signatureHeld && !signedBy('signature', resident.signature_certificate!, proof.signature)) {
+      throw new GatewayError('refused', "the card did not prove it holds the current signature certificate's key");
+    }
+    return nonce;
+  }
+
   /** The stored answer to a repeated issue: the same certificates for the same keys, refused for others. */
-  #replay(renewal: RenewalRow, authenticationSerial: string, keys: { authentication: Buffer; signature: Buffer | undefined }): IssuedSet {
+  #replay(
+    terminal: TerminalIdentity,
+    renewal: RenewalRow,
+    authenticationSerial: string,
+    keys: { authentication: Buffer; signature: Buffer | undefined },
+  ): IssuedSet {
+    this.#ownedBy(terminal, renewal);
     const sameKeys =
       renewal.authentication_key.equals(keys.authentication) &&
       (renewal.signature_key === null
@@ -523,6 +751,13 @@ export function defaultExpiryRule(input: CertificateSetExpiryInput): ExpiryRuleR
 function checkRenewalId(renewalId: string): void {
   if (!renewalIdSchema.safeParse(renewalId).success) {
     throw new GatewayError('refused', 'a renewal id is 1–200 of letters, digits and . _ : -');
+  }
+}
+
+/** What only a counter may ask for: anything about a face-authentication card (no PIN; staff check the face). */
+function refuseForRole(terminal: TerminalIdentity, resident: ResidentRow): void {
+  if (resident.card_kind === 'face-auth' && terminal.role !== 'counter') {
+    throw new GatewayError('refused', 'a face-authentication card is renewed only at a counter terminal');
   }
 }
 

@@ -10,7 +10,7 @@ import type { CaKind, RevocationReason } from './ca';
  * service's (service.ts).
  */
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS residents (
@@ -26,6 +26,11 @@ CREATE TABLE IF NOT EXISTS residents (
   period_of_stay_ends TEXT,
   adult_ward INTEGER NOT NULL CHECK (adult_ward IN (0, 1)),
   signature_holder TEXT NOT NULL,
+  -- the card: its chip serial (what issuer proofs are bound to), its kind, and the current certificates (possession proofs verify with them)
+  chip_serial TEXT,
+  card_kind TEXT NOT NULL,
+  authentication_certificate BLOB NOT NULL,
+  signature_certificate BLOB,
   enrolled_at TEXT NOT NULL
 );
 -- every authentication serial a resident ever had (the current one included)
@@ -42,6 +47,8 @@ CREATE TABLE IF NOT EXISTS renewals (
   renewed_on TEXT NOT NULL,
   authentication_key BLOB NOT NULL,
   signature_key BLOB,
+  terminal_id TEXT NOT NULL,
+  route TEXT NOT NULL,
   issued_at TEXT NOT NULL,
   voided_at TEXT,
   PRIMARY KEY (renewal_id, generation)
@@ -61,6 +68,29 @@ CREATE TABLE IF NOT EXISTS confirmations (
   generation INTEGER NOT NULL,
   confirmed_at TEXT NOT NULL,
   FOREIGN KEY (renewal_id, generation) REFERENCES renewals(renewal_id, generation)
+);
+-- single-use nonces for the card's proof of possession, each bound to a renewal, a terminal and a certificate
+CREATE TABLE IF NOT EXISTS possession_challenges (
+  nonce TEXT PRIMARY KEY,
+  renewal_id TEXT NOT NULL,
+  terminal_id TEXT NOT NULL,
+  authentication_serial TEXT NOT NULL,
+  issued_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  used_at TEXT
+);
+-- every issuer proof given: which card, for what, from which terminal; a PIN reset names the staff member who checked identity
+CREATE TABLE IF NOT EXISTS issuer_proofs (
+  id INTEGER PRIMARY KEY,
+  purpose TEXT NOT NULL CHECK (purpose IN ('renewal', 'pin-reset')),
+  reference TEXT NOT NULL,
+  terminal_id TEXT NOT NULL,
+  chip_serial TEXT NOT NULL,
+  resident_id INTEGER NOT NULL REFERENCES residents(id),
+  staff_id TEXT,
+  identity_checked_at TEXT,
+  given_at TEXT NOT NULL,
+  CHECK (purpose = 'renewal' OR (staff_id IS NOT NULL AND identity_checked_at IS NOT NULL))
 );
 CREATE TABLE IF NOT EXISTS revocations (
   ca TEXT NOT NULL CHECK (ca IN ('authentication', 'signature')),
@@ -84,6 +114,10 @@ export interface ResidentRow {
   period_of_stay_ends: string | null;
   adult_ward: number;
   signature_holder: string;
+  chip_serial: string | null;
+  card_kind: string;
+  authentication_certificate: Buffer;
+  signature_certificate: Buffer | null;
 }
 
 export type NewResident = Omit<ResidentRow, 'id'> & { enrolled_at: string };
@@ -96,8 +130,31 @@ export interface RenewalRow {
   renewed_on: string;
   authentication_key: Buffer;
   signature_key: Buffer | null;
+  terminal_id: string;
+  route: string;
   voided_at: string | null;
   confirmed_at: string | null;
+}
+
+export interface PossessionChallengeRow {
+  nonce: string;
+  renewal_id: string;
+  terminal_id: string;
+  authentication_serial: string;
+  issued_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface IssuerProofRow {
+  purpose: 'renewal' | 'pin-reset';
+  reference: string;
+  terminal_id: string;
+  chip_serial: string;
+  resident_id: number;
+  staff_id: string | null;
+  identity_checked_at: string | null;
+  given_at: string;
 }
 
 export interface CertificateRow {
@@ -121,6 +178,8 @@ export interface NewIssue {
   authenticationSerial: string;
   renewedOn: string;
   keys: { authentication: Buffer; signature: Buffer | undefined };
+  terminalId: string;
+  route: string;
   issuedAt: string;
   certificates: { slot: CertificateSlot; serial: string; der: Buffer; notAfter: string }[];
 }
@@ -183,9 +242,11 @@ export class JlisStore {
     const { lastInsertRowid } = this.#db
       .prepare(
         `INSERT INTO residents (persona_id, authentication_serial, authentication_expires, signature_serial, signature_expires,
-           date_of_birth, card_expires, period_of_stay_ends, adult_ward, signature_holder, enrolled_at)
+           date_of_birth, card_expires, period_of_stay_ends, adult_ward, signature_holder, chip_serial, card_kind,
+           authentication_certificate, signature_certificate, enrolled_at)
          VALUES (@persona_id, @authentication_serial, @authentication_expires, @signature_serial, @signature_expires,
-           @date_of_birth, @card_expires, @period_of_stay_ends, @adult_ward, @signature_holder, @enrolled_at)`,
+           @date_of_birth, @card_expires, @period_of_stay_ends, @adult_ward, @signature_holder, @chip_serial, @card_kind,
+           @authentication_certificate, @signature_certificate, @enrolled_at)`,
       )
       .run(resident);
     this.#db
@@ -196,15 +257,24 @@ export class JlisStore {
   /** The resident's certificates after a confirmed renewal; the new serial joins the ones they held. */
   replaceCertificates(
     residentId: number,
-    authentication: { serial: string; expires: string },
-    signature: { serial: string; expires: string } | undefined,
+    authentication: { serial: string; expires: string; der: Buffer },
+    signature: { serial: string; expires: string; der: Buffer } | undefined,
   ): void {
     this.#db
       .prepare(
-        `UPDATE residents SET authentication_serial = ?, authentication_expires = ?,
-           signature_serial = COALESCE(?, signature_serial), signature_expires = COALESCE(?, signature_expires) WHERE id = ?`,
+        `UPDATE residents SET authentication_serial = ?, authentication_expires = ?, authentication_certificate = ?,
+           signature_serial = COALESCE(?, signature_serial), signature_expires = COALESCE(?, signature_expires),
+           signature_certificate = COALESCE(?, signature_certificate) WHERE id = ?`,
       )
-      .run(authentication.serial, authentication.expires, signature?.serial ?? null, signature?.expires ?? null, residentId);
+      .run(
+        authentication.serial,
+        authentication.expires,
+        authentication.der,
+        signature?.serial ?? null,
+        signature?.expires ?? null,
+        signature?.der ?? null,
+        residentId,
+      );
     this.#db
       .prepare('INSERT OR IGNORE INTO authentication_serials (serial, resident_id) VALUES (?, ?)')
       .run(authentication.serial, residentId);
@@ -243,8 +313,8 @@ export class JlisStore {
     this.#db
       .prepare(
         `INSERT INTO renewals (renewal_id, generation, resident_id, authentication_serial, renewed_on,
-           authentication_key, signature_key, issued_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+           authentication_key, signature_key, terminal_id, route, issued_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         issue.renewalId,
@@ -254,6 +324,8 @@ export class JlisStore {
         issue.renewedOn,
         issue.keys.authentication,
         issue.keys.signature ?? null,
+        issue.terminalId,
+        issue.route,
         issue.issuedAt,
       );
     const insert = this.#db.prepare(
@@ -288,6 +360,39 @@ export class JlisStore {
       .all(renewal.resident_id, renewal.authentication_serial, renewal.renewal_id) as RenewalRow[];
   }
 
+  // Proofs.
+
+  insertPossessionChallenge(row: Omit<PossessionChallengeRow, 'used_at'>): void {
+    this.#db
+      .prepare(
+        `INSERT INTO possession_challenges (nonce, renewal_id, terminal_id, authentication_serial, issued_at, expires_at)
+         VALUES (@nonce, @renewal_id, @terminal_id, @authentication_serial, @issued_at, @expires_at)`,
+      )
+      .run(row);
+  }
+
+  possessionChallenge(nonce: string): PossessionChallengeRow | undefined {
+    return this.#db.prepare('SELECT * FROM possession_challenges WHERE nonce = ?').get(nonce) as PossessionChallengeRow | undefined;
+  }
+
+  /** Spends a nonce; false when it was already spent (the database decides, so two issues cannot share one). */
+  spendPossessionChallenge(nonce: string, at: string): boolean {
+    return this.#db.prepare('UPDATE possession_challenges SET used_at = ? WHERE nonce = ? AND used_at IS NULL').run(at, nonce).changes === 1;
+  }
+
+  insertIssuerProof(row: IssuerProofRow): void {
+    this.#db
+      .prepare(
+        `INSERT INTO issuer_proofs (purpose, reference, terminal_id, chip_serial, resident_id, staff_id, identity_checked_at, given_at)
+         VALUES (@purpose, @reference, @terminal_id, @chip_serial, @resident_id, @staff_id, @identity_checked_at, @given_at)`,
+      )
+      .run(row);
+  }
+
+  issuerProofs(): IssuerProofRow[] {
+    return this.#db.prepare('SELECT purpose, reference, terminal_id, chip_serial, resident_id, staff_id, identity_checked_at, given_at FROM issuer_proofs ORDER BY id').all() as IssuerProofRow[];
+  }
+
   // The revocation register.
 
   revocations(): RevocationRow[] {
@@ -313,6 +418,10 @@ function migrate(db: Database.Database, dir: string): void {
     throw new Error(`the simulated J-LIS in ${dir} was written by a newer version (schema ${version} > ${SCHEMA_VERSION})`);
   }
   if (version === SCHEMA_VERSION) return;
+  if (version !== 0) {
+    // Schema 1 had no proofs, no terminals and no certificates per resident: its records cannot be carried over.
+    throw new Error(`the simulated J-LIS in ${dir} was written by an older version (schema ${version}); remove the folder to start afresh`);
+  }
   db.transaction(() => {
     db.exec(SCHEMA);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

@@ -5,7 +5,7 @@
  * key whose SPKI is the card's issuer trust anchor. Test data for a
  * simulated card; nothing here is a real resident's.
  */
-import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { MAX_TRIES } from '../../../main/domain/pin-rules';
 import type { CardImage, CardKind } from '../../../main/simulation/card/card-image';
 import { SimulatedCa } from '../../../main/simulation/jlis/ca';
@@ -87,6 +87,7 @@ export function testCardImage(kind: CardKind = 'my-number'): CardImage {
         cardInfo,
         cardFace: true,
         issuerTrustAnchor,
+        chipSerial: TEST_CHIP_SERIAL,
       };
     case 'face-auth':
       // No PINs at all, no signature key or certificate.
@@ -100,6 +101,7 @@ export function testCardImage(kind: CardKind = 'my-number'): CardImage {
         cardInfo: { ...TEST_HOLDER },
         cardFace: true,
         issuerTrustAnchor,
+        chipSerial: TEST_CHIP_SERIAL,
       };
     case 'juki': {
       // The My Number card's contents under the old label, without the issuer channel's trust anchor;
@@ -112,10 +114,36 @@ export function testCardImage(kind: CardKind = 'my-number'): CardImage {
   }
 }
 
-/** The issuer's answer to a challenge: ECDSA P-256 over SHA-256("JPKI-SIM-ISSUER-V1" ‖ challenge), raw r‖s. */
-export function issuerProof(challenge: Uint8Array, issuerKey: KeyObject = testKeys().issuer): Uint8Array {
-  const message = Buffer.concat([Buffer.from('JPKI-SIM-ISSUER-V1', 'latin1'), challenge]);
+/** The chip serial of every test card image. */
+export const TEST_CHIP_SERIAL = '0123456789ABCDEF';
+/** The reference the test proofs are bound to unless a test names another. */
+export const TEST_REFERENCE = 'renewal-test-1';
+
+/**
+ * The issuer's answer to a challenge, written out from docs/card-protocol.md rather than through
+ * main/simulation/issuer-proof.ts: ECDSA P-256 over SHA-256("JPKI-SIM-ISSUER-V2" ‖ challenge ‖
+ * purpose ‖ chip serial ‖ SHA-256(reference)), raw r‖s.
+ */
+export function issuerProof(
+  challenge: Uint8Array,
+  issuerKey: KeyObject = testKeys().issuer,
+  binding: { purpose?: 'renewal' | 'pin-reset'; chipSerial?: string; reference?: string } = {},
+): Uint8Array {
+  const purpose = (binding.purpose ?? 'renewal') === 'renewal' ? 0x01 : 0x02;
+  const message = Buffer.concat([
+    Buffer.from('JPKI-SIM-ISSUER-V2', 'latin1'),
+    challenge,
+    Uint8Array.of(purpose),
+    Buffer.from(binding.chipSerial ?? TEST_CHIP_SERIAL, 'hex'),
+    createHash('sha256').update(binding.reference ?? TEST_REFERENCE, 'utf8').digest(),
+  ]);
   return Uint8Array.from(sign('sha256', message, { key: issuerKey, dsaEncoding: 'ieee-p1363' }));
+}
+
+/** ISSUER AUTHENTICATE's command data for a proof: r‖s then SHA-256 of the reference (hex, for the emulator tests). */
+export function issuerAuthenticateHex(proof: Uint8Array, purpose: 'renewal' | 'pin-reset' = 'renewal', reference = TEST_REFERENCE): string {
+  const data = Buffer.concat([proof, createHash('sha256').update(reference, 'utf8').digest()]);
+  return `808200${purpose === 'renewal' ? '01' : '02'}60${data.toString('hex')}`;
 }
 
 /** The RSA public key (e = 65537) with this modulus, as the card's READ PUBLIC KEY / GENERATE KEY PAIR give it. */
