@@ -102,7 +102,12 @@ export class IssuingServiceClient implements IssuanceGateway {
       challenge: toBase64(request.challenge),
       ...(request.identityCheck ? { identityCheck: request.identityCheck } : {}),
     };
-    const answer = await this.#call('POST', `/renewals/${encodeURIComponent(request.reference)}/issuer-proof`, body, issuerProofResponseSchema);
+    const answer = await this.#call(
+      'POST',
+      `/renewals/${encodeURIComponent(request.reference)}/issuer-proof`,
+      body,
+      issuerProofResponseSchema,
+    );
     return fromBase64(answer.proof);
   }
 

@@ -197,7 +197,9 @@ export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Pr
 /** GET CHIP SERIAL, GET CHALLENGE, the service's proof for this card, renewal and purpose, ISSUER AUTHENTICATE. */
 async function proveIssuer(context: RenewalContext, plan: RenewalPlan, renewalId: string): Promise<void> {
   const { client, gateway } = context;
-  const chipSerial = Buffer.from(await client.chipSerial()).toString('hex').toUpperCase();
+  const chipSerial = Buffer.from(await client.chipSerial())
+    .toString('hex')
+    .toUpperCase();
   const challenge = await client.getChallenge();
   const proof = await call('issuer-proof', () =>
     gateway.issuerProof({

@@ -363,7 +363,9 @@ export class CustomerSession {
     if (!identityCheck) throw new Error('a PIN reset needs the identity check of a signed-in staff member');
     if (!authenticationSerial) throw new Error('a PIN reset needs the card to name its resident (no authentication certificate)');
     const client = await this.#clientFor();
-    const chipSerial = Buffer.from(await client.chipSerial()).toString('hex').toUpperCase();
+    const chipSerial = Buffer.from(await client.chipSerial())
+      .toString('hex')
+      .toUpperCase();
     const challenge = await client.getChallenge();
     // The proof for a PIN reset is bound to this session's id: no renewal is involved.
     const proof = await this.#deps.gateway.issuerProof({

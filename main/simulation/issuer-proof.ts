@@ -41,7 +41,8 @@ export function issuerProofMessage(binding: IssuerProofBinding): Buffer {
   if (challenge.length !== ISSUER_CHALLENGE_LENGTH) {
     throw new RangeError(`the issuer challenge is ${ISSUER_CHALLENGE_LENGTH} bytes, not ${challenge.length}`);
   }
-  if (chipSerial.length !== CHIP_SERIAL_LENGTH) throw new RangeError(`a chip serial is ${CHIP_SERIAL_LENGTH} bytes, not ${chipSerial.length}`);
+  if (chipSerial.length !== CHIP_SERIAL_LENGTH)
+    throw new RangeError(`a chip serial is ${CHIP_SERIAL_LENGTH} bytes, not ${chipSerial.length}`);
   if (binding.referenceHash.length !== REFERENCE_HASH_LENGTH) throw new RangeError('the reference hash is 32 bytes');
   return Buffer.concat([
     Buffer.from(ISSUER_PROOF_CONTEXT, 'ascii'),

@@ -32,7 +32,11 @@ describe('the issuer channel client', () => {
   it('renews both key pairs and certificates on the card, visible only after commit', async () => {
     const { client } = await channel();
     const before = await client.readCertificate('authentication');
-    expect(Buffer.from(await client.chipSerial()).toString('hex').toUpperCase()).toBe(TEST_CHIP_SERIAL);
+    expect(
+      Buffer.from(await client.chipSerial())
+        .toString('hex')
+        .toUpperCase(),
+    ).toBe(TEST_CHIP_SERIAL);
     await client.issuerAuthenticate(issuerProof(await client.getChallenge()), RENEWAL);
     const authModulus = await client.generateKeyPair('authentication');
     const signModulus = await client.generateKeyPair('signature');

@@ -9,12 +9,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../main/base/log';
 import { japanDate } from '../../main/domain/japan-calendar';
-import { GatewayError, type IssuanceGateway, type RenewalRequest } from '../../main/issuance/gateway';
+import { GatewayError, type IssuanceGateway } from '../../main/issuance/gateway';
 import { IssuingServiceClient } from '../../main/issuance/service-client';
 import { openApiDocument, startIssuingService, type RunningIssuingService } from '../../main/service/issuing-service';
 import { initialisePki, loadPki, TerminalCa, TerminalPkiError, type KeyPairPem } from '../../main/service/terminal-pki';
 import { TerminalRegistry } from '../../main/service/terminal-registry';
-import { verifyIssuerProof } from '../../main/simulation/issuer-proof';
+import type { CardImage } from '../../main/simulation/card/card-image';
+import { cardKeysOf, issuerProofFor, noProof, proven, type UnprovenRequest } from '../support/card-proofs';
 import { openSimulatedWorld, type SimulatedWorld } from '../../main/simulation/world';
 import { listPersonas } from '../../main/simulation/personas';
 
@@ -59,7 +60,7 @@ beforeAll(async () => {
   service = await startIssuingService({
     tls: { server, caCertificate: ca.certificatePem },
     registry,
-    gateway: world.jlis,
+    issuer: world.jlis,
     log: createLogger((line) => serviceLog.push(JSON.parse(line) as Record<string, unknown>)),
     host: '127.0.0.1',
   });
@@ -118,16 +119,18 @@ function gatewayContract(name: string, gateway: () => IssuanceGateway) {
   describe(`the gateway contract (${name})`, () => {
     const persona = listPersonas().find((candidate) => candidate.id === 'standard-in-window')!;
     let serial: string;
-    let request: RenewalRequest;
+    let image: CardImage;
+    let request: UnprovenRequest;
 
     beforeAll(async () => {
-      const { image } = await world.freshCard(persona);
+      ({ image } = await world.freshCard(persona));
       serial = new X509Certificate(Buffer.from(image.jpki!.authentication.certificate!, 'base64')).serialNumber.toUpperCase();
       request = {
         renewalId: `contract-${name.replaceAll(' ', '-')}-${randomBytes(4).toString('hex')}`,
         authenticationSerial: serial,
         publicKeys: { authentication: await newKey(), signature: await newKey() },
         renewedOn: japanDate(new Date()),
+        route: 'in-person',
       };
     }, 60_000);
 
@@ -136,18 +139,24 @@ function gatewayContract(name: string, gateway: () => IssuanceGateway) {
       expect(await gateway().lookupResident('ABCDEF0123')).toBeUndefined();
     });
 
-    it("signs the card's challenge with the issuing authority's key", async () => {
-      const challenge = randomBytes(16);
-      const proof = await gateway().issuerProof(request.renewalId, challenge);
-      expect(verifyIssuerProof(world.jlis.ca.issuerTrustAnchorDer, challenge, proof)).toBe(true);
+    it("signs the card's challenge with the issuing authority's key, for this card, purpose and renewal", async () => {
+      const asked = issuerProofFor(image, serial, request.renewalId);
+      const proof = await gateway().issuerProof(asked.request);
+      expect(asked.cardAccepts(proof)).toBe(true);
+    });
+
+    it('issues only with a proof of possession by the current keys, and refuses a request without one', async () => {
+      await expect(gateway().issue({ ...request, possession: noProof() })).rejects.toMatchObject({ failure: 'refused' });
+      expect(await gateway().issuedFor(request.renewalId)).toBeUndefined();
     });
 
     it('issues once per renewal id: the same certificates again for the same keys, a refusal for other keys', async () => {
-      const first = await gateway().issue(request);
-      const again = await gateway().issue(request);
+      const proved = await proven(gateway(), request, cardKeysOf(image));
+      const first = await gateway().issue(proved);
+      const again = await gateway().issue(proved);
       expect(Buffer.from(again.authentication.der).equals(Buffer.from(first.authentication.der))).toBe(true);
       expect(again.signature?.serialNumber).toBe(first.signature?.serialNumber);
-      await expect(gateway().issue({ ...request, publicKeys: { authentication: await newKey() } })).rejects.toMatchObject({
+      await expect(gateway().issue({ ...proved, publicKeys: { authentication: await newKey() } })).rejects.toMatchObject({
         failure: 'refused',
       });
       expect((await gateway().issuedFor(request.renewalId))?.authentication.serialNumber).toBe(first.authentication.serialNumber);
@@ -254,6 +263,8 @@ describe("the kiosk's client", () => {
       authenticationSerial: 'ABCD',
       publicKeys: { authentication: new Uint8Array([1]) },
       renewedOn: '2026-01-01',
+      route: 'in-person',
+      possession: noProof(),
     });
     await expect(refused).rejects.toBeInstanceOf(GatewayError);
     await expect(refused).rejects.toMatchObject({ failure: 'refused' });

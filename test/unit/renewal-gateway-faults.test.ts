@@ -36,7 +36,7 @@ describe('the issuing service failing during a renewal', () => {
       const first = await card.client();
       await card.verifyPins(first.client);
       const renewalId = rig.journal.beginRenewal(card.identity, 'in-person');
-      const plan = { renewalId, oldAuthenticationSerial: card.identity.authenticationSerial, signature: true };
+      const plan = { renewalId, oldAuthenticationSerial: card.identity.authenticationSerial, signature: true, route: 'in-person' as const };
 
       rig.jlis.setFault(operation, fault);
       const failure = await runRenewal(card.context(first.client), plan).then(

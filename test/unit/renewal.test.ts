@@ -21,6 +21,7 @@ describe('a renewal on the card', () => {
     const outcome = await runRenewal(card.context(client), {
       renewalId,
       oldAuthenticationSerial: card.identity.authenticationSerial,
+      route: 'in-person' as const,
       signature: true,
     });
 
@@ -47,6 +48,7 @@ describe('a renewal on the card', () => {
     const outcome = await runRenewal(card.context(client), {
       renewalId,
       oldAuthenticationSerial: card.identity.authenticationSerial,
+      route: 'in-person' as const,
       signature: false,
     });
     expect(outcome.signature).toBeUndefined();
@@ -61,6 +63,7 @@ describe('a renewal on the card', () => {
     await runRenewal(card.context(client), {
       renewalId,
       oldAuthenticationSerial: card.identity.authenticationSerial,
+      route: 'in-person' as const,
       signature: true,
       newPins: { authentication: '7531', signature: 'NEWPASS9' },
     });
@@ -81,7 +84,7 @@ describe('a card pulled before each APDU of the renewal', () => {
       const first = await card.client();
       await card.verifyPins(first.client);
       const renewalId = rig.journal.beginRenewal(card.identity, 'in-person');
-      const plan = { renewalId, oldAuthenticationSerial: card.identity.authenticationSerial, signature: true };
+      const plan = { renewalId, oldAuthenticationSerial: card.identity.authenticationSerial, signature: true, route: 'in-person' as const };
       const pulledAt = first.apdus() + pull;
       const pulled = await card.client({ pullBefore: pulledAt });
       const failure = await runRenewal(card.context(pulled.client), plan).then(

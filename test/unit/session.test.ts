@@ -24,6 +24,8 @@ async function runSession(
     gateway: rig.jlis,
     journal: rig.journal,
     audit: rig.audit,
+    // At the counter a staff member is signed in: a PIN reset carries their id to the service.
+    ...(profile === 'counter' ? { staffId: () => 'clerk-1' } : {}),
     // A Tuesday morning in Japan, the persona's own reference day.
     now: () => new Date(`${card.persona.resolvedOn}T01:00:00Z`),
   });

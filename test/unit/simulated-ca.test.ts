@@ -271,13 +271,19 @@ describe('the issuer proof', () => {
     referenceHash: createHash('sha256').update('renewal-1').digest(),
   });
 
-  it('signs SHA-256("JPKI-SIM-ISSUER-V2" ‖ challenge ‖ purpose ‖ chip serial ‖ SHA-256(reference)) as raw r‖s with the trust anchor key', () => {
+  it('signs SHA-256("JPKI-SIM-ISSUER-V2" ‖ challenge ‖ purpose ‖ chip serial ‖ SHA-256(reference)) as raw r‖s', () => {
     const challenge = randomBytes(16);
     const binding = bindingFor(challenge);
     const proof = ca.signIssuerProof(binding);
     expect(proof).toHaveLength(64);
     const key = createPublicKey({ key: ca.issuerTrustAnchorDer, format: 'der', type: 'spki' });
-    const message = Buffer.concat([Buffer.from('JPKI-SIM-ISSUER-V2'), challenge, Buffer.from([0x01]), binding.chipSerial, binding.referenceHash]);
+    const message = Buffer.concat([
+      Buffer.from('JPKI-SIM-ISSUER-V2'),
+      challenge,
+      Buffer.from([0x01]),
+      binding.chipSerial,
+      binding.referenceHash,
+    ]);
     expect(verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, proof)).toBe(true);
     expect(verifyIssuerProof(ca.issuerTrustAnchorDer, binding, proof)).toBe(true);
     expect(verifyIssuerProof(ca.issuerTrustAnchorDer, { ...binding, challenge: randomBytes(16) }, proof)).toBe(false);

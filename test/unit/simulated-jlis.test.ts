@@ -1,7 +1,14 @@
 import 'reflect-metadata';
 import { X509Certificate } from '@peculiar/x509';
 import { spawnSync } from 'node:child_process';
-import { generateKeyPair as generateKeyPairCallback, randomBytes } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair as generateKeyPairCallback,
+  randomBytes,
+  sign as signWith,
+  type KeyObject,
+} from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +18,19 @@ import { buildCardImage } from '../../main/simulation/card/build-card-image';
 import type { CardImage } from '../../main/simulation/card/card-image';
 import { loadPersona, resolvePersona, type ResolvedPersona } from '../../main/simulation/personas';
 import { SimulatedCa } from '../../main/simulation/jlis/ca';
-import { verifyIssuerProof } from '../../main/simulation/issuer-proof';
+import { referenceHash, verifyIssuerProof } from '../../main/simulation/issuer-proof';
+import type { IssuerPurpose } from '../../main/domain/issuer-purpose';
 import { JPKI_SAN_OID, readJpkiSubjectAltName } from '../../main/card/jpki-certificate';
-import { GatewayError, type GatewayFailure, type IssuedSet, type RenewalRequest } from '../../main/issuance/gateway';
+import {
+  GatewayError,
+  type GatewayFailure,
+  type IssuanceGateway,
+  type IssuedSet,
+  type IssuerProofRequest,
+  type PossessionProof,
+  type RenewalRequest,
+} from '../../main/issuance/gateway';
+import { possessionMessage } from '../../main/issuance/possession';
 import { SimulatedJlis, defaultExpiryRule } from '../../main/simulation/jlis/service';
 import { japanDate } from '../../main/domain/japan-calendar';
 
@@ -92,6 +109,7 @@ beforeAll(async () => {
   personas.forEach(([id, persona], index) => addCard(id, persona, images[index] as CardImage));
   addCard('signature-revoked-after-move', moved, movedImage);
   const spki = pairs.map(({ publicKey }) => publicKey.export({ type: 'spki', format: 'der' }));
+  for (const { privateKey } of pairs) privateKeys.set(spkiHex(privateKey), privateKey);
   Object.assign(keys, { a1: spki[0], s1: spki[1], a2: spki[2], s2: spki[3] });
   timings.push(`setup (CA, 10 card keys, 4 new keys): ${(performance.now() - started).toFixed(0)} ms`);
 }, 60_000);
@@ -109,15 +127,76 @@ afterEach(() => {
 
 function addCard(id: string, persona: ResolvedPersona, image: CardImage): void {
   const der = Buffer.from(image.jpki?.authentication.certificate ?? '', 'base64');
-  cards.set(id, { persona, image, serial: new X509Certificate(der).serialNumber.toUpperCase() });
+  const serial = new X509Certificate(der).serialNumber.toUpperCase();
+  cards.set(id, { persona, image, serial });
+  const held = (slot: 'authentication' | 'signature') => {
+    const pem = image.jpki?.[slot].privateKey;
+    if (!pem) return undefined;
+    const key = createPrivateKey(pem);
+    privateKeys.set(spkiHex(key), key);
+    return spkiHex(key);
+  };
+  const signature = held('signature');
+  keysOfSerial.set(serial, { authentication: held('authentication')!, ...(signature ? { signature } : {}) });
 }
 
 function certificateOnCard(id: string, slot: 'authentication' | 'signature'): Buffer {
   return Buffer.from(card(id).image.jpki?.[slot].certificate ?? '', 'base64');
 }
 
-function request(id: string, renewalId: string, publicKeys: RenewalRequest['publicKeys']): RenewalRequest {
-  return { renewalId, authenticationSerial: card(id).serial, publicKeys, renewedOn: TODAY };
+/** A renewal request as the kiosk would make it, before the card's proof of possession is added (`issueProven`). */
+type UnprovenRequest = Omit<RenewalRequest, 'possession'>;
+
+function request(id: string, renewalId: string, publicKeys: RenewalRequest['publicKeys']): UnprovenRequest {
+  return { renewalId, authenticationSerial: card(id).serial, publicKeys, renewedOn: TODAY, route: 'in-person' };
+}
+
+/** Private keys by their SPKI (hex), and which keys each authentication serial's resident holds: what "the card" signs with. */
+const privateKeys = new Map<string, KeyObject>();
+const keysOfSerial = new Map<string, { authentication: string; signature?: string }>();
+const spkiHex = (key: KeyObject | Uint8Array) =>
+  Buffer.from(key instanceof Uint8Array ? key : createPublicKey(key).export({ type: 'spki', format: 'der' })).toString('hex');
+
+/**
+ * `issue` with the proof the card would make: a possession challenge from
+ * the gateway, signed with the keys of the resident's current certificates
+ * (as far as this test knows them). When the challenge itself is refused,
+ * the issue goes out with a proof that proves nothing, so the refusal a test
+ * expects comes from `issue`.
+ */
+async function issueProven(gateway: IssuanceGateway, unproven: UnprovenRequest): Promise<IssuedSet> {
+  let possession: PossessionProof = { nonce: randomBytes(32), authentication: randomBytes(256) };
+  const held = keysOfSerial.get(unproven.authenticationSerial);
+  try {
+    const challenge = await gateway.possessionChallenge(unproven.renewalId, unproven.authenticationSerial);
+    const sign = (slot: 'authentication' | 'signature', key: string | undefined) => {
+      const privateKey = key && privateKeys.get(key);
+      if (!privateKey) return undefined;
+      const message = possessionMessage({ ...challenge, slot, publicKeys: unproven.publicKeys });
+      return new Uint8Array(signWith('sha256', message, privateKey));
+    };
+    const authentication = sign('authentication', held?.authentication) ?? randomBytes(256);
+    const signature = unproven.publicKeys.signature ? sign('signature', held?.signature) : undefined;
+    possession = { nonce: challenge.nonce, authentication, ...(signature ? { signature } : {}) };
+  } catch (error) {
+    if (!(error instanceof GatewayError)) throw error;
+  }
+  const set = await gateway.issue({ ...unproven, possession });
+  // The new certificates' keys are the ones requested; once confirmed they sign the next renewal.
+  keysOfSerial.set(set.authentication.serialNumber, {
+    authentication: spkiHex(unproven.publicKeys.authentication),
+    ...(set.signature ? { signature: spkiHex(keyOf(set.signature.der)) } : held?.signature ? { signature: held.signature } : {}),
+  });
+  return set;
+}
+
+/** What the kiosk asks for a renewal's issuer proof, for a persona's card, and the binding the card will check. */
+function proofRequest(reference: string, challenge: Uint8Array, id = 'standard-in-window', purpose: IssuerPurpose = 'renewal') {
+  const { image, serial } = card(id);
+  const chipSerial = image.chipSerial ?? '';
+  const request: IssuerProofRequest = { purpose, reference, chipSerial, authenticationSerial: serial, challenge };
+  const binding = { challenge, purpose, chipSerial: Buffer.from(chipSerial, 'hex'), referenceHash: referenceHash(reference) };
+  return { request, binding };
 }
 
 async function failure(promise: Promise<unknown>): Promise<GatewayFailure> {
@@ -263,15 +342,15 @@ describe('the resident register', () => {
 
 describe('issuing', () => {
   it("answers the card's challenge with a proof the card's trust anchor verifies", async () => {
-    const challenge = randomBytes(16);
-    const proof = await jlis.issuerProof('proof-1', challenge);
+    const { request: asked, binding } = proofRequest('proof-1', randomBytes(16));
+    const proof = await jlis.issuerProof(asked);
     expect(proof).toHaveLength(64);
-    expect(verifyIssuerProof(Buffer.from(card('standard-in-window').image.issuerTrustAnchor ?? '', 'base64'), challenge, proof)).toBe(true);
-    expect(await failure(jlis.issuerProof('proof-1', randomBytes(15)))).toBe('refused');
+    expect(verifyIssuerProof(Buffer.from(card('standard-in-window').image.issuerTrustAnchor ?? '', 'base64'), binding, proof)).toBe(true);
+    expect(await failure(jlis.issuerProof({ ...asked, challenge: randomBytes(15) }))).toBe('refused');
   });
 
   it('issues a standard adult in the window: chains to the CAs, carries the new keys, runs to the 6th birthday', async () => {
-    const set = await jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 }));
+    const set = await issueProven(jlis, request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 }));
     const { authentication, signature } = set;
     if (!signature) throw new Error('no signature certificate');
     expect(set.renewalId).toBe('R-standard');
@@ -297,12 +376,14 @@ describe('issuing', () => {
   });
 
   it('runs to the 6th birthday in the window and to the 5th after expiry, not to the card', async () => {
-    const inWindow = await jlis.issue(
+    const inWindow = await issueProven(
+      jlis,
       request('standard-in-window+ten-year-card', 'R-ten-year', { authentication: keys.a1, signature: keys.s1 }),
     );
     expect(lastDay(inWindow.authentication.notAfter)).toBe('2031-05-09');
     expect(lastDay(inWindow.signature!.notAfter)).toBe('2031-05-09');
-    const expired = await jlis.issue(
+    const expired = await issueProven(
+      jlis,
       request('certificates-expired+ten-year-card', 'R-expired', { authentication: keys.a1, signature: keys.s1 }),
     );
     expect(lastDay(expired.authentication.notAfter)).toBe('2031-02-08');
@@ -310,7 +391,8 @@ describe('issuing', () => {
   });
 
   it('caps a foreign resident by the period of stay', async () => {
-    const set = await jlis.issue(
+    const set = await issueProven(
+      jlis,
       request('foreign-resident-period-of-stay+later-card', 'R-foreign', { authentication: keys.a1, signature: keys.s1 }),
     );
     expect(lastDay(set.authentication.notAfter)).toBe('2028-06-30');
@@ -318,19 +400,22 @@ describe('issuing', () => {
   });
 
   it('issues no signature certificate under 15, to an adult ward, or without a signature key', async () => {
-    const child = await jlis.issue(request('under-15-no-signature', 'R-child', { authentication: keys.a1, signature: keys.s1 }));
+    const child = await issueProven(jlis, request('under-15-no-signature', 'R-child', { authentication: keys.a1, signature: keys.s1 }));
     expect(child.signature).toBeUndefined();
     expect(lastDay(child.authentication.notAfter)).toBe('2026-04-19'); // the card's expiry
-    const ward = await jlis.issue(request('adult-ward-no-signature', 'R-ward', { authentication: keys.a1, signature: keys.s1 }));
+    const ward = await issueProven(jlis, request('adult-ward-no-signature', 'R-ward', { authentication: keys.a1, signature: keys.s1 }));
     expect(ward.signature).toBeUndefined();
     expect(lastDay(ward.authentication.notAfter)).toBe('2031-05-19');
-    const authOnly = await jlis.issue(request('standard-in-window+ten-year-card', 'R-auth-only', { authentication: keys.a2 }));
+    const authOnly = await issueProven(jlis, request('standard-in-window+ten-year-card', 'R-auth-only', { authentication: keys.a2 }));
     expect(authOnly.signature).toBeUndefined();
     expect(keyOf(authOnly.authentication.der).equals(keys.a2)).toBe(true);
   });
 
   it('issues the moved resident a signature certificate with the new address, never outliving authentication', async () => {
-    const set = await jlis.issue(request('signature-revoked-after-move', 'R-moved', { authentication: keys.a1, signature: keys.s1 }));
+    const set = await issueProven(
+      jlis,
+      request('signature-revoked-after-move', 'R-moved', { authentication: keys.a1, signature: keys.s1 }),
+    );
     const signature = set.signature!;
     expect(readJpkiSubjectAltName(signature.der).get(JPKI_SAN_OID.address)).toBe('福岡県福岡市中央区見本二丁目11番12号');
     expect(new X509Certificate(signature.der).subject).toMatch(/^C=JP, L=福岡県, L=福岡市中央区, CN=/);
@@ -339,19 +424,19 @@ describe('issuing', () => {
   });
 
   it('refuses what it cannot issue', async () => {
-    const standard = (changes: Partial<RenewalRequest>) => ({
+    const standard = (changes: Partial<UnprovenRequest>): UnprovenRequest => ({
       ...request('standard-in-window', 'R-refused', { authentication: keys.a2, signature: keys.s2 }),
       ...changes,
     });
-    expect(await failure(jlis.issue(standard({ authenticationSerial: '0123456789ABCDEF' })))).toBe('refused');
-    expect(await failure(jlis.issue(standard({ publicKeys: { authentication: new Uint8Array([1, 2, 3]) } })))).toBe('refused');
-    expect(await failure(jlis.issue(standard({ publicKeys: { authentication: keys.a2, signature: keys.a2 } })))).toBe('refused');
-    expect(await failure(jlis.issue(standard({ renewedOn: '2026-02-30' })))).toBe('refused');
-    expect(await failure(jlis.issue(standard({ renewalId: '' })))).toBe('refused');
+    expect(await failure(issueProven(jlis, standard({ authenticationSerial: '0123456789ABCDEF' })))).toBe('refused');
+    expect(await failure(issueProven(jlis, standard({ publicKeys: { authentication: new Uint8Array([1, 2, 3]) } })))).toBe('refused');
+    expect(await failure(issueProven(jlis, standard({ publicKeys: { authentication: keys.a2, signature: keys.a2 } })))).toBe('refused');
+    expect(await failure(issueProven(jlis, standard({ renewedOn: '2026-02-30' })))).toBe('refused');
+    expect(await failure(issueProven(jlis, standard({ renewalId: '' })))).toBe('refused');
     // A card past its expiry needs a new card, not a renewal.
-    expect(await failure(jlis.issue(standard({ renewedOn: '2031-05-10' })))).toBe('refused');
+    expect(await failure(issueProven(jlis, standard({ renewedOn: '2031-05-10' })))).toBe('refused');
     // None of these left a renewal behind.
-    const issued = await jlis.issue(standard({}));
+    const issued = await issueProven(jlis, standard({}));
     expect(keyOf(issued.authentication.der).equals(keys.a2)).toBe(true);
     await jlis.voidUnconfirmed('R-refused');
   });
@@ -367,7 +452,10 @@ describe('issuing', () => {
       },
     });
     try {
-      const set = await ruled.issue(request('standard-in-window+ten-year-card', 'R-rule', { authentication: keys.a2, signature: keys.s2 }));
+      const set = await issueProven(
+        ruled,
+        request('standard-in-window+ten-year-card', 'R-rule', { authentication: keys.a2, signature: keys.s2 }),
+      );
       expect(seen).toEqual([
         {
           dateOfBirth: '1986-05-09',
@@ -409,22 +497,22 @@ describe('issuing', () => {
 
 describe('idempotency by renewal id', () => {
   it('answers a repeated issue with the same certificates, byte for byte, also when the repeats race', async () => {
-    const first = await jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 }));
-    sameSet(await jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 })), first);
+    const first = await issueProven(jlis, request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 }));
+    sameSet(await issueProven(jlis, request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 })), first);
     const racing = await Promise.all(
-      [1, 2, 3].map(() => jlis.issue(request('adult-ward-no-signature', 'R-race', { authentication: keys.a2 }))),
+      [1, 2, 3].map(() => issueProven(jlis, request('adult-ward-no-signature', 'R-race', { authentication: keys.a2 }))),
     );
     for (const set of racing) sameSet(set, racing[0]!);
   });
 
   it('refuses the same renewal id with other keys until the unconfirmed issue is voided', async () => {
-    const first = await jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 }));
-    expect(await failure(jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 })))).toBe(
-      'refused',
-    );
-    expect(await failure(jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a1 })))).toBe('refused');
+    const first = await issueProven(jlis, request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 }));
     expect(
-      await failure(jlis.issue(request('adult-ward-no-signature', 'R-standard', { authentication: keys.a1, signature: keys.s1 }))),
+      await failure(issueProven(jlis, request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 }))),
+    ).toBe('refused');
+    expect(await failure(issueProven(jlis, request('standard-in-window', 'R-standard', { authentication: keys.a1 })))).toBe('refused');
+    expect(
+      await failure(issueProven(jlis, request('adult-ward-no-signature', 'R-standard', { authentication: keys.a1, signature: keys.s1 }))),
     ).toBe('refused');
 
     await jlis.voidUnconfirmed('R-standard');
@@ -433,22 +521,22 @@ describe('idempotency by renewal id', () => {
     expect(await jlis.certificateStatus(first.authentication.der)).toBe('revoked');
     expect(await jlis.certificateStatus(first.signature!.der)).toBe('revoked');
 
-    const again = await jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 }));
+    const again = await issueProven(jlis, request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 }));
     expect(keyOf(again.authentication.der).equals(keys.a2)).toBe(true);
     expect(keyOf(again.signature!.der).equals(keys.s2)).toBe(true);
     expect(again.authentication.serialNumber).not.toBe(first.authentication.serialNumber);
-    sameSet(await jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 })), again);
+    sameSet(await issueProven(jlis, request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 })), again);
   });
 
   it('answers the same certificates after close() and reopening the folder', async () => {
-    const before = await jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 }));
+    const before = await issueProven(jlis, request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 }));
     jlis.close();
     await expect(jlis.lookupResident(card('standard-in-window').serial)).rejects.toThrow(/closed/);
     jlis = await SimulatedJlis.open(jlisDir, { now });
-    sameSet(await jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 })), before);
-    expect(await failure(jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 })))).toBe(
-      'refused',
-    );
+    sameSet(await issueProven(jlis, request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 })), before);
+    expect(
+      await failure(issueProven(jlis, request('standard-in-window', 'R-standard', { authentication: keys.a1, signature: keys.s1 }))),
+    ).toBe('refused');
   });
 });
 
@@ -456,9 +544,9 @@ describe('confirmation and status', () => {
   it('confirmWritten revokes the old certificates, not the new, and makes the new serial current', async () => {
     const id = 'standard-in-window';
     const oldSerial = card(id).serial;
-    const set = await jlis.issue(request(id, 'R-standard', { authentication: keys.a2, signature: keys.s2 }));
+    const set = await issueProven(jlis, request(id, 'R-standard', { authentication: keys.a2, signature: keys.s2 }));
     // A competing renewal of the same certificate, never confirmed.
-    const competing = await jlis.issue(request(id, 'R-competing', { authentication: keys.a1, signature: keys.s1 }));
+    const competing = await issueProven(jlis, request(id, 'R-competing', { authentication: keys.a1, signature: keys.s1 }));
 
     await jlis.confirmWritten('R-standard');
     await jlis.confirmWritten('R-standard'); // repeated: nothing changes
@@ -477,14 +565,15 @@ describe('confirmation and status', () => {
     expect((await jlis.lookupResident(oldSerial))?.authenticationSerial).toBe(set.authentication.serialNumber);
 
     expect(await failure(jlis.voidUnconfirmed('R-standard'))).toBe('refused');
-    sameSet(await jlis.issue(request(id, 'R-standard', { authentication: keys.a2, signature: keys.s2 })), set);
+    sameSet(await issueProven(jlis, request(id, 'R-standard', { authentication: keys.a2, signature: keys.s2 })), set);
     // The old certificate cannot start another renewal; the new one can.
-    expect(await failure(jlis.issue(request(id, 'R-next', { authentication: keys.a1, signature: keys.s1 })))).toBe('refused');
-    const next = await jlis.issue({
+    expect(await failure(issueProven(jlis, request(id, 'R-next', { authentication: keys.a1, signature: keys.s1 })))).toBe('refused');
+    const next = await issueProven(jlis, {
       renewalId: 'R-next',
       authenticationSerial: set.authentication.serialNumber,
       publicKeys: { authentication: keys.a1 },
       renewedOn: TODAY,
+      route: 'in-person',
     });
     expect(next.signature).toBeUndefined();
     await jlis.voidUnconfirmed('R-next');
@@ -500,7 +589,7 @@ describe('confirmation and status', () => {
   });
 
   it("answers 'expired' after notAfter by its clock, and 'unknown' for what it did not issue", async () => {
-    const set = await jlis.issue(request('adult-ward-no-signature', 'R-race', { authentication: keys.a2 }));
+    const set = await issueProven(jlis, request('adult-ward-no-signature', 'R-race', { authentication: keys.a2 }));
     clock = new Date('2031-05-19T23:59:59+09:00');
     expect(await jlis.certificateStatus(set.authentication.der)).toBe('valid');
     clock = new Date('2031-05-20T00:00:00+09:00');
@@ -516,11 +605,11 @@ describe('fault injection', () => {
 
   it('latency: answers correctly, after the delay', async () => {
     jlis.setFault('issuerProof', { kind: 'latency', ms: 80 });
-    const challenge = randomBytes(16);
+    const { request: asked, binding } = proofRequest('R-latency', randomBytes(16), 'certificates-expired+ten-year-card');
     const started = performance.now();
-    const proof = await jlis.issuerProof('R-latency', challenge);
+    const proof = await jlis.issuerProof(asked);
     expect(performance.now() - started).toBeGreaterThanOrEqual(79);
-    expect(verifyIssuerProof(jlis.ca.issuerTrustAnchorDer, challenge, proof)).toBe(true);
+    expect(verifyIssuerProof(jlis.ca.issuerTrustAnchorDer, binding, proof)).toBe(true);
   });
 
   it('timeout: never answers before ms; the issue happened all the same and a retry gets the same certificates', async () => {
@@ -531,12 +620,12 @@ describe('fault injection', () => {
 
     jlis.setFault('issue', { kind: 'timeout', ms: 60, times: 1 });
     started = performance.now();
-    expect(await failure(jlis.issue(childRequest('R-timeout', keys.s1)))).toBe('timeout');
+    expect(await failure(issueProven(jlis, childRequest('R-timeout', keys.s1)))).toBe('timeout');
     expect(performance.now() - started).toBeGreaterThanOrEqual(59);
     // It was issued: other keys are refused, the same keys get what was issued.
-    expect(await failure(jlis.issue(request('under-15-no-signature', 'R-timeout', { authentication: keys.a2 })))).toBe('refused');
-    const retried = await jlis.issue(childRequest('R-timeout', keys.s1));
-    sameSet(await jlis.issue(childRequest('R-timeout', keys.s1)), retried);
+    expect(await failure(issueProven(jlis, request('under-15-no-signature', 'R-timeout', { authentication: keys.a2 })))).toBe('refused');
+    const retried = await issueProven(jlis, childRequest('R-timeout', keys.s1));
+    sameSet(await issueProven(jlis, childRequest('R-timeout', keys.s1)), retried);
     expect(keyOf(retried.authentication.der).equals(keys.a1)).toBe(true);
   });
 
@@ -544,28 +633,28 @@ describe('fault injection', () => {
     for (const kind of ['server-error', 'unavailable'] as const) {
       const renewalId = `R-${kind}`;
       jlis.setFault('issue', { kind });
-      expect(await failure(jlis.issue(request('under-15-no-signature', renewalId, { authentication: keys.a1 })))).toBe(kind);
+      expect(await failure(issueProven(jlis, request('under-15-no-signature', renewalId, { authentication: keys.a1 })))).toBe(kind);
       jlis.setFault('issue', undefined);
       // Nothing was stored under that id: other keys are not refused.
-      const set = await jlis.issue(request('under-15-no-signature', renewalId, { authentication: keys.a2 }));
+      const set = await issueProven(jlis, request('under-15-no-signature', renewalId, { authentication: keys.a2 }));
       expect(keyOf(set.authentication.der).equals(keys.a2)).toBe(true);
     }
   });
 
   it('garbled answer (unparseable): bytes that do not parse; the stored certificates are intact', async () => {
     jlis.setFault('issue', { kind: 'garbled-answer', times: 1 });
-    const garbled = await jlis.issue(request('adult-ward-no-signature', 'R-garbled', { authentication: keys.a1 }));
+    const garbled = await issueProven(jlis, request('adult-ward-no-signature', 'R-garbled', { authentication: keys.a1 }));
     expect(() => new X509Certificate(garbled.authentication.der)).toThrow();
-    const good = await jlis.issue(request('adult-ward-no-signature', 'R-garbled', { authentication: keys.a1 }));
+    const good = await issueProven(jlis, request('adult-ward-no-signature', 'R-garbled', { authentication: keys.a1 }));
     expect(keyOf(good.authentication.der).equals(keys.a1)).toBe(true);
     expect(good.authentication.serialNumber).toBe(garbled.authentication.serialNumber);
     expect(opensslVerify(jlis.ca.authenticationCaDer, good.authentication.der).ok).toBe(true);
 
     jlis.setFault('issuerProof', { kind: 'garbled-answer' });
-    const challenge = randomBytes(16);
-    const proof = await jlis.issuerProof('R-garbled', challenge);
+    const { request: asked, binding } = proofRequest('R-garbled', randomBytes(16), 'adult-ward-no-signature');
+    const proof = await jlis.issuerProof(asked);
     expect(proof.length).not.toBe(64);
-    expect(verifyIssuerProof(jlis.ca.issuerTrustAnchorDer, challenge, proof)).toBe(false);
+    expect(verifyIssuerProof(jlis.ca.issuerTrustAnchorDer, binding, proof)).toBe(false);
 
     // Answers that are not bytes for the caller to check fail as a client would: garbled-answer.
     jlis.setFault('lookupResident', { kind: 'garbled-answer' });
@@ -576,11 +665,13 @@ describe('fault injection', () => {
 
   it("garbled answer (wrong-key): a certificate that parses but is not for the card's key and does not verify", async () => {
     jlis.setFault('issue', { kind: 'garbled-answer', garble: 'wrong-key' });
-    const garbled = await jlis.issue(
+    const garbled = await issueProven(
+      jlis,
       request('foreign-resident-period-of-stay+later-card', 'R-wrong-key', { authentication: keys.a1, signature: keys.s1 }),
     );
     jlis.setFault('issue', undefined);
-    const good = await jlis.issue(
+    const good = await issueProven(
+      jlis,
       request('foreign-resident-period-of-stay+later-card', 'R-wrong-key', { authentication: keys.a1, signature: keys.s1 }),
     );
     for (const [slot, ca, key] of [
@@ -596,14 +687,14 @@ describe('fault injection', () => {
     }
 
     jlis.setFault('issuerProof', { kind: 'garbled-answer', garble: 'wrong-key' });
-    const challenge = randomBytes(16);
-    const proof = await jlis.issuerProof('R-wrong-key', challenge);
+    const { request: asked, binding } = proofRequest('R-wrong-key', randomBytes(16), 'foreign-resident-period-of-stay+later-card');
+    const proof = await jlis.issuerProof(asked);
     expect(proof).toHaveLength(64);
-    expect(verifyIssuerProof(jlis.ca.issuerTrustAnchorDer, challenge, proof)).toBe(false);
+    expect(verifyIssuerProof(jlis.ca.issuerTrustAnchorDer, binding, proof)).toBe(false);
   });
 
   it('a garbled or timed-out confirmation was carried out all the same', async () => {
-    const set = await jlis.issue(request('adult-ward-no-signature', 'R-garbled', { authentication: keys.a1 }));
+    const set = await issueProven(jlis, request('adult-ward-no-signature', 'R-garbled', { authentication: keys.a1 }));
     jlis.setFault('confirmWritten', { kind: 'garbled-answer' });
     expect(await failure(jlis.confirmWritten('R-garbled'))).toBe('garbled-answer');
     jlis.setFault('confirmWritten', { kind: 'timeout', ms: 10 });
@@ -619,7 +710,7 @@ describe('fault injection', () => {
     jlis.setFault('*', { kind: 'unavailable', times: 2 });
     expect(jlis.faults).toEqual([{ operation: '*', fault: { kind: 'unavailable', times: 2 }, callsLeft: 2 }]);
     expect(await failure(jlis.lookupResident(serial))).toBe('unavailable');
-    expect(await failure(jlis.issuerProof('R-times', randomBytes(16)))).toBe('unavailable');
+    expect(await failure(jlis.issuerProof(proofRequest('R-times', randomBytes(16)).request))).toBe('unavailable');
     expect(await jlis.lookupResident(serial)).toBeDefined();
     expect(jlis.faults).toEqual([]);
 
@@ -640,8 +731,11 @@ describe('fault injection', () => {
 describe('persistence', () => {
   it('keeps residents, issued sets, confirmations and revocations across reopening the folder', async () => {
     const standard = card('standard-in-window');
-    const renewed = await jlis.issue(request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 }));
-    const moved = await jlis.issue(request('signature-revoked-after-move', 'R-moved', { authentication: keys.a1, signature: keys.s1 }));
+    const renewed = await issueProven(jlis, request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 }));
+    const moved = await issueProven(
+      jlis,
+      request('signature-revoked-after-move', 'R-moved', { authentication: keys.a1, signature: keys.s1 }),
+    );
     jlis.close();
 
     const started = performance.now();
@@ -657,7 +751,7 @@ describe('persistence', () => {
         expect(await service.certificateStatus(certificateOnCard('signature-revoked-after-move', 'signature'))).toBe('revoked');
         expect(await service.certificateStatus(renewed.authentication.der)).toBe('valid');
         sameSet(
-          await service.issue(request('signature-revoked-after-move', 'R-moved', { authentication: keys.a1, signature: keys.s1 })),
+          await issueProven(service, request('signature-revoked-after-move', 'R-moved', { authentication: keys.a1, signature: keys.s1 })),
           moved,
         );
       }

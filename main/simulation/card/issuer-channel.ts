@@ -41,7 +41,13 @@ import {
 } from './card-files';
 import { RSA_MODULUS_BYTES, type KeyStore } from './card-keys';
 import { issuerPurposeOfCode, type IssuerPurpose } from '../../domain/issuer-purpose';
-import { CHIP_SERIAL_LENGTH, ISSUER_CHALLENGE_LENGTH, ISSUER_PROOF_LENGTH, REFERENCE_HASH_LENGTH, verifyIssuerProof } from '../issuer-proof';
+import {
+  CHIP_SERIAL_LENGTH,
+  ISSUER_CHALLENGE_LENGTH,
+  ISSUER_PROOF_LENGTH,
+  REFERENCE_HASH_LENGTH,
+  verifyIssuerProof,
+} from '../issuer-proof';
 
 export const MAX_STAGED_CERTIFICATE_BYTES = 4096;
 

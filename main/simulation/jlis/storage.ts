@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS residents (
   period_of_stay_ends TEXT,
   adult_ward INTEGER NOT NULL CHECK (adult_ward IN (0, 1)),
   signature_holder TEXT NOT NULL,
-  -- the card: its chip serial (what issuer proofs are bound to), its kind, and the current certificates (possession proofs verify with them)
+  -- the card: its chip serial (what issuer proofs are bound to), its kind,
+  -- and the current certificates (possession proofs verify with them)
   chip_serial TEXT,
   card_kind TEXT NOT NULL,
   authentication_certificate BLOB NOT NULL,
@@ -377,7 +378,9 @@ export class JlisStore {
 
   /** Spends a nonce; false when it was already spent (the database decides, so two issues cannot share one). */
   spendPossessionChallenge(nonce: string, at: string): boolean {
-    return this.#db.prepare('UPDATE possession_challenges SET used_at = ? WHERE nonce = ? AND used_at IS NULL').run(at, nonce).changes === 1;
+    return (
+      this.#db.prepare('UPDATE possession_challenges SET used_at = ? WHERE nonce = ? AND used_at IS NULL').run(at, nonce).changes === 1
+    );
   }
 
   insertIssuerProof(row: IssuerProofRow): void {
@@ -390,7 +393,12 @@ export class JlisStore {
   }
 
   issuerProofs(): IssuerProofRow[] {
-    return this.#db.prepare('SELECT purpose, reference, terminal_id, chip_serial, resident_id, staff_id, identity_checked_at, given_at FROM issuer_proofs ORDER BY id').all() as IssuerProofRow[];
+    return this.#db
+      .prepare(
+        `SELECT purpose, reference, terminal_id, chip_serial, resident_id, staff_id, identity_checked_at, given_at
+         FROM issuer_proofs ORDER BY id`,
+      )
+      .all() as IssuerProofRow[];
   }
 
   // The revocation register.

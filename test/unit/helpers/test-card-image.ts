@@ -135,7 +135,9 @@ export function issuerProof(
     challenge,
     Uint8Array.of(purpose),
     Buffer.from(binding.chipSerial ?? TEST_CHIP_SERIAL, 'hex'),
-    createHash('sha256').update(binding.reference ?? TEST_REFERENCE, 'utf8').digest(),
+    createHash('sha256')
+      .update(binding.reference ?? TEST_REFERENCE, 'utf8')
+      .digest(),
   ]);
   return Uint8Array.from(sign('sha256', message, { key: issuerKey, dsaEncoding: 'ieee-p1363' }));
 }
