@@ -112,14 +112,23 @@ export class TerminalCa {
   async issueServer(hosts: string[]): Promise<KeyPairPem> {
     if (hosts.length === 0) throw new TerminalPkiError('the server certificate needs at least one host name or address');
     const names = hosts.map((host) => (isIpAddress(host) ? { type: 'ip' as const, value: host } : { type: 'dns' as const, value: host }));
-    return this.#issue([{ O: [ORGANIZATION] }, { CN: [hosts[0] ?? 'issuing service'] }], SERVER_YEARS, [
-      new ExtendedKeyUsageExtension([ExtendedKeyUsage.serverAuth], true),
-      new SubjectAlternativeNameExtension(names, false),
-    ]);
+    return this.#issue(
+      [{ O: [ORGANIZATION] }, { CN: [hosts[0] ?? 'issuing service'] }],
+      { notBefore: new Date(Date.now() - 60_000), notAfter: yearsFromNow(SERVER_YEARS) },
+      [new ExtendedKeyUsageExtension([ExtendedKeyUsage.serverAuth], true), new SubjectAlternativeNameExtension(names, false)],
+    );
   }
 
-  /** A terminal's client certificate: `CN=<id>, OU=<role>`, client authentication only. */
-  async issueTerminal(id: string, role: TerminalRole): Promise<KeyPairPem & { serialNumber: string; notAfter: Date }> {
+  /**
+   * A terminal's client certificate: `CN=<id>, OU=<role>`, client
+   * authentication only, for TERMINAL_YEARS unless `validity` says otherwise
+   * (a short-lived certificate, or an already expired one to prove it is refused).
+   */
+  async issueTerminal(
+    id: string,
+    role: TerminalRole,
+    validity?: { notBefore: Date; notAfter: Date },
+  ): Promise<KeyPairPem & { serialNumber: string; notAfter: Date }> {
     if (!TERMINAL_ID_PATTERN.test(id)) {
       throw new TerminalPkiError(
         `a terminal id is 1–64 of letters, digits, dot, dash and underscore, starting with a letter or digit (got "${id}")`,
@@ -127,16 +136,18 @@ export class TerminalCa {
     }
     if (!(TERMINAL_ROLES as readonly string[]).includes(role))
       throw new TerminalPkiError(`a terminal role is lobby or counter (got "${role}")`);
-    const issued = await this.#issue([{ O: [ORGANIZATION] }, { OU: [role] }, { CN: [id] }], TERMINAL_YEARS, [
-      new ExtendedKeyUsageExtension([ExtendedKeyUsage.clientAuth], true),
-    ]);
+    const issued = await this.#issue(
+      [{ O: [ORGANIZATION] }, { OU: [role] }, { CN: [id] }],
+      validity ?? { notBefore: new Date(Date.now() - 60_000), notAfter: yearsFromNow(TERMINAL_YEARS) },
+      [new ExtendedKeyUsageExtension([ExtendedKeyUsage.clientAuth], true)],
+    );
     const certificate = new X509Certificate(issued.certificate);
     return { ...issued, serialNumber: normaliseSerial(certificate.serialNumber), notAfter: certificate.notAfter };
   }
 
   async #issue(
     subject: JsonName,
-    years: number,
+    validity: { notBefore: Date; notAfter: Date },
     extensions: (ExtendedKeyUsageExtension | SubjectAlternativeNameExtension)[],
   ): Promise<KeyPairPem> {
     const keys = (await x509Crypto.subtle.generateKey(KEY, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
@@ -145,8 +156,8 @@ export class TerminalCa {
         serialNumber: newSerial(),
         subject,
         issuer: this.certificate.subjectName,
-        notBefore: new Date(Date.now() - 60_000),
-        notAfter: yearsFromNow(years),
+        notBefore: validity.notBefore,
+        notAfter: validity.notAfter,
         publicKey: keys.publicKey,
         signingKey: this.signingKey,
         signingAlgorithm: SIGNING,

@@ -1,22 +1,19 @@
 import 'reflect-metadata';
 import { X509Certificate } from '@peculiar/x509';
 import { generateKeyPair as generateKeyPairCallback, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../main/base/log';
 import { japanDate } from '../../main/domain/japan-calendar';
 import { GatewayError, type IssuanceGateway } from '../../main/issuance/gateway';
-import { IssuingServiceClient } from '../../main/issuance/service-client';
-import { openApiDocument, startIssuingService, type RunningIssuingService } from '../../main/service/issuing-service';
-import { initialisePki, loadPki, TerminalCa, TerminalPkiError, type KeyPairPem } from '../../main/service/terminal-pki';
+import { openApiDocument } from '../../main/service/issuing-service';
+import { initialisePki, TerminalCa, TerminalPkiError, type KeyPairPem } from '../../main/service/terminal-pki';
 import { TerminalRegistry } from '../../main/service/terminal-registry';
 import type { CardImage } from '../../main/simulation/card/card-image';
 import { cardKeysOf, issuerProofFor, noProof, proven, type UnprovenRequest } from '../support/card-proofs';
-import { openSimulatedWorld, type SimulatedWorld } from '../../main/simulation/world';
+import type { SimulatedWorld } from '../../main/simulation/world';
+import { serviceRig, type ServiceRig } from '../support/service-rig';
 import { listPersonas } from '../../main/simulation/personas';
 
 // The issuing service as a network service (docs/issuing-service.md): its
@@ -25,52 +22,28 @@ import { listPersonas } from '../../main/simulation/personas';
 // process and against the client talking to a real service on loopback.
 
 const generateKeyPair = promisify(generateKeyPairCallback);
-const work = mkdtempSync(join(tmpdir(), 'myna-kiosk-service-test-'));
-const pkiDir = join(work, 'pki');
+let rig: ServiceRig;
 let world: SimulatedWorld;
-let service: RunningIssuingService;
 let ca: TerminalCa;
+let registry: TerminalRegistry;
 let lobby: KeyPairPem;
 let counter: KeyPairPem;
-const registry = new TerminalRegistry(join(work, 'terminals.json'));
 /** What the service logged, one object a line: every request attributed to a terminal. */
-const serviceLog: Record<string, unknown>[] = [];
-const requestsTo = (route: string) => serviceLog.filter((line) => line.event === 'service-request' && line.route === route).length;
-
-async function enrol(id: string, role: 'lobby' | 'counter'): Promise<KeyPairPem> {
-  const issued = await ca.issueTerminal(id, role);
-  registry.enrol({ id, role, serialNumber: issued.serialNumber, notAfter: issued.notAfter.toISOString() });
-  return issued;
-}
-
-function client(terminal: KeyPairPem, options: { attempts?: number; timeoutMs?: number; url?: string } = {}): IssuingServiceClient {
-  return new IssuingServiceClient({
-    url: options.url ?? service.url,
-    tls: { certificate: terminal.certificate, key: terminal.key, ca: ca.certificatePem },
-    attempts: options.attempts ?? 3,
-    timeoutMs: options.timeoutMs ?? 5000,
-    backoffMs: 5,
-  });
-}
+const requestsTo = (route: string) => rig.log.filter((line) => line.event === 'service-request' && line.route === route).length;
+const enrol = (id: string, role: 'lobby' | 'counter') => rig.enrol(id, role);
+const client = (terminal: KeyPairPem, options: { attempts?: number; timeoutMs?: number; url?: string } = {}) =>
+  rig.client(terminal, options);
+const raw = (options: Parameters<ServiceRig['raw']>[0]) => rig.raw(options);
 
 beforeAll(async () => {
-  world = await openSimulatedWorld({ terminalId: 'service-test', simDir: join(work, 'sim'), dbPath: join(work, 'kiosk.sqlite') });
-  ca = await initialisePki(pkiDir, { municipality: 'Test City', hosts: ['localhost', '127.0.0.1'] });
-  const { server } = await loadPki(pkiDir);
-  service = await startIssuingService({
-    tls: { server, caCertificate: ca.certificatePem },
-    registry,
-    issuer: world.jlis,
-    log: createLogger((line) => serviceLog.push(JSON.parse(line) as Record<string, unknown>)),
-    host: '127.0.0.1',
-  });
+  rig = await serviceRig('service-test');
+  ({ world, ca, registry } = rig);
   lobby = await enrol('lobby-01', 'lobby');
   counter = await enrol('counter-01', 'counter');
 }, 60_000);
 
 afterAll(async () => {
-  await service?.close();
-  world?.close();
+  await rig?.close();
 });
 
 describe('the terminal PKI', () => {
@@ -84,7 +57,7 @@ describe('the terminal PKI', () => {
   });
 
   it('refuses a second init over the same folder, a bad terminal id and a role it does not know', async () => {
-    await expect(initialisePki(pkiDir, { municipality: 'Again', hosts: ['localhost'] })).rejects.toThrow(TerminalPkiError);
+    await expect(initialisePki(join(rig.work, 'pki'), { municipality: 'Again', hosts: ['localhost'] })).rejects.toThrow(TerminalPkiError);
     await expect(ca.issueTerminal('lobby 01', 'lobby')).rejects.toThrow(/terminal id/);
     await expect(ca.issueTerminal('lobby-02', 'admin' as 'lobby')).rejects.toThrow(/role/);
   });
@@ -92,7 +65,7 @@ describe('the terminal PKI', () => {
 
 describe('the terminal registry', () => {
   it('replaces a terminal enrolled again, and sees another process revoke one', async () => {
-    const path = join(work, 'registry-test.json');
+    const path = join(rig.work, 'registry-test.json');
     const own = new TerminalRegistry(path);
     const first = await ca.issueTerminal('kiosk-9', 'lobby');
     own.enrol({ id: 'kiosk-9', role: 'lobby', serialNumber: first.serialNumber, notAfter: first.notAfter.toISOString() });
@@ -176,31 +149,6 @@ function gatewayContract(name: string, gateway: () => IssuanceGateway) {
 gatewayContract('in process', () => world.jlis);
 gatewayContract('over mutual TLS', () => client(lobby));
 
-/** One raw HTTPS request, for what the client would never send. */
-function raw(options: {
-  path: string;
-  body?: string;
-  terminal?: KeyPairPem;
-  contentType?: string;
-}): Promise<{ status: number; body: string }> {
-  const url = new URL(options.path, service.url);
-  return new Promise((resolve, reject) => {
-    const request = httpsRequest(url, {
-      method: options.body === undefined ? 'GET' : 'POST',
-      ca: ca.certificatePem,
-      ...(options.terminal ? { cert: options.terminal.certificate, key: options.terminal.key } : {}),
-      headers: options.body === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' },
-    });
-    request.on('error', reject);
-    request.on('response', (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    request.end(options.body);
-  });
-}
-
 describe('what the service refuses', () => {
   it('a connection without a terminal certificate, or with one from another CA, never reaches a route', async () => {
     await expect(raw({ path: '/v1/residents/lookup', body: '{"authenticationSerial":"AB12"}' })).rejects.toThrow();
@@ -272,7 +220,7 @@ describe("the kiosk's client", () => {
   });
 
   it('attributes every request to the terminal that made it', () => {
-    const terminals = new Set(serviceLog.filter((line) => line.event === 'service-request').map((line) => line.terminal));
+    const terminals = new Set(rig.log.filter((line) => line.event === 'service-request').map((line) => line.terminal));
     expect(terminals).toContain('lobby-01');
     expect(terminals).toContain('counter-01');
   });
