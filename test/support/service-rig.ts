@@ -1,0 +1,191 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createLogger } from '../../main/base/log';
+import type { IssuanceGateway } from '../../main/issuance/gateway';
+import { IssuingServiceClient } from '../../main/issuance/service-client';
+import { startIssuingService, type RunningIssuingService } from '../../main/service/issuing-service';
+import { TerminalCa, type KeyPairPem, type TerminalRole } from '../../main/service/terminal-pki';
+import { TerminalRegistry } from '../../main/service/terminal-registry';
+import { CLI } from './cli-harness';
+
+/** How a test's terminal talks to the service: pinned to TLS 1.2 so a fault proxy can find the answers (fault-proxy.ts). */
+export interface ClientOptions {
+  url?: string;
+  attempts?: number;
+  timeoutMs?: number;
+  backoffMs?: number;
+  /** TLS 1.2 unless a test shows what the proxy does with 1.3. */
+  maxTlsVersion?: 'TLSv1.2' | 'TLSv1.3';
+}
+
+function clientFor(terminal: KeyPairPem, ca: string, url: string, options: ClientOptions): IssuingServiceClient {
+  return new IssuingServiceClient({
+    url: options.url ?? url,
+    tls: { certificate: terminal.certificate, key: terminal.key, ca },
+    attempts: options.attempts ?? 3,
+    timeoutMs: options.timeoutMs ?? 5_000,
+    backoffMs: options.backoffMs ?? 20,
+    maxTlsVersion: options.maxTlsVersion ?? 'TLSv1.2',
+  });
+}
+
+/**
+ * The issuing service in this process, over mutual TLS on loopback, in front
+ * of an issuing side (the renewal rig's simulated J-LIS): terminals enrolled
+ * with its own CA, and what it logged.
+ */
+export interface ServiceRig {
+  readonly url: string;
+  readonly port: number;
+  /** Every line the service logged (one `service-request` per request answered). */
+  readonly log: Record<string, unknown>[];
+  /** A terminal certificate, enrolled. */
+  terminal(id: string, role?: TerminalRole): Promise<KeyPairPem>;
+  client(terminal: KeyPairPem, options?: ClientOptions): IssuingServiceClient;
+  /** How many requests the service answered on a route (e.g. '/v1/renewals/:renewalId/issue'), and with which status. */
+  answered(route: string, status?: number): number;
+  close(): Promise<void>;
+}
+
+export async function serviceRig(gateway: IssuanceGateway, dir: string): Promise<ServiceRig> {
+  mkdirSync(dir, { recursive: true });
+  const ca = await TerminalCa.create('Network Faults City');
+  const registry = new TerminalRegistry(join(dir, 'terminals.json'));
+  const log: Record<string, unknown>[] = [];
+  const service: RunningIssuingService = await startIssuingService({
+    tls: { server: await ca.issueServer(['127.0.0.1']), caCertificate: ca.certificatePem },
+    registry,
+    gateway,
+    log: createLogger((line) => log.push(JSON.parse(line) as Record<string, unknown>)),
+    host: '127.0.0.1',
+  });
+  const clients: IssuingServiceClient[] = [];
+  return {
+    url: service.url,
+    port: service.port,
+    log,
+    async terminal(id, role = 'lobby') {
+      const issued = await ca.issueTerminal(id, role);
+      registry.enrol({ id, role, serialNumber: issued.serialNumber, notAfter: issued.notAfter.toISOString() });
+      return issued;
+    },
+    client(terminal, options = {}) {
+      const client = clientFor(terminal, ca.certificatePem, service.url, options);
+      clients.push(client);
+      return client;
+    },
+    answered(route, status) {
+      return log.filter(
+        (line) => line.event === 'service-request' && line.route === route && (status === undefined || line.status === status),
+      ).length;
+    },
+    async close() {
+      for (const client of clients) client.close();
+      await service.close();
+    },
+  };
+}
+
+/**
+ * `npx myna-kiosk service` in a process of its own (the built CLI, out/),
+ * over the simulation folder `simDir` (shared with the test's simulated
+ * J-LIS, which enrols the residents: the records are one SQLite file that
+ * both processes open). It can be SIGKILLed and started again on the same
+ * service folder.
+ */
+export class ServiceProcess {
+  #child: ChildProcess | undefined;
+  #url = '';
+  readonly terminalFiles: { certificate: string; key: string; ca: string };
+
+  private constructor(
+    readonly dir: string,
+    readonly simDir: string,
+  ) {
+    const terminal = join(dir, 'terminals', 'lobby-01');
+    this.terminalFiles = {
+      certificate: readFileSync(join(terminal, 'terminal.pem'), 'utf8'),
+      key: readFileSync(join(terminal, 'terminal-key.pem'), 'utf8'),
+      ca: readFileSync(join(terminal, 'ca.pem'), 'utf8'),
+    };
+  }
+
+  /** init, enrol terminal lobby-01, start. */
+  static async start(dir: string, simDir: string): Promise<ServiceProcess> {
+    const cli = (args: string[]) => {
+      const run = spawnSync(process.execPath, [CLI, 'service', ...args, '--dir', dir], { encoding: 'utf8' });
+      if (run.status !== 0) throw new Error(`service ${args[0]} failed: ${run.stderr}`);
+    };
+    cli(['init']);
+    cli(['enrol-terminal', '--id', 'lobby-01', '--role', 'lobby']);
+    const service = new ServiceProcess(dir, simDir);
+    await service.restart();
+    return service;
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  get port(): number {
+    return Number(new URL(this.#url).port);
+  }
+
+  get running(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  client(options: ClientOptions = {}): IssuingServiceClient {
+    return clientFor(
+      { certificate: this.terminalFiles.certificate, key: this.terminalFiles.key },
+      this.terminalFiles.ca,
+      this.#url,
+      options,
+    );
+  }
+
+  /** Starts the service (again), on a free port; resolves with its address once it listens. */
+  async restart(): Promise<string> {
+    if (this.running) throw new Error('the service is running');
+    const child = spawn(process.execPath, [CLI, 'service', '--dir', this.dir, '--port', '0', '--sim-dir', this.simDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#child = child;
+    child.stderr.resume();
+    this.#url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the service did not start within 30 s')), 30_000);
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const found = /issuing service at (https:\/\/\S+)/.exec(line);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found[1]!);
+        }
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`the service exited with ${code ?? signal}`));
+      });
+    });
+    return this.#url;
+  }
+
+  /** SIGKILL: no close, no flush, nothing of its own. */
+  kill(): Promise<void> {
+    return this.#signal('SIGKILL');
+  }
+
+  stop(): Promise<void> {
+    return this.#signal('SIGTERM');
+  }
+
+  async #signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.#child;
+    if (!child || !this.running) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    await exited;
+  }
+}
