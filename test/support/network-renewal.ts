@@ -161,18 +161,23 @@ export async function expectWhole(
   return held;
 }
 
-/** Sessions until the renewal is done (at most `sessions`), each checked; then the new set is in force. */
+/**
+ * Sessions until the renewal is done, one per entry of `sessions` (the
+ * gateway of that session, or what happens before it and gives it), each
+ * checked; then the new set is in force.
+ */
 export async function renewUntilDone(
   rig: Rig,
   card: RigCard,
-  gateways: IssuanceGateway[],
+  sessions: (IssuanceGateway | (() => Promise<IssuanceGateway>))[],
   issuing: IssuanceGateway,
 ): Promise<{ results: SessionResult[]; outcome: RenewalOutcome }> {
   const before = heldSet(card);
   // Only this renewal's ids are checked, so one case's failure does not fail the cases after it.
   const earlier = new Set(rig.issuesPerRenewal().keys());
   const results: SessionResult[] = [];
-  for (const gateway of gateways) {
+  for (const session of sessions) {
+    const gateway = typeof session === 'function' ? await session() : session;
     const result = await renewalSession(rig, card, gateway);
     results.push(result);
     await expectWhole(rig, card, before, issuing, earlier);
@@ -184,5 +189,5 @@ export async function renewUntilDone(
       return { results, outcome: result.outcome };
     }
   }
-  throw new Error(`not renewed after ${gateways.length} sessions: ${results.map((result) => result.error?.message).join(' | ')}`);
+  throw new Error(`not renewed after ${sessions.length} sessions: ${results.map((result) => result.error?.message).join(' | ')}`);
 }
