@@ -57,7 +57,7 @@ async function renewAcrossKill(first: IssuanceGateway) {
 const failedAt = (error: Error | undefined) => error?.message.split(':')[0];
 
 describe('the issuing service process killed mid-renewal', () => {
-  it('between issue and confirmWritten: the card committed the new set, the old stays valid; the restarted service sees it through', async () => {
+  it('between issue and confirmWritten: the card committed the new set, the old stays valid; after the restart it finishes', async () => {
     const first = await renewAcrossKill(hooked(viaProxy(), 'issue', { after: () => service.kill() }));
     // The next call after issue is the status check of the new certificates read back from the card.
     expect(failedAt(first.error)).toBe('verified');
