@@ -32,7 +32,8 @@ describe('terminals renewing at once', () => {
       terminals.push({
         id,
         card: await rig.card(),
-        gateway: service.client(await service.terminal(id), { timeoutMs: 10_000, backoffMs: 100 }),
+        // A generous time-out: the cards' key generation shares this process's event loop, and a retry would blur the counts below.
+        gateway: service.client(await service.terminal(id), { timeoutMs: 30_000, backoffMs: 100 }),
       });
     }
     const before = terminals.map(({ card }) => heldSet(card));
@@ -64,6 +65,6 @@ describe('terminals renewing at once', () => {
     // Every request came from, and was put down to, the terminal that made it.
     const seen = new Set(service.log.filter((line) => line.event === 'service-request').map((line) => line.terminal));
     expect(seen).toEqual(new Set(terminals.map(({ id }) => id)));
-    expect(elapsed).toBeLessThan(60_000);
+    expect(elapsed).toBeLessThan(90_000);
   }, 180_000);
 });
