@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IssuanceGateway } from '../../main/issuance/gateway';
+import { listPersonas } from '../../main/simulation/personas';
 import { CLI } from '../support/cli-harness';
 import { FaultProxy } from '../support/fault-proxy';
 import { hooked, renewUntilDone } from '../support/network-renewal';
@@ -92,4 +93,32 @@ describe('the issuing service process killed mid-renewal', () => {
     const first = await renewAcrossKill(killedOnArrival);
     expect(failedAt(first.error)).toBe('certificates-issued');
   }, 120_000);
+
+  it("logged every request with its terminal, and no resident's PIN, My Number, name or address", () => {
+    const lines = service.log
+      .join('')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const requests = lines.filter((line) => line.event === 'service-request');
+    expect(requests.length).toBeGreaterThan(20);
+    expect(new Set(requests.map((line) => line.terminal))).toEqual(new Set(['lobby-01']));
+    const persona = listPersonas().find((candidate) => candidate.id === 'standard-in-window')!;
+    // Every text the log holds (numbers are times and statuses), searched for each secret as a whole token.
+    const texts = lines.flatMap((line) => Object.values(line).filter((value): value is string => typeof value === 'string'));
+    const secrets = [
+      ...Object.values(persona.pins ?? {}).map((pin) => pin.value),
+      persona.myNumber,
+      persona.holder?.name,
+      persona.holder?.address,
+    ].filter((value): value is string => typeof value === 'string' && value !== '');
+    expect(secrets.length).toBeGreaterThanOrEqual(4);
+    for (const secret of secrets) {
+      const token = new RegExp(`(?<![0-9A-Za-z])${secret}(?![0-9A-Za-z])`);
+      expect(
+        texts.filter((text) => token.test(text)),
+        'a secret in the service log',
+      ).toEqual([]);
+    }
+  });
 });

@@ -99,6 +99,8 @@ export async function serviceRig(gateway: IssuanceGateway, dir: string): Promise
 export class ServiceProcess {
   #child: ChildProcess | undefined;
   #url = '';
+  /** What the service wrote to stderr (its JSON-lines log), over every start. */
+  readonly log: string[] = [];
   readonly terminalFiles: { certificate: string; key: string; ca: string };
 
   private constructor(
@@ -154,7 +156,7 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
-    child.stderr.resume();
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => this.log.push(chunk));
     this.#url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the service did not start within 30 s')), 30_000);
       createInterface({ input: child.stdout }).on('line', (line) => {
