@@ -45,7 +45,7 @@ export interface IssuingServiceClientOptions {
   url: string;
   /** The terminal's certificate and key, and the terminal CA that the service's certificate must chain to. */
   tls: { certificate: string; key: string; ca: string };
-  /** Time-out of one attempt (default 10 s). */
+  /** Time-out of one attempt, from the request to the end of the answer, however the bytes trickle in (default 10 s). */
   timeoutMs?: number;
   /** Attempts in all for a call that may be passing (default 3). */
   attempts?: number;
@@ -53,6 +53,12 @@ export interface IssuingServiceClientOptions {
   backoffMs?: number;
   /** For tests: how the client waits between attempts. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The highest TLS version offered (default TLS 1.3). The network-fault
+   * tests pin TLS 1.2, whose record types show a proxy where the answer
+   * begins (test/support/fault-proxy.ts); a terminal never needs it.
+   */
+  maxTlsVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
 /** A failure worth another attempt, and what it is called when none is left. */
@@ -82,6 +88,7 @@ export class IssuingServiceClient implements IssuanceGateway {
       key: options.tls.key,
       ca: options.tls.ca,
       minVersion: 'TLSv1.2',
+      ...(options.maxTlsVersion ? { maxVersion: options.maxTlsVersion } : {}),
     });
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#attempts = Math.max(1, options.attempts ?? 3);
@@ -185,31 +192,45 @@ export class IssuingServiceClient implements IssuanceGateway {
     const url = new URL(`${this.#base.pathname.replace(/\/$/, '')}/${API_VERSION}${path}`, this.#base);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        outcome();
+      };
+      const fail = (error: unknown) => settle(() => reject(error));
       const request = httpsRequest(url, {
         method,
         agent: this.#agent,
-        timeout: this.#timeoutMs,
         headers: {
           accept: 'application/json',
           ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
         },
       });
-      request.on('timeout', () =>
-        request.destroy(new Passing('timeout', `the issuing service did not answer ${method} ${path} within ${this.#timeoutMs} ms`)),
-      );
-      request.on('error', (error) =>
-        reject(error instanceof Passing ? error : new Passing('unavailable', `the issuing service cannot be reached: ${error.message}`)),
-      );
+      // One deadline for the whole attempt — connection, request and the whole answer — not an idle time-out,
+      // which an answer trickling in a few bytes at a time would never reach.
+      const deadline = setTimeout(() => {
+        fail(new Passing('timeout', `the issuing service did not answer ${method} ${path} within ${this.#timeoutMs} ms`));
+        request.destroy();
+      }, this.#timeoutMs);
+      request.on('error', (error) => fail(new Passing('unavailable', `the issuing service cannot be reached: ${error.message}`)));
       request.on('response', (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', (error) => reject(new Passing('unavailable', `the answer to ${method} ${path} broke off: ${error.message}`)));
+        response.on('error', (error) => fail(new Passing('unavailable', `the answer to ${method} ${path} broke off: ${error.message}`)));
+        // A connection cut in the middle of the answer: whatever the service did, the answer is lost.
+        response.on('close', () => {
+          if (!response.complete) fail(new Passing('unavailable', `the answer to ${method} ${path} broke off`));
+        });
         response.on('end', () => {
-          try {
-            resolve(this.#answer(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), schema, `${method} ${path}`));
-          } catch (error) {
-            reject(error);
-          }
+          settle(() => {
+            try {
+              resolve(this.#answer(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), schema, `${method} ${path}`));
+            } catch (error) {
+              reject(error);
+            }
+          });
         });
       });
       request.end(payload);

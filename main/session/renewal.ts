@@ -122,8 +122,11 @@ export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Pr
       if (issued) {
         // Issued for keys the card no longer has (a staged set lost at power-down):
         // void that set and carry on under a new renewal id, never issuing twice under one.
-        await call('certificates-issued', () => gateway.voidUnconfirmed(renewalId));
+        // The id is retired in the journal before the void is sent: a voided id looks unused
+        // to `issuedFor`, so were the void's answer lost, a later attempt would issue under it again.
+        const voided = renewalId;
         renewalId = context.replaceRenewal(renewalId);
+        await call('certificates-issued', () => gateway.voidUnconfirmed(voided));
         record = journalFor(context, renewalId);
         record.observed('issuer-proof');
         record.observed(

@@ -1,72 +1,88 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { createLogger } from '../../main/base/log';
+import type { IssuingAuthority } from '../../main/issuance/gateway';
 import { IssuingServiceClient } from '../../main/issuance/service-client';
 import { startIssuingService, type RunningIssuingService } from '../../main/service/issuing-service';
-import { initialisePki, loadPki, type KeyPairPem, type TerminalCa, type TerminalRole } from '../../main/service/terminal-pki';
+import { TerminalCa, type KeyPairPem, type TerminalRole } from '../../main/service/terminal-pki';
 import { TerminalRegistry } from '../../main/service/terminal-registry';
 import { openSimulatedWorld, type SimulatedWorld } from '../../main/simulation/world';
+import { CLI } from './cli-harness';
+
+/** How a test's terminal talks to the service: pinned to TLS 1.2 so a fault proxy can find the answers (fault-proxy.ts). */
+export interface ClientOptions {
+  url?: string;
+  attempts?: number;
+  timeoutMs?: number;
+  backoffMs?: number;
+  /** TLS 1.2 unless a test shows what the proxy does with 1.3. */
+  maxTlsVersion?: 'TLSv1.2' | 'TLSv1.3';
+}
+
+function clientFor(terminal: KeyPairPem, ca: string, url: string, options: ClientOptions): IssuingServiceClient {
+  return new IssuingServiceClient({
+    url: options.url ?? url,
+    tls: { certificate: terminal.certificate, key: terminal.key, ca },
+    attempts: options.attempts ?? 3,
+    timeoutMs: options.timeoutMs ?? 5_000,
+    backoffMs: options.backoffMs ?? 20,
+    maxTlsVersion: options.maxTlsVersion ?? 'TLSv1.2',
+  });
+}
 
 /**
- * A municipality's issuing service on loopback, as tests of the network
- * boundary need it: a simulated world behind a real `startIssuingService`
- * (HTTPS, mutual TLS, the terminal registry), a terminal CA to enrol
- * terminals with, the kiosk's client per terminal, and a raw HTTPS request
- * for what the client would never send.
+ * The issuing service in this process, over mutual TLS on loopback, in front
+ * of an issuing side (a simulated J-LIS): terminals enrolled with its own CA,
+ * the kiosk's client per terminal, a raw HTTPS request for what the client
+ * would never send, and what it logged.
  */
 export interface ServiceRig {
-  work: string;
-  world: SimulatedWorld;
-  service: RunningIssuingService;
-  ca: TerminalCa;
-  registry: TerminalRegistry;
-  /** What the service logged, one object a line. */
-  log: Record<string, unknown>[];
-  /** A terminal certificate from the CA, enrolled in the registry. */
-  enrol(id: string, role: TerminalRole, validity?: { notBefore: Date; notAfter: Date }): Promise<KeyPairPem>;
-  client(terminal: KeyPairPem, options?: { attempts?: number; timeoutMs?: number; url?: string }): IssuingServiceClient;
+  readonly url: string;
+  readonly port: number;
+  readonly ca: TerminalCa;
+  readonly registry: TerminalRegistry;
+  /** Every line the service logged (one `service-request` per request answered). */
+  readonly log: Record<string, unknown>[];
+  /** A terminal certificate, enrolled (for TERMINAL_YEARS unless `validity` says otherwise). */
+  terminal(id: string, role?: TerminalRole, validity?: { notBefore: Date; notAfter: Date }): Promise<KeyPairPem>;
+  client(terminal: KeyPairPem, options?: ClientOptions): IssuingServiceClient;
   raw(options: { path: string; body?: string; terminal?: KeyPairPem; contentType?: string }): Promise<{ status: number; body: string }>;
+  /** How many requests the service answered on a route (e.g. '/v1/renewals/:renewalId/issue'), and with which status. */
+  answered(route: string, status?: number): number;
   close(): Promise<void>;
 }
 
-export async function serviceRig(name: string): Promise<ServiceRig> {
-  const work = mkdtempSync(join(tmpdir(), `myna-kiosk-${name}-`));
-  const world = await openSimulatedWorld({ terminalId: name, simDir: join(work, 'sim'), dbPath: join(work, 'kiosk.sqlite') });
-  const pkiDir = join(work, 'pki');
-  const ca = await initialisePki(pkiDir, { municipality: 'Test City', hosts: ['localhost', '127.0.0.1'] });
-  const { server } = await loadPki(pkiDir);
-  const registry = new TerminalRegistry(join(work, 'terminals.json'));
+export async function serviceRig(issuer: IssuingAuthority, dir: string): Promise<ServiceRig> {
+  mkdirSync(dir, { recursive: true });
+  const ca = await TerminalCa.create('Network Faults City');
+  const registry = new TerminalRegistry(join(dir, 'terminals.json'));
   const log: Record<string, unknown>[] = [];
-  const service = await startIssuingService({
-    tls: { server, caCertificate: ca.certificatePem },
+  const service: RunningIssuingService = await startIssuingService({
+    tls: { server: await ca.issueServer(['127.0.0.1']), caCertificate: ca.certificatePem },
     registry,
-    issuer: world.jlis,
+    issuer,
     log: createLogger((line) => log.push(JSON.parse(line) as Record<string, unknown>)),
     host: '127.0.0.1',
   });
   const clients: IssuingServiceClient[] = [];
   return {
-    work,
-    world,
-    service,
+    url: service.url,
+    port: service.port,
     ca,
     registry,
     log,
-    async enrol(id, role, validity) {
+    async terminal(id, role = 'lobby', validity) {
       const issued = await ca.issueTerminal(id, role, validity);
       registry.enrol({ id, role, serialNumber: issued.serialNumber, notAfter: issued.notAfter.toISOString() });
       return issued;
     },
     client(terminal, options = {}) {
-      const client = new IssuingServiceClient({
-        url: options.url ?? service.url,
-        tls: { certificate: terminal.certificate, key: terminal.key, ca: ca.certificatePem },
-        attempts: options.attempts ?? 3,
-        timeoutMs: options.timeoutMs ?? 5000,
-        backoffMs: 5,
-      });
+      const client = clientFor(terminal, ca.certificatePem, service.url, options);
       clients.push(client);
       return client;
     },
@@ -88,11 +104,139 @@ export async function serviceRig(name: string): Promise<ServiceRig> {
         request.end(options.body);
       });
     },
+    answered(route, status) {
+      return log.filter(
+        (line) => line.event === 'service-request' && line.route === route && (status === undefined || line.status === status),
+      ).length;
+    },
     async close() {
       for (const client of clients) client.close();
       await service.close();
+    },
+  };
+}
+
+/** A service rig over a simulated world of its own, in a temporary folder removed on close. */
+export interface WorldServiceRig extends ServiceRig {
+  readonly work: string;
+  readonly world: SimulatedWorld;
+}
+
+export async function worldServiceRig(name: string): Promise<WorldServiceRig> {
+  const work = mkdtempSync(join(tmpdir(), `myna-kiosk-${name}-`));
+  const world = await openSimulatedWorld({ terminalId: name, simDir: join(work, 'sim'), dbPath: join(work, 'kiosk.sqlite') });
+  const rig = await serviceRig(world.jlis, join(work, 'service'));
+  return {
+    ...rig,
+    work,
+    world,
+    async close() {
+      await rig.close();
       world.close();
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `npx myna-kiosk service` in a process of its own (the built CLI, out/),
+ * over the simulation folder `simDir` (shared with the test's simulated
+ * J-LIS, which enrols the residents: the records are one SQLite file that
+ * both processes open). It can be SIGKILLed and started again on the same
+ * service folder.
+ */
+export class ServiceProcess {
+  #child: ChildProcess | undefined;
+  #url = '';
+  /** What the service wrote to stderr (its JSON-lines log), over every start. */
+  readonly log: string[] = [];
+  readonly terminalFiles: { certificate: string; key: string; ca: string };
+
+  private constructor(
+    readonly dir: string,
+    readonly simDir: string,
+  ) {
+    const terminal = join(dir, 'terminals', 'lobby-01');
+    this.terminalFiles = {
+      certificate: readFileSync(join(terminal, 'terminal.pem'), 'utf8'),
+      key: readFileSync(join(terminal, 'terminal-key.pem'), 'utf8'),
+      ca: readFileSync(join(terminal, 'ca.pem'), 'utf8'),
+    };
+  }
+
+  /** init, enrol terminal lobby-01, start. */
+  static async start(dir: string, simDir: string): Promise<ServiceProcess> {
+    const cli = (args: string[]) => {
+      const run = spawnSync(process.execPath, [CLI, 'service', ...args, '--dir', dir], { encoding: 'utf8' });
+      if (run.status !== 0) throw new Error(`service ${args[0]} failed: ${run.stderr}`);
+    };
+    cli(['init']);
+    cli(['enrol-terminal', '--id', 'lobby-01', '--role', 'lobby']);
+    const service = new ServiceProcess(dir, simDir);
+    await service.restart();
+    return service;
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  get port(): number {
+    return Number(new URL(this.#url).port);
+  }
+
+  get running(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  client(options: ClientOptions = {}): IssuingServiceClient {
+    return clientFor(
+      { certificate: this.terminalFiles.certificate, key: this.terminalFiles.key },
+      this.terminalFiles.ca,
+      this.#url,
+      options,
+    );
+  }
+
+  /** Starts the service (again), on a free port; resolves with its address once it listens. */
+  async restart(): Promise<string> {
+    if (this.running) throw new Error('the service is running');
+    const child = spawn(process.execPath, [CLI, 'service', '--dir', this.dir, '--port', '0', '--sim-dir', this.simDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#child = child;
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => this.log.push(chunk));
+    this.#url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the service did not start within 30 s')), 30_000);
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const found = /issuing service at (https:\/\/\S+)/.exec(line);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found[1]!);
+        }
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`the service exited with ${code ?? signal}`));
+      });
+    });
+    return this.#url;
+  }
+
+  /** SIGKILL: no close, no flush, nothing of its own. */
+  kill(): Promise<void> {
+    return this.#signal('SIGKILL');
+  }
+
+  stop(): Promise<void> {
+    return this.#signal('SIGTERM');
+  }
+
+  async #signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.#child;
+    if (!child || !this.running) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    await exited;
+  }
 }

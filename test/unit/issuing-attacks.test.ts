@@ -11,7 +11,7 @@ import { VirtualMyNumberCard } from '../../main/simulation/card/virtual-my-numbe
 import { listPersonas, type ResolvedPersona } from '../../main/simulation/personas';
 import { japanDate } from '../../main/domain/japan-calendar';
 import { cardKeysOf, issuerProofFor, noProof, signPossession, type CardKeys, type UnprovenRequest } from '../support/card-proofs';
-import { serviceRig, type ServiceRig } from '../support/service-rig';
+import { worldServiceRig, type WorldServiceRig } from '../support/service-rig';
 
 // The issuing service tried as an attacker would (docs/card-protocol.md,
 // "Proof of possession"; docs/issuing-service.md, "Attacks"). Every attack
@@ -19,7 +19,7 @@ import { serviceRig, type ServiceRig } from '../support/service-rig';
 // victim's certificates still valid, nothing issued under the attacker's
 // renewal ids, and the resident's record unchanged.
 
-let rig: ServiceRig;
+let rig: WorldServiceRig;
 let lobby: KeyPairPem;
 let lobbyTwo: KeyPairPem;
 let counter: KeyPairPem;
@@ -71,10 +71,10 @@ async function legitimateProof(gateway: IssuanceGateway, request: UnprovenReques
 }
 
 beforeAll(async () => {
-  rig = await serviceRig('attack-test');
-  lobby = await rig.enrol('lobby-01', 'lobby');
-  lobbyTwo = await rig.enrol('lobby-02', 'lobby');
-  counter = await rig.enrol('counter-01', 'counter');
+  rig = await worldServiceRig('attack-test');
+  lobby = await rig.terminal('lobby-01', 'lobby');
+  lobbyTwo = await rig.terminal('lobby-02', 'lobby');
+  counter = await rig.terminal('counter-01', 'counter');
 }, 60_000);
 
 afterAll(async () => {
@@ -339,11 +339,11 @@ describe('terminal certificates', () => {
   it('refuses an unknown, a revoked and an expired terminal certificate', async () => {
     const unknown = await rig.ca.issueTerminal('lobby-90', 'lobby');
     expect((await lookup(unknown)).status).toBe(401);
-    const revoked = await rig.enrol('lobby-91', 'lobby');
+    const revoked = await rig.terminal('lobby-91', 'lobby');
     expect((await lookup(revoked)).status).toBe(200);
     rig.registry.revoke('lobby-91');
     expect((await lookup(revoked)).status).toBe(401);
-    const expired = await rig.enrol('lobby-92', 'lobby', {
+    const expired = await rig.terminal('lobby-92', 'lobby', {
       notBefore: new Date(Date.now() - 86_400_000 * 2),
       notAfter: new Date(Date.now() - 86_400_000),
     });

@@ -13,7 +13,7 @@ import { TerminalRegistry } from '../../main/service/terminal-registry';
 import type { CardImage } from '../../main/simulation/card/card-image';
 import { cardKeysOf, issuerProofFor, noProof, proven, type UnprovenRequest } from '../support/card-proofs';
 import type { SimulatedWorld } from '../../main/simulation/world';
-import { serviceRig, type ServiceRig } from '../support/service-rig';
+import { worldServiceRig, type WorldServiceRig } from '../support/service-rig';
 import { listPersonas } from '../../main/simulation/personas';
 
 // The issuing service as a network service (docs/issuing-service.md): its
@@ -22,7 +22,7 @@ import { listPersonas } from '../../main/simulation/personas';
 // process and against the client talking to a real service on loopback.
 
 const generateKeyPair = promisify(generateKeyPairCallback);
-let rig: ServiceRig;
+let rig: WorldServiceRig;
 let world: SimulatedWorld;
 let ca: TerminalCa;
 let registry: TerminalRegistry;
@@ -30,13 +30,13 @@ let lobby: KeyPairPem;
 let counter: KeyPairPem;
 /** What the service logged, one object a line: every request attributed to a terminal. */
 const requestsTo = (route: string) => rig.log.filter((line) => line.event === 'service-request' && line.route === route).length;
-const enrol = (id: string, role: 'lobby' | 'counter') => rig.enrol(id, role);
+const enrol = (id: string, role: 'lobby' | 'counter') => rig.terminal(id, role);
 const client = (terminal: KeyPairPem, options: { attempts?: number; timeoutMs?: number; url?: string } = {}) =>
   rig.client(terminal, options);
-const raw = (options: Parameters<ServiceRig['raw']>[0]) => rig.raw(options);
+const raw = (options: Parameters<WorldServiceRig['raw']>[0]) => rig.raw(options);
 
 beforeAll(async () => {
-  rig = await serviceRig('service-test');
+  rig = await worldServiceRig('service-test');
   ({ world, ca, registry } = rig);
   lobby = await enrol('lobby-01', 'lobby');
   counter = await enrol('counter-01', 'counter');
@@ -57,7 +57,9 @@ describe('the terminal PKI', () => {
   });
 
   it('refuses a second init over the same folder, a bad terminal id and a role it does not know', async () => {
-    await expect(initialisePki(join(rig.work, 'pki'), { municipality: 'Again', hosts: ['localhost'] })).rejects.toThrow(TerminalPkiError);
+    const pkiDir = join(rig.work, 'pki');
+    await initialisePki(pkiDir, { municipality: 'Test City', hosts: ['localhost'] });
+    await expect(initialisePki(pkiDir, { municipality: 'Again', hosts: ['localhost'] })).rejects.toThrow(TerminalPkiError);
     await expect(ca.issueTerminal('lobby 01', 'lobby')).rejects.toThrow(/terminal id/);
     await expect(ca.issueTerminal('lobby-02', 'admin' as 'lobby')).rejects.toThrow(/role/);
   });
