@@ -29,7 +29,9 @@ const USAGE = `usage: myna-kiosk <command>
   session --persona <name|path> --pin auth=<pin> --pin sign=<pw> --pin registry=<pin>
           [--route self|proxy|representative] [--profile lobby|counter|demo] [--pcsc]
           [--fault <step>:<crash|pull> | gateway:<operation>:<kind>] [--new-pin <name>=<pin>] [--json]
-      Run one whole session on the virtual card, scripted; exit 0 only when renewed.
+          [--service <https url> --terminal <folder>]
+      Run one whole session on the virtual card, scripted; exit 0 only when renewed. With --service,
+      against that issuing service (started with --card-factory) as the terminal of that folder.
   audit verify [--db <path>]
       Check the audit chain; exit 0 only if it is intact, else name the first broken row.
   audit export --from <YYYY-MM-DD> --to <YYYY-MM-DD> --format csv|jsonl [--db <path>] [--out <file>]
@@ -47,7 +49,7 @@ const USAGE = `usage: myna-kiosk <command>
   service revoke-terminal --id <id> [--dir <dir>]
   service terminals [--dir <dir>] [--json]
   service openapi
-  service [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>]
+  service [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>] [--card-factory]
       The municipality's issuing service over mutual TLS, and its terminal PKI (docs/issuing-service.md).
   bench ui [--json] [--runs 10]
       Measure the renderer: initial JavaScript (gzipped), navigation to an interactive

@@ -6,7 +6,10 @@ import { createLogger } from '../base/log';
 import { openApiDocument, startIssuingService } from '../service/issuing-service';
 import { initialisePki, loadPki, PKI_FILES, TERMINAL_ROLES, writeFileAtomically } from '../service/terminal-pki';
 import { isTerminalRole, TerminalRegistry } from '../service/terminal-registry';
-import { openSimulatedJlis } from '../simulation/jlis/service';
+import { GatewayError } from '../issuance/gateway';
+import { makeEnrolledCard } from '../simulation/card-factory';
+import { openSimulatedJlis, type SimulatedJlis } from '../simulation/jlis/service';
+import { listPersonas } from '../simulation/personas';
 import { UsageError } from './usage-error';
 
 /**
@@ -18,12 +21,17 @@ import { UsageError } from './usage-error';
  *   service revoke-terminal --id <id> [--dir <dir>]
  *   service terminals [--dir <dir>] [--json]
  *   service openapi
- *   service [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>]
+ *   service [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>] [--card-factory]
  *
  * The service folder is `--dir`, else $MYNA_KIOSK_SERVICE_DIR, else
  * ~/.local/share/myna-kiosk/service: `pki/` (the terminal CA and the
  * server's certificate; keys readable by the owner only) and
  * `terminals.json` (the registry).
+ *
+ * --card-factory (simulation only) lets terminals ask the service for a
+ * persona's card, enrolled at its simulated J-LIS: how a trainer's kiosk or
+ * the headless session on another process or machine gets cards this
+ * service knows.
  */
 
 export const SERVICE_DIR_ENV = 'MYNA_KIOSK_SERVICE_DIR';
@@ -143,6 +151,7 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: String(DEFAULT_PORT) },
       'sim-dir': { type: 'string' },
+      'card-factory': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -160,9 +169,11 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
     log,
     host: values.host,
     port,
+    ...(values['card-factory'] ? { cardFactory: (personaId: string, on: string) => factoryCard(jlis, personaId, on) } : {}),
   });
   out(
-    `issuing service at ${service.url} (terminals of ${join(dir, 'pki', PKI_FILES.ca)}; simulated J-LIS in ${jlis.dir}); Ctrl+C stops it`,
+    `issuing service at ${service.url} (terminals of ${join(dir, 'pki', PKI_FILES.ca)}; simulated J-LIS in ${jlis.dir}` +
+      `${values['card-factory'] ? '; card factory on' : ''}); Ctrl+C stops it`,
   );
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
@@ -173,4 +184,11 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
   jlis.close();
   out('issuing service stopped');
   return 0;
+}
+
+/** The card factory's card: a persona by id, as of a Japan date; an unknown persona is the terminal's mistake (422). */
+async function factoryCard(jlis: SimulatedJlis, personaId: string, on: string): Promise<Record<string, unknown>> {
+  const persona = listPersonas().find((candidate) => candidate.id === personaId);
+  if (!persona) throw new GatewayError('refused', `no persona "${personaId}" (see "myna-kiosk personas")`);
+  return (await makeEnrolledCard(jlis, persona, on)).image;
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -10,13 +11,15 @@ import type { PinId } from '../domain/pin-rules';
 import type { CardConnection } from '../card/reader';
 import { VIRTUAL_READER_NAME, VirtualReader } from '../card/virtual-reader';
 import type { CardImage } from '../simulation/card/card-image';
-import { cardImageForPersona, persistedCard, writeCardState } from '../simulation/card/card-state';
+import { cardImageForPersona, persistedCard, readCardState, writeCardState } from '../simulation/card/card-state';
+import { readServiceConnection, serviceOfTerminalFolder } from '../kiosk/config';
+import { loadPersona } from '../simulation/personas';
 import { simulationDir } from '../simulation/simulation-dir';
 import { japanDate } from '../domain/japan-calendar';
 import { VirtualMyNumberCard } from '../simulation/card/virtual-my-number-card';
 import { VPCD_DEFAULT_PORT } from '../simulation/vpcd-bridge';
 import { GATEWAY_OPERATIONS, type GatewayFault, type GatewayOperation } from '../simulation/jlis/faults';
-import { openSimulatedWorld } from '../simulation/world';
+import { openRemoteWorld, openSimulatedWorld, type TerminalWorld } from '../simulation/world';
 import { RENEWAL_STEPS, type RenewalJournal, type RenewalStep } from '../store/journal';
 import { resolveDatabasePath } from '../store/database';
 import { CustomerSession, type SessionIntent, type SessionResult } from '../session/session-runner';
@@ -28,7 +31,7 @@ import { UsageError } from './usage-error';
  * `myna-kiosk session --persona <name|path> --pin auth=<pin> --pin sign=<pw> --pin registry=<pin>
  *    [--route self|proxy|representative] [--profile lobby|counter|demo] [--pcsc [--vpcd-port 35963]]
  *    [--fault <step>:<kind>] [--new-pin <name>=<pin>] [--proxy-fail <check>] [--at <ISO>] [--json]
- *    [--card-state <path>] [--db <path>] [--sim-dir <dir>]`
+ *    [--card-state <path>] [--db <path>] [--sim-dir <dir> | --service <https url> --terminal <folder>]`
  *
  * One whole session against the virtual card, scripted: the tool answers each
  * screen as a resident (or staff) would, prints one JSON object per screen,
@@ -77,9 +80,14 @@ export async function runSession(argv: string[]): Promise<number> {
       'card-state': { type: 'string' },
       db: { type: 'string' },
       'sim-dir': { type: 'string' },
+      service: { type: 'string' },
+      terminal: { type: 'string' },
     },
     strict: true,
   });
+  if ((values.service === undefined) !== (values.terminal === undefined)) {
+    throw new UsageError('--service <https url> and --terminal <folder written by "myna-kiosk service enrol-terminal"> go together');
+  }
   if (!values.persona) throw new UsageError('--persona <name|path> is required (see "myna-kiosk personas")');
   const route = ROUTES[values.route as keyof typeof ROUTES];
   if (!route) throw new UsageError(`--route must be self, proxy or representative (got "${values.route}")`);
@@ -98,23 +106,22 @@ export async function runSession(argv: string[]): Promise<number> {
 
   const simDir = simulationDir(values['sim-dir']);
   const statePath = values['card-state'] ?? join(simDir, 'session-cards', `${values.persona.replace(/[^a-z0-9-]/gi, '_')}.json`);
-  const { persona, image, fromState } = await cardImageForPersona(values.persona, {
-    simDir,
-    statePath,
-    ...(fixedNow ? { today: japanDate(fixedNow) } : {}),
-  });
-  const world = await openSimulatedWorld({
-    terminalId: 'session-driver',
-    simDir,
-    dbPath: values.db ?? resolveDatabasePath(process.env),
-    now,
-  });
-  const { jlis, audit } = world;
-  // A card that comes back from its saved state is already known to the service (with the certificates it has now).
-  if (!fromState) jlis.enrol(persona, image);
-  for (const fault of faults) {
-    if (fault.kind === 'gateway') jlis.setFault(fault.operation, gatewayFault(fault.failure));
-  }
+  const today = fixedNow ? { today: japanDate(fixedNow) } : {};
+  const dbPath = values.db ?? resolveDatabasePath(process.env);
+  const { world, image } =
+    values.service !== undefined && values.terminal !== undefined
+      ? await againstService({
+          url: values.service,
+          terminal: values.terminal,
+          persona: values.persona,
+          statePath,
+          dbPath,
+          now,
+          faults,
+          today,
+        })
+      : await withOwnJlis({ simDir, statePath, dbPath, now, faults, persona: values.persona, today });
+  const { audit } = world;
   const journal = faultyJournal(world.journal, faults);
   const print = (object: Record<string, unknown>) =>
     process.stdout.write(values.json ? `${JSON.stringify(object)}\n` : `${describe(object)}\n`);
@@ -125,7 +132,14 @@ export async function runSession(argv: string[]): Promise<number> {
     ? await insertThroughPcsc({ persona: values.persona, statePath, simDir, vpcdPort: Number(values['vpcd-port']) })
     : insertInProcess(image, statePath);
   try {
-    const session = new CustomerSession({ profile: profile.data, connect: card.connect, gateway: jlis, journal, audit, now });
+    const session = new CustomerSession({
+      profile: profile.data,
+      connect: card.connect,
+      gateway: world.sessions.gateway,
+      journal,
+      audit,
+      now,
+    });
     pullFaults(faults, journal, card);
     const result = await drive(session, { pins, newPins, route, proxyFail: values['proxy-fail'], card, print });
     print({ event: 'outcome', ...outcomeOf(result) });
@@ -133,6 +147,72 @@ export async function runSession(argv: string[]): Promise<number> {
   } finally {
     await card.close();
     world.close();
+  }
+}
+
+interface SessionWorld {
+  world: TerminalWorld;
+  image: CardImage;
+}
+
+/** The simulated J-LIS of the simulation folder, in this process: the card enrolled there, the gateway faults set on it. */
+async function withOwnJlis(options: {
+  simDir: string;
+  statePath: string;
+  dbPath: string;
+  now: () => Date;
+  faults: Fault[];
+  persona: string;
+  today: { today?: string };
+}): Promise<SessionWorld> {
+  const { persona, image, fromState } = await cardImageForPersona(options.persona, {
+    simDir: options.simDir,
+    statePath: options.statePath,
+    ...options.today,
+  });
+  const world = await openSimulatedWorld({
+    terminalId: 'session-driver',
+    simDir: options.simDir,
+    dbPath: options.dbPath,
+    now: options.now,
+  });
+  // A card that comes back from its saved state is already known to the service (with the certificates it has now).
+  if (!fromState) world.jlis.enrol(persona, image);
+  for (const fault of options.faults) {
+    if (fault.kind === 'gateway') world.jlis.setFault(fault.operation, gatewayFault(fault.failure));
+  }
+  return { world, image };
+}
+
+/**
+ * A separate issuing service (`npx myna-kiosk service --card-factory`), as
+ * the terminal whose folder `service enrol-terminal` wrote: the card comes
+ * from the service's card factory (or from its saved state), and the
+ * service's faults are the network's, not this command's to set.
+ */
+async function againstService(options: {
+  url: string;
+  terminal: string;
+  persona: string;
+  statePath: string;
+  dbPath: string;
+  now: () => Date;
+  faults: Fault[];
+  today: { today?: string };
+}): Promise<SessionWorld> {
+  if (options.faults.some((fault) => fault.kind === 'gateway')) {
+    throw new UsageError('--fault gateway:… acts on a simulated J-LIS of this process; with --service the service is elsewhere');
+  }
+  const connection = readServiceConnection(serviceOfTerminalFolder(options.url, options.terminal));
+  const world = await openRemoteWorld({ terminalId: 'session-driver', dbPath: options.dbPath, now: options.now, service: connection });
+  try {
+    const image = existsSync(options.statePath)
+      ? readCardState(options.statePath)
+      : (await world.freshCard(loadPersona(options.persona))).image;
+    return { world, image };
+  } catch (error) {
+    world.close();
+    throw error;
   }
 }
 

@@ -22,6 +22,7 @@ import {
   issuerProofResponseSchema,
   lookupResponseSchema,
   possessionChallengeResponseSchema,
+  simulationCardResponseSchema,
   statusResponseSchema,
   toBase64,
   emptySchema,
@@ -167,6 +168,15 @@ export class IssuingServiceClient implements IssuanceGateway {
 
   async certificateStatus(der: Uint8Array): Promise<CertificateStatus> {
     return (await this.#call('POST', '/certificates/status', { certificate: toBase64(der) }, statusResponseSchema)).status;
+  }
+
+  /**
+   * Simulation only: a new card for a persona from a service started with
+   * --card-factory (the image is validated by the caller, which knows the
+   * card image's schema).
+   */
+  async simulationCard(personaId: string, on: string): Promise<Record<string, unknown>> {
+    return (await this.#call('POST', '/simulation/cards', { personaId, on }, simulationCardResponseSchema)).image;
   }
 
   /** Closes the kept-alive connections (the kiosk is stopping). */

@@ -99,6 +99,14 @@ export const statusResponseSchema = z.strictObject({ status: z.enum(['valid', 'r
 
 export const emptySchema = z.strictObject({});
 
+/** Simulation only: the card factory of a service started with --card-factory (docs/issuing-service.md). */
+export const simulationCardRequestSchema = z.strictObject({
+  personaId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a persona id: lower-case letters, digits and -'),
+  on: japanDateSchema,
+});
+/** The card image as the virtual card runs it; the caller validates it against the card image's own schema. */
+export const simulationCardResponseSchema = z.strictObject({ image: z.record(z.string(), z.unknown()) });
+
 /** Why the service refused or failed: a code the client maps onto `GatewayFailure`, and a reason for people. */
 export const errorResponseSchema = z.strictObject({
   error: z.enum(['invalid-request', 'refused', 'forbidden', 'unknown-terminal', 'not-found', 'server-error']),

@@ -106,9 +106,30 @@ export function loadTerminalConfig(path: string): TerminalConfig {
     path,
   );
   if (!config.service) return config;
-  const folder = dirname(path);
-  const { url, certificate, key, ca } = config.service;
-  return { ...config, service: { url, certificate: resolve(folder, certificate), key: resolve(folder, key), ca: resolve(folder, ca) } };
+  return { ...config, service: serviceFilesRelativeTo(config.service, dirname(path)) };
+}
+
+/** A config file's service files are named relative to the file's folder. */
+export function serviceFilesRelativeTo<T extends { certificate: string; key: string; ca: string }>(service: T, folder: string): T {
+  return {
+    ...service,
+    certificate: resolve(folder, service.certificate),
+    key: resolve(folder, service.key),
+    ca: resolve(folder, service.ca),
+  };
+}
+
+/** The files `npx myna-kiosk service enrol-terminal` writes into a terminal's folder. */
+export const TERMINAL_FILES = { certificate: 'terminal.pem', key: 'terminal-key.pem', ca: 'ca.pem' } as const;
+
+/** The `service` field for an issuing service's address and a terminal folder written by `service enrol-terminal`. */
+export function serviceOfTerminalFolder(url: string, folder: string): NonNullable<TerminalConfig['service']> {
+  return {
+    url,
+    certificate: resolve(folder, TERMINAL_FILES.certificate),
+    key: resolve(folder, TERMINAL_FILES.key),
+    ca: resolve(folder, TERMINAL_FILES.ca),
+  };
 }
 
 /** The address and the terminal's TLS files for the issuing service's client; a file that cannot be read is named. */

@@ -29,6 +29,8 @@ import {
   possessionChallengeRequestSchema,
   possessionChallengeResponseSchema,
   renewalParamsSchema,
+  simulationCardRequestSchema,
+  simulationCardResponseSchema,
   statusRequestSchema,
   statusResponseSchema,
   toBase64,
@@ -56,6 +58,13 @@ export interface IssuingServiceOptions {
   log: Logger;
   /** Largest request body accepted, in bytes (default 64 kB: a renewal's public keys take about 1 kB). */
   bodyLimit?: number;
+  /**
+   * Simulation only (`service run --card-factory`): makes a persona's card,
+   * enrolled at the simulated J-LIS, for a terminal without a J-LIS of its
+   * own (a trainer's kiosk or the headless session pointed at this service).
+   * Without it the route does not exist. A municipality's service never makes cards.
+   */
+  cardFactory?: (personaId: string, on: string) => Promise<Record<string, unknown>>;
 }
 
 declare module 'fastify' {
@@ -287,6 +296,20 @@ export async function buildIssuingService(options: IssuingServiceOptions): Promi
       return {};
     },
   );
+  const cardFactory = options.cardFactory;
+  if (cardFactory) {
+    routes.post(
+      `${base}/simulation/cards`,
+      {
+        schema: {
+          summary: 'Simulation only: a new card for a persona, enrolled at the simulated J-LIS',
+          body: simulationCardRequestSchema,
+          response: { 200: simulationCardResponseSchema, ...errors },
+        },
+      },
+      async (request) => ({ image: await cardFactory(request.body.personaId, request.body.on) }),
+    );
+  }
   routes.post(
     `${base}/certificates/status`,
     { schema: { summary: "A certificate's status", body: statusRequestSchema, response: { 200: statusResponseSchema, ...errors } } },

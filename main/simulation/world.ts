@@ -1,8 +1,9 @@
 import type { DemoFault, ViewState } from '../../preload/contract';
-import type { IssuanceGateway } from '../issuance/gateway';
+import { GatewayError, type IssuanceGateway } from '../issuance/gateway';
+import { IssuingServiceClient } from '../issuance/service-client';
 import type { VirtualReader } from '../card/virtual-reader';
-import { buildCardImage } from './card/build-card-image';
-import type { CardImage } from './card/card-image';
+import { makeEnrolledCard } from './card-factory';
+import { cardImageSchema, type CardImage } from './card/card-image';
 import { listPersonas, resolvePersona, type Persona, type ResolvedPersona } from './personas';
 import { VirtualMyNumberCard } from './card/virtual-my-number-card';
 import { openSimulatedJlis, type SimulatedJlis } from './jlis/service';
@@ -19,9 +20,8 @@ export const SLOW_SERVICE_MS = 800;
 /** The trainer's hands on the virtual reader and the simulated issuing service (the kiosk's `DemoCards`). */
 export type TrainerTools = ReturnType<typeof trainerTools>;
 
-export interface SimulatedWorld {
-  /** The issuing service of this world (in its folder, with its CA). */
-  jlis: SimulatedJlis;
+/** What a terminal runs with: its records, its gateway, cards for the trainer. */
+export interface TerminalWorld {
   /** The kiosk's records: the renewal journal and the audit chain, in one database. */
   journal: RenewalJournal;
   audit: AuditChain;
@@ -36,6 +36,11 @@ export interface SimulatedWorld {
    */
   freshCard(persona: Persona): Promise<{ persona: ResolvedPersona; image: CardImage }>;
   close(): void;
+}
+
+/** A world with its own simulated J-LIS (in its folder, with its CA). */
+export interface SimulatedWorld extends TerminalWorld {
+  jlis: SimulatedJlis;
 }
 
 export interface SimulatedWorldOptions {
@@ -75,19 +80,13 @@ export async function openSimulatedWorld(options: SimulatedWorldOptions): Promis
     throw error;
   }
   const { journal, audit } = records;
-  const freshCard = async (persona: Persona) => {
-    const resolved = resolvePersona(persona, japanDate(now()));
-    const image = await buildCardImage(resolved, jlis.ca);
-    // A card without an authentication certificate identifies nobody: the service has nothing to enrol.
-    if (image.jpki?.authentication.certificate) jlis.enrol(resolved, image);
-    return { persona: resolved, image };
-  };
+  const freshCard = (persona: Persona) => makeEnrolledCard(jlis, persona, japanDate(now()));
   return {
     jlis,
     journal,
     audit,
     sessions: { gateway: jlis, journal, audit, now },
-    ...(options.reader ? { demo: trainerTools(options.reader, jlis, freshCard) } : {}),
+    ...(options.reader ? { demo: trainerTools(options.reader, freshCard, (state) => setServiceFaults(jlis, state)) } : {}),
     freshCard,
     close() {
       records.close();
@@ -96,19 +95,26 @@ export async function openSimulatedWorld(options: SimulatedWorldOptions): Promis
   };
 }
 
-function trainerTools(reader: VirtualReader, jlis: SimulatedJlis, freshCard: SimulatedWorld['freshCard']) {
+/** The trainer's service faults on a simulated J-LIS of the world's own. */
+function setServiceFaults(jlis: SimulatedJlis, state: ServiceState): void {
+  jlis.clearFaults();
+  if (state === 'down') jlis.setFault('*', { kind: 'unavailable' });
+  if (state === 'slow') jlis.setFault('*', { kind: 'latency', ms: SLOW_SERVICE_MS });
+}
+
+type ServiceState = DemoFaults['service'];
+
+function trainerTools(reader: VirtualReader, freshCard: TerminalWorld['freshCard'], setServiceState: (state: ServiceState) => void) {
   const personas = listPersonas();
   let persona: string | undefined;
   let pulled: VirtualMyNumberCard | undefined;
   let inReader: VirtualMyNumberCard | undefined;
-  let service: DemoFaults['service'] = 'up';
+  let service: ServiceState = 'up';
   let unplugged = false;
 
-  const setService = (next: typeof service) => {
+  const setService = (next: ServiceState) => {
     service = next;
-    jlis.clearFaults();
-    if (next === 'down') jlis.setFault('*', { kind: 'unavailable' });
-    if (next === 'slow') jlis.setFault('*', { kind: 'latency', ms: SLOW_SERVICE_MS });
+    setServiceState(next);
   };
 
   return {
@@ -179,5 +185,68 @@ function trainerTools(reader: VirtualReader, jlis: SimulatedJlis, freshCard: Sim
         faults: { reader: unplugged ? 'unplugged' : 'plugged-in', service, cardPulled: pulled !== undefined },
       };
     },
+  };
+}
+
+export interface RemoteWorldOptions extends Omit<SimulatedWorldOptions, 'simDir'> {
+  /** The issuing service and this terminal's certificate (kiosk/config.ts, readServiceConnection). */
+  service: { url: string; tls: { certificate: string; key: string; ca: string } };
+}
+
+/**
+ * A terminal's world against a separate issuing service (`npx myna-kiosk
+ * service --card-factory`): its records here, its gateway the HTTPS client,
+ * and the trainer's cards from the service's card factory, so the service
+ * knows them. The trainer's service faults act on this terminal's
+ * connection: "down" fails every call as unreachable, "slow" delays each.
+ */
+export async function openRemoteWorld(options: RemoteWorldOptions): Promise<TerminalWorld> {
+  const now = options.now ?? (() => new Date());
+  const client = new IssuingServiceClient({ url: options.service.url, tls: options.service.tls });
+  let records: TerminalRecords;
+  try {
+    records = openTerminalRecords({ terminalId: options.terminalId, now, ...(options.dbPath ? { dbPath: options.dbPath } : {}) });
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+  const { journal, audit } = records;
+  let state: ServiceState = 'up';
+  const gateway = withTrainerFaults(client, () => state);
+  const freshCard = async (persona: Persona) => {
+    const on = japanDate(now());
+    const image = cardImageSchema.safeParse(await client.simulationCard(persona.id, on));
+    if (!image.success) throw new Error(`the issuing service's card factory made a card this kiosk cannot run: ${image.error.message}`);
+    return { persona: resolvePersona(persona, on), image: image.data };
+  };
+  return {
+    journal,
+    audit,
+    sessions: { gateway, journal, audit, now },
+    ...(options.reader ? { demo: trainerTools(options.reader, freshCard, (next) => (state = next)) } : {}),
+    freshCard,
+    close() {
+      records.close();
+      client.close();
+    },
+  };
+}
+
+/** The gateway with the trainer's "service down" and "service slow" in front of it. */
+function withTrainerFaults(gateway: IssuanceGateway, state: () => ServiceState): IssuanceGateway {
+  const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
+    if (state() === 'down') throw new GatewayError('unavailable', 'the trainer took the issuing service down');
+    if (state() === 'slow') await new Promise((resolve) => setTimeout(resolve, SLOW_SERVICE_MS));
+    return call();
+  };
+  return {
+    lookupResident: (serial) => guarded(() => gateway.lookupResident(serial)),
+    issuerProof: (request) => guarded(() => gateway.issuerProof(request)),
+    possessionChallenge: (renewalId, serial) => guarded(() => gateway.possessionChallenge(renewalId, serial)),
+    issue: (request) => guarded(() => gateway.issue(request)),
+    issuedFor: (renewalId) => guarded(() => gateway.issuedFor(renewalId)),
+    voidUnconfirmed: (renewalId) => guarded(() => gateway.voidUnconfirmed(renewalId)),
+    confirmWritten: (renewalId) => guarded(() => gateway.confirmWritten(renewalId)),
+    certificateStatus: (der) => guarded(() => gateway.certificateStatus(der)),
   };
 }

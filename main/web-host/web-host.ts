@@ -8,7 +8,8 @@ import { contentSecurityPolicy } from '../hosting/csp';
 import { Kiosk } from '../kiosk/kiosk';
 import type { Logger } from '../base/log';
 import { startEmbeddedService, type EmbeddedService } from '../service/embedded-service';
-import { openSimulatedWorld } from '../simulation/world';
+import { openRemoteWorld, openSimulatedWorld, type TerminalWorld } from '../simulation/world';
+import { readServiceConnection, type TerminalConfig } from '../kiosk/config';
 import { hashPasscode } from '../kiosk/staff-passcode';
 import { loadStaticAsset, securityHeaders } from '../hosting/static-files';
 import { VirtualReader } from '../card/virtual-reader';
@@ -69,21 +70,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     cardSource: 'virtual',
   });
   const now = clockFrom(options.startAt);
-  const world = await openSimulatedWorld({ reader, ...(options.simDir ? { simDir: options.simDir } : {}), terminalId: 'web-host', now });
-  // The kiosk reaches the simulated J-LIS through an issuing service of its own on loopback: the deployment's path.
-  let service: EmbeddedService;
-  try {
-    service = await startEmbeddedService({
-      issuer: world.jlis,
-      terminalId: 'web-host',
-      role: options.profile === 'counter' ? 'counter' : 'lobby',
-      log: options.log,
-    });
-  } catch (error) {
-    world.close();
-    throw error;
-  }
-  const sessions = { ...world.sessions, gateway: service.gateway };
+  const { world, sessions, closeService } = await openWorld(options, config, reader, now);
   const kiosk = new Kiosk(config, reader, options.log, { sessions, ...(world.demo ? { demo: world.demo } : {}) });
 
   const server = createServer();
@@ -153,12 +140,44 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       for (const client of sockets.clients) client.terminate();
       sockets.close();
       await kiosk.stop();
-      await service.close();
+      await closeService();
       world.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },
   };
+}
+
+/**
+ * The kiosk's world: against the issuing service the config names (a
+ * separate `npx myna-kiosk service --card-factory`), or, by default, a
+ * simulated J-LIS of its own behind an issuing service on loopback — the
+ * deployment's path either way (HTTPS client, mutual TLS, the same API).
+ */
+async function openWorld(
+  options: WebHostOptions,
+  config: TerminalConfig,
+  reader: VirtualReader,
+  now: () => Date,
+): Promise<{ world: TerminalWorld; sessions: TerminalWorld['sessions']; closeService: () => Promise<void> }> {
+  if (config.service) {
+    const world = await openRemoteWorld({ reader, terminalId: 'web-host', now, service: readServiceConnection(config.service) });
+    return { world, sessions: world.sessions, closeService: async () => undefined };
+  }
+  const world = await openSimulatedWorld({ reader, ...(options.simDir ? { simDir: options.simDir } : {}), terminalId: 'web-host', now });
+  let service: EmbeddedService;
+  try {
+    service = await startEmbeddedService({
+      issuer: world.jlis,
+      terminalId: 'web-host',
+      role: options.profile === 'counter' ? 'counter' : 'lobby',
+      log: options.log,
+    });
+  } catch (error) {
+    world.close();
+    throw error;
+  }
+  return { world, sessions: { ...world.sessions, gateway: service.gateway }, closeService: () => service.close() };
 }
 
 /** The machine's clock, or one that started at `startAt` and runs at the same pace. */
