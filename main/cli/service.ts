@@ -6,6 +6,7 @@ import { createLogger } from '../base/log';
 import { openApiDocument, startIssuingService } from '../service/issuing-service';
 import { initialisePki, loadPki, PKI_FILES, TERMINAL_ROLES, writeFileAtomically } from '../service/terminal-pki';
 import { isTerminalRole, TerminalRegistry } from '../service/terminal-registry';
+import { isPostgresUrl } from '../simulation/jlis/database';
 import { openSimulatedJlis } from '../simulation/jlis/service';
 import { UsageError } from './usage-error';
 
@@ -18,15 +19,21 @@ import { UsageError } from './usage-error';
  *   service revoke-terminal --id <id> [--dir <dir>]
  *   service terminals [--dir <dir>] [--json]
  *   service openapi
- *   service [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>]
+ *   service [run] [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>] [--database postgres://…]
  *
  * The service folder is `--dir`, else $MYNA_KIOSK_SERVICE_DIR, else
  * ~/.local/share/myna-kiosk/service: `pki/` (the terminal CA and the
  * server's certificate; keys readable by the owner only) and
  * `terminals.json` (the registry).
+ *
+ * The simulated J-LIS behind the service keeps its records in an embedded
+ * PGlite database in the simulation folder (one process at a time), or on
+ * the PostgreSQL server of `--database` (or $MYNA_KIOSK_DATABASE), which
+ * several service processes may share.
  */
 
 export const SERVICE_DIR_ENV = 'MYNA_KIOSK_SERVICE_DIR';
+export const DATABASE_ENV = 'MYNA_KIOSK_DATABASE';
 const DEFAULT_PORT = 8443;
 
 export function serviceDir(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -53,6 +60,8 @@ export async function runService(
       return listTerminals(rest, out);
     case 'openapi':
       return printOpenApi(rest, out);
+    case 'run':
+      return serve(rest, out);
     default:
       return serve(argv, out);
   }
@@ -143,15 +152,22 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: String(DEFAULT_PORT) },
       'sim-dir': { type: 'string' },
+      database: { type: 'string' },
     },
     strict: true,
   });
+  const database = values.database ?? (process.env[DATABASE_ENV] || undefined);
+  if (database !== undefined && !isPostgresUrl(database)) {
+    throw new UsageError(
+      '--database must be a postgres:// or postgresql:// URL (without it, the embedded PGlite in the simulation folder)',
+    );
+  }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${values.port}")`);
   const dir = serviceDir(values.dir);
   const { server } = await loadPki(join(dir, 'pki'));
   const caCertificate = readFileSync(join(dir, 'pki', PKI_FILES.ca), 'utf8');
-  const jlis = await openSimulatedJlis(values['sim-dir']);
+  const jlis = await openSimulatedJlis(values['sim-dir'], database ? { database } : {});
   const log = createLogger();
   const service = await startIssuingService({
     tls: { server, caCertificate },
@@ -162,7 +178,7 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
     port,
   });
   out(
-    `issuing service at ${service.url} (terminals of ${join(dir, 'pki', PKI_FILES.ca)}; simulated J-LIS in ${jlis.dir}); Ctrl+C stops it`,
+    `issuing service at ${service.url} (terminals of ${join(dir, 'pki', PKI_FILES.ca)}; simulated J-LIS in ${jlis.dir}, records in ${jlis.database}); Ctrl+C stops it`,
   );
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
@@ -170,7 +186,7 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
     process.once('SIGTERM', stop);
   });
   await service.close();
-  jlis.close();
+  await jlis.close();
   out('issuing service stopped');
   return 0;
 }

@@ -111,7 +111,7 @@ export async function runSession(argv: string[]): Promise<number> {
   });
   const { jlis, audit } = world;
   // A card that comes back from its saved state is already known to the service (with the certificates it has now).
-  if (!fromState) jlis.enrol(persona, image);
+  if (!fromState) await jlis.enrol(persona, image);
   for (const fault of faults) {
     if (fault.kind === 'gateway') jlis.setFault(fault.operation, gatewayFault(fault.failure));
   }
@@ -132,7 +132,7 @@ export async function runSession(argv: string[]): Promise<number> {
     return result.end === 'renewed' ? 0 : result.end === 'handed-off' ? 3 : 4;
   } finally {
     await card.close();
-    world.close();
+    await world.close();
   }
 }
 

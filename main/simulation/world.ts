@@ -35,7 +35,8 @@ export interface SimulatedWorld {
    * its J-LIS, so the card can be renewed (again and again, one card each).
    */
   freshCard(persona: Persona): Promise<{ persona: ResolvedPersona; image: CardImage }>;
-  close(): void;
+  /** Closes the records and the simulated J-LIS (after the calls under way). */
+  close(): Promise<void>;
 }
 
 export interface SimulatedWorldOptions {
@@ -71,7 +72,7 @@ export async function openSimulatedWorld(options: SimulatedWorldOptions): Promis
     records = openTerminalRecords({ terminalId: options.terminalId, now, ...(options.dbPath ? { dbPath: options.dbPath } : {}) });
   } catch (error) {
     // The kiosk will not start: release what was opened before failing.
-    jlis.close();
+    await jlis.close();
     throw error;
   }
   const { journal, audit } = records;
@@ -79,7 +80,7 @@ export async function openSimulatedWorld(options: SimulatedWorldOptions): Promis
     const resolved = resolvePersona(persona, japanDate(now()));
     const image = await buildCardImage(resolved, jlis.ca);
     // A card without an authentication certificate identifies nobody: the service has nothing to enrol.
-    if (image.jpki?.authentication.certificate) jlis.enrol(resolved, image);
+    if (image.jpki?.authentication.certificate) await jlis.enrol(resolved, image);
     return { persona: resolved, image };
   };
   return {
@@ -89,9 +90,9 @@ export async function openSimulatedWorld(options: SimulatedWorldOptions): Promis
     sessions: { gateway: jlis, journal, audit, now },
     ...(options.reader ? { demo: trainerTools(options.reader, jlis, freshCard) } : {}),
     freshCard,
-    close() {
+    async close() {
       records.close();
-      jlis.close();
+      await jlis.close();
     },
   };
 }

@@ -80,7 +80,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       log: options.log,
     });
   } catch (error) {
-    world.close();
+    await world.close();
     throw error;
   }
   const sessions = { ...world.sessions, gateway: service.gateway };
@@ -154,7 +154,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       sockets.close();
       await kiosk.stop();
       await service.close();
-      world.close();
+      await world.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },

@@ -2,7 +2,6 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { IssuerChannelClient } from '../../main/card/issuer-channel-client';
 import type { CardConnection } from '../../main/card/reader';
 import { ReaderError } from '../../main/card/reader-errors';
@@ -27,8 +26,8 @@ export interface Rig {
   journal: RenewalJournal;
   audit: AuditChain;
   card(personaId?: string): Promise<RigCard>;
-  issuesPerRenewal(): Map<string, number>;
-  close(): void;
+  issuesPerRenewal(): Promise<Map<string, number>>;
+  close(): Promise<void>;
 }
 
 export async function renewalRig(): Promise<Rig> {
@@ -47,18 +46,7 @@ export async function renewalRig(): Promise<Rig> {
       return new RigCard(resolved, image, rig);
     },
     /** How many certificate sets the service issued under each renewal id (at most one is the rule). */
-    issuesPerRenewal(): Map<string, number> {
-      const raw = new Database(join(dir, 'jlis', 'jlis.sqlite'), { readonly: true });
-      try {
-        const rows = raw.prepare('SELECT renewal_id AS id, COUNT(*) AS n FROM renewals GROUP BY renewal_id').all() as {
-          id: string;
-          n: number;
-        }[];
-        return new Map(rows.map((row) => [row.id, row.n]));
-      } finally {
-        raw.close();
-      }
-    },
+    issuesPerRenewal: () => world.jlis.issuesPerRenewal(),
     close: () => world.close(),
   };
   return rig;
