@@ -178,7 +178,8 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
     port,
   });
   out(
-    `issuing service at ${service.url} (terminals of ${join(dir, 'pki', PKI_FILES.ca)}; simulated J-LIS in ${jlis.dir}, records in ${jlis.database}); Ctrl+C stops it`,
+    `issuing service at ${service.url} (terminals of ${join(dir, 'pki', PKI_FILES.ca)}; ` +
+      `simulated J-LIS in ${jlis.dir}, records in ${jlis.database}); Ctrl+C stops it`,
   );
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();

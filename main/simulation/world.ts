@@ -44,6 +44,8 @@ export interface SimulatedWorldOptions {
   terminalId: string;
   /** The simulated J-LIS's folder (default: the user's simulation folder, shared with the virtual-card tool). */
   simDir?: string;
+  /** The simulated J-LIS's records on a PostgreSQL server (`postgres://…`) instead of the embedded PGlite in `simDir`. */
+  database?: string;
   /** The kiosk's records; without it, a practice database of this world's own, deleted on close. */
   dbPath?: string;
   /** The world's clock (a trainer's practice day and hour); the machine's clock by default. */
@@ -66,7 +68,7 @@ export interface SimulatedWorldOptions {
  */
 export async function openSimulatedWorld(options: SimulatedWorldOptions): Promise<SimulatedWorld> {
   const now = options.now ?? (() => new Date());
-  const jlis = await openSimulatedJlis(options.simDir, { now });
+  const jlis = await openSimulatedJlis(options.simDir, { now, ...(options.database ? { database: options.database } : {}) });
   let records: TerminalRecords;
   try {
     records = openTerminalRecords({ terminalId: options.terminalId, now, ...(options.dbPath ? { dbPath: options.dbPath } : {}) });

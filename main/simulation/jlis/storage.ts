@@ -326,7 +326,8 @@ export class JlisStore {
   async insertRevocations(revocations: RevocationRow[], renewalId: string | null): Promise<void> {
     for (const row of revocations) {
       await this.#q.query(
-        'INSERT INTO revocations (ca, serial, reason, revoked_at, renewal_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ca, serial) DO NOTHING',
+        `INSERT INTO revocations (ca, serial, reason, revoked_at, renewal_id) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (ca, serial) DO NOTHING`,
         [row.ca, row.serial, row.reason, row.revoked_at, renewalId],
       );
     }

@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import { X509Certificate } from '@peculiar/x509';
+import { generateKeyPair as generateKeyPairCallback, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { japanDate } from '../../main/domain/japan-calendar';
+import type { IssuanceGateway, RenewalRequest } from '../../main/issuance/gateway';
+import { verifyIssuerProof } from '../../main/simulation/issuer-proof';
+import { listPersonas } from '../../main/simulation/personas';
+import type { SimulatedWorld } from '../../main/simulation/world';
+
+const generateKeyPair = promisify(generateKeyPairCallback);
+
+/** Keys "generated on the card": SPKI DER of new RSA-2048 key pairs. */
+export async function newKey(): Promise<Uint8Array> {
+  const { publicKey } = await generateKeyPair('rsa', { modulusLength: 2048 });
+  return new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
+}
+
+/**
+ * The gateway's contract, whoever implements it: the same cases in process
+ * and over the network, on the embedded PGlite and on a PostgreSQL server.
+ * `world` gives the simulated world behind the gateway (its cards and CA).
+ */
+export function gatewayContract(name: string, gateway: () => IssuanceGateway, world: () => SimulatedWorld): void {
+  describe(`the gateway contract (${name})`, () => {
+    const persona = listPersonas().find((candidate) => candidate.id === 'standard-in-window')!;
+    let serial: string;
+    let request: RenewalRequest;
+
+    beforeAll(async () => {
+      const { image } = await world().freshCard(persona);
+      serial = new X509Certificate(Buffer.from(image.jpki!.authentication.certificate!, 'base64')).serialNumber.toUpperCase();
+      request = {
+        renewalId: `contract-${name.replaceAll(' ', '-')}-${randomBytes(4).toString('hex')}`,
+        authenticationSerial: serial,
+        publicKeys: { authentication: await newKey(), signature: await newKey() },
+        renewedOn: japanDate(new Date()),
+      };
+    }, 60_000);
+
+    it('knows the resident behind a current certificate, and nobody behind an unknown one', async () => {
+      expect(await gateway().lookupResident(serial)).toMatchObject({ authenticationSerial: serial, adultWard: false });
+      expect(await gateway().lookupResident('ABCDEF0123')).toBeUndefined();
+    });
+
+    it("signs the card's challenge with the issuing authority's key", async () => {
+      const challenge = randomBytes(16);
+      const proof = await gateway().issuerProof(request.renewalId, challenge);
+      expect(verifyIssuerProof(world().jlis.ca.issuerTrustAnchorDer, challenge, proof)).toBe(true);
+    });
+
+    it('issues once per renewal id: the same certificates again for the same keys, a refusal for other keys', async () => {
+      const first = await gateway().issue(request);
+      const again = await gateway().issue(request);
+      expect(Buffer.from(again.authentication.der).equals(Buffer.from(first.authentication.der))).toBe(true);
+      expect(again.signature?.serialNumber).toBe(first.signature?.serialNumber);
+      await expect(gateway().issue({ ...request, publicKeys: { authentication: await newKey() } })).rejects.toMatchObject({
+        failure: 'refused',
+      });
+      expect((await gateway().issuedFor(request.renewalId))?.authentication.serialNumber).toBe(first.authentication.serialNumber);
+      expect(await gateway().certificateStatus(first.authentication.der)).toBe('valid');
+    }, 30_000);
+
+    it('revokes the old certificates once the new set is confirmed, and confirming again changes nothing', async () => {
+      await gateway().confirmWritten(request.renewalId);
+      await gateway().confirmWritten(request.renewalId);
+      expect((await gateway().lookupResident(serial))?.authenticationSerial).not.toBe(serial);
+      await expect(gateway().voidUnconfirmed(request.renewalId)).rejects.toMatchObject({ failure: 'refused' });
+      expect(await gateway().certificateStatus(new Uint8Array(randomBytes(40)))).toBe('unknown');
+    });
+  });
+}
