@@ -32,7 +32,7 @@ export function gatewayContract(name: string, gateway: () => IssuanceGateway, wo
       const { image } = await world().freshCard(persona);
       serial = new X509Certificate(Buffer.from(image.jpki!.authentication.certificate!, 'base64')).serialNumber.toUpperCase();
       request = {
-        renewalId: `contract-${name.replaceAll(' ', '-')}-${randomBytes(4).toString('hex')}`,
+        renewalId: `contract-${name.replace(/[^A-Za-z0-9._:-]+/g, '-')}-${randomBytes(4).toString('hex')}`,
         authenticationSerial: serial,
         publicKeys: { authentication: await newKey(), signature: await newKey() },
         renewedOn: japanDate(new Date()),
