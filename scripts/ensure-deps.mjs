@@ -3,7 +3,7 @@
 // node_modules from the lock file. Plain Node only: it runs before any npm
 // package is installed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -33,10 +33,22 @@ export const SYSTEM_PACKAGES = [
     provides: '/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf',
     why: 'a local Devanagari font for Nepali',
   },
+  {
+    name: 'postgresql',
+    provides: '/usr/lib/postgresql/<version>/bin/initdb',
+    installed: postgresServerInstalled,
+    why: "the PostgreSQL server the integration tests start for the issuing service's database (main/harness/postgres-sandbox.ts)",
+  },
 ];
 
+/** Debian's server binaries of any version (15 on Debian 12), as main/harness/postgres-sandbox.ts looks for them. */
+function postgresServerInstalled() {
+  const root = '/usr/lib/postgresql';
+  return existsSync(root) && readdirSync(root).some((version) => existsSync(join(root, version, 'bin', 'initdb')));
+}
+
 export function missingSystemPackages() {
-  return SYSTEM_PACKAGES.filter((pkg) => !existsSync(pkg.provides));
+  return SYSTEM_PACKAGES.filter((pkg) => !(pkg.installed ? pkg.installed() : existsSync(pkg.provides)));
 }
 
 /**

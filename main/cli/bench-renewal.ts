@@ -60,7 +60,7 @@ export async function runBenchRenewal(argv: string[]): Promise<number> {
     const result = { persona: PERSONA, runs, renewalMs: { inProcess, pcsc }, memory };
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result));
   } finally {
-    world.close();
+    await world.close();
   }
   return 0;
 }

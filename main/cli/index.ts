@@ -49,8 +49,9 @@ const USAGE = `usage: myna-kiosk <command>
   service revoke-terminal --id <id> [--dir <dir>]
   service terminals [--dir <dir>] [--json]
   service openapi
-  service [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>] [--card-factory]
+  service [run] [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>] [--database postgres://...] [--card-factory]
       The municipality's issuing service over mutual TLS, and its terminal PKI (docs/issuing-service.md).
+      Its records: an embedded PGlite in the simulation folder, or the PostgreSQL server of --database.
   bench ui [--json] [--runs 10]
       Measure the renderer: initial JavaScript (gzipped), navigation to an interactive
       attract screen in Chromium, and the resident's taps for a standard renewal.

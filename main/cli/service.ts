@@ -8,6 +8,7 @@ import { initialisePki, loadPki, PKI_FILES, TERMINAL_ROLES, writeFileAtomically 
 import { isTerminalRole, TerminalRegistry } from '../service/terminal-registry';
 import { GatewayError } from '../issuance/gateway';
 import { makeEnrolledCard } from '../simulation/card-factory';
+import { isPostgresUrl } from '../simulation/jlis/database';
 import { openSimulatedJlis, type SimulatedJlis } from '../simulation/jlis/service';
 import { listPersonas } from '../simulation/personas';
 import { UsageError } from './usage-error';
@@ -21,12 +22,17 @@ import { UsageError } from './usage-error';
  *   service revoke-terminal --id <id> [--dir <dir>]
  *   service terminals [--dir <dir>] [--json]
  *   service openapi
- *   service [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>] [--card-factory]
+ *   service [run] [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>] [--database postgres://…] [--card-factory]
  *
  * The service folder is `--dir`, else $MYNA_KIOSK_SERVICE_DIR, else
  * ~/.local/share/myna-kiosk/service: `pki/` (the terminal CA and the
  * server's certificate; keys readable by the owner only) and
  * `terminals.json` (the registry).
+ *
+ * The simulated J-LIS behind the service keeps its records in an embedded
+ * PGlite database in the simulation folder (one process at a time), or on
+ * the PostgreSQL server of `--database` (or $MYNA_KIOSK_DATABASE), which
+ * several service processes may share.
  *
  * --card-factory (simulation only) lets terminals ask the service for a
  * persona's card, enrolled at its simulated J-LIS: how a trainer's kiosk or
@@ -35,6 +41,7 @@ import { UsageError } from './usage-error';
  */
 
 export const SERVICE_DIR_ENV = 'MYNA_KIOSK_SERVICE_DIR';
+export const DATABASE_ENV = 'MYNA_KIOSK_DATABASE';
 const DEFAULT_PORT = 8443;
 
 export function serviceDir(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -61,6 +68,8 @@ export async function runService(
       return listTerminals(rest, out);
     case 'openapi':
       return printOpenApi(rest, out);
+    case 'run':
+      return serve(rest, out);
     default:
       return serve(argv, out);
   }
@@ -151,16 +160,23 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: String(DEFAULT_PORT) },
       'sim-dir': { type: 'string' },
+      database: { type: 'string' },
       'card-factory': { type: 'boolean', default: false },
     },
     strict: true,
   });
+  const database = values.database ?? (process.env[DATABASE_ENV] || undefined);
+  if (database !== undefined && !isPostgresUrl(database)) {
+    throw new UsageError(
+      '--database must be a postgres:// or postgresql:// URL (without it, the embedded PGlite in the simulation folder)',
+    );
+  }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${values.port}")`);
   const dir = serviceDir(values.dir);
   const { server } = await loadPki(join(dir, 'pki'));
   const caCertificate = readFileSync(join(dir, 'pki', PKI_FILES.ca), 'utf8');
-  const jlis = await openSimulatedJlis(values['sim-dir']);
+  const jlis = await openSimulatedJlis(values['sim-dir'], database ? { database } : {});
   const log = createLogger();
   const service = await startIssuingService({
     tls: { server, caCertificate },
@@ -172,8 +188,8 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
     ...(values['card-factory'] ? { cardFactory: (personaId: string, on: string) => factoryCard(jlis, personaId, on) } : {}),
   });
   out(
-    `issuing service at ${service.url} (terminals of ${join(dir, 'pki', PKI_FILES.ca)}; simulated J-LIS in ${jlis.dir}` +
-      `${values['card-factory'] ? '; card factory on' : ''}); Ctrl+C stops it`,
+    `issuing service at ${service.url} (terminals of ${join(dir, 'pki', PKI_FILES.ca)}; ` +
+      `simulated J-LIS in ${jlis.dir}, records in ${jlis.database}${values['card-factory'] ? '; card factory on' : ''}); Ctrl+C stops it`,
   );
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
@@ -181,7 +197,7 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
     process.once('SIGTERM', stop);
   });
   await service.close();
-  jlis.close();
+  await jlis.close();
   out('issuing service stopped');
   return 0;
 }

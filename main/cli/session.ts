@@ -146,7 +146,7 @@ export async function runSession(argv: string[]): Promise<number> {
     return result.end === 'renewed' ? 0 : result.end === 'handed-off' ? 3 : 4;
   } finally {
     await card.close();
-    world.close();
+    await world.close();
   }
 }
 
@@ -177,7 +177,7 @@ async function withOwnJlis(options: {
     now: options.now,
   });
   // A card that comes back from its saved state is already known to the service (with the certificates it has now).
-  if (!fromState) world.jlis.enrol(persona, image);
+  if (!fromState) await world.jlis.enrol(persona, image);
   for (const fault of options.faults) {
     if (fault.kind === 'gateway') world.jlis.setFault(fault.operation, gatewayFault(fault.failure));
   }

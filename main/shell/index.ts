@@ -132,7 +132,7 @@ async function openIssuingSide(config: TerminalConfig, reader: VirtualReader | u
       log,
     });
   } catch (error) {
-    world.close();
+    await world.close();
     throw error;
   }
   return {
@@ -140,7 +140,7 @@ async function openIssuingSide(config: TerminalConfig, reader: VirtualReader | u
     ...(world.demo ? { demo: world.demo } : {}),
     async close() {
       await service.close();
-      world.close();
+      await world.close();
     },
   };
 }

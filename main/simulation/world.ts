@@ -35,7 +35,8 @@ export interface TerminalWorld {
    * its J-LIS, so the card can be renewed (again and again, one card each).
    */
   freshCard(persona: Persona): Promise<{ persona: ResolvedPersona; image: CardImage }>;
-  close(): void;
+  /** Closes the records and the simulated J-LIS (after the calls under way). */
+  close(): Promise<void>;
 }
 
 /** A world with its own simulated J-LIS (in its folder, with its CA). */
@@ -48,6 +49,8 @@ export interface SimulatedWorldOptions {
   terminalId: string;
   /** The simulated J-LIS's folder (default: the user's simulation folder, shared with the virtual-card tool). */
   simDir?: string;
+  /** The simulated J-LIS's records on a PostgreSQL server (`postgres://…`) instead of the embedded PGlite in `simDir`. */
+  database?: string;
   /** The kiosk's records; without it, a practice database of this world's own, deleted on close. */
   dbPath?: string;
   /** The world's clock (a trainer's practice day and hour); the machine's clock by default. */
@@ -70,13 +73,13 @@ export interface SimulatedWorldOptions {
  */
 export async function openSimulatedWorld(options: SimulatedWorldOptions): Promise<SimulatedWorld> {
   const now = options.now ?? (() => new Date());
-  const jlis = await openSimulatedJlis(options.simDir, { now });
+  const jlis = await openSimulatedJlis(options.simDir, { now, ...(options.database ? { database: options.database } : {}) });
   let records: TerminalRecords;
   try {
     records = openTerminalRecords({ terminalId: options.terminalId, now, ...(options.dbPath ? { dbPath: options.dbPath } : {}) });
   } catch (error) {
     // The kiosk will not start: release what was opened before failing.
-    jlis.close();
+    await jlis.close();
     throw error;
   }
   const { journal, audit } = records;
@@ -88,9 +91,9 @@ export async function openSimulatedWorld(options: SimulatedWorldOptions): Promis
     sessions: { gateway: jlis, journal, audit, now },
     ...(options.reader ? { demo: trainerTools(options.reader, freshCard, (state) => setServiceFaults(jlis, state)) } : {}),
     freshCard,
-    close() {
+    async close() {
       records.close();
-      jlis.close();
+      await jlis.close();
     },
   };
 }
@@ -225,7 +228,7 @@ export async function openRemoteWorld(options: RemoteWorldOptions): Promise<Term
     sessions: { gateway, journal, audit, now },
     ...(options.reader ? { demo: trainerTools(options.reader, freshCard, (next) => (state = next)) } : {}),
     freshCard,
-    close() {
+    async close() {
       records.close();
       client.close();
     },

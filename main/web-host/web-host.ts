@@ -141,7 +141,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       sockets.close();
       await kiosk.stop();
       await closeService();
-      world.close();
+      await world.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IssuanceGateway } from '../../main/issuance/gateway';
+import { startPostgres, type PostgresHandle } from '../../main/harness/postgres-sandbox';
 import { listPersonas } from '../../main/simulation/personas';
 import { CLI } from '../support/cli-harness';
 import { FaultProxy } from '../support/fault-proxy';
@@ -12,27 +13,32 @@ import { ServiceProcess } from '../support/service-rig';
 // `npx myna-kiosk service` in its own process, SIGKILLed in the middle of a
 // renewal and started again (docs/issuing-service.md, "Network faults"). The
 // kiosk reaches it through the fault proxy, which follows it to its new
-// port. The service's records are the simulation folder's SQLite, shared
-// with this test's simulated J-LIS (which enrols the residents and is asked
-// for statuses). After every session the card holds a whole set, the old
+// port. The service's records are on a PostgreSQL server this test starts
+// (Debian's, main/harness/postgres-sandbox.ts), shared with this test's
+// simulated J-LIS (which enrols the residents and is asked for statuses);
+// the server itself is also restarted mid-renewal. After every session the card holds a whole set, the old
 // one is revoked only once the new one is confirmed, one issue per renewal
 // id; the renewal ends done, and the card's next renewal succeeds.
 
 let rig: Rig;
 let service: ServiceProcess;
 let proxy: FaultProxy;
+let postgres: PostgresHandle;
 
 beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
-  rig = await renewalRig();
-  service = await ServiceProcess.start(join(rig.dir, 'service'), join(rig.dir, 'jlis'));
+  postgres = await startPostgres();
+  const database = await postgres.createDatabase('jlis');
+  rig = await renewalRig({ database });
+  service = await ServiceProcess.start(join(rig.dir, 'service'), join(rig.dir, 'jlis'), database);
   proxy = await FaultProxy.start({ targetPort: service.port, maxConnectionMs: 30_000 });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await proxy?.close();
   await service?.stop();
-  rig?.close();
+  await rig?.close();
+  await postgres?.stop();
 });
 
 const viaProxy = (): IssuanceGateway => service.client({ url: proxy.url, attempts: 3, timeoutMs: 3_000, backoffMs: 20 });
@@ -81,7 +87,7 @@ describe('the issuing service process killed mid-renewal', () => {
     expect(failedAt(first.error)).toBe('certificates-issued');
     // What the killed service issued was on disk: the restarted one voided it, and the renewal went on under a new id.
     expect(rig.journal.get(first.renewalId)).toMatchObject({ state: 'abandoned', abandonReason: 'rolled-back' });
-    expect(rig.issuesPerRenewal().get(first.renewalId)).toBe(1);
+    expect((await rig.issuesPerRenewal()).get(first.renewalId)).toBe(1);
   }, 120_000);
 
   it('during issue, as the request reaches it: whether or not it issued, the renewal finishes after the restart', async () => {
@@ -92,6 +98,18 @@ describe('the issuing service process killed mid-renewal', () => {
     });
     const first = await renewAcrossKill(killedOnArrival);
     expect(failedAt(first.error)).toBe('certificates-issued');
+  }, 120_000);
+
+  it('the database restarted between issue and confirmWritten: the service answers again, and the renewal finishes', async () => {
+    const card = await rig.card();
+    // A crash-like restart of PostgreSQL (immediate: clients cut) while the card is being written.
+    const databaseRestarted = hooked(viaProxy(), 'issue', { after: () => postgres.restart() });
+    const renewal = await renewUntilDone(rig, card, [databaseRestarted, viaProxy()], rig.jlis);
+    // The first session may ride through the restart (the client tries again) or fail and leave it to the next.
+    expect(renewal.results.length).toBeGreaterThanOrEqual(1);
+    await renewUntilDone(rig, card, [viaProxy()], rig.jlis);
+    expect(service.running).toBe(true);
+    expect(proxy.problems).toEqual([]);
   }, 120_000);
 
   it("logged every request with its terminal, and no resident's PIN, My Number, name or address", () => {

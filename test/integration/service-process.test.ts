@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -42,11 +42,22 @@ describe('the issuing service process', () => {
     } finally {
       client.close();
     }
+    // Its embedded PGlite is its own: a second service on the same simulation folder is refused, naming the first.
+    const intruder = spawnSync(process.execPath, [CLI, 'service', 'run', '--dir', dir, '--port', '0', '--sim-dir', join(dir, 'sim')], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(intruder.status).toBe(1);
+    expect(intruder.stderr).toContain(
+      `the simulated J-LIS database ${join(dir, 'sim', 'jlis-pg')} is open in process ${service.pid}; point other processes at its service`,
+    );
     const output: string[] = [];
     service.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     service.kill('SIGTERM');
     const [code] = (await once(service, 'exit')) as [number | null];
     expect(code).toBe(0);
     expect(output.join('')).toContain('issuing service stopped');
+    // Stopped, it left its PGlite directory free for the next process.
+    expect(existsSync(join(dir, 'sim', 'jlis-pg.lock'))).toBe(false);
   }, 60_000);
 });

@@ -157,7 +157,7 @@ export async function expectWhole(
     expect(await issuing.certificateStatus(now.authentication)).toBe('valid');
     if (now.signature) expect(await issuing.certificateStatus(now.signature)).toBe('valid');
   }
-  for (const [renewalId, issues] of rig.issuesPerRenewal())
+  for (const [renewalId, issues] of await rig.issuesPerRenewal())
     if (!earlierRenewals.has(renewalId)) expect(issues, `issues under ${renewalId}`).toBe(1);
   return held;
 }
@@ -175,7 +175,7 @@ export async function renewUntilDone(
 ): Promise<{ results: SessionResult[]; outcome: RenewalOutcome }> {
   const before = heldSet(card);
   // Only this renewal's ids are checked, so one case's failure does not fail the cases after it.
-  const earlier = new Set(rig.issuesPerRenewal().keys());
+  const earlier = new Set((await rig.issuesPerRenewal()).keys());
   const results: SessionResult[] = [];
   for (const session of sessions) {
     const gateway = typeof session === 'function' ? await session() : session;

@@ -2,7 +2,6 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { IssuerChannelClient } from '../../main/card/issuer-channel-client';
 import type { CardConnection } from '../../main/card/reader';
 import { ReaderError } from '../../main/card/reader-errors';
@@ -27,13 +26,19 @@ export interface Rig {
   journal: RenewalJournal;
   audit: AuditChain;
   card(personaId?: string): Promise<RigCard>;
-  issuesPerRenewal(): Map<string, number>;
-  close(): void;
+  issuesPerRenewal(): Promise<Map<string, number>>;
+  close(): Promise<void>;
 }
 
-export async function renewalRig(): Promise<Rig> {
+/** `database`: the simulated J-LIS's records on that PostgreSQL server (shared with a service process) instead of its own PGlite. */
+export async function renewalRig(options: { database?: string } = {}): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-renewal-'));
-  const world = await openSimulatedWorld({ terminalId: 'test-kiosk', simDir: join(dir, 'jlis'), dbPath: join(dir, 'kiosk.sqlite') });
+  const world = await openSimulatedWorld({
+    terminalId: 'test-kiosk',
+    simDir: join(dir, 'jlis'),
+    dbPath: join(dir, 'kiosk.sqlite'),
+    ...(options.database ? { database: options.database } : {}),
+  });
   const rig: Rig = {
     dir,
     jlis: world.jlis,
@@ -47,18 +52,7 @@ export async function renewalRig(): Promise<Rig> {
       return new RigCard(resolved, image, rig);
     },
     /** How many certificate sets the service issued under each renewal id (at most one is the rule). */
-    issuesPerRenewal(): Map<string, number> {
-      const raw = new Database(join(dir, 'jlis', 'jlis.sqlite'), { readonly: true });
-      try {
-        const rows = raw.prepare('SELECT renewal_id AS id, COUNT(*) AS n FROM renewals GROUP BY renewal_id').all() as {
-          id: string;
-          n: number;
-        }[];
-        return new Map(rows.map((row) => [row.id, row.n]));
-      } finally {
-        raw.close();
-      }
-    },
+    issuesPerRenewal: () => world.jlis.issuesPerRenewal(),
     close: () => world.close(),
   };
   return rig;

@@ -132,7 +132,7 @@ export async function worldServiceRig(name: string): Promise<WorldServiceRig> {
     world,
     async close() {
       await rig.close();
-      world.close();
+      await world.close();
       rmSync(work, { recursive: true, force: true });
     },
   };
@@ -140,9 +140,10 @@ export async function worldServiceRig(name: string): Promise<WorldServiceRig> {
 
 /**
  * `npx myna-kiosk service` in a process of its own (the built CLI, out/),
- * over the simulation folder `simDir` (shared with the test's simulated
- * J-LIS, which enrols the residents: the records are one SQLite file that
- * both processes open). It can be SIGKILLed and started again on the same
+ * over the simulation folder `simDir` (its CA, shared with the test's
+ * simulated J-LIS, which enrols the residents) and, with `database`, the
+ * records on that PostgreSQL server, which both processes use (PGlite is
+ * one process's). It can be SIGKILLed and started again on the same
  * service folder.
  */
 export class ServiceProcess {
@@ -155,6 +156,7 @@ export class ServiceProcess {
   private constructor(
     readonly dir: string,
     readonly simDir: string,
+    readonly database: string | undefined,
   ) {
     const terminal = join(dir, 'terminals', 'lobby-01');
     this.terminalFiles = {
@@ -165,14 +167,14 @@ export class ServiceProcess {
   }
 
   /** init, enrol terminal lobby-01, start. */
-  static async start(dir: string, simDir: string): Promise<ServiceProcess> {
+  static async start(dir: string, simDir: string, database?: string): Promise<ServiceProcess> {
     const cli = (args: string[]) => {
       const run = spawnSync(process.execPath, [CLI, 'service', ...args, '--dir', dir], { encoding: 'utf8' });
       if (run.status !== 0) throw new Error(`service ${args[0]} failed: ${run.stderr}`);
     };
     cli(['init']);
     cli(['enrol-terminal', '--id', 'lobby-01', '--role', 'lobby']);
-    const service = new ServiceProcess(dir, simDir);
+    const service = new ServiceProcess(dir, simDir, database);
     await service.restart();
     return service;
   }
@@ -201,7 +203,8 @@ export class ServiceProcess {
   /** Starts the service (again), on a free port; resolves with its address once it listens. */
   async restart(): Promise<string> {
     if (this.running) throw new Error('the service is running');
-    const child = spawn(process.execPath, [CLI, 'service', '--dir', this.dir, '--port', '0', '--sim-dir', this.simDir], {
+    const database = this.database ? ['--database', this.database] : [];
+    const child = spawn(process.execPath, [CLI, 'service', '--dir', this.dir, '--port', '0', '--sim-dir', this.simDir, ...database], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;

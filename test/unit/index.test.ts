@@ -10,6 +10,7 @@ import type * as SimulatedWorldModule from '../../main/simulation/world';
 import type { openSimulatedWorld, SimulatedWorld } from '../../main/simulation/world';
 import { hashPasscode } from '../../main/kiosk/staff-passcode';
 import { TerminalCa } from '../../main/service/terminal-pki';
+import { holdSimulatedJlis } from '../support/hold-simulation';
 
 type Fakes = typeof FakeElectron;
 
@@ -87,6 +88,7 @@ async function quit(running: Launched): Promise<void> {
 
 // One simulated CA for the whole file: creating it is the slow part.
 const simDir = mkdtempSync(join(tmpdir(), 'myna-kiosk-index-sim-'));
+holdSimulatedJlis(simDir);
 let configDir: string;
 
 function writeConfig(config: Record<string, unknown>): void {

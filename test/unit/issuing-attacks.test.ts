@@ -292,7 +292,7 @@ describe('issuer proofs', () => {
     ).rejects.toMatchObject({ failure: 'refused', message: expect.stringMatching(/names no document/) });
     const proof = await rig.client(counter).issuerProof({ ...asked.request, identityCheck });
     expect(asked.cardAccepts(proof)).toBe(true);
-    const given = rig.world.jlis.issuerProofsGiven().filter((row) => row.reference === 'session-reset-1');
+    const given = (await rig.world.jlis.issuerProofsGiven()).filter((row) => row.reference === 'session-reset-1');
     expect(given).toEqual([expect.objectContaining({ purpose: 'pin-reset', terminal_id: 'counter-01', staff_id: 'clerk-7' })]);
   }, 60_000);
 });

@@ -44,7 +44,7 @@ describe('terminals renewing at once', () => {
     expect(results.map((result) => result.error?.message)).toEqual(results.map(() => undefined));
     const renewalIds = new Set(results.map((result) => result.outcome!.renewalId));
     expect(renewalIds.size).toBe(TERMINALS);
-    const issues = rig.issuesPerRenewal();
+    const issues = await rig.issuesPerRenewal();
     for (const renewalId of renewalIds) expect(issues.get(renewalId), renewalId).toBe(1);
     // Confirmed once each, with no retry needed: every old set revoked by its own renewal.
     expect(service.answered('/v1/renewals/:renewalId/confirm', 200)).toBe(TERMINALS);

@@ -58,7 +58,7 @@ describe('the issuing service failing during a renewal', () => {
         expect(rig.journal.get(outcome.renewalId)?.state).toBe('done');
       }
       expect(card.heldSet()).toBe('new');
-      expect([...rig.issuesPerRenewal().values()].every((count) => count === 1)).toBe(true);
+      expect([...(await rig.issuesPerRenewal()).values()].every((count) => count === 1)).toBe(true);
       expect(rig.audit.verify()).toMatchObject({ ok: true });
     },
     60_000,

@@ -110,7 +110,7 @@ describe('a card pulled before each APDU of the renewal', () => {
       );
     }
     expect(pulls).toBeGreaterThan(20);
-    expect([...rig.issuesPerRenewal().values()].every((count) => count === 1)).toBe(true);
+    expect([...(await rig.issuesPerRenewal()).values()].every((count) => count === 1)).toBe(true);
     expect(rig.audit.verify()).toMatchObject({ ok: true });
   }, 300_000);
 });

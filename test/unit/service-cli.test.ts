@@ -43,6 +43,9 @@ describe('npx myna-kiosk service (the PKI commands)', () => {
     await expect(run(['enrol-terminal', '--dir', dir, '--id', 'x', '--role', 'admin'])).rejects.toThrow(/--role must be lobby or counter/);
     await expect(run(['enrol-terminal', '--dir', join(dir, 'nowhere'), '--id', 'x', '--role', 'lobby'])).rejects.toThrow(/service init/);
     await expect(run(['--port', 'eighty'])).rejects.toThrow(/--port must be a port number/);
+    await expect(run(['run', '--dir', dir, '--database', 'mysql://db.city.local/jlis'])).rejects.toThrow(
+      /--database must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    );
   });
 
   it('prints the API document', async () => {

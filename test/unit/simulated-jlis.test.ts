@@ -114,9 +114,9 @@ beforeAll(async () => {
   timings.push(`setup (CA, 10 card keys, 4 new keys): ${(performance.now() - started).toFixed(0)} ms`);
 }, 60_000);
 
-afterAll(() => {
+afterAll(async () => {
   console.info(timings.join('; '));
-  jlis.close();
+  await jlis.close();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -274,7 +274,7 @@ function impostorCertificate(): Buffer {
 describe('the resident register', () => {
   it('enrols a persona from its card, once however often it is enrolled', async () => {
     const standard = card('standard-in-window');
-    const first = jlis.enrol(standard.persona, standard.image);
+    const first = await jlis.enrol(standard.persona, standard.image);
     expect(first).toEqual({
       personaId: 'standard-in-window',
       authenticationSerial: standard.serial,
@@ -289,8 +289,8 @@ describe('the resident register', () => {
         sex: '1',
       },
     });
-    expect(jlis.enrol(standard.persona, standard.image)).toEqual(first);
-    for (const id of cards.keys()) if (id !== 'standard-in-window') jlis.enrol(card(id).persona, card(id).image);
+    expect(await jlis.enrol(standard.persona, standard.image)).toEqual(first);
+    for (const id of cards.keys()) if (id !== 'standard-in-window') await jlis.enrol(card(id).persona, card(id).image);
 
     const { personaId: _personaId, ...record } = first;
     expect(await jlis.lookupResident(standard.serial)).toEqual(record);
@@ -330,13 +330,13 @@ describe('the resident register', () => {
   it('refuses to enrol a card it cannot identify', async () => {
     const notMyNumber = resolvePersona(loadPersona('not-a-my-number-card'), TODAY);
     const image = await buildCardImage(notMyNumber, jlis.ca);
-    expect(() => jlis.enrol(notMyNumber, image)).toThrow(/not a card the issuing service knows/);
+    await expect(jlis.enrol(notMyNumber, image)).rejects.toThrow(/not a card the issuing service knows/);
     const standard = card('standard-in-window');
     const foreignCa = {
       ...standard.image,
       jpki: { ...standard.image.jpki!, authentication: { certificate: impostorDer.toString('base64') } },
     };
-    expect(() => jlis.enrol(standard.persona, foreignCa)).toThrow(/not issued by this simulated CA/);
+    await expect(jlis.enrol(standard.persona, foreignCa)).rejects.toThrow(/not issued by this simulated CA/);
   });
 });
 
@@ -468,7 +468,7 @@ describe('issuing', () => {
       expect(lastDay(set.signature!.notAfter)).toBe('2029-01-31'); // never beyond authentication
       await ruled.voidUnconfirmed('R-rule');
     } finally {
-      ruled.close();
+      await ruled.close();
     }
   });
 
@@ -530,7 +530,7 @@ describe('idempotency by renewal id', () => {
 
   it('answers the same certificates after close() and reopening the folder', async () => {
     const before = await issueProven(jlis, request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 }));
-    jlis.close();
+    await jlis.close();
     await expect(jlis.lookupResident(card('standard-in-window').serial)).rejects.toThrow(/closed/);
     jlis = await SimulatedJlis.open(jlisDir, { now });
     sameSet(await issueProven(jlis, request('standard-in-window', 'R-standard', { authentication: keys.a2, signature: keys.s2 })), before);
@@ -736,12 +736,12 @@ describe('persistence', () => {
       jlis,
       request('signature-revoked-after-move', 'R-moved', { authentication: keys.a1, signature: keys.s1 }),
     );
-    jlis.close();
+    await jlis.close();
 
     const started = performance.now();
     jlis = await SimulatedJlis.open(jlisDir, { now });
     timings.push(`reopen: ${(performance.now() - started).toFixed(0)} ms`);
-    // A second instance on the same folder (another process) sees the same state.
+    // A second instance on the same folder in this process shares its database and sees the same state.
     const second = await SimulatedJlis.open(jlisDir, { now });
     try {
       for (const service of [jlis, second]) {
@@ -760,7 +760,7 @@ describe('persistence', () => {
       expect(await jlis.certificateStatus(certificateOnCard('signature-revoked-after-move', 'authentication'))).toBe('revoked');
       expect(jlis.ca.status(certificateOnCard('signature-revoked-after-move', 'signature'))).toMatchObject({ reason: 'moved' });
     } finally {
-      second.close();
+      await second.close();
     }
   });
 });

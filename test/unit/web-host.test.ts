@@ -7,11 +7,13 @@ import WebSocket from 'ws';
 import type { WebResponse } from '../../preload/contract';
 import { silentLogger } from '../../main/base/log';
 import { startWebHost, type WebHost } from '../../main/web-host/web-host';
+import { holdSimulatedJlis } from '../support/hold-simulation';
 
 const RENDERER = new URL('../fixtures/renderer', import.meta.url).pathname;
 const hosts: WebHost[] = [];
 
 const SIM_DIR = mkdtempSync(join(tmpdir(), 'myna-kiosk-web-sim-'));
+holdSimulatedJlis(SIM_DIR);
 
 async function host(profile: 'demo' | 'lobby' | 'counter' = 'demo') {
   const started = await startWebHost({ rendererRoot: RENDERER, profile, log: silentLogger, simDir: SIM_DIR });

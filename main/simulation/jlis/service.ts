@@ -31,6 +31,7 @@ import { revocationInstant, type ResolvedPersona } from '../personas';
 import { ISSUER_CHALLENGE_LENGTH, referenceHash } from '../issuer-proof';
 import { SimulatedCa, newOpaqueId } from './ca';
 import { FaultInjector, garbleIssuedSet, garbleIssuerProof, type Garble, type GatewayFault, type GatewayOperation } from './faults';
+import type { PgliteOptions } from './database';
 import { JlisStore, type CertificateRow, type RenewalRow, type ResidentRow, type RevocationRow } from './storage';
 
 export { GATEWAY_OPERATIONS, type GatewayFault, type GatewayOperation } from './faults';
@@ -42,11 +43,17 @@ export { GATEWAY_OPERATIONS, type GatewayFault, type GatewayOperation } from './
  *
  * State lives in one folder (by default `simulationDir()`, shared with the
  * virtual card): `ca/`, the SimulatedCa (CA keys and certificates,
- * issuer-channel key), and `jlis.sqlite`, the records (storage.ts).
+ * issuer-channel key), and `jlis-pg/`, the records in an embedded PGlite
+ * (storage.ts) — or, with the `database` option, a PostgreSQL server that
+ * several service processes share.
  *
- * The revocation register in SQLite is the source of truth: it is replayed
- * into the CA's memory on open, and every status answer also reads it, so
- * two processes sharing the folder agree.
+ * The revocation register in the database is the source of truth: it is
+ * replayed into the CA's memory on open, and every status answer also reads
+ * it, so processes sharing one database agree. The rules "one issuance per
+ * renewal id", "revoked once" and "a possession nonce allows one issue" are
+ * the database's (schema.ts); each change is one serializable transaction,
+ * tried again when another process got there first, so that process's
+ * answer stands.
  *
  * Idempotency (docs/card-protocol.md, "Recovery must not depend on the
  * atomic commit"): `issue` with a renewal id it has seen returns the stored
@@ -79,6 +86,10 @@ export interface SimulatedJlisOptions {
    * service gives each request its caller with `forTerminal`.
    */
   terminal?: TerminalIdentity;
+  /** The records on a PostgreSQL server (`postgres://…`) instead of the embedded PGlite in the folder. */
+  database?: string;
+  /** PGlite only: where its prepared empty database is kept, and how long opening took (storage.ts). */
+  pglite?: PgliteOptions;
 }
 
 /** How long a possession nonce may wait for its issue. */
@@ -97,6 +108,7 @@ export class SimulatedJlis implements IssuanceGateway {
   readonly #expiryRule: ExpiryRule;
   readonly #faults = new FaultInjector();
   readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #running = new Set<Promise<unknown>>();
   readonly #terminal: TerminalIdentity;
   #closed = false;
 
@@ -107,20 +119,27 @@ export class SimulatedJlis implements IssuanceGateway {
     this.#now = options.now ?? (() => new Date());
     this.#expiryRule = options.expiryRule ?? defaultExpiryRule;
     this.#terminal = options.terminal ?? { id: 'simulation', role: 'counter' };
-    // The register in SQLite is the truth; the CA's memory follows it.
-    this.#applyRevocations(store.revocations());
   }
 
-  /** Opens the simulated J-LIS kept in `dir` (the CA in `dir/ca`, the records `dir/jlis.sqlite`), creating it when missing. */
+  /**
+   * Opens the simulated J-LIS kept in `dir` (the CA in `dir/ca`, the records
+   * in `dir/jlis-pg` or at `options.database`), creating it when missing.
+   */
   static async open(dir: string, options: SimulatedJlisOptions = {}): Promise<SimulatedJlis> {
     mkdirSync(dir, { recursive: true });
     const ca = await SimulatedCa.openOrCreate(join(dir, 'ca'));
-    const store = JlisStore.open(join(dir, 'jlis.sqlite'), dir);
+    const store = await JlisStore.open(dir, {
+      ...(options.database !== undefined ? { database: options.database } : {}),
+      ...(options.pglite ? { pglite: options.pglite } : {}),
+    });
     try {
-      return new SimulatedJlis(dir, ca, store, options);
+      const jlis = new SimulatedJlis(dir, ca, store, options);
+      // The register in the database is the truth; the CA's memory follows it.
+      jlis.#applyRevocations(await store.revocations());
+      return jlis;
     } catch (error) {
       // A register that cannot be replayed leaves nothing open behind it.
-      store.close();
+      await store.close();
       throw error;
     }
   }
@@ -134,6 +153,22 @@ export class SimulatedJlis implements IssuanceGateway {
     return this.#ca;
   }
 
+  /** The records (tests and tools: counts, a rule proven at the database). */
+  get records(): JlisStore {
+    return this.#store;
+  }
+
+  /** Where the records are: the PGlite directory, or the PostgreSQL URL without its password. */
+  get database(): string {
+    return this.#store.where;
+  }
+
+  /** How many certificate sets were issued under each renewal id, voided ones included (at most one stands). */
+  issuesPerRenewal(): Promise<Map<string, number>> {
+    this.#open();
+    return this.#track(this.#store.issuesPerRenewal());
+  }
+
   // -------------------------------------------------------------------------
   // Residents (not part of the gateway: the simulation's resident register).
 
@@ -143,8 +178,12 @@ export class SimulatedJlis implements IssuanceGateway {
    * changes nothing and returns the record as it stands. The persona's
    * revoked certificates are entered in the revocation register.
    */
-  enrol(persona: ResolvedPersona, image: CardImage): EnrolledResident {
+  enrol(persona: ResolvedPersona, image: CardImage): Promise<EnrolledResident> {
     this.#open();
+    return this.#track(this.#enrol(persona, image));
+  }
+
+  async #enrol(persona: ResolvedPersona, image: CardImage): Promise<EnrolledResident> {
     const { holder, card } = persona;
     const cardExpires = card.expires;
     if (!holder || !cardExpires || card.kind === 'not-my-number') {
@@ -181,10 +220,10 @@ export class SimulatedJlis implements IssuanceGateway {
       sex: String(holder.sex) as '1' | '2' | '9',
     });
 
-    this.#store.transaction(() => {
-      this.#store.insertRevocations(revocations, null);
-      if (this.#store.knowsSerial(authentication.serialNumber)) return;
-      this.#store.insertResident({
+    await this.#store.transaction(async (tx) => {
+      await tx.insertRevocations(revocations, null);
+      if (await tx.knowsSerial(authentication.serialNumber)) return;
+      await tx.insertResident({
         persona_id: persona.id,
         authentication_serial: authentication.serialNumber,
         authentication_expires: japanDate(authentication.notAfter),
@@ -203,7 +242,7 @@ export class SimulatedJlis implements IssuanceGateway {
       });
     });
     this.#applyRevocations(revocations);
-    const resident = this.#store.residentBySerial(authentication.serialNumber);
+    const resident = await this.#store.residentBySerial(authentication.serialNumber);
     if (!resident) throw new Error(`enrol ${persona.id}: the resident was not recorded`);
     return { personaId: resident.persona_id, ...toRecord(resident) };
   }
@@ -274,19 +313,19 @@ export class SimulatedJlis implements IssuanceGateway {
     return this.#call('certificateStatus', async () => {
       const status = this.#ca.status(der);
       if (status.status === 'unknown') return 'unknown';
-      if (status.status === 'revoked' || this.#store.isRevoked(status.ca, status.serialNumber)) return 'revoked';
+      if (status.status === 'revoked' || (await this.#store.isRevoked(status.ca, status.serialNumber))) return 'revoked';
       return this.#now().getTime() > new X509Certificate(der).notAfter.getTime() ? 'expired' : 'valid';
     });
   }
 
   /** Every issuer proof given, oldest first (tests and the trainer: who asked for what on which card). */
   issuerProofsGiven() {
-    return this.#store.issuerProofs();
+    return this.#track(this.#store.issuerProofs());
   }
 
   #lookupResident(authenticationSerial: string): Promise<ResidentRecord | undefined> {
     return this.#call('lookupResident', async () => {
-      const resident = this.#store.residentBySerial(normaliseSerial(String(authenticationSerial ?? '')));
+      const resident = await this.#store.residentBySerial(normaliseSerial(String(authenticationSerial ?? '')));
       return resident && toRecord(resident);
     });
   }
@@ -307,11 +346,11 @@ export class SimulatedJlis implements IssuanceGateway {
    * a terminal that may ask for it; a PIN reset only from a counter, with
    * the staff member's identity check. Every proof given is recorded.
    */
-  #issuerProof(
+  async #issuerProof(
     terminal: TerminalIdentity,
     request: IssuerProofRequest,
     binding: Parameters<SimulatedCa['signIssuerProof']>[0],
-  ): Uint8Array {
+  ): Promise<Uint8Array> {
     const { purpose, reference, chipSerial } = request;
     if (!(ISSUER_PURPOSES as readonly string[]).includes(purpose))
       throw new GatewayError('refused', `no issuer proof for the purpose ${String(purpose)}`);
@@ -323,7 +362,7 @@ export class SimulatedJlis implements IssuanceGateway {
       throw new GatewayError('refused', `the issuer challenge is ${ISSUER_CHALLENGE_LENGTH} bytes`);
     }
     const serial = normaliseSerial(String(request.authenticationSerial ?? ''));
-    const resident = this.#store.residentBySerial(serial);
+    const resident = await this.#store.residentBySerial(serial);
     if (!resident) throw new GatewayError('refused', `no resident holds the authentication certificate ${serial}`);
     if (resident.chip_serial !== chipSerial) {
       throw new GatewayError('refused', `the card ${chipSerial} is not the card certificate ${serial} was issued to`);
@@ -333,12 +372,12 @@ export class SimulatedJlis implements IssuanceGateway {
     if (purpose === 'renewal') {
       if (request.identityCheck !== undefined)
         throw new GatewayError('refused', 'a renewal carries no identity check: the card proves possession');
-      const renewal = this.#store.latestRenewal(reference);
+      const renewal = await this.#store.latestRenewal(reference);
       if (renewal) {
         if (renewal.terminal_id !== terminal.id) throw new GatewayError('refused', `renewal ${reference} belongs to another terminal`);
         if (renewal.resident_id !== resident.id) throw new GatewayError('refused', `renewal ${reference} is another resident's`);
       } else {
-        this.#currentResident(serial);
+        await this.#currentResident(this.#store, serial);
       }
     } else {
       if (terminal.role !== 'counter')
@@ -346,7 +385,7 @@ export class SimulatedJlis implements IssuanceGateway {
       identityCheck = this.#checkedIdentity(request.identityCheck);
     }
     const proof = new Uint8Array(this.#ca.signIssuerProof(binding));
-    this.#store.insertIssuerProof({
+    await this.#store.insertIssuerProof({
       purpose,
       reference,
       terminal_id: terminal.id,
@@ -378,14 +417,14 @@ export class SimulatedJlis implements IssuanceGateway {
     return this.#call('possessionChallenge', async () => {
       checkRenewalId(renewalId);
       const serial = normaliseSerial(String(authenticationSerial ?? ''));
-      const renewal = this.#store.latestRenewal(renewalId);
+      const renewal = await this.#store.latestRenewal(renewalId);
       if (renewal && renewal.terminal_id !== terminal.id)
         throw new GatewayError('refused', `renewal ${renewalId} belongs to another terminal`);
-      this.#currentResident(serial);
+      await this.#currentResident(this.#store, serial);
       const issuedAt = this.#now();
       const expiresAt = new Date(issuedAt.getTime() + POSSESSION_CHALLENGE_LIFETIME_MS);
       const nonce = randomBytes(POSSESSION_NONCE_LENGTH);
-      this.#store.insertPossessionChallenge({
+      await this.#store.insertPossessionChallenge({
         nonce: nonce.toString('hex'),
         renewal_id: renewalId,
         terminal_id: terminal.id,
@@ -408,9 +447,9 @@ export class SimulatedJlis implements IssuanceGateway {
   #issuedFor(terminal: TerminalIdentity, renewalId: string): Promise<IssuedSet | undefined> {
     return this.#call('issuedFor', async () => {
       checkRenewalId(renewalId);
-      const renewal = this.#store.activeRenewal(renewalId);
+      const renewal = await this.#store.activeRenewal(renewalId);
       if (renewal) this.#ownedBy(terminal, renewal);
-      return renewal && toIssuedSet(renewal.renewal_id, this.#store.certificates(renewal));
+      return renewal && toIssuedSet(renewal.renewal_id, await this.#store.certificates(renewal));
     });
   }
 
@@ -418,14 +457,14 @@ export class SimulatedJlis implements IssuanceGateway {
     return this.#call('voidUnconfirmed', () =>
       this.#exclusive(`renewal:${renewalId}`, async () => {
         checkRenewalId(renewalId);
-        const revocations = this.#store.transaction((): RevocationRow[] => {
-          const renewal = this.#store.latestRenewal(renewalId);
+        const revocations = await this.#store.transaction(async (tx): Promise<RevocationRow[]> => {
+          const renewal = await tx.latestRenewal(renewalId);
           if (!renewal || renewal.voided_at !== null) return [];
           this.#ownedBy(terminal, renewal);
           if (renewal.confirmed_at !== null) {
             throw new GatewayError('refused', `renewal ${renewalId} is confirmed: its certificates are on the card and cannot be voided`);
           }
-          return this.#voidGeneration(renewal);
+          return this.#voidGeneration(tx, renewal);
         });
         this.#applyRevocations(revocations);
       }),
@@ -436,20 +475,20 @@ export class SimulatedJlis implements IssuanceGateway {
     return this.#call('confirmWritten', () =>
       this.#exclusive(`renewal:${renewalId}`, async () => {
         checkRenewalId(renewalId);
-        const revocations = this.#store.transaction((): RevocationRow[] => {
-          const renewal = this.#store.latestRenewal(renewalId);
+        const revocations = await this.#store.transaction(async (tx): Promise<RevocationRow[]> => {
+          const renewal = await tx.latestRenewal(renewalId);
           if (!renewal) throw new GatewayError('refused', `no certificates were issued under renewal ${renewalId}`);
           this.#ownedBy(terminal, renewal);
           if (renewal.voided_at !== null) throw new GatewayError('refused', `the certificates of renewal ${renewalId} were voided`);
           if (renewal.confirmed_at !== null) return [];
-          const resident = this.#store.residentById(renewal.resident_id);
+          const resident = await tx.residentById(renewal.resident_id);
           if (!resident || resident.authentication_serial !== renewal.authentication_serial) {
             throw new GatewayError(
               'refused',
               `renewal ${renewalId} replaces ${renewal.authentication_serial}, which another renewal has already replaced`,
             );
           }
-          const issued = this.#store.certificates(renewal);
+          const issued = await tx.certificates(renewal);
           const newAuthentication = issued.find((row) => row.slot === 'authentication');
           const newSignature = issued.find((row) => row.slot === 'signature');
           if (!newAuthentication) throw new Error(`renewal ${renewalId}: no authentication certificate stored`);
@@ -460,12 +499,12 @@ export class SimulatedJlis implements IssuanceGateway {
           if (newSignature && resident.signature_serial) {
             revocations.push({ ca: 'signature', serial: resident.signature_serial, reason: 'renewed', revoked_at: at });
           }
-          this.#store.insertRevocations(revocations, renewalId);
-          this.#store.confirm(renewal, at);
+          await tx.insertRevocations(revocations, renewalId);
+          await tx.confirm(renewal, at);
           const expires = (row: CertificateRow) => ({ serial: row.serial, expires: japanDate(new Date(row.not_after)), der: row.der });
-          this.#store.replaceCertificates(resident.id, expires(newAuthentication), newSignature && expires(newSignature));
+          await tx.replaceCertificates(resident.id, expires(newAuthentication), newSignature && expires(newSignature));
           // Other issues for the same old certificate can no longer be confirmed: void them.
-          for (const rival of this.#store.unconfirmedRivals(renewal)) revocations.push(...this.#voidGeneration(rival));
+          for (const rival of await tx.unconfirmedRivals(renewal)) revocations.push(...(await this.#voidGeneration(tx, rival)));
           return revocations;
         });
         this.#applyRevocations(revocations);
@@ -495,10 +534,12 @@ export class SimulatedJlis implements IssuanceGateway {
     return this.#faults.list();
   }
 
-  close(): void {
+  /** Closes the records once every call under way has ended; calls after it are refused. */
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#store.close();
+    await Promise.allSettled([...this.#running]);
+    await this.#store.close();
   }
 
   // -------------------------------------------------------------------------
@@ -511,7 +552,15 @@ export class SimulatedJlis implements IssuanceGateway {
   /** One gateway call, through the fault in force, if any. */
   async #call<T>(operation: GatewayOperation, run: () => Promise<T>, garble?: Garble<T>): Promise<T> {
     this.#open();
-    return this.#faults.call(operation, run, garble, () => this.#open());
+    return this.#track(this.#faults.call(operation, run, garble, () => this.#open()));
+  }
+
+  /** A call under way, which `close` waits for. */
+  #track<T>(call: Promise<T>): Promise<T> {
+    this.#running.add(call);
+    const done = () => this.#running.delete(call);
+    call.then(done, done);
+    return call;
   }
 
   /** One task at a time per key (a renewal id), so a repeated call waits for the first instead of issuing twice. */
@@ -546,19 +595,19 @@ export class SimulatedJlis implements IssuanceGateway {
       throw new GatewayError('refused', 'the signature key is the authentication key: each certificate has its own key pair');
     }
 
-    const stored = this.#store.activeRenewal(renewalId);
-    if (stored) return this.#replay(terminal, stored, authenticationSerial, keys);
+    const stored = await this.#store.activeRenewal(renewalId);
+    if (stored) return this.#replay(this.#store, terminal, stored, authenticationSerial, keys);
 
-    const resident = this.#currentResident(authenticationSerial);
+    const resident = await this.#currentResident(this.#store, authenticationSerial);
     refuseForRole(terminal, resident);
-    const nonce = this.#provenPossession(terminal, request, resident, keys.signature !== undefined);
+    const nonce = await this.#provenPossession(terminal, request, resident, keys.signature !== undefined);
     const holder = JSON.parse(resident.signature_holder) as NonNullable<ResidentRecord['signatureHolder']>;
     if (resident.card_expires < renewedOn)
       throw new GatewayError('refused', `the card expired on ${resident.card_expires}: a new card is needed`);
     if (resident.period_of_stay_ends !== null && resident.period_of_stay_ends < renewedOn) {
       throw new GatewayError('refused', `the period of stay ended on ${resident.period_of_stay_ends}`);
     }
-    const signatureValid = resident.signature_serial !== null && !this.#store.isRevoked('signature', resident.signature_serial);
+    const signatureValid = resident.signature_serial !== null && !(await this.#store.isRevoked('signature', resident.signature_serial));
     const expiry = this.#expiryRule({
       dateOfBirth: resident.date_of_birth,
       renewedOn,
@@ -605,16 +654,17 @@ export class SimulatedJlis implements IssuanceGateway {
     ]);
     this.#open();
 
-    return this.#store.transaction((): IssuedSet => {
-      // Another process may have issued under this id meanwhile: its answer stands.
-      const raced = this.#store.activeRenewal(renewalId);
-      if (raced) return this.#replay(terminal, raced, authenticationSerial, keys);
-      this.#currentResident(authenticationSerial);
+    // Another process may issue under this id meanwhile: the unique index lets only one commit, and the
+    // transaction of the other is tried again, finds that issue and replays it — its answer stands.
+    return this.#store.transaction(async (tx): Promise<IssuedSet> => {
+      const raced = await tx.activeRenewal(renewalId);
+      if (raced) return this.#replay(tx, terminal, raced, authenticationSerial, keys);
+      await this.#currentResident(tx, authenticationSerial);
       const issuedAt = this.#now().toISOString();
       // The nonce is spent with the issue it allows, in one transaction: a proof allows one issue.
-      if (!this.#store.spendPossessionChallenge(nonce, issuedAt))
+      if (!(await tx.spendPossessionChallenge(nonce, issuedAt)))
         throw new GatewayError('refused', 'the proof of possession was already used');
-      const generation = this.#store.insertIssue({
+      const generation = await tx.insertIssue({
         renewalId,
         residentId: resident.id,
         authenticationSerial,
@@ -630,7 +680,7 @@ export class SimulatedJlis implements IssuanceGateway {
           notAfter: certificate.notAfter.toISOString(),
         })),
       });
-      return toIssuedSet(renewalId, this.#store.certificates({ renewal_id: renewalId, generation }));
+      return toIssuedSet(renewalId, await tx.certificates({ renewal_id: renewalId, generation }));
     });
   }
 
@@ -642,13 +692,18 @@ export class SimulatedJlis implements IssuanceGateway {
    * and by the current signature key when a signature certificate is renewed
    * and the resident holds one not revoked. Returns the nonce, spent with the issue.
    */
-  #provenPossession(terminal: TerminalIdentity, request: RenewalRequest, resident: ResidentRow, withSignature: boolean): string {
+  async #provenPossession(
+    terminal: TerminalIdentity,
+    request: RenewalRequest,
+    resident: ResidentRow,
+    withSignature: boolean,
+  ): Promise<string> {
     const proof = request.possession;
     if (!proof || !(proof.nonce instanceof Uint8Array) || proof.nonce.length !== POSSESSION_NONCE_LENGTH) {
       throw new GatewayError('refused', 'no proof of possession: ask for a possession challenge and have the card sign it');
     }
     const nonce = Buffer.from(proof.nonce).toString('hex');
-    const challenge = this.#store.possessionChallenge(nonce);
+    const challenge = await this.#store.possessionChallenge(nonce);
     if (!challenge) throw new GatewayError('refused', 'the proof of possession is over a nonce this service did not give');
     if (challenge.used_at !== null) throw new GatewayError('refused', 'the proof of possession was already used');
     if (challenge.renewal_id !== request.renewalId)
@@ -674,7 +729,7 @@ export class SimulatedJlis implements IssuanceGateway {
       withSignature &&
       resident.signature_certificate !== null &&
       resident.signature_serial !== null &&
-      !this.#store.isRevoked('signature', resident.signature_serial);
+      !(await this.#store.isRevoked('signature', resident.signature_serial));
     if (signatureHeld && !signedBy('signature', resident.signature_certificate!, proof.signature)) {
       throw new GatewayError('refused', "the card did not prove it holds the current signature certificate's key");
     }
@@ -682,12 +737,13 @@ export class SimulatedJlis implements IssuanceGateway {
   }
 
   /** The stored answer to a repeated issue: the same certificates for the same keys, refused for others. */
-  #replay(
+  async #replay(
+    store: JlisStore,
     terminal: TerminalIdentity,
     renewal: RenewalRow,
     authenticationSerial: string,
     keys: { authentication: Buffer; signature: Buffer | undefined },
-  ): IssuedSet {
+  ): Promise<IssuedSet> {
     this.#ownedBy(terminal, renewal);
     const sameKeys =
       renewal.authentication_key.equals(keys.authentication) &&
@@ -706,13 +762,13 @@ export class SimulatedJlis implements IssuanceGateway {
         `renewal ${renewal.renewal_id} was issued for other public keys: void it first (voidUnconfirmed) to issue for new keys`,
       );
     }
-    return toIssuedSet(renewal.renewal_id, this.#store.certificates(renewal));
+    return toIssuedSet(renewal.renewal_id, await store.certificates(renewal));
   }
 
-  #currentResident(authenticationSerial: string): ResidentRow {
-    const resident = this.#store.residentHolding(authenticationSerial);
+  async #currentResident(store: JlisStore, authenticationSerial: string): Promise<ResidentRow> {
+    const resident = await store.residentHolding(authenticationSerial);
     if (!resident) {
-      const known = this.#store.residentBySerial(authenticationSerial);
+      const known = await store.residentBySerial(authenticationSerial);
       throw new GatewayError(
         'refused',
         known
@@ -720,20 +776,23 @@ export class SimulatedJlis implements IssuanceGateway {
           : `no resident holds the authentication certificate ${authenticationSerial}`,
       );
     }
-    if (this.#store.isRevoked('authentication', authenticationSerial)) {
+    if (await store.isRevoked('authentication', authenticationSerial)) {
       throw new GatewayError('refused', `the authentication certificate ${authenticationSerial} is revoked`);
     }
     return resident;
   }
 
   /** Marks a generation void and revokes its certificates (they never reached a card). Inside a transaction. */
-  #voidGeneration(renewal: RenewalRow): RevocationRow[] {
+  async #voidGeneration(tx: JlisStore, renewal: RenewalRow): Promise<RevocationRow[]> {
     const at = this.#now().toISOString();
-    this.#store.markVoided(renewal, at);
-    const revocations = this.#store
-      .certificates(renewal)
-      .map((row): RevocationRow => ({ ca: row.slot, serial: row.serial, reason: 'unspecified', revoked_at: at }));
-    this.#store.insertRevocations(revocations, renewal.renewal_id);
+    await tx.markVoided(renewal, at);
+    const revocations = (await tx.certificates(renewal)).map((row): RevocationRow => ({
+      ca: row.slot,
+      serial: row.serial,
+      reason: 'unspecified',
+      revoked_at: at,
+    }));
+    await tx.insertRevocations(revocations, renewal.renewal_id);
     return revocations;
   }
 

@@ -1,107 +1,42 @@
-import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import type { CertificateSlot } from '../../issuance/gateway';
 import type { CaKind, RevocationReason } from './ca';
+import {
+  isPostgresUrl,
+  isRetryable,
+  openPgliteDriver,
+  openPostgresDriver,
+  type PgliteOptions,
+  type Queryable,
+  type SqlDriver,
+} from './database';
+import { migrate } from './schema';
 
 /**
- * The simulated J-LIS's records in `jlis.sqlite`: residents, the certificates
- * issued per renewal id, the confirmations and the revocation register (WAL,
- * synchronous=FULL; each change is one transaction, so a crash never leaves
- * half a record). Only SQL lives here; what the records mean is the
- * service's (service.ts).
+ * The simulated J-LIS's records in PostgreSQL: residents, the certificates
+ * issued per renewal id, the confirmations and the revocation register.
+ * Embedded PGlite in `<simulation folder>/jlis-pg` by default, or a
+ * PostgreSQL server at a `postgres://` URL (database.ts); the schema and its
+ * migrations are schema.ts. Only SQL lives here; what the records mean is
+ * the service's (service.ts).
+ *
+ * Each change is one SERIALIZABLE transaction (`transaction`), retried when
+ * PostgreSQL aborts it because another transaction got there first; the
+ * retry reads again, so the other process's answer stands.
  */
 
-const SCHEMA_VERSION = 2;
+/** The PGlite data directory inside a simulation folder. */
+export const PGLITE_DIR = 'jlis-pg';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS residents (
-  id INTEGER PRIMARY KEY,
-  persona_id TEXT NOT NULL,
-  -- the current authentication certificate and signature certificate
-  authentication_serial TEXT NOT NULL UNIQUE,
-  authentication_expires TEXT NOT NULL,
-  signature_serial TEXT,
-  signature_expires TEXT,
-  date_of_birth TEXT NOT NULL,
-  card_expires TEXT NOT NULL,
-  period_of_stay_ends TEXT,
-  adult_ward INTEGER NOT NULL CHECK (adult_ward IN (0, 1)),
-  signature_holder TEXT NOT NULL,
-  -- the card: its chip serial (what issuer proofs are bound to), its kind,
-  -- and the current certificates (possession proofs verify with them)
-  chip_serial TEXT,
-  card_kind TEXT NOT NULL,
-  authentication_certificate BLOB NOT NULL,
-  signature_certificate BLOB,
-  enrolled_at TEXT NOT NULL
-);
--- every authentication serial a resident ever had (the current one included)
-CREATE TABLE IF NOT EXISTS authentication_serials (
-  serial TEXT PRIMARY KEY,
-  resident_id INTEGER NOT NULL REFERENCES residents(id)
-);
--- one row per issue; a voided generation is followed by the next one
-CREATE TABLE IF NOT EXISTS renewals (
-  renewal_id TEXT NOT NULL,
-  generation INTEGER NOT NULL,
-  resident_id INTEGER NOT NULL REFERENCES residents(id),
-  authentication_serial TEXT NOT NULL,
-  renewed_on TEXT NOT NULL,
-  authentication_key BLOB NOT NULL,
-  signature_key BLOB,
-  terminal_id TEXT NOT NULL,
-  route TEXT NOT NULL,
-  issued_at TEXT NOT NULL,
-  voided_at TEXT,
-  PRIMARY KEY (renewal_id, generation)
-);
-CREATE TABLE IF NOT EXISTS issued_certificates (
-  renewal_id TEXT NOT NULL,
-  generation INTEGER NOT NULL,
-  slot TEXT NOT NULL CHECK (slot IN ('authentication', 'signature')),
-  serial TEXT NOT NULL,
-  der BLOB NOT NULL,
-  not_after TEXT NOT NULL,
-  PRIMARY KEY (renewal_id, generation, slot),
-  FOREIGN KEY (renewal_id, generation) REFERENCES renewals(renewal_id, generation)
-);
-CREATE TABLE IF NOT EXISTS confirmations (
-  renewal_id TEXT PRIMARY KEY,
-  generation INTEGER NOT NULL,
-  confirmed_at TEXT NOT NULL,
-  FOREIGN KEY (renewal_id, generation) REFERENCES renewals(renewal_id, generation)
-);
--- single-use nonces for the card's proof of possession, each bound to a renewal, a terminal and a certificate
-CREATE TABLE IF NOT EXISTS possession_challenges (
-  nonce TEXT PRIMARY KEY,
-  renewal_id TEXT NOT NULL,
-  terminal_id TEXT NOT NULL,
-  authentication_serial TEXT NOT NULL,
-  issued_at TEXT NOT NULL,
-  expires_at TEXT NOT NULL,
-  used_at TEXT
-);
--- every issuer proof given: which card, for what, from which terminal; a PIN reset names the staff member who checked identity
-CREATE TABLE IF NOT EXISTS issuer_proofs (
-  id INTEGER PRIMARY KEY,
-  purpose TEXT NOT NULL CHECK (purpose IN ('renewal', 'pin-reset')),
-  reference TEXT NOT NULL,
-  terminal_id TEXT NOT NULL,
-  chip_serial TEXT NOT NULL,
-  resident_id INTEGER NOT NULL REFERENCES residents(id),
-  staff_id TEXT,
-  identity_checked_at TEXT,
-  given_at TEXT NOT NULL,
-  CHECK (purpose = 'renewal' OR (staff_id IS NOT NULL AND identity_checked_at IS NOT NULL))
-);
-CREATE TABLE IF NOT EXISTS revocations (
-  ca TEXT NOT NULL CHECK (ca IN ('authentication', 'signature')),
-  serial TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  revoked_at TEXT NOT NULL,
-  renewal_id TEXT,
-  PRIMARY KEY (ca, serial)
-);
-`;
+export interface JlisStoreOptions {
+  /** A `postgres://…` URL; without it, PGlite in `<dir>/jlis-pg`. */
+  database?: string;
+  /** PGlite only: the prepared empty database and the open report (database.ts). */
+  pglite?: PgliteOptions;
+}
+
+/** How often a transaction is tried when other transactions keep getting there first. */
+const TRANSACTION_ATTEMPTS = 12;
 
 export interface ResidentRow {
   id: number;
@@ -186,88 +121,143 @@ export interface NewIssue {
 }
 
 export class JlisStore {
-  readonly #db: Database.Database;
+  readonly #q: Queryable;
+  readonly #driver: SqlDriver | undefined;
 
-  private constructor(db: Database.Database) {
-    this.#db = db;
+  private constructor(q: Queryable, driver: SqlDriver | undefined) {
+    this.#q = q;
+    this.#driver = driver;
   }
 
-  /** Opens (and creates or migrates) the records at `path`; `dir` names the simulation in messages. */
-  static open(path: string, dir: string): JlisStore {
-    const db = new Database(path);
+  /** Opens (and creates or migrates) the records of the simulation folder `dir`, or of `options.database`. */
+  static async open(dir: string, options: JlisStoreOptions = {}): Promise<JlisStore> {
+    if (options.database !== undefined && !isPostgresUrl(options.database)) {
+      throw new Error('the simulated J-LIS database must be a postgres:// or postgresql:// URL');
+    }
+    const driver = options.database
+      ? await openPostgresDriver(options.database)
+      : await openPgliteDriver(join(dir, PGLITE_DIR), options.pglite);
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
-      migrate(db, dir);
-      return new JlisStore(db);
+      await migrate(driver);
+      return new JlisStore(driver, driver);
     } catch (error) {
-      db.close();
+      await driver.close();
       throw error;
     }
   }
 
-  /** Runs `work` as one immediate transaction: two processes sharing the file never interleave inside it. */
-  transaction<T>(work: () => T): T {
-    return this.#db.transaction(work).immediate();
+  /** Where the records are: the PGlite directory, or the server's URL without its password. */
+  get where(): string {
+    return this.#driver?.where ?? '(a transaction)';
   }
 
-  close(): void {
-    this.#db.close();
+  /**
+   * Runs `work` as one SERIALIZABLE transaction on a store bound to it. When
+   * PostgreSQL aborts it because a concurrent transaction got there first
+   * (a serialization failure, a deadlock, or a unique constraint the other
+   * one's row now holds), it runs again from the start: `work` must read
+   * what it decides on inside it, and return what to do after the commit.
+   */
+  async transaction<T>(work: (tx: JlisStore) => Promise<T>): Promise<T> {
+    const driver = this.#driverOrThrow();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await driver.transaction((tx) => work(new JlisStore(tx, undefined)));
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= TRANSACTION_ATTEMPTS) throw error;
+        await new Promise((resolveWait) => setTimeout(resolveWait, Math.random() * 5 * attempt));
+      }
+    }
+  }
+
+  /** One statement outside the store's queries (tests and tools: counts, a constraint proven). */
+  query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return this.#q.query<R>(sql, params);
+  }
+
+  async close(): Promise<void> {
+    await this.#driverOrThrow().close();
+  }
+
+  #driverOrThrow(): SqlDriver {
+    if (!this.#driver) throw new Error('the store of a transaction cannot open another transaction or close the database');
+    return this.#driver;
+  }
+
+  async #one<R>(sql: string, params: readonly unknown[]): Promise<R | undefined> {
+    const [row] = await this.#q.query<R>(sql, params);
+    return row;
   }
 
   // Residents.
 
   /** The resident who holds, or once held, this authentication certificate. */
-  residentBySerial(serial: string): ResidentRow | undefined {
-    return this.#db
-      .prepare('SELECT r.* FROM residents r JOIN authentication_serials s ON s.resident_id = r.id WHERE s.serial = ?')
-      .get(serial) as ResidentRow | undefined;
+  async residentBySerial(serial: string): Promise<ResidentRow | undefined> {
+    return residentRow(
+      await this.#one<ResidentRow>(
+        `SELECT ${RESIDENT_COLUMNS} FROM residents r JOIN authentication_serials s ON s.resident_id = r.id WHERE s.serial = $1`,
+        [serial],
+      ),
+    );
   }
 
-  /** The resident whose current authentication certificate this is. */
-  residentHolding(serial: string): ResidentRow | undefined {
-    return this.#db.prepare('SELECT * FROM residents WHERE authentication_serial = ?').get(serial) as ResidentRow | undefined;
+  /** The resident whose current authentication certificate this is (locked until the transaction ends). */
+  async residentHolding(serial: string): Promise<ResidentRow | undefined> {
+    return residentRow(
+      await this.#one<ResidentRow>(`SELECT ${RESIDENT_COLUMNS} FROM residents r WHERE r.authentication_serial = $1 FOR UPDATE`, [serial]),
+    );
   }
 
-  residentById(id: number): ResidentRow | undefined {
-    return this.#db.prepare('SELECT * FROM residents WHERE id = ?').get(id) as ResidentRow | undefined;
+  /** The resident (locked until the transaction ends). */
+  async residentById(id: number): Promise<ResidentRow | undefined> {
+    return residentRow(await this.#one<ResidentRow>(`SELECT ${RESIDENT_COLUMNS} FROM residents r WHERE r.id = $1 FOR UPDATE`, [id]));
   }
 
-  knowsSerial(serial: string): boolean {
-    return this.#db.prepare('SELECT 1 FROM authentication_serials WHERE serial = ?').get(serial) !== undefined;
+  async knowsSerial(serial: string): Promise<boolean> {
+    return (await this.#one('SELECT 1 FROM authentication_serials WHERE serial = $1', [serial])) !== undefined;
   }
 
-  insertResident(resident: NewResident): void {
-    const { lastInsertRowid } = this.#db
-      .prepare(
-        `INSERT INTO residents (persona_id, authentication_serial, authentication_expires, signature_serial, signature_expires,
-           date_of_birth, card_expires, period_of_stay_ends, adult_ward, signature_holder, chip_serial, card_kind,
-           authentication_certificate, signature_certificate, enrolled_at)
-         VALUES (@persona_id, @authentication_serial, @authentication_expires, @signature_serial, @signature_expires,
-           @date_of_birth, @card_expires, @period_of_stay_ends, @adult_ward, @signature_holder, @chip_serial, @card_kind,
-           @authentication_certificate, @signature_certificate, @enrolled_at)`,
-      )
-      .run(resident);
-    this.#db
-      .prepare('INSERT INTO authentication_serials (serial, resident_id) VALUES (?, ?)')
-      .run(resident.authentication_serial, lastInsertRowid);
+  async insertResident(resident: NewResident): Promise<void> {
+    const inserted = await this.#one<{ id: number }>(
+      `INSERT INTO residents (persona_id, authentication_serial, authentication_expires, signature_serial, signature_expires,
+         date_of_birth, card_expires, period_of_stay_ends, adult_ward, signature_holder, chip_serial, card_kind,
+         authentication_certificate, signature_certificate, enrolled_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+      [
+        resident.persona_id,
+        resident.authentication_serial,
+        resident.authentication_expires,
+        resident.signature_serial,
+        resident.signature_expires,
+        resident.date_of_birth,
+        resident.card_expires,
+        resident.period_of_stay_ends,
+        resident.adult_ward,
+        resident.signature_holder,
+        resident.chip_serial,
+        resident.card_kind,
+        resident.authentication_certificate,
+        resident.signature_certificate,
+        resident.enrolled_at,
+      ],
+    );
+    await this.#q.query('INSERT INTO authentication_serials (serial, resident_id) VALUES ($1, $2)', [
+      resident.authentication_serial,
+      inserted!.id,
+    ]);
   }
 
   /** The resident's certificates after a confirmed renewal; the new serial joins the ones they held. */
-  replaceCertificates(
+  async replaceCertificates(
     residentId: number,
     authentication: { serial: string; expires: string; der: Buffer },
     signature: { serial: string; expires: string; der: Buffer } | undefined,
-  ): void {
-    this.#db
-      .prepare(
-        `UPDATE residents SET authentication_serial = ?, authentication_expires = ?, authentication_certificate = ?,
-           signature_serial = COALESCE(?, signature_serial), signature_expires = COALESCE(?, signature_expires),
-           signature_certificate = COALESCE(?, signature_certificate) WHERE id = ?`,
-      )
-      .run(
+  ): Promise<void> {
+    await this.#q.query(
+      `UPDATE residents SET authentication_serial = $1, authentication_expires = $2, authentication_certificate = $3,
+         signature_serial = COALESCE($4, signature_serial), signature_expires = COALESCE($5, signature_expires),
+         signature_certificate = COALESCE($6, signature_certificate) WHERE id = $7`,
+      [
         authentication.serial,
         authentication.expires,
         authentication.der,
@@ -275,51 +265,49 @@ export class JlisStore {
         signature?.expires ?? null,
         signature?.der ?? null,
         residentId,
-      );
-    this.#db
-      .prepare('INSERT OR IGNORE INTO authentication_serials (serial, resident_id) VALUES (?, ?)')
-      .run(authentication.serial, residentId);
+      ],
+    );
+    await this.#q.query('INSERT INTO authentication_serials (serial, resident_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      authentication.serial,
+      residentId,
+    ]);
   }
 
   // Renewals.
 
-  latestRenewal(renewalId: string): RenewalRow | undefined {
-    return this.#db
-      .prepare(
-        `SELECT r.*, c.confirmed_at FROM renewals r
-         LEFT JOIN confirmations c ON c.renewal_id = r.renewal_id AND c.generation = r.generation
-         WHERE r.renewal_id = ? ORDER BY r.generation DESC LIMIT 1`,
-      )
-      .get(renewalId) as RenewalRow | undefined;
+  async latestRenewal(renewalId: string): Promise<RenewalRow | undefined> {
+    const row = await this.#one<RenewalRow>(
+      `SELECT ${RENEWAL_COLUMNS}, c.confirmed_at FROM renewals r
+       LEFT JOIN confirmations c ON c.renewal_id = r.renewal_id AND c.generation = r.generation
+       WHERE r.renewal_id = $1 ORDER BY r.generation DESC LIMIT 1`,
+      [renewalId],
+    );
+    return row && renewalRow(row);
   }
 
   /** The renewal's latest generation, unless it was voided. */
-  activeRenewal(renewalId: string): RenewalRow | undefined {
-    const renewal = this.latestRenewal(renewalId);
+  async activeRenewal(renewalId: string): Promise<RenewalRow | undefined> {
+    const renewal = await this.latestRenewal(renewalId);
     return renewal && renewal.voided_at === null ? renewal : undefined;
   }
 
-  certificates(renewal: { renewal_id: string; generation: number }): CertificateRow[] {
-    return this.#db
-      .prepare('SELECT slot, serial, der, not_after FROM issued_certificates WHERE renewal_id = ? AND generation = ? ORDER BY slot')
-      .all(renewal.renewal_id, renewal.generation) as CertificateRow[];
+  async certificates(renewal: { renewal_id: string; generation: number }): Promise<CertificateRow[]> {
+    const rows = await this.#q.query<CertificateRow>(
+      'SELECT slot, serial, der, not_after FROM issued_certificates WHERE renewal_id = $1 AND generation = $2 ORDER BY slot',
+      [renewal.renewal_id, renewal.generation],
+    );
+    return rows.map((row) => ({ ...row, der: bytes(row.der) }));
   }
 
   /** Records an issue as the renewal's next generation; returns that generation. */
-  insertIssue(issue: NewIssue): number {
-    const latest = this.#db.prepare('SELECT MAX(generation) AS g FROM renewals WHERE renewal_id = ?').get(issue.renewalId) as {
-      g: number | null;
-    };
-    const generation = (latest.g ?? 0) + 1;
-    this.#db
-      .prepare(
-        `INSERT INTO renewals (renewal_id, generation, resident_id, authentication_serial, renewed_on,
-           authentication_key, signature_key, terminal_id, route, issued_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+  async insertIssue(issue: NewIssue): Promise<number> {
+    const inserted = await this.#one<{ generation: number }>(
+      `INSERT INTO renewals (renewal_id, generation, resident_id, authentication_serial, renewed_on,
+         authentication_key, signature_key, terminal_id, route, issued_at)
+       SELECT $1, COALESCE(MAX(generation), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9 FROM renewals WHERE renewal_id = $1
+       RETURNING generation`,
+      [
         issue.renewalId,
-        generation,
         issue.residentId,
         issue.authenticationSerial,
         issue.renewedOn,
@@ -328,110 +316,145 @@ export class JlisStore {
         issue.terminalId,
         issue.route,
         issue.issuedAt,
-      );
-    const insert = this.#db.prepare(
-      'INSERT INTO issued_certificates (renewal_id, generation, slot, serial, der, not_after) VALUES (?, ?, ?, ?, ?, ?)',
+      ],
     );
+    const generation = inserted!.generation;
     for (const certificate of issue.certificates) {
-      insert.run(issue.renewalId, generation, certificate.slot, certificate.serial, certificate.der, certificate.notAfter);
+      await this.#q.query(
+        'INSERT INTO issued_certificates (renewal_id, generation, slot, serial, der, not_after) VALUES ($1, $2, $3, $4, $5, $6)',
+        [issue.renewalId, generation, certificate.slot, certificate.serial, certificate.der, certificate.notAfter],
+      );
     }
     return generation;
   }
 
-  markVoided(renewal: { renewal_id: string; generation: number }, at: string): void {
-    this.#db
-      .prepare('UPDATE renewals SET voided_at = ? WHERE renewal_id = ? AND generation = ?')
-      .run(at, renewal.renewal_id, renewal.generation);
+  async markVoided(renewal: { renewal_id: string; generation: number }, at: string): Promise<void> {
+    await this.#q.query('UPDATE renewals SET voided_at = $1 WHERE renewal_id = $2 AND generation = $3', [
+      at,
+      renewal.renewal_id,
+      renewal.generation,
+    ]);
   }
 
-  confirm(renewal: { renewal_id: string; generation: number }, at: string): void {
-    this.#db
-      .prepare('INSERT INTO confirmations (renewal_id, generation, confirmed_at) VALUES (?, ?, ?)')
-      .run(renewal.renewal_id, renewal.generation, at);
+  async confirm(renewal: { renewal_id: string; generation: number; authentication_serial: string }, at: string): Promise<void> {
+    await this.#q.query('INSERT INTO confirmations (renewal_id, generation, replaces_serial, confirmed_at) VALUES ($1, $2, $3, $4)', [
+      renewal.renewal_id,
+      renewal.generation,
+      renewal.authentication_serial,
+      at,
+    ]);
   }
 
   /** Issues of the same old certificate, under other renewal ids, neither voided nor confirmed. */
-  unconfirmedRivals(renewal: RenewalRow): RenewalRow[] {
-    return this.#db
-      .prepare(
-        `SELECT r.*, NULL AS confirmed_at FROM renewals r
-         WHERE r.resident_id = ? AND r.authentication_serial = ? AND r.renewal_id <> ? AND r.voided_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM confirmations c WHERE c.renewal_id = r.renewal_id AND c.generation = r.generation)`,
-      )
-      .all(renewal.resident_id, renewal.authentication_serial, renewal.renewal_id) as RenewalRow[];
+  async unconfirmedRivals(renewal: RenewalRow): Promise<RenewalRow[]> {
+    const rows = await this.#q.query<RenewalRow>(
+      `SELECT ${RENEWAL_COLUMNS}, NULL AS confirmed_at FROM renewals r
+       WHERE r.resident_id = $1 AND r.authentication_serial = $2 AND r.renewal_id <> $3 AND r.voided_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM confirmations c WHERE c.renewal_id = r.renewal_id AND c.generation = r.generation)
+       ORDER BY r.renewal_id`,
+      [renewal.resident_id, renewal.authentication_serial, renewal.renewal_id],
+    );
+    return rows.map(renewalRow);
+  }
+
+  /** How many generations were issued under each renewal id, voided ones included (tests: at most one is the rule). */
+  async issuesPerRenewal(): Promise<Map<string, number>> {
+    const rows = await this.#q.query<{ id: string; n: number }>(
+      'SELECT renewal_id AS id, COUNT(*)::int AS n FROM renewals GROUP BY renewal_id',
+    );
+    return new Map(rows.map((row) => [row.id, row.n]));
   }
 
   // Proofs.
 
-  insertPossessionChallenge(row: Omit<PossessionChallengeRow, 'used_at'>): void {
-    this.#db
-      .prepare(
-        `INSERT INTO possession_challenges (nonce, renewal_id, terminal_id, authentication_serial, issued_at, expires_at)
-         VALUES (@nonce, @renewal_id, @terminal_id, @authentication_serial, @issued_at, @expires_at)`,
-      )
-      .run(row);
-  }
-
-  possessionChallenge(nonce: string): PossessionChallengeRow | undefined {
-    return this.#db.prepare('SELECT * FROM possession_challenges WHERE nonce = ?').get(nonce) as PossessionChallengeRow | undefined;
-  }
-
-  /** Spends a nonce; false when it was already spent (the database decides, so two issues cannot share one). */
-  spendPossessionChallenge(nonce: string, at: string): boolean {
-    return (
-      this.#db.prepare('UPDATE possession_challenges SET used_at = ? WHERE nonce = ? AND used_at IS NULL').run(at, nonce).changes === 1
+  async insertPossessionChallenge(row: Omit<PossessionChallengeRow, 'used_at'>): Promise<void> {
+    await this.#q.query(
+      `INSERT INTO possession_challenges (nonce, renewal_id, terminal_id, authentication_serial, issued_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [row.nonce, row.renewal_id, row.terminal_id, row.authentication_serial, row.issued_at, row.expires_at],
     );
   }
 
-  insertIssuerProof(row: IssuerProofRow): void {
-    this.#db
-      .prepare(
-        `INSERT INTO issuer_proofs (purpose, reference, terminal_id, chip_serial, resident_id, staff_id, identity_checked_at, given_at)
-         VALUES (@purpose, @reference, @terminal_id, @chip_serial, @resident_id, @staff_id, @identity_checked_at, @given_at)`,
-      )
-      .run(row);
+  possessionChallenge(nonce: string): Promise<PossessionChallengeRow | undefined> {
+    return this.#one<PossessionChallengeRow>(
+      `SELECT nonce, renewal_id, terminal_id, authentication_serial, issued_at, expires_at, used_at
+       FROM possession_challenges WHERE nonce = $1`,
+      [nonce],
+    );
   }
 
-  issuerProofs(): IssuerProofRow[] {
-    return this.#db
-      .prepare(
-        `SELECT purpose, reference, terminal_id, chip_serial, resident_id, staff_id, identity_checked_at, given_at
-         FROM issuer_proofs ORDER BY id`,
-      )
-      .all() as IssuerProofRow[];
+  /** Spends a nonce; false when it was already spent (the database decides, so two issues cannot share one). */
+  async spendPossessionChallenge(nonce: string, at: string): Promise<boolean> {
+    const spent = await this.#q.query(
+      'UPDATE possession_challenges SET used_at = $1 WHERE nonce = $2 AND used_at IS NULL RETURNING nonce',
+      [at, nonce],
+    );
+    return spent.length === 1;
+  }
+
+  async insertIssuerProof(row: IssuerProofRow): Promise<void> {
+    await this.#q.query(
+      `INSERT INTO issuer_proofs (purpose, reference, terminal_id, chip_serial, resident_id, staff_id, identity_checked_at, given_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [row.purpose, row.reference, row.terminal_id, row.chip_serial, row.resident_id, row.staff_id, row.identity_checked_at, row.given_at],
+    );
+  }
+
+  issuerProofs(): Promise<IssuerProofRow[]> {
+    return this.#q.query<IssuerProofRow>(
+      `SELECT purpose, reference, terminal_id, chip_serial, resident_id, staff_id, identity_checked_at, given_at
+       FROM issuer_proofs ORDER BY id`,
+    );
   }
 
   // The revocation register.
 
-  revocations(): RevocationRow[] {
-    return this.#db.prepare('SELECT ca, serial, reason, revoked_at FROM revocations').all() as RevocationRow[];
+  revocations(): Promise<RevocationRow[]> {
+    return this.#q.query<RevocationRow>('SELECT ca, serial, reason, revoked_at FROM revocations ORDER BY revoked_at, ca, serial');
   }
 
   /** Enters revocations; one already in the register stands as it was. */
-  insertRevocations(revocations: RevocationRow[], renewalId: string | null): void {
-    const insert = this.#db.prepare(
-      'INSERT OR IGNORE INTO revocations (ca, serial, reason, revoked_at, renewal_id) VALUES (?, ?, ?, ?, ?)',
-    );
-    for (const row of revocations) insert.run(row.ca, row.serial, row.reason, row.revoked_at, renewalId);
+  async insertRevocations(revocations: RevocationRow[], renewalId: string | null): Promise<void> {
+    for (const row of revocations) {
+      await this.#q.query(
+        `INSERT INTO revocations (ca, serial, reason, revoked_at, renewal_id) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (ca, serial) DO NOTHING`,
+        [row.ca, row.serial, row.reason, row.revoked_at, renewalId],
+      );
+    }
   }
 
-  isRevoked(ca: CaKind, serial: string): boolean {
-    return this.#db.prepare('SELECT 1 FROM revocations WHERE ca = ? AND serial = ?').get(ca, serial) !== undefined;
+  async isRevoked(ca: CaKind, serial: string): Promise<boolean> {
+    return (await this.#one('SELECT 1 FROM revocations WHERE ca = $1 AND serial = $2', [ca, serial])) !== undefined;
   }
 }
 
-function migrate(db: Database.Database, dir: string): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    throw new Error(`the simulated J-LIS in ${dir} was written by a newer version (schema ${version} > ${SCHEMA_VERSION})`);
-  }
-  if (version === SCHEMA_VERSION) return;
-  if (version !== 0) {
-    // Schema 1 had no proofs, no terminals and no certificates per resident: its records cannot be carried over.
-    throw new Error(`the simulated J-LIS in ${dir} was written by an older version (schema ${version}); remove the folder to start afresh`);
-  }
-  db.transaction(() => {
-    db.exec(SCHEMA);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  }).immediate();
+const RESIDENT_COLUMNS = `r.id, r.persona_id, r.authentication_serial, r.authentication_expires, r.signature_serial, r.signature_expires,
+  r.date_of_birth, r.card_expires, r.period_of_stay_ends, r.adult_ward, r.signature_holder, r.chip_serial, r.card_kind,
+  r.authentication_certificate, r.signature_certificate`;
+
+const RENEWAL_COLUMNS = `r.renewal_id, r.generation, r.resident_id, r.authentication_serial, r.renewed_on,
+  r.authentication_key, r.signature_key, r.terminal_id, r.route, r.voided_at`;
+
+/** BYTEA comes back as a Buffer from node-postgres and as a Uint8Array from PGlite: one kind for the service. */
+function bytes(value: Uint8Array): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function residentRow(row: ResidentRow | undefined): ResidentRow | undefined {
+  return (
+    row && {
+      ...row,
+      authentication_certificate: bytes(row.authentication_certificate),
+      signature_certificate: row.signature_certificate === null ? null : bytes(row.signature_certificate),
+    }
+  );
+}
+
+function renewalRow(row: RenewalRow): RenewalRow {
+  return {
+    ...row,
+    authentication_key: bytes(row.authentication_key),
+    signature_key: row.signature_key === null ? null : bytes(row.signature_key),
+  };
 }

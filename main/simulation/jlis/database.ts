@@ -1,0 +1,336 @@
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, closeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import pg from 'pg';
+
+/**
+ * The two ways the simulated J-LIS reaches PostgreSQL, behind one tiny
+ * interface so every SQL statement is shared (storage.ts, schema.ts):
+ *
+ * - PGlite (`@electric-sql/pglite`, PostgreSQL compiled to WebAssembly), in
+ *   a data directory of its own, embedded in this process: the default,
+ *   nothing to install. One process at a time: the directory is guarded by
+ *   a lock file, and every opener in this process shares one database.
+ * - `pg` (node-postgres) with a pool of connections, for a `postgres://…`
+ *   URL: several service processes on one PostgreSQL server.
+ *
+ * Every transaction runs at SERIALIZABLE. The caller (JlisStore) retries
+ * the ones PostgreSQL aborts (`isRetryable`).
+ */
+
+export interface Queryable {
+  /** One statement with `$1…` parameters; the rows it returns. */
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Several statements without parameters (a migration). */
+  exec(sql: string): Promise<void>;
+}
+
+export type Isolation = 'serializable' | 'read committed';
+
+export interface SqlDriver extends Queryable {
+  /** Where the data is, for messages (a directory, or the URL without its password). */
+  readonly where: string;
+  /**
+   * `work` inside one transaction, SERIALIZABLE unless told otherwise:
+   * committed when it resolves, rolled back when it throws.
+   */
+  transaction<T>(work: (tx: Queryable) => Promise<T>, isolation?: Isolation): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL's SQLSTATEs that mean "another transaction got there first": run it again, it will see what the other did. */
+const RETRYABLE = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '23505', // unique_violation: the row another transaction committed meanwhile; a replay reads it
+]);
+
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function isRetryable(error: unknown): boolean {
+  const code = sqlState(error);
+  return code !== undefined && RETRYABLE.has(code);
+}
+
+/** A `postgres://` or `postgresql://` URL (the `--database` option). */
+export function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//.test(value);
+}
+
+/** The URL as it may be printed: never its password. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(an unreadable URL)';
+  }
+}
+
+// ---------------------------------------------------------------------------
+// node-postgres.
+
+export async function openPostgresDriver(url: string): Promise<SqlDriver> {
+  const where = redactUrl(url);
+  const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
+  // An idle connection that the server drops must not crash the process.
+  pool.on('error', () => undefined);
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end();
+    throw new Error(`cannot reach the simulated J-LIS database ${where}: ${(error as Error).message}`, { cause: error });
+  }
+  return {
+    where,
+    async query(sql, params = []) {
+      return (await pool.query(sql, params as unknown[])).rows;
+    },
+    async exec(sql) {
+      await pool.query(sql);
+    },
+    async transaction(work, isolation = 'serializable') {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query(`BEGIN ISOLATION LEVEL ${isolation === 'serializable' ? 'SERIALIZABLE' : 'READ COMMITTED'}`);
+        const tx: Queryable = {
+          query: async (sql, params = []) => (await client.query(sql, params as unknown[])).rows,
+          exec: async (sql) => {
+            await client.query(sql);
+          },
+        };
+        const result = await work(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// PGlite.
+
+interface OpenPglite {
+  db: Promise<PGlite>;
+  users: number;
+  lockFile: string;
+}
+
+/**
+ * The PGlite databases open in this process, by data directory. Kept on
+ * globalThis so that a module loaded twice (test runners do) still finds
+ * the database the first copy opened instead of opening it a second time.
+ */
+interface ProcessState {
+  databases: Map<string, OpenPglite>;
+  /** Lock files this process holds, released when it exits. */
+  locks: Set<string>;
+  releaseOnExit: boolean;
+}
+const STATE_KEY = Symbol.for('myna-kiosk.pglite-databases');
+const state = ((globalThis as Record<symbol, unknown>)[STATE_KEY] ??= {
+  databases: new Map(),
+  locks: new Set(),
+  releaseOnExit: false,
+} satisfies ProcessState) as ProcessState;
+const registry = state.databases;
+
+/** What a new PGlite data directory cost and how it was made, for the docs and the tests. */
+export interface PgliteOpenReport {
+  created: 'template' | 'initdb' | 'existing' | 'shared';
+  ms: number;
+}
+
+export interface PgliteOptions {
+  /** Where the prepared empty database is kept (default: the user's cache folder); `false` always runs initdb. */
+  templateDir?: string | false;
+  /** Told how the directory was opened. */
+  onOpened?: (report: PgliteOpenReport) => void;
+}
+
+/**
+ * The PGlite database in `dataDir`, created when missing. A second opener in
+ * this process shares it; another process holding it is refused with a
+ * message that names it.
+ */
+export async function openPgliteDriver(dataDir: string, options: PgliteOptions = {}): Promise<SqlDriver> {
+  const key = resolve(dataDir);
+  let entry = registry.get(key);
+  const started = performance.now();
+  if (entry) {
+    entry.users++;
+    options.onOpened?.({ created: 'shared', ms: 0 });
+  } else {
+    const lockFile = `${key}.lock`;
+    takeLock(lockFile, key);
+    const opening: OpenPglite = { db: createPglite(key, options, started), users: 1, lockFile };
+    entry = opening;
+    registry.set(key, opening);
+    opening.db.catch(() => {
+      if (registry.get(key) === opening) registry.delete(key);
+      releaseLock(lockFile);
+    });
+  }
+  const open = entry;
+  const db = await open.db;
+  let closed = false;
+  return {
+    where: key,
+    async query(sql, params = []) {
+      return (await db.query(sql, params as unknown[])).rows as never[];
+    },
+    async exec(sql) {
+      await db.exec(sql);
+    },
+    async transaction(work, isolation = 'serializable') {
+      return db.transaction(async (tx: Transaction) => {
+        // PGlite has one connection and runs one transaction at a time; the level is set all the same, as on a server.
+        if (isolation === 'serializable') await tx.query('SET TRANSACTION ISOLATION LEVEL SERIALIZABLE');
+        return work({
+          query: async (sql, params = []) => (await tx.query(sql, params as unknown[])).rows as never[],
+          exec: async (sql) => {
+            await tx.exec(sql);
+          },
+        });
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (--open.users > 0) return;
+      registry.delete(key);
+      try {
+        await db.close();
+      } finally {
+        releaseLock(open.lockFile);
+      }
+    },
+  };
+}
+
+async function createPglite(dataDir: string, options: PgliteOptions, started: number): Promise<PGlite> {
+  mkdirSync(dirname(dataDir), { recursive: true });
+  const report = (created: PgliteOpenReport['created']) => options.onOpened?.({ created, ms: performance.now() - started });
+  if (existsSync(join(dataDir, 'PG_VERSION'))) {
+    const db = await PGlite.create({ dataDir });
+    report('existing');
+    return db;
+  }
+  // A new directory: PGlite's initdb takes seconds, unpacking a prepared empty database far less.
+  rmSync(dataDir, { recursive: true, force: true });
+  const template = options.templateDir === false ? undefined : templatePath(options.templateDir);
+  if (template && existsSync(template)) {
+    try {
+      const db = await PGlite.create({ dataDir, loadDataDir: new Blob([readFileSync(template)]) });
+      report('template');
+      return db;
+    } catch {
+      // A damaged template: forget it and make the directory the long way (and a new template).
+      rmSync(template, { force: true });
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  const db = await PGlite.create({ dataDir });
+  report('initdb');
+  if (template) {
+    // The empty database, before any schema of ours: the next new directory starts from it.
+    const dump = Buffer.from(await (await db.dumpDataDir('gzip')).arrayBuffer());
+    mkdirSync(dirname(template), { recursive: true });
+    const partial = `${template}.${process.pid}.partial`;
+    writeFileSync(partial, dump);
+    renameSync(partial, template);
+  }
+  return db;
+}
+
+/** The prepared empty database of this PGlite version. */
+export function templatePath(templateDir?: string): string {
+  const dir = templateDir ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'myna-kiosk', 'pglite-templates');
+  return join(dir, `pglite-${pgliteVersion()}-empty.tar.gz`);
+}
+
+function pgliteVersion(): string {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('@electric-sql/pglite');
+  const manifest = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+// ---------------------------------------------------------------------------
+// The lock file beside a PGlite directory: `<dir>.lock` holds the PID of the process that has it open.
+
+function takeLock(lockFile: string, dataDir: string): void {
+  mkdirSync(dirname(lockFile), { recursive: true });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(lockFile, 'wx');
+      writeFileSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      state.locks.add(lockFile);
+      if (!state.releaseOnExit) {
+        state.releaseOnExit = true;
+        process.once('exit', () => {
+          for (const file of state.locks) releaseLock(file);
+        });
+      }
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number.parseInt(readLock(lockFile), 10);
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
+      throw new Error(
+        `the simulated J-LIS database ${dataDir} is open in process ${holder}; point other processes at its service ` +
+          `(or run the services on one PostgreSQL server with --database postgres://…). Lock file: ${lockFile}`,
+      );
+    }
+    // Left by a process that ended without closing (or by this process, before its database was forgotten): take it over.
+    rmSync(lockFile, { force: true });
+  }
+  throw new Error(`cannot take the lock ${lockFile} of the simulated J-LIS database ${dataDir}`);
+}
+
+function readLock(lockFile: string): string {
+  try {
+    return readFileSync(lockFile, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function releaseLock(lockFile: string): void {
+  if (!state.locks.delete(lockFile)) return;
+  try {
+    if (readLock(lockFile) === String(process.pid)) unlinkSync(lockFile);
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,57 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { PgliteOpenReport } from '../../main/simulation/jlis/database';
+import { templatePath } from '../../main/simulation/jlis/database';
+import { SimulatedJlis } from '../../main/simulation/jlis/service';
+
+// What opening the embedded PGlite costs (docs/issuing-service.md, "The
+// database"): a new data directory runs PGlite's initdb once per machine and
+// PGlite version, and keeps the empty database it made as a template; every
+// later new directory unpacks that template instead. Here with a template
+// folder of the test's own, so the first open really is the first.
+
+const work = mkdtempSync(join(tmpdir(), 'myna-kiosk-pglite-open-'));
+const templates = join(work, 'templates');
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function open(name: string): Promise<PgliteOpenReport> {
+  let report: PgliteOpenReport | undefined;
+  const jlis = await SimulatedJlis.open(join(work, name), { pglite: { templateDir: templates, onOpened: (seen) => (report = seen) } });
+  try {
+    // Migrated and usable, however it was made.
+    expect(await jlis.issuesPerRenewal()).toEqual(new Map());
+    expect(await jlis.lookupResident('ABCDEF')).toBeUndefined();
+  } finally {
+    await jlis.close();
+  }
+  return report!;
+}
+
+describe('opening the embedded PGlite', () => {
+  it('runs initdb for the first new directory, unpacks the template for the next, and reopens an existing one', async () => {
+    const timings: string[] = [];
+    const first = await open('first');
+    expect(first.created).toBe('initdb');
+    expect(existsSync(templatePath(templates))).toBe(true);
+    timings.push(`new (initdb): ${first.ms.toFixed(0)} ms`);
+
+    const next = await open('next');
+    expect(next.created).toBe('template');
+    timings.push(`new (template): ${next.ms.toFixed(0)} ms`);
+
+    const again = await open('next');
+    expect(again.created).toBe('existing');
+    timings.push(`existing: ${again.ms.toFixed(0)} ms`);
+    console.info(`PGlite open — ${timings.join('; ')}`);
+  }, 120_000);
+
+  it('replaces a damaged template by running initdb again', async () => {
+    writeFileSync(templatePath(templates), 'not a tarball');
+    const report = await open('after-damage');
+    expect(report.created).toBe('initdb');
+    expect(await open('after-repair')).toMatchObject({ created: 'template' });
+  }, 120_000);
+});
