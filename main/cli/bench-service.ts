@@ -14,6 +14,7 @@ import { normaliseSerial } from '../domain/certificate-serial';
 import { GatewayError } from '../issuance/gateway';
 import { IssuingServiceClient } from '../issuance/service-client';
 import { startIssuingService, type RunningIssuingService } from '../service/issuing-service';
+import { serviceUrlOf } from '../harness/service-process';
 import { initialisePki, loadPki, PKI_FILES, type KeyPairPem } from '../service/terminal-pki';
 import { TerminalRegistry } from '../service/terminal-registry';
 import { RenewalError, runRenewal } from '../session/renewal';
@@ -396,19 +397,8 @@ class ServiceChild implements BenchService {
       else if (!line.startsWith('{')) other.push(line);
     });
     const stderrDone = once(stderr, 'close');
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the service did not start within 30 s')), 30_000);
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const found = /issuing service at (https:\/\/\S+)/.exec(line);
-        if (found) {
-          clearTimeout(timer);
-          resolve(found[1]!);
-        }
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`the service exited with ${code ?? signal}: ${other.join(' ').slice(0, 500)}`));
-      });
+    const url = await serviceUrlOf(child).catch((error: Error) => {
+      throw new Error(`${error.message}: ${other.join(' ').slice(0, 500)}`);
     });
     return new ServiceChild(child, url, lines, stderrDone);
   }
