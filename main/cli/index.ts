@@ -5,6 +5,7 @@
 import { runAuditExport, runAuditVerify } from './audit';
 import { runBenchCard } from './bench-card';
 import { runBenchRenewal } from './bench-renewal';
+import { runBenchService } from './bench-service';
 import { runBenchUi } from './bench-ui';
 import { runCardStatus } from './card-status';
 import { ELIGIBILITY_USAGE, runEligibility } from './eligibility';
@@ -41,6 +42,11 @@ const USAGE = `usage: myna-kiosk <command>
       (starts its own pcscd with the vpcd driver; needs pcscd not running).
   bench renewal [--json] [--runs 20] [--sessions 1000]
       Measure a standard renewal in process and through PC/SC, and memory over many sessions.
+  bench service [--json] [--terminals 50] [--renewals-per-terminal 2] [--service-process]
+                [--database <url>] [--persona standard-in-window]
+      Measure the issuing service under load: terminals renewing at once against one service
+      (its own process with --service-process): renewals per minute, the service's time per
+      call per route, its CPU per renewal, errors, double issuances and revocations.
   staff-passcode
       Read a new staff passcode (twice, without echo; or the first line of stdin)
       and print its hash for the terminal config's staff.accounts.
@@ -65,6 +71,7 @@ const COMMANDS: Record<string, Command> = {
   personas: runPersonas,
   'bench card': runBenchCard,
   'bench renewal': runBenchRenewal,
+  'bench service': runBenchService,
   'bench ui': runBenchUi,
   eligibility: runEligibility,
   session: runSession,

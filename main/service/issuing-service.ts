@@ -129,7 +129,8 @@ export async function buildIssuingService(options: IssuingServiceOptions): Promi
       method: request.method,
       route: request.routeOptions.url ?? 'unknown',
       status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime),
+      // To a tenth of a millisecond: most calls take a few (the service benchmark's percentiles come from here).
+      ms: Math.round(reply.elapsedTime * 10) / 10,
     });
   });
   app.setErrorHandler((error, _request, reply) => {

@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { createLogger } from '../../main/base/log';
+import { serviceUrlOf } from '../../main/harness/service-process';
 import type { IssuingAuthority } from '../../main/issuance/gateway';
 import { IssuingServiceClient } from '../../main/issuance/service-client';
 import { startIssuingService, type RunningIssuingService } from '../../main/service/issuing-service';
@@ -209,20 +209,7 @@ export class ServiceProcess {
     });
     this.#child = child;
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => this.log.push(chunk));
-    this.#url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the service did not start within 30 s')), 30_000);
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const found = /issuing service at (https:\/\/\S+)/.exec(line);
-        if (found) {
-          clearTimeout(timer);
-          resolve(found[1]!);
-        }
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`the service exited with ${code ?? signal}`));
-      });
-    });
+    this.#url = await serviceUrlOf(child);
     return this.#url;
   }
 
