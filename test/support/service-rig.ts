@@ -157,6 +157,7 @@ export class ServiceProcess {
     readonly dir: string,
     readonly simDir: string,
     readonly database: string | undefined,
+    readonly cardFactory = false,
   ) {
     const terminal = join(dir, 'terminals', 'lobby-01');
     this.terminalFiles = {
@@ -167,14 +168,14 @@ export class ServiceProcess {
   }
 
   /** init, enrol terminal lobby-01, start. */
-  static async start(dir: string, simDir: string, database?: string): Promise<ServiceProcess> {
+  static async start(dir: string, simDir: string, database?: string, options: { cardFactory?: boolean } = {}): Promise<ServiceProcess> {
     const cli = (args: string[]) => {
       const run = spawnSync(process.execPath, [CLI, 'service', ...args, '--dir', dir], { encoding: 'utf8' });
       if (run.status !== 0) throw new Error(`service ${args[0]} failed: ${run.stderr}`);
     };
     cli(['init']);
     cli(['enrol-terminal', '--id', 'lobby-01', '--role', 'lobby']);
-    const service = new ServiceProcess(dir, simDir, database);
+    const service = new ServiceProcess(dir, simDir, database, options.cardFactory ?? false);
     await service.restart();
     return service;
   }
@@ -203,7 +204,7 @@ export class ServiceProcess {
   /** Starts the service (again), on a free port; resolves with its address once it listens. */
   async restart(): Promise<string> {
     if (this.running) throw new Error('the service is running');
-    const database = this.database ? ['--database', this.database] : [];
+    const database = [...(this.database ? ['--database', this.database] : []), ...(this.cardFactory ? ['--card-factory'] : [])];
     const child = spawn(process.execPath, [CLI, 'service', '--dir', this.dir, '--port', '0', '--sim-dir', this.simDir, ...database], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
