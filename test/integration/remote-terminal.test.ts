@@ -42,7 +42,7 @@ const session = (args: string[]) =>
   });
 
 describe('a terminal against a separate issuing service', () => {
-  it('the headless session renews a card from the service’s card factory, through the service', () => {
+  it('the headless session renews a card from the service’s card factory, through the service', async () => {
     const run = session([
       '--persona',
       'standard-in-window',
@@ -70,15 +70,22 @@ describe('a terminal against a separate issuing service', () => {
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .find((line) => line.event === 'outcome');
     expect(outcome).toMatchObject({ result: 'renewed' });
-    // The service answered this terminal, by its certificate's id.
-    const served = service.log
-      .join('')
-      .split('\n')
-      .filter((line) => line.includes('"service-request"'))
-      .map((line) => JSON.parse(line) as { terminal: string; route: string; status: number });
-    expect(served.some((line) => line.route === '/v1/simulation/cards' && line.status === 200 && line.terminal === 'lobby-01')).toBe(true);
-    expect(served.some((line) => line.route === '/v1/renewals/:renewalId/possession-challenge' && line.status === 200)).toBe(true);
-    expect(served.some((line) => line.route === '/v1/renewals/:renewalId/confirm' && line.status === 200)).toBe(true);
+    // The service answered this terminal, by its certificate's id. (Its log arrives over a pipe, which
+    // spawnSync kept this process from reading: wait for it, bounded.)
+    const served = () =>
+      service.log
+        .join('')
+        .split('\n')
+        .filter((line) => line.includes('"service-request"'))
+        .map((line) => JSON.parse(line) as { terminal: string; route: string; status: number });
+    const until = Date.now() + 10_000;
+    while (!served().some((line) => line.route === '/v1/renewals/:renewalId/confirm') && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const lines = served();
+    expect(lines.some((line) => line.route === '/v1/simulation/cards' && line.status === 200 && line.terminal === 'lobby-01')).toBe(true);
+    expect(lines.some((line) => line.route === '/v1/renewals/:renewalId/possession-challenge' && line.status === 200)).toBe(true);
+    expect(lines.some((line) => line.route === '/v1/renewals/:renewalId/confirm' && line.status === 200)).toBe(true);
   }, 120_000);
 
   it('says what is missing when --service comes without --terminal, or the folder holds no certificate', () => {
