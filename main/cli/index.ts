@@ -30,7 +30,7 @@ const USAGE = `usage: myna-kiosk <command>
   session --persona <name|path> --pin auth=<pin> --pin sign=<pw> --pin registry=<pin>
           [--route self|proxy|representative] [--profile lobby|counter|demo] [--pcsc]
           [--fault <step>:<crash|pull> | gateway:<operation>:<kind>] [--new-pin <name>=<pin>] [--json]
-          [--service <https url> --terminal <folder>]
+          [--service <https url> --terminal <folder>] [--staff <id>]
       Run one whole session on the virtual card, scripted; exit 0 only when renewed. With --service,
       against that issuing service (started with --card-factory) as the terminal of that folder.
   audit verify [--db <path>]

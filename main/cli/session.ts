@@ -31,7 +31,7 @@ import { UsageError } from './usage-error';
  * `myna-kiosk session --persona <name|path> --pin auth=<pin> --pin sign=<pw> --pin registry=<pin>
  *    [--route self|proxy|representative] [--profile lobby|counter|demo] [--pcsc [--vpcd-port 35963]]
  *    [--fault <step>:<kind>] [--new-pin <name>=<pin>] [--proxy-fail <check>] [--at <ISO>] [--json]
- *    [--card-state <path>] [--db <path>] [--sim-dir <dir> | --service <https url> --terminal <folder>]`
+ *    [--card-state <path>] [--db <path>] [--sim-dir <dir> | --service <https url> --terminal <folder>] [--staff <id>]`
  *
  * One whole session against the virtual card, scripted: the tool answers each
  * screen as a resident (or staff) would, prints one JSON object per screen,
@@ -82,9 +82,12 @@ export async function runSession(argv: string[]): Promise<number> {
       'sim-dir': { type: 'string' },
       service: { type: 'string' },
       terminal: { type: 'string' },
+      staff: { type: 'string', default: 'session-driver' },
     },
     strict: true,
   });
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(values.staff))
+    throw new UsageError(`--staff is a staff id: 1–32 of letters, digits, _ and - (got "${values.staff}")`);
   if ((values.service === undefined) !== (values.terminal === undefined)) {
     throw new UsageError('--service <https url> and --terminal <folder written by "myna-kiosk service enrol-terminal"> go together');
   }
@@ -134,6 +137,8 @@ export async function runSession(argv: string[]): Promise<number> {
   try {
     const session = new CustomerSession({
       profile: profile.data,
+      // The staff member this script acts as at the counter: a PIN reset carries their id to the service.
+      staffId: () => values.staff,
       connect: card.connect,
       gateway: world.sessions.gateway,
       journal,
