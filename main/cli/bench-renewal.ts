@@ -18,6 +18,9 @@ import { writeCardState } from '../simulation/card/card-state';
 import { VirtualMyNumberCard } from '../simulation/card/virtual-my-number-card';
 import { openSimulatedWorld, type SimulatedWorld } from '../simulation/world';
 import { runRenewal } from '../session/renewal';
+import { silentLogger } from '../base/log';
+import type { IssuanceGateway } from '../issuance/gateway';
+import { startEmbeddedService } from '../service/embedded-service';
 import { CustomerSession } from '../session/session-runner';
 import { UsageError } from './usage-error';
 
@@ -25,8 +28,10 @@ import { UsageError } from './usage-error';
  * `myna-kiosk bench renewal [--json] [--runs 20] [--sessions 1000]`
  *
  * Measures a standard renewal (the card and issuing steps: issuer proof to
- * revocation of the old certificates) in process and through the real PC/SC
- * stack, and the memory of back-to-back sessions. A script that measures,
+ * revocation of the old certificates) in process, through the issuing
+ * service's network path (the HTTPS client, mutual TLS and the API on
+ * loopback), and through the real PC/SC stack, and the memory of
+ * back-to-back sessions. A script that measures,
  * not a test: it prints what it saw.
  */
 
@@ -50,14 +55,24 @@ export async function runBenchRenewal(argv: string[]): Promise<number> {
 
   const world = await openWorld();
   try {
-    const inProcess = await timeRenewals(world, runs, async (image) => {
+    const virtualCard = async (image: CardImage) => {
       const reader = new VirtualReader();
       reader.insert(new VirtualMyNumberCard(image));
       return { connection: await reader.connect(VIRTUAL_READER_NAME, { exclusive: true }), close: async () => reader.stop() };
-    });
+    };
+    const inProcess = await timeRenewals(world, runs, virtualCard);
+    // The same renewal through the network path a deployed terminal takes: the HTTPS client, mutual TLS
+    // and the service's API on loopback, in front of the same simulated J-LIS.
+    const service = await startEmbeddedService({ issuer: world.jlis, terminalId: 'bench', role: 'lobby', log: silentLogger });
+    let throughService;
+    try {
+      throughService = await timeRenewals(world, runs, virtualCard, service.gateway);
+    } finally {
+      await service.close();
+    }
     const pcsc = await timeThroughPcsc(world, runs);
     const memory = await measureMemory(world, sessions);
-    const result = { persona: PERSONA, runs, renewalMs: { inProcess, pcsc }, memory };
+    const result = { persona: PERSONA, runs, renewalMs: { inProcess, throughService, pcsc }, memory };
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result));
   } finally {
     await world.close();
@@ -85,6 +100,7 @@ async function timeRenewals(
   world: World,
   runs: number,
   insert: (image: CardImage) => Promise<{ connection: CardConnection; close: () => Promise<void> }>,
+  gateway: IssuanceGateway = world.jlis,
 ) {
   const times: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -102,7 +118,7 @@ async function timeRenewals(
       await runRenewal(
         {
           client,
-          gateway: world.jlis,
+          gateway,
           journal: world.journal,
           audit: world.audit,
           now: () => new Date(),
@@ -215,7 +231,7 @@ async function measureMemory(world: World, sessions: number) {
 
 function describe(result: {
   runs: number;
-  renewalMs: { inProcess: Timing; pcsc: Timing };
+  renewalMs: { inProcess: Timing; throughService: Timing; pcsc: Timing };
   memory: Awaited<ReturnType<typeof measureMemory>>;
 }): string {
   const line = (label: string, timing: Timing) =>
@@ -223,6 +239,7 @@ function describe(result: {
   return [
     'Standard renewal, card and issuing steps (issuer proof … old certificates revoked)',
     line('in process', result.renewalMs.inProcess),
+    line('through the issuing service (HTTPS, mutual TLS, loopback)', result.renewalMs.throughService),
     line('through PC/SC', result.renewalMs.pcsc),
     `memory after 10 sessions: heap ${result.memory.after10.heapUsedMb} MB, RSS ${result.memory.after10.rssMb} MB`,
     ...result.memory.samples.map((point) => `memory after ${point.sessions} sessions: heap ${point.heapUsedMb} MB, RSS ${point.rssMb} MB`),

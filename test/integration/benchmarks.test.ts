@@ -44,13 +44,14 @@ describe('the benchmarks, once each in a short form', () => {
     expect(result.roundTrips.perSecond).toBeGreaterThan(0);
   }, 150_000);
 
-  it('bench renewal measures a renewal in process and through PC/SC, and memory over whole sessions', () => {
+  it('bench renewal measures a renewal in process, through the issuing service and through PC/SC, and memory over whole sessions', () => {
     const result = bench(['renewal', '--runs', '1', '--sessions', '10']) as {
-      renewalMs: Record<'inProcess' | 'pcsc', { median: number }>;
+      renewalMs: Record<'inProcess' | 'throughService' | 'pcsc', { median: number }>;
       memory: { sessions: number; after10: { heapUsedMb: number }; afterAll: { heapUsedMb: number } };
     };
     expect(result.renewalMs.inProcess.median).toBeGreaterThan(0);
     expect(result.renewalMs.pcsc.median).toBeGreaterThan(0);
+    expect(result.renewalMs.throughService.median).toBeGreaterThan(0);
     expect(result.memory.sessions).toBe(10);
     expect(result.memory.afterAll.heapUsedMb).toBeGreaterThan(0);
   }, 150_000);
