@@ -16,7 +16,9 @@ import { loadPersona, resolvePersona, type ResolvedPersona } from '../simulation
 import { startPcscd } from '../harness/pcscd-sandbox';
 import { writeCardState } from '../simulation/card/card-state';
 import { VirtualMyNumberCard } from '../simulation/card/virtual-my-number-card';
-import { openSimulatedWorld, type SimulatedWorld } from '../simulation/world';
+import { openRemoteWorld, openSimulatedWorld, type TerminalWorld } from '../simulation/world';
+import type { SimulatedJlis } from '../simulation/jlis/service';
+import { readServiceConnection, serviceOfTerminalFolder } from '../kiosk/config';
 import { runRenewal } from '../session/renewal';
 import { silentLogger } from '../base/log';
 import type { IssuanceGateway } from '../issuance/gateway';
@@ -25,7 +27,7 @@ import { CustomerSession } from '../session/session-runner';
 import { UsageError } from './usage-error';
 
 /**
- * `myna-kiosk bench renewal [--json] [--runs 20] [--sessions 1000]`
+ * `myna-kiosk bench renewal [--json] [--runs 20] [--sessions 1000] [--service <https url> --terminal <folder>]`
  *
  * Measures a standard renewal (the card and issuing steps: issuer proof to
  * revocation of the old certificates) in process, through the issuing
@@ -44,35 +46,49 @@ export async function runBenchRenewal(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       runs: { type: 'string', default: '20' },
       sessions: { type: 'string', default: '1000' },
+      service: { type: 'string' },
+      terminal: { type: 'string' },
     },
     strict: true,
   });
+  if ((values.service === undefined) !== (values.terminal === undefined)) {
+    throw new UsageError('--service <https url> and --terminal <folder written by "myna-kiosk service enrol-terminal"> go together');
+  }
   const runs = Number(values.runs);
   const sessions = Number(values.sessions);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a whole number ≥ 1 (got "${values.runs}")`);
   if (!Number.isInteger(sessions) || sessions < 10)
     throw new UsageError(`--sessions must be a whole number ≥ 10 (got "${values.sessions}")`);
 
-  const world = await openWorld();
+  const world = await openWorld(
+    values.service !== undefined && values.terminal !== undefined ? { url: values.service, terminal: values.terminal } : undefined,
+  );
   try {
     const virtualCard = async (image: CardImage) => {
       const reader = new VirtualReader();
       reader.insert(new VirtualMyNumberCard(image));
       return { connection: await reader.connect(VIRTUAL_READER_NAME, { exclusive: true }), close: async () => reader.stop() };
     };
-    const inProcess = await timeRenewals(world, runs, virtualCard);
-    // The same renewal through the network path a deployed terminal takes: the HTTPS client, mutual TLS
-    // and the service's API on loopback, in front of the same simulated J-LIS.
-    const service = await startEmbeddedService({ issuer: world.jlis, terminalId: 'bench', role: 'lobby', log: silentLogger });
-    let throughService;
-    try {
-      throughService = await timeRenewals(world, runs, virtualCard, service.gateway);
-    } finally {
-      await service.close();
+    let renewalMs: { inProcess?: Timing; throughService: Timing; pcsc: Timing };
+    const jlis = world.jlis;
+    if (jlis) {
+      const inProcess = await timeRenewals(world, runs, virtualCard);
+      // The same renewal through the network path a deployed terminal takes: the HTTPS client, mutual TLS
+      // and the service's API on loopback, in front of the same simulated J-LIS.
+      const service = await startEmbeddedService({ issuer: jlis, terminalId: 'bench', role: 'lobby', log: silentLogger });
+      let throughService;
+      try {
+        throughService = await timeRenewals(world, runs, virtualCard, service.gateway);
+      } finally {
+        await service.close();
+      }
+      renewalMs = { inProcess, throughService, pcsc: await timeThroughPcsc(world, runs) };
+    } else {
+      // A separate service (--service): every renewal goes through it; there is no J-LIS here to time in process.
+      renewalMs = { throughService: await timeRenewals(world, runs, virtualCard), pcsc: await timeThroughPcsc(world, runs) };
     }
-    const pcsc = await timeThroughPcsc(world, runs);
     const memory = await measureMemory(world, sessions);
-    const result = { persona: PERSONA, runs, renewalMs: { inProcess, throughService, pcsc }, memory };
+    const result = { persona: PERSONA, runs, service: values.service ?? 'embedded, on loopback', renewalMs, memory };
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result));
   } finally {
     await world.close();
@@ -80,19 +96,30 @@ export async function runBenchRenewal(argv: string[]): Promise<number> {
   return 0;
 }
 
-interface World extends SimulatedWorld {
+interface World extends TerminalWorld {
   /** A folder of the benchmark's own, for its world and the card state files. */
   dir: string;
   persona: ResolvedPersona;
+  /** The simulated J-LIS of this process; absent against a separate service. */
+  jlis?: SimulatedJlis;
+  /** What the renewals call: the J-LIS in process, or the separate service's client. */
+  gateway: IssuanceGateway;
   /** A new card (new keys, new serials) for every renewal: a renewed card is no longer in its window. */
   nextCard(): Promise<CardImage>;
 }
 
-async function openWorld(): Promise<World> {
+/** A simulated world of the benchmark's own, or a terminal's world against a separate service (its cards from the card factory). */
+async function openWorld(service: { url: string; terminal: string } | undefined): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-bench-'));
-  const world = await openSimulatedWorld({ terminalId: 'bench', simDir: join(dir, 'jlis'), dbPath: join(dir, 'kiosk.sqlite') });
   const persona = resolvePersona(loadPersona(PERSONA));
-  return { ...world, dir, persona, nextCard: async () => (await world.freshCard(persona)).image };
+  const dbPath = join(dir, 'kiosk.sqlite');
+  if (service) {
+    const connection = readServiceConnection(serviceOfTerminalFolder(service.url, service.terminal));
+    const world = await openRemoteWorld({ terminalId: 'bench', dbPath, service: connection });
+    return { ...world, dir, persona, gateway: world.sessions.gateway, nextCard: async () => (await world.freshCard(persona)).image };
+  }
+  const world = await openSimulatedWorld({ terminalId: 'bench', simDir: join(dir, 'jlis'), dbPath });
+  return { ...world, dir, persona, gateway: world.jlis, nextCard: async () => (await world.freshCard(persona)).image };
 }
 
 /** The median wall time of runRenewal alone (PINs verified beforehand, card set-up excluded). */
@@ -100,7 +127,7 @@ async function timeRenewals(
   world: World,
   runs: number,
   insert: (image: CardImage) => Promise<{ connection: CardConnection; close: () => Promise<void> }>,
-  gateway: IssuanceGateway = world.jlis,
+  gateway: IssuanceGateway = world.gateway,
 ) {
   const times: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -206,7 +233,7 @@ async function measureMemory(world: World, sessions: number) {
     const session = new CustomerSession({
       profile: 'lobby',
       connect: () => reader.connect(VIRTUAL_READER_NAME, { exclusive: true }),
-      gateway: world.jlis,
+      gateway: world.gateway,
       journal: world.journal,
       audit: world.audit,
       now: () => new Date(world.persona.resolvedOn + 'T01:00:00Z'),
@@ -231,15 +258,16 @@ async function measureMemory(world: World, sessions: number) {
 
 function describe(result: {
   runs: number;
-  renewalMs: { inProcess: Timing; throughService: Timing; pcsc: Timing };
+  service: string;
+  renewalMs: { inProcess?: Timing; throughService: Timing; pcsc: Timing };
   memory: Awaited<ReturnType<typeof measureMemory>>;
 }): string {
   const line = (label: string, timing: Timing) =>
     `${label}: median ${timing.median} ms (min ${timing.min}, max ${timing.max}) over ${result.runs}`;
   return [
     'Standard renewal, card and issuing steps (issuer proof … old certificates revoked)',
-    line('in process', result.renewalMs.inProcess),
-    line('through the issuing service (HTTPS, mutual TLS, loopback)', result.renewalMs.throughService),
+    ...(result.renewalMs.inProcess ? [line('in process', result.renewalMs.inProcess)] : []),
+    line(`through the issuing service (${result.service}: HTTPS, mutual TLS)`, result.renewalMs.throughService),
     line('through PC/SC', result.renewalMs.pcsc),
     `memory after 10 sessions: heap ${result.memory.after10.heapUsedMb} MB, RSS ${result.memory.after10.rssMb} MB`,
     ...result.memory.samples.map((point) => `memory after ${point.sessions} sessions: heap ${point.heapUsedMb} MB, RSS ${point.rssMb} MB`),

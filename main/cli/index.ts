@@ -40,8 +40,9 @@ const USAGE = `usage: myna-kiosk <command>
   bench card [--json] [--runs 50] [--persona <id>] [--round-trips 2000]
       Measure a full card status on the real PC/SC stack with the virtual card
       (starts its own pcscd with the vpcd driver; needs pcscd not running).
-  bench renewal [--json] [--runs 20] [--sessions 1000]
-      Measure a standard renewal in process and through PC/SC, and memory over many sessions.
+  bench renewal [--json] [--runs 20] [--sessions 1000] [--service <https url> --terminal <folder>]
+      Measure a standard renewal in process, through the issuing service (its own on loopback, or a
+      separate one with --service) and through PC/SC, and memory over many sessions.
   bench service [--json] [--terminals 50] [--renewals-per-terminal 2] [--service-process]
                 [--database <url>] [--persona standard-in-window]
       Measure the issuing service under load: terminals renewing at once against one service
