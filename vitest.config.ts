@@ -20,6 +20,8 @@ export default defineConfig({
           environment: 'node',
           // Only one pcscd can run per machine (fixed socket path): never in parallel.
           fileParallelism: false,
+          // What a file runs side by side (describe.concurrent): two child processes, on two cores.
+          maxConcurrency: 2,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -57,169 +57,174 @@ async function session(args: string[], mode: 'in-process' | 'pcsc', place = worl
 const pinsOf = (id: string, omit: string[] = []) => pinArgs(id, { omit });
 const screensOf = (run: Run) => run.screens.map((screen) => screen.screen);
 
-describe.each(['in-process', 'pcsc'] as const)('routes with the headless driver (%s)', (mode) => {
-  it('in person: a standard renewal', async () => {
-    const run = await session(['--persona', 'standard-in-window', ...pinsOf('standard-in-window')], mode);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.outcome).toMatchObject({
-      result: 'renewed',
-      authentication: { serialNumber: expect.any(String) },
-      signature: { serialNumber: expect.any(String) },
-    });
-    expect(screensOf(run)).toEqual(expect.arrayContaining(['pin-entry', 'confirm', 'renewing', 'done']));
-  }, 60_000);
+for (const mode of ['in-process', 'pcsc'] as const) {
+  // In process every scenario has a world and a card of its own, so they run side by side (two at a time,
+  // vitest.config.ts); through PC/SC they share the one vpcd reader and run one after another.
+  const scenarios = mode === 'in-process' ? describe.concurrent : describe;
+  scenarios(`routes with the headless driver (${mode})`, () => {
+    it('in person: a standard renewal', async () => {
+      const run = await session(['--persona', 'standard-in-window', ...pinsOf('standard-in-window')], mode);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.outcome).toMatchObject({
+        result: 'renewed',
+        authentication: { serialNumber: expect.any(String) },
+        signature: { serialNumber: expect.any(String) },
+      });
+      expect(screensOf(run)).toEqual(expect.arrayContaining(['pin-entry', 'confirm', 'renewing', 'done']));
+    }, 60_000);
 
-  it('in person: a wrong PIN, then the right one', async () => {
-    const right = listPersonas().find((persona) => persona.id === 'standard-in-window')!.pins!.authentication!.value;
-    const run = await session(
-      ['--persona', 'standard-in-window', '--pin', `auth=0000,${right}`, ...pinsOf('standard-in-window', ['auth'])],
-      mode,
-    );
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.screens).toContainEqual(
-      expect.objectContaining({
-        screen: 'pin-entry',
-        pin: expect.objectContaining({ name: 'authentication', triesLeft: 2, lastAttempt: 'wrong' }),
-      }),
-    );
-  }, 60_000);
-
-  it('in person: one try left asks for confirmation first', async () => {
-    const run = await session(['--persona', 'authentication-pin-one-try-left', ...pinsOf('authentication-pin-one-try-left')], mode);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.screens).toContainEqual(
-      expect.objectContaining({ screen: 'last-try', pin: expect.objectContaining({ name: 'authentication', triesLeft: 1 }) }),
-    );
-  }, 60_000);
-
-  it('lobby: a locked PIN is handed off', async () => {
-    const run = await session(['--persona', 'authentication-pin-locked', ...pinsOf('authentication-pin-locked')], mode);
-    expect(run.code).toBe(3);
-    expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'pin-locked' });
-  }, 60_000);
-
-  it('lobby: a forgotten signature password is handed off', async () => {
-    const run = await session(['--persona', 'standard-in-window', ...pinsOf('standard-in-window', ['sign'])], mode);
-    expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'pin-forgotten' });
-  }, 60_000);
-
-  it('not yet in the window: says from which date', async () => {
-    const run = await session(['--persona', 'not-yet-in-window', ...pinsOf('not-yet-in-window')], mode);
-    expect(run.code).toBe(4);
-    expect(run.screens).toContainEqual(
-      expect.objectContaining({
-        screen: 'not-yet',
-        eligibility: expect.objectContaining({ opensOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }),
-      }),
-    );
-  }, 60_000);
-
-  it('card renewal needed instead', async () => {
-    const run = await session(['--persona', 'card-expires-with-certificates', ...pinsOf('card-expires-with-certificates')], mode);
-    expect(run.code).toBe(4);
-    expect(screensOf(run)).toContain('card-renewal');
-  }, 60_000);
-
-  it('legal representative, no signature certificate (adult ward): the authentication certificate only', async () => {
-    const run = await session(
-      ['--persona', 'adult-ward-no-signature', '--route', 'representative', ...pinsOf('adult-ward-no-signature')],
-      mode,
-    );
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.outcome).toMatchObject({ result: 'renewed' });
-    expect(run.outcome).not.toHaveProperty('signature');
-    expect(screensOf(run)).toContain('authority-check');
-  }, 60_000);
-
-  it('lobby: an adult ward is sent to the counter for the legal representative', async () => {
-    const run = await session(['--persona', 'adult-ward-no-signature', ...pinsOf('adult-ward-no-signature')], mode);
-    expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'legal-representative-required' });
-  }, 60_000);
-
-  it('an under-15 card that ends with its certificates: a new card, not a renewal', async () => {
-    const run = await session(['--persona', 'under-15-no-signature', ...pinsOf('under-15-no-signature')], mode);
-    expect(screensOf(run)).toContain('card-renewal');
-  }, 60_000);
-
-  it('issuing service down: the PINs are still checked, then a hand-off', async () => {
-    const run = await session(
-      ['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--fault', 'gateway:lookupResident:unavailable'],
-      mode,
-    );
-    expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'service-unavailable' });
-    expect(run.screens.filter((screen) => screen.screen === 'verifying').length).toBe(3);
-  }, 60_000);
-
-  it('after 20:00: the PINs are still checked, then a hand-off', async () => {
-    const place = world();
-    const run = await session(
-      ['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--at', '2026-12-01T20:00'],
-      mode,
-      place,
-    );
-    expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'service-unavailable' });
-    expect(screensOf(run)).toContain('verifying');
-  }, 60_000);
-
-  it('counter: a voluntary proxy with a correct sealed form', async () => {
-    const run = await session(['--persona', 'standard-in-window', '--route', 'proxy', ...pinsOf('standard-in-window')], mode);
-    expect(run.code, run.stderr).toBe(0);
-    expect(screensOf(run)).toEqual(expect.arrayContaining(['route-choice', 'proxy-check']));
-  }, 60_000);
-
-  it.each(['envelope-unsealed', 'form-expired', 'form-not-handed-in-person', 'proxy-without-identity'])(
-    'counter: a proxy whose check fails (%s) is handed off, naming it',
-    async (check) => {
+    it('in person: a wrong PIN, then the right one', async () => {
+      const right = listPersonas().find((persona) => persona.id === 'standard-in-window')!.pins!.authentication!.value;
       const run = await session(
-        ['--persona', 'standard-in-window', '--route', 'proxy', '--proxy-fail', check, ...pinsOf('standard-in-window')],
+        ['--persona', 'standard-in-window', '--pin', `auth=0000,${right}`, ...pinsOf('standard-in-window', ['auth'])],
         mode,
       );
-      expect(run.outcome).toMatchObject({ result: 'handed-off', reason: check });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.screens).toContainEqual(
+        expect.objectContaining({
+          screen: 'pin-entry',
+          pin: expect.objectContaining({ name: 'authentication', triesLeft: 2, lastAttempt: 'wrong' }),
+        }),
+      );
+    }, 60_000);
+
+    it('in person: one try left asks for confirmation first', async () => {
+      const run = await session(['--persona', 'authentication-pin-one-try-left', ...pinsOf('authentication-pin-one-try-left')], mode);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.screens).toContainEqual(
+        expect.objectContaining({ screen: 'last-try', pin: expect.objectContaining({ name: 'authentication', triesLeft: 1 }) }),
+      );
+    }, 60_000);
+
+    it('lobby: a locked PIN is handed off', async () => {
+      const run = await session(['--persona', 'authentication-pin-locked', ...pinsOf('authentication-pin-locked')], mode);
+      expect(run.code).toBe(3);
+      expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'pin-locked' });
+    }, 60_000);
+
+    it('lobby: a forgotten signature password is handed off', async () => {
+      const run = await session(['--persona', 'standard-in-window', ...pinsOf('standard-in-window', ['sign'])], mode);
+      expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'pin-forgotten' });
+    }, 60_000);
+
+    it('not yet in the window: says from which date', async () => {
+      const run = await session(['--persona', 'not-yet-in-window', ...pinsOf('not-yet-in-window')], mode);
+      expect(run.code).toBe(4);
+      expect(run.screens).toContainEqual(
+        expect.objectContaining({
+          screen: 'not-yet',
+          eligibility: expect.objectContaining({ opensOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }),
+        }),
+      );
+    }, 60_000);
+
+    it('card renewal needed instead', async () => {
+      const run = await session(['--persona', 'card-expires-with-certificates', ...pinsOf('card-expires-with-certificates')], mode);
+      expect(run.code).toBe(4);
+      expect(screensOf(run)).toContain('card-renewal');
+    }, 60_000);
+
+    it('legal representative, no signature certificate (adult ward): the authentication certificate only', async () => {
+      const run = await session(
+        ['--persona', 'adult-ward-no-signature', '--route', 'representative', ...pinsOf('adult-ward-no-signature')],
+        mode,
+      );
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.outcome).toMatchObject({ result: 'renewed' });
+      expect(run.outcome).not.toHaveProperty('signature');
+      expect(screensOf(run)).toContain('authority-check');
+    }, 60_000);
+
+    it('lobby: an adult ward is sent to the counter for the legal representative', async () => {
+      const run = await session(['--persona', 'adult-ward-no-signature', ...pinsOf('adult-ward-no-signature')], mode);
+      expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'legal-representative-required' });
+    }, 60_000);
+
+    it('an under-15 card that ends with its certificates: a new card, not a renewal', async () => {
+      const run = await session(['--persona', 'under-15-no-signature', ...pinsOf('under-15-no-signature')], mode);
+      expect(screensOf(run)).toContain('card-renewal');
+    }, 60_000);
+
+    it('issuing service down: the PINs are still checked, then a hand-off', async () => {
+      const run = await session(
+        ['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--fault', 'gateway:lookupResident:unavailable'],
+        mode,
+      );
+      expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'service-unavailable' });
+      expect(run.screens.filter((screen) => screen.screen === 'verifying').length).toBe(3);
+    }, 60_000);
+
+    it('after 20:00: the PINs are still checked, then a hand-off', async () => {
+      const place = world();
+      const run = await session(
+        ['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--at', '2026-12-01T20:00'],
+        mode,
+        place,
+      );
+      expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'service-unavailable' });
+      expect(screensOf(run)).toContain('verifying');
+    }, 60_000);
+
+    it('counter: a voluntary proxy with a correct sealed form', async () => {
+      const run = await session(['--persona', 'standard-in-window', '--route', 'proxy', ...pinsOf('standard-in-window')], mode);
+      expect(run.code, run.stderr).toBe(0);
+      expect(screensOf(run)).toEqual(expect.arrayContaining(['route-choice', 'proxy-check']));
+    }, 60_000);
+
+    it.each(['envelope-unsealed', 'form-expired', 'form-not-handed-in-person', 'proxy-without-identity'])(
+      'counter: a proxy whose check fails (%s) is handed off, naming it',
+      async (check) => {
+        const run = await session(
+          ['--persona', 'standard-in-window', '--route', 'proxy', '--proxy-fail', check, ...pinsOf('standard-in-window')],
+          mode,
+        );
+        expect(run.outcome).toMatchObject({ result: 'handed-off', reason: check });
+        expect(screensOf(run)).not.toContain('pin-entry');
+      },
+      60_000,
+    );
+
+    it('counter: a locked PIN reset after an identity check, the new PIN entered twice', async () => {
+      const run = await session(
+        [
+          '--persona',
+          'registry-pin-locked',
+          '--profile',
+          'counter',
+          '--new-pin',
+          'registry=2580',
+          '--pin',
+          'registry=2580',
+          ...pinsOf('registry-pin-locked', ['registry']),
+        ],
+        mode,
+      );
+      expect(run.code, run.stderr).toBe(0);
+      expect(screensOf(run)).toEqual(expect.arrayContaining(['identity-check', 'new-pin', 'new-pin-again']));
+    }, 60_000);
+
+    it('counter: the face-authentication card, renewed by staff without PINs', async () => {
+      const run = await session(['--persona', 'face-authentication-card', '--profile', 'counter'], mode);
+      expect(run.code, run.stderr).toBe(0);
       expect(screensOf(run)).not.toContain('pin-entry');
-    },
-    60_000,
-  );
+    }, 60_000);
 
-  it('counter: a locked PIN reset after an identity check, the new PIN entered twice', async () => {
-    const run = await session(
-      [
-        '--persona',
-        'registry-pin-locked',
-        '--profile',
-        'counter',
-        '--new-pin',
-        'registry=2580',
-        '--pin',
-        'registry=2580',
-        ...pinsOf('registry-pin-locked', ['registry']),
-      ],
-      mode,
-    );
-    expect(run.code, run.stderr).toBe(0);
-    expect(screensOf(run)).toEqual(expect.arrayContaining(['identity-check', 'new-pin', 'new-pin-again']));
-  }, 60_000);
+    it('counter: substitute characters confirmed before the renewal', async () => {
+      const run = await session(['--persona', 'substitute-characters', '--profile', 'counter', ...pinsOf('substitute-characters')], mode);
+      expect(run.code, run.stderr).toBe(0);
+      expect(screensOf(run)).toContain('substitutes');
+    }, 60_000);
 
-  it('counter: the face-authentication card, renewed by staff without PINs', async () => {
-    const run = await session(['--persona', 'face-authentication-card', '--profile', 'counter'], mode);
-    expect(run.code, run.stderr).toBe(0);
-    expect(screensOf(run)).not.toContain('pin-entry');
-  }, 60_000);
-
-  it('counter: substitute characters confirmed before the renewal', async () => {
-    const run = await session(['--persona', 'substitute-characters', '--profile', 'counter', ...pinsOf('substitute-characters')], mode);
-    expect(run.code, run.stderr).toBe(0);
-    expect(screensOf(run)).toContain('substitutes');
-  }, 60_000);
-
-  it('the card pulled during the renewal, then put back: it resumes', async () => {
-    const run = await session(
-      ['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--fault', 'certificates-written:pull'],
-      mode,
-    );
-    expect(run.code, run.stderr).toBe(0);
-    expect(screensOf(run)).toContain('card-away');
-  }, 60_000);
-});
+    it('the card pulled during the renewal, then put back: it resumes', async () => {
+      const run = await session(
+        ['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--fault', 'certificates-written:pull'],
+        mode,
+      );
+      expect(run.code, run.stderr).toBe(0);
+      expect(screensOf(run)).toContain('card-away');
+    }, 60_000);
+  });
+}
 
 describe('a power cut (SIGKILL) after each journal step, then a restart', () => {
   it.each(RENEWAL_STEPS.filter((step) => step !== 'done'))(
