@@ -4,18 +4,23 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PgliteOpenReport } from '../../main/simulation/jlis/database';
 import { templatePath } from '../../main/simulation/jlis/database';
+import { JLIS_TEMPLATE } from '../../main/simulation/jlis/storage';
 import { SimulatedJlis } from '../../main/simulation/jlis/service';
 
 // What opening the embedded PGlite costs (docs/issuing-service.md, "The
-// database"): a new data directory runs PGlite's initdb once per machine and
-// PGlite version, and keeps the empty database it made as a template; every
-// later new directory unpacks that template instead. Here with a template
+// database"): a new data directory runs PGlite's initdb and the schema's
+// migrations once per machine, PGlite version and schema version, and keeps
+// that database as a template; every later new directory unpacks it, the
+// schema already in place. Here with a template
 // folder of the test's own, so the first open really is the first.
 
 const work = mkdtempSync(join(tmpdir(), 'myna-kiosk-pglite-open-'));
 const templates = join(work, 'templates');
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** When the directory's schema was applied: a directory made from the template carries the template's time. */
+let schemaAppliedAt: Date | undefined;
 
 async function open(name: string): Promise<PgliteOpenReport> {
   let report: PgliteOpenReport | undefined;
@@ -24,6 +29,8 @@ async function open(name: string): Promise<PgliteOpenReport> {
     // Migrated and usable, however it was made.
     expect(await jlis.issuesPerRenewal()).toEqual(new Map());
     expect(await jlis.lookupResident('ABCDEF')).toBeUndefined();
+    const [row] = await jlis.records.query<{ applied: Date }>('SELECT MIN(applied_at) AS applied FROM schema_migrations');
+    schemaAppliedAt = new Date(row!.applied);
   } finally {
     await jlis.close();
   }
@@ -35,11 +42,14 @@ describe('opening the embedded PGlite', () => {
     const timings: string[] = [];
     const first = await open('first');
     expect(first.created).toBe('initdb');
-    expect(existsSync(templatePath(templates))).toBe(true);
+    expect(existsSync(templatePath(templates, JLIS_TEMPLATE.key))).toBe(true);
     timings.push(`new (initdb): ${first.ms.toFixed(0)} ms`);
 
+    const beforeNext = new Date();
     const next = await open('next');
     expect(next.created).toBe('template');
+    // The schema came with the template: it was applied before this directory existed.
+    expect(schemaAppliedAt!.getTime()).toBeLessThan(beforeNext.getTime());
     timings.push(`new (template): ${next.ms.toFixed(0)} ms`);
 
     const again = await open('next');
@@ -49,7 +59,7 @@ describe('opening the embedded PGlite', () => {
   }, 120_000);
 
   it('replaces a damaged template by running initdb again', async () => {
-    writeFileSync(templatePath(templates), 'not a tarball');
+    writeFileSync(templatePath(templates, JLIS_TEMPLATE.key), 'not a tarball');
     const report = await open('after-damage');
     expect(report.created).toBe('initdb');
     expect(await open('after-repair')).toMatchObject({ created: 'template' });

@@ -163,6 +163,12 @@ export interface PgliteOpenReport {
 export interface PgliteOptions {
   /** Where the prepared empty database is kept (default: the user's cache folder); `false` always runs initdb. */
   templateDir?: string | false;
+  /**
+   * What a database made by initdb gets before it becomes the template (the
+   * schema's migrations), and the name that template is kept under: a new
+   * directory then starts with the schema in place instead of running it.
+   */
+  prepare?: { key: string; run: (driver: SqlDriver) => Promise<void> };
   /** Told how the directory was opened. */
   onOpened?: (report: PgliteOpenReport) => void;
 }
@@ -194,7 +200,25 @@ export async function openPgliteDriver(dataDir: string, options: PgliteOptions =
   const db = await open.db;
   let closed = false;
   return {
-    where: key,
+    ...pgliteQueries(db, key),
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (--open.users > 0) return;
+      registry.delete(key);
+      try {
+        await db.close();
+      } finally {
+        releaseLock(open.lockFile);
+      }
+    },
+  };
+}
+
+/** Queries and transactions on an open PGlite: the driver's, and what `prepare` runs on a new database. */
+function pgliteQueries(db: PGlite, where: string): Omit<SqlDriver, 'close'> {
+  return {
+    where,
     async query(sql, params = []) {
       return (await db.query(sql, params as unknown[])).rows as never[];
     },
@@ -213,17 +237,6 @@ export async function openPgliteDriver(dataDir: string, options: PgliteOptions =
         });
       });
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (--open.users > 0) return;
-      registry.delete(key);
-      try {
-        await db.close();
-      } finally {
-        releaseLock(open.lockFile);
-      }
-    },
   };
 }
 
@@ -237,7 +250,7 @@ async function createPglite(dataDir: string, options: PgliteOptions, started: nu
   }
   // A new directory: PGlite's initdb takes seconds, unpacking a prepared empty database far less.
   rmSync(dataDir, { recursive: true, force: true });
-  const template = options.templateDir === false ? undefined : templatePath(options.templateDir);
+  const template = options.templateDir === false ? undefined : templatePath(options.templateDir, options.prepare?.key);
   if (template && existsSync(template)) {
     try {
       const db = await PGlite.create({ dataDir, loadDataDir: new Blob([readFileSync(template)]) });
@@ -251,8 +264,9 @@ async function createPglite(dataDir: string, options: PgliteOptions, started: nu
   }
   const db = await PGlite.create({ dataDir });
   report('initdb');
+  if (options.prepare) await options.prepare.run({ ...pgliteQueries(db, dataDir), close: async () => undefined });
   if (template) {
-    // The empty database, before any schema of ours: the next new directory starts from it.
+    // The new database (with the schema `prepare` gave it): the next new directory starts from it.
     const dump = Buffer.from(await (await db.dumpDataDir('gzip')).arrayBuffer());
     mkdirSync(dirname(template), { recursive: true });
     const partial = `${template}.${process.pid}.partial`;
@@ -262,10 +276,10 @@ async function createPglite(dataDir: string, options: PgliteOptions, started: nu
   return db;
 }
 
-/** The prepared empty database of this PGlite version. */
-export function templatePath(templateDir?: string): string {
+/** The prepared database of this PGlite version: empty, or with what `prepare` under `key` gave it. */
+export function templatePath(templateDir?: string, key = 'empty'): string {
   const dir = templateDir ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'myna-kiosk', 'pglite-templates');
-  return join(dir, `pglite-${pgliteVersion()}-empty.tar.gz`);
+  return join(dir, `pglite-${pgliteVersion()}-${key}.tar.gz`);
 }
 
 function pgliteVersion(): string {

@@ -10,7 +10,7 @@ import {
   type Queryable,
   type SqlDriver,
 } from './database';
-import { migrate } from './schema';
+import { migrate, SCHEMA_VERSION } from './schema';
 
 /**
  * The simulated J-LIS's records in PostgreSQL: residents, the certificates
@@ -34,6 +34,9 @@ export interface JlisStoreOptions {
   /** PGlite only: the prepared empty database and the open report (database.ts). */
   pglite?: PgliteOptions;
 }
+
+/** A new PGlite directory starts from a template that already holds this schema (database.ts), keyed by its version. */
+export const JLIS_TEMPLATE = { key: `jlis-schema-${SCHEMA_VERSION}`, run: (driver: SqlDriver) => migrate(driver) } as const;
 
 /** How often a transaction is tried when other transactions keep getting there first. */
 const TRANSACTION_ATTEMPTS = 12;
@@ -136,7 +139,7 @@ export class JlisStore {
     }
     const driver = options.database
       ? await openPostgresDriver(options.database)
-      : await openPgliteDriver(join(dir, PGLITE_DIR), options.pglite);
+      : await openPgliteDriver(join(dir, PGLITE_DIR), { ...options.pglite, prepare: JLIS_TEMPLATE });
     try {
       await migrate(driver);
       return new JlisStore(driver, driver);
