@@ -89,9 +89,27 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const [name, run] of Object.entries(COMMANDS)) {
     const words = name.split(' ');
-    if (words.every((word, index) => argv[index] === word)) return run(argv.slice(words.length));
+    if (!words.every((word, index) => argv[index] === word)) continue;
+    const rest = argv.slice(words.length);
+    // Help for one command, for every command alike: its own lines of the usage, and exit 0.
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`usage: myna-kiosk\n\n${usageOf(name)}`);
+      return 0;
+    }
+    return run(rest);
   }
   throw new UsageError(`unknown command "${argv.join(' ')}"`);
+}
+
+/** The entries of USAGE for one command: each starts two spaces in with its name, and runs on over its deeper lines. */
+function usageOf(name: string): string {
+  const entries: string[][] = [];
+  for (const line of USAGE.split('\n')) {
+    if (/^ {2}\S/.test(line)) entries.push([line]);
+    else if (/^ {3,}\S/.test(line)) entries.at(-1)?.push(line);
+  }
+  const own = entries.filter(([first]) => first === `  ${name}` || first!.startsWith(`  ${name} `));
+  return own.map((entry) => `${entry.join('\n')}\n`).join('');
 }
 
 // A command whose work ran dry without finishing (a promise nobody will settle) would let Node exit 0 in
