@@ -63,3 +63,20 @@ export async function startEmbeddedService(options: {
     },
   };
 }
+
+/**
+ * The embedded service in front of a simulated world's J-LIS (the web host,
+ * Electron on virtual cards); the world is closed when the service cannot
+ * start, so nothing stays open behind a failed start.
+ */
+export async function startEmbeddedServiceOver(
+  world: { jlis: IssuingAuthority; close(): Promise<void> },
+  options: { terminalId: string; role: TerminalRole; log: Logger },
+): Promise<EmbeddedService> {
+  try {
+    return await startEmbeddedService({ issuer: world.jlis, ...options });
+  } catch (error) {
+    await world.close();
+    throw error;
+  }
+}

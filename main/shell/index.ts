@@ -14,7 +14,7 @@ import { createLogger } from '../base/log';
 import { createSlipPrinter } from './printing';
 import { registerAppScheme, serveRenderer } from './protocol';
 import { IssuingServiceClient } from '../issuance/service-client';
-import { startEmbeddedService, type EmbeddedService } from '../service/embedded-service';
+import { startEmbeddedServiceOver } from '../service/embedded-service';
 import { openSimulatedWorld } from '../simulation/world';
 import { openTerminalRecords } from '../store/terminal-records';
 import { resolveDatabasePath } from '../store/database';
@@ -123,18 +123,11 @@ async function openIssuingSide(config: TerminalConfig, reader: VirtualReader | u
     };
   }
   const world = await openSimulatedWorld({ reader, dbPath: resolveDatabasePath(), terminalId: hostname() });
-  let service: EmbeddedService;
-  try {
-    service = await startEmbeddedService({
-      issuer: world.jlis,
-      terminalId: 'kiosk',
-      role: config.profile === 'counter' ? 'counter' : 'lobby',
-      log,
-    });
-  } catch (error) {
-    await world.close();
-    throw error;
-  }
+  const service = await startEmbeddedServiceOver(world, {
+    terminalId: 'kiosk',
+    role: config.profile === 'counter' ? 'counter' : 'lobby',
+    log,
+  });
   return {
     sessions: { ...world.sessions, gateway: service.gateway },
     ...(world.demo ? { demo: world.demo } : {}),

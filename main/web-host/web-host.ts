@@ -7,7 +7,7 @@ import { parseTerminalConfig } from '../kiosk/config';
 import { contentSecurityPolicy } from '../hosting/csp';
 import { Kiosk } from '../kiosk/kiosk';
 import type { Logger } from '../base/log';
-import { startEmbeddedService, type EmbeddedService } from '../service/embedded-service';
+import { startEmbeddedServiceOver } from '../service/embedded-service';
 import { openRemoteWorld, openSimulatedWorld, type TerminalWorld } from '../simulation/world';
 import { readServiceConnection, type TerminalConfig } from '../kiosk/config';
 import { hashPasscode } from '../kiosk/staff-passcode';
@@ -165,18 +165,11 @@ async function openWorld(
     return { world, sessions: world.sessions, closeService: async () => undefined };
   }
   const world = await openSimulatedWorld({ reader, ...(options.simDir ? { simDir: options.simDir } : {}), terminalId: 'web-host', now });
-  let service: EmbeddedService;
-  try {
-    service = await startEmbeddedService({
-      issuer: world.jlis,
-      terminalId: 'web-host',
-      role: options.profile === 'counter' ? 'counter' : 'lobby',
-      log: options.log,
-    });
-  } catch (error) {
-    world.close();
-    throw error;
-  }
+  const service = await startEmbeddedServiceOver(world, {
+    terminalId: 'web-host',
+    role: options.profile === 'counter' ? 'counter' : 'lobby',
+    log: options.log,
+  });
   return { world, sessions: { ...world.sessions, gateway: service.gateway }, closeService: () => service.close() };
 }
 
