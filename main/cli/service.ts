@@ -8,7 +8,7 @@ import { initialisePki, loadPki, PKI_FILES, TERMINAL_ROLES, writeFileAtomically 
 import { isTerminalRole, TerminalRegistry } from '../service/terminal-registry';
 import { GatewayError } from '../issuance/gateway';
 import { makeEnrolledCard } from '../simulation/card-factory';
-import { isPostgresUrl } from '../simulation/jlis/database';
+import { isPostgresUrl } from '../base/sql-database';
 import { openSimulatedJlis, type SimulatedJlis } from '../simulation/jlis/service';
 import { listPersonas } from '../simulation/personas';
 import { UsageError } from './usage-error';

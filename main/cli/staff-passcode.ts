@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { hashPasscode } from '../kiosk/staff-passcode';
+import { hashPasscode } from '../base/passcode';
 import { UsageError } from './usage-error';
 
 /** What a staff passcode may be: what the sign-in form can send (printable ASCII), and not trivially short. */

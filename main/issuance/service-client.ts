@@ -27,6 +27,16 @@ import {
   toBase64,
   emptySchema,
 } from './wire';
+import {
+  auditBatchResponseSchema,
+  auditHashesResponseSchema,
+  heartbeatResponseSchema,
+  type AuditBatchResponse,
+  type AuditHashesResponse,
+  type Heartbeat,
+  type HeartbeatAnswer,
+} from './fleet-wire';
+import type { AuditRow } from '../domain/audit-record';
 
 /**
  * The kiosk's side of the issuing service (docs/issuing-service.md): the
@@ -179,14 +189,37 @@ export class IssuingServiceClient implements IssuanceGateway {
     return (await this.#call('POST', '/simulation/cards', { personaId, on }, simulationCardResponseSchema)).image;
   }
 
+  // The terminal's reports (main/kiosk/fleet-reporter.ts): one attempt each, since the reporter has its own backoff
+  // and a report is never worth holding a resident's session for.
+
+  /** Delivers audit rows (in seq order); the answer says what the service now holds. */
+  async shipAudit(rows: readonly AuditRow[]): Promise<AuditBatchResponse> {
+    return this.#call('POST', '/fleet/audit', { rows }, auditBatchResponseSchema, 1);
+  }
+
+  /** The hashes the service holds for this terminal's rows after `after`, to find where two copies part. */
+  async auditHashes(after: number, limit = 1000): Promise<AuditHashesResponse> {
+    return this.#call('GET', `/fleet/audit/hashes?after=${after}&limit=${limit}`, undefined, auditHashesResponseSchema, 1);
+  }
+
+  async heartbeat(report: Heartbeat): Promise<HeartbeatAnswer> {
+    return this.#call('POST', '/fleet/heartbeat', report, heartbeatResponseSchema, 1);
+  }
+
   /** Closes the kept-alive connections (the kiosk is stopping). */
   close(): void {
     this.#agent.destroy();
   }
 
-  async #call<S extends z.ZodType>(method: 'GET' | 'POST', path: string, body: unknown, schema: S): Promise<z.infer<S>> {
+  async #call<S extends z.ZodType>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    schema: S,
+    attempts = this.#attempts,
+  ): Promise<z.infer<S>> {
     let last: Passing | undefined;
-    for (let attempt = 1; attempt <= this.#attempts; attempt++) {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) await this.#sleep(randomInt(0, this.#backoffMs * 2 ** (attempt - 2) + 1));
       try {
         return await this.#attempt(method, path, body, schema);
@@ -195,7 +228,7 @@ export class IssuingServiceClient implements IssuanceGateway {
         last = error;
       }
     }
-    throw new GatewayError(last?.failure ?? 'unavailable', `${last?.message ?? 'no answer'} (after ${this.#attempts} attempts)`);
+    throw new GatewayError(last?.failure ?? 'unavailable', `${last?.message ?? 'no answer'} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`);
   }
 
   #attempt<S extends z.ZodType>(method: 'GET' | 'POST', path: string, body: unknown, schema: S): Promise<z.infer<S>> {

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues, readJsonFile } from '../base/validation';
 import { cardSourceSchema, languageSchema, profileSchema, type CardSource, type Profile } from '../../preload/contract';
-import { PASSCODE_HASH_PATTERN } from './staff-passcode';
+import { PASSCODE_HASH_PATTERN } from '../base/passcode';
 
 /**
  * One validated file sets up a terminal: which profile it runs, where its

@@ -1,7 +1,7 @@
 import type { StaffView } from '../../preload/contract';
 import type { TerminalConfig } from './config';
 import { InactivityTimer, realClock, type TimerClock } from './inactivity-timer';
-import { passcodeMatches } from './staff-passcode';
+import { passcodeMatches } from '../base/passcode';
 
 /** After this many wrong sign-ins in a row, sign-in is refused for a while (a passcode is short). */
 export const MAX_SIGN_IN_FAILURES = 5;

@@ -1,29 +1,42 @@
-import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import { profileSchema } from '../../preload/contract';
-import { CARD_KINDS, RENEWAL_ROUTES, SESSION_ENDS, SESSION_REFERENCE_PATTERN } from '../../preload/vocabulary';
 import { describeIssues } from '../base/validation';
+import {
+  AUDIT_DETAIL,
+  AuditError,
+  canonicalJson,
+  envelopeSchema,
+  GENESIS_HASH,
+  japanDateSchema,
+  rowHash,
+  terminalIdSchema,
+  type AuditEventInput,
+  type AuditEventName,
+  type AuditRow,
+  type AuditVerification,
+} from '../domain/audit-record';
 import { dayAfter, japanInstant, japanTimestamp } from '../domain/japan-calendar';
 import type { KioskDatabase } from './database';
-import { ABANDON_REASONS, RENEWAL_STEPS, serialSchema } from './journal';
+
+export {
+  AUDIT_DETAIL,
+  AUDIT_EVENTS,
+  AuditError,
+  canonicalJson,
+  GENESIS_HASH,
+  HAND_OFF_REASONS,
+  PROXY_REJECTIONS,
+  rowHash,
+  type AuditBreak,
+  type AuditEventInput,
+  type AuditEventName,
+  type AuditRow,
+  type AuditVerification,
+} from '../domain/audit-record';
 
 /**
  * The audit chain: what happened at this terminal, append-only, each row
  * hashed together with the hash of the row before it.
  *
- * What a row can hold is closed: an event name from a fixed list, the
- * terminal, opaque ids (session, renewal, staff code), certificate serials,
- * and a small per-event `detail` whose schema is strict and made of codes,
- * booleans and small bounded counts. There is no field for a PIN, a My
- * Number, a name or an address, and an unknown key is refused.
- *
- * Hashing (format 1): `hash = SHA-256(canonical JSON of
- *   { v: 1, seq, at, event, fields: { terminalId, sessionId?, renewalId?, staff?,
- *     authenticationSerial?, signatureSerial?, detail }, prevHash })`
- * as lower-case hex, where canonical JSON means: object keys sorted by UTF-16
- * code unit, absent optional fields left out, no white space, integers only
- * (no floats), strings as JSON.stringify writes them. The first row's
- * prevHash is 64 zeros.
+ * What a row is and how it is hashed: main/domain/audit-record.ts.
  *
  * What the chain proves, and what it cannot:
  * - an edited row, a deleted row, and rows in the wrong order break the
@@ -39,171 +52,6 @@ import { ABANDON_REASONS, RENEWAL_STEPS, serialSchema } from './journal';
  * go around the kiosk's own SQL (drop the triggers first).
  */
 
-export const GENESIS_HASH = '0'.repeat(64);
-const HASH_FORMAT = 1;
-
-export class AuditError extends Error {
-  override readonly name = 'AuditError';
-}
-
-// ---------------------------------------------------------------------------
-// The vocabulary
-
-/** Never a free-form value that could be a My Number (12 digits). */
-const notMyNumberLike = (value: string) => !/^\d{12}$/.test(value);
-
-const credentialSchema = z.enum(['authentication-pin', 'signature-password', 'registry-pin']);
-/** The routes on which staff check someone acting for the holder. */
-const proxyRouteSchema = z.enum(RENEWAL_ROUTES).exclude(['in-person']);
-const triesSchema = z.number().int().min(0).max(5);
-const japanDateSchema = z.iso.date();
-
-/** Why the resident was sent to the counter (docs/domain.md). */
-export const HAND_OFF_REASONS = [
-  'pin-forgotten',
-  'pin-blocked',
-  'face-authentication-card',
-  'period-of-stay',
-  'new-card-route',
-  'service-closed',
-  'gateway-failure',
-  'card-error',
-  'unfinished-renewal',
-  'proxy',
-  'legal-representative',
-  'substitute-characters',
-  'help-requested',
-] as const;
-
-/** docs/domain.md, "Voluntary proxy … Rejected", and the legal representative's missing proof. */
-export const PROXY_REJECTIONS = [
-  'envelope-unsealed',
-  'form-pin-wrong',
-  'form-missing',
-  'form-expired',
-  'form-not-handed-in-person',
-  'proxy-without-identity',
-  'card-not-brought',
-  'delegation-incomplete',
-  'form-unreadable',
-  'authority-not-proven',
-] as const;
-
-/** Every event and the only detail it may carry. */
-export const AUDIT_DETAIL = {
-  /** The kiosk process started (and how many unfinished renewals it found). */
-  'kiosk-started': z.strictObject({ profile: profileSchema, unfinishedRenewals: z.number().int().min(0).max(1000) }),
-  // The reference printed on slips, so staff find a slip's session in the log.
-  'session-started': z.strictObject({ profile: profileSchema, reference: z.string().regex(SESSION_REFERENCE_PATTERN).optional() }),
-  'session-ended': z.strictObject({ outcome: z.enum(SESSION_ENDS) }),
-  'card-read': z.strictObject({ kind: z.enum(CARD_KINDS), signatureCertificate: z.boolean() }),
-  'card-removed': z.strictObject({ midRenewal: z.boolean() }),
-  'eligibility-decided': z.strictObject({
-    decision: z.enum(['renewable', 'not-yet-in-window', 'new-card-route', 'hand-off', 'not-usable']),
-    certificates: z.enum(['both', 'authentication-only']).optional(),
-    expired: z.boolean().optional(),
-  }),
-  'pin-verified': z.strictObject({ credential: credentialSchema }),
-  'pin-wrong': z.strictObject({ credential: credentialSchema, triesLeft: triesSchema }),
-  'pin-blocked': z.strictObject({ credential: credentialSchema }),
-  'renewal-started': z.strictObject({ route: z.enum(RENEWAL_ROUTES) }),
-  'renewal-resumed': z.strictObject({ step: z.enum(RENEWAL_STEPS), state: z.enum(['started', 'finished']) }),
-  'renewal-step': z.strictObject({ step: z.enum(RENEWAL_STEPS), state: z.enum(['started', 'finished']) }),
-  'renewal-done': z.strictObject({
-    certificates: z.enum(['both', 'authentication-only']),
-    newAuthenticationSerial: serialSchema,
-    newSignatureSerial: serialSchema.optional(),
-  }),
-  'renewal-abandoned': z.strictObject({ reason: z.enum(ABANDON_REASONS), lastStep: z.enum(RENEWAL_STEPS).optional() }),
-  'hand-off': z.strictObject({ reason: z.enum(HAND_OFF_REASONS), slip: z.boolean() }),
-  'staff-signed-in': z.strictObject({ role: z.enum(['clerk', 'supervisor']) }),
-  'staff-signed-out': z.strictObject({ cause: z.enum(['signed-out', 'timed-out', 'shift-ended']) }),
-  'identity-checked': z.strictObject({
-    subject: z.enum(['holder', ...proxyRouteSchema.options]),
-    /** Counts of A documents (photo ID by a public body) and B documents seen; never which ones or their numbers. */
-    documentsA: z.number().int().min(0).max(3),
-    documentsB: z.number().int().min(0).max(3),
-    cardPresented: z.boolean(),
-    oralQuestioning: z.boolean(),
-    result: z.enum(['accepted', 'refused']),
-  }),
-  'pin-reset': z.strictObject({ credential: credentialSchema, result: z.enum(['done', 'failed']) }),
-  'proxy-checked': z
-    .strictObject({
-      kind: proxyRouteSchema,
-      result: z.enum(['accepted', 'rejected']),
-      rejection: z.enum(PROXY_REJECTIONS).optional(),
-    })
-    .refine((detail) => (detail.result === 'rejected') === (detail.rejection !== undefined), {
-      message: 'a rejection, and only a rejection, names its reason',
-      path: ['rejection'],
-    }),
-  'substitute-characters-confirmed': z.strictObject({ result: z.enum(['confirmed', 'declined']) }),
-  'audit-exported': z
-    .strictObject({ from: japanDateSchema, to: japanDateSchema, format: z.enum(['csv', 'jsonl']), rows: z.number().int().min(0) })
-    .refine((detail) => detail.from <= detail.to, { message: '"from" is after "to"', path: ['to'] }),
-} as const satisfies Record<string, z.ZodType>;
-
-export type AuditEventName = keyof typeof AUDIT_DETAIL;
-export const AUDIT_EVENTS = Object.keys(AUDIT_DETAIL) as AuditEventName[];
-
-const idSchema = z.uuid();
-const terminalIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'a terminal id: letters, digits and "-", up to 64')
-  .refine(notMyNumberLike, 'a terminal id may not be a 12-digit number');
-const staffSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,31}$/, 'a staff code: letters, digits and "-", up to 32')
-  .refine(notMyNumberLike, 'a staff code may not be a 12-digit number');
-
-const envelopeSchema = z.strictObject({
-  event: z.enum(AUDIT_EVENTS as [AuditEventName, ...AuditEventName[]]),
-  sessionId: idSchema.optional(),
-  renewalId: idSchema.optional(),
-  /** The signed-in staff member's code (not a name). */
-  staff: staffSchema.optional(),
-  card: z.strictObject({ authenticationSerial: serialSchema.optional(), signatureSerial: serialSchema.optional() }).optional(),
-  detail: z.unknown(),
-});
-
-interface EventCommon {
-  sessionId?: string;
-  renewalId?: string;
-  staff?: string;
-  card?: { authenticationSerial?: string; signatureSerial?: string };
-}
-export type AuditEventInput = {
-  [E in AuditEventName]: EventCommon & { event: E; detail: z.input<(typeof AUDIT_DETAIL)[E]> };
-}[AuditEventName];
-
-export interface AuditRow {
-  seq: number;
-  at: string;
-  event: AuditEventName;
-  terminalId: string;
-  sessionId: string | undefined;
-  renewalId: string | undefined;
-  staff: string | undefined;
-  authenticationSerial: string | undefined;
-  signatureSerial: string | undefined;
-  detail: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
-
-export type AuditBreak =
-  | 'row-edited'
-  | 'row-missing'
-  | 'row-out-of-order'
-  | 'chain-broken'
-  | 'rows-truncated'
-  | 'rows-after-head'
-  | 'head-mismatch'
-  | 'head-missing';
-export type AuditVerification =
-  { ok: true; rows: number; headHash: string } | { ok: false; firstBrokenSeq: number; reason: AuditBreak; message: string };
-
 export type ExportFormat = 'csv' | 'jsonl';
 export interface ExportOptions {
   /** Japan dates (YYYY-MM-DD), both inclusive. */
@@ -212,41 +60,6 @@ export interface ExportOptions {
   format: ExportFormat;
   /** Who exported (staff code), when a signed-in staff member did. */
   staff?: string;
-}
-
-// ---------------------------------------------------------------------------
-// Canonical form and hashing
-
-/** Canonical JSON (see the header): sorted keys, no undefined, integers only. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new AuditError(`canonical JSON holds integers only (got ${value})`);
-    return String(value);
-  }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  throw new AuditError(`canonical JSON cannot hold a ${typeof value}`);
-}
-
-/** The hash of one row, from its stored values (see the header for the format). */
-export function rowHash(row: Omit<AuditRow, 'hash'>): string {
-  const fields = {
-    terminalId: row.terminalId,
-    sessionId: row.sessionId,
-    renewalId: row.renewalId,
-    staff: row.staff,
-    authenticationSerial: row.authenticationSerial,
-    signatureSerial: row.signatureSerial,
-    detail: row.detail,
-  };
-  const text = canonicalJson({ v: HASH_FORMAT, seq: row.seq, at: row.at, event: row.event, fields, prevHash: row.prevHash });
-  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 // ---------------------------------------------------------------------------
@@ -463,6 +276,20 @@ export class AuditChain {
       expectedSeq++;
     }
     return { rows: expectedSeq - 1, lastHash: previousHash };
+  }
+
+  /** Up to `limit` rows after `seq`, in chain order (the outbox's next delivery). */
+  rowsAfter(seq: number, limit: number): AuditRow[] {
+    const raws = this.#db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as AuditDbRow[];
+    return raws.map(fromDb);
+  }
+
+  /** The stored hashes of rows after..after+limit, in seq order (to compare with another copy of the chain). */
+  hashesAfter(seq: number, limit: number): { seq: number; hash: string }[] {
+    return this.#db.prepare('SELECT seq, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as {
+      seq: number;
+      hash: string;
+    }[];
   }
 
   /** Rows whose instant falls on the Japan dates from..to (inclusive), in chain order. */

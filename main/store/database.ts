@@ -126,7 +126,77 @@ const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'audit shipping: what the issuing service has acknowledged',
+    up(db) {
+      db.exec(`
+        -- The audit outbox: every audit row after acknowledged_seq is still to be
+        -- delivered to the issuing service (docs/fleet.md). The log itself is the
+        -- outbox's content, so no row can be appended without being queued.
+        CREATE TABLE audit_shipping (
+          id                INTEGER PRIMARY KEY CHECK (id = 1),
+          acknowledged_seq  INTEGER NOT NULL,
+          acknowledged_hash TEXT NOT NULL
+        ) STRICT;
+        INSERT INTO audit_shipping (id, acknowledged_seq, acknowledged_hash) VALUES (1, 0, '${'0'.repeat(64)}');
+      `);
+    },
+  },
 ];
+
+/**
+ * The objects whose SQL must be exactly what the migrations made: the
+ * triggers that make the audit log append-only. Someone who drops or edits
+ * one (to delete or rewrite rows) is seen the next time the kiosk opens the
+ * file, whatever they did to the rows.
+ */
+const GUARDED_TRIGGERS = [
+  'audit_log_no_update',
+  'audit_log_no_delete',
+  'audit_log_append_only_at_head',
+  'audit_head_no_delete',
+  'audit_head_moves_forward',
+] as const;
+
+/** The guarded triggers' SQL as the migrations write it, taken from a fresh in-memory database once. */
+let expectedTriggers: Map<string, string> | undefined;
+function expectedTriggerSql(): Map<string, string> {
+  if (!expectedTriggers) {
+    const fresh = new Database(':memory:');
+    try {
+      for (const migration of MIGRATIONS) migration.up(fresh);
+      expectedTriggers = triggerSql(fresh);
+    } finally {
+      fresh.close();
+    }
+  }
+  return expectedTriggers;
+}
+
+function triggerSql(db: KioskDatabase): Map<string, string> {
+  const rows = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'").all() as { name: string; sql: string }[];
+  return new Map(rows.map((row) => [row.name, row.sql]));
+}
+
+/**
+ * What is wrong with the schema's guards, one sentence each (empty when
+ * nothing is): a trigger of the audit log dropped, changed, or one added
+ * that the kiosk never made.
+ */
+export function schemaFindings(db: KioskDatabase): string[] {
+  const expected = expectedTriggerSql();
+  const actual = triggerSql(db);
+  const findings: string[] = [];
+  for (const name of GUARDED_TRIGGERS) {
+    const sql = actual.get(name);
+    if (sql === undefined) findings.push(`the trigger ${name} has been dropped, so audit rows could be changed or removed unseen`);
+    else if (sql !== expected.get(name)) findings.push(`the trigger ${name} has been changed from the one the kiosk made`);
+  }
+  for (const name of actual.keys())
+    if (!expected.has(name)) findings.push(`a trigger ${name} that the kiosk never made has been added`);
+  return findings;
+}
 
 /** The schema version this code writes and understands. */
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
@@ -134,6 +204,12 @@ export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
 export interface OpenOptions {
   /** Create the file (and its folder, 0700) when it does not exist. Default true; the CLI passes false. */
   create?: boolean;
+  /**
+   * Open a file whose audit triggers were dropped or changed, to report it
+   * (`audit verify`). Without it such a file is refused: the kiosk never
+   * writes to a log whose guards are gone.
+   */
+  inspect?: boolean;
 }
 
 export function openKioskDatabase(path: string, options: OpenOptions = {}): KioskDatabase {
@@ -172,6 +248,12 @@ export function openKioskDatabase(path: string, options: OpenOptions = {}): Kios
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     migrate(db, path);
+    const findings = schemaFindings(db);
+    if (findings.length > 0 && !options.inspect)
+      throw new KioskDatabaseError(
+        `${path}: the audit log's guards have been tampered with — ${findings.join('; ')}. ` +
+          'The kiosk will not write to it: run `npx myna-kiosk audit verify` and call the IT department',
+      );
     return db;
   } catch (error) {
     db.close();

@@ -2,8 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { RENEWAL_ROUTES, type RenewalRoute } from '../../preload/vocabulary';
 import { describeIssues } from '../base/validation';
-import { normaliseSerial } from '../domain/certificate-serial';
+import { ABANDON_REASONS, RENEWAL_STEPS, serialSchema, type AbandonReason, type RenewalStep, type StepState } from '../domain/audit-record';
 import type { KioskDatabase } from './database';
+
+export { ABANDON_REASONS, RENEWAL_STEPS, serialSchema, type AbandonReason, type RenewalStep, type StepState } from '../domain/audit-record';
 
 /**
  * The renewal journal: every step that changes the card or the issuing
@@ -20,48 +22,12 @@ import type { KioskDatabase } from './database';
  * free-form field, so a PIN has nowhere to go: an unknown key is refused.
  */
 
-export const RENEWAL_STEPS = [
-  'issuer-proof',
-  'keys-generated',
-  'certificates-requested',
-  'certificates-issued',
-  'certificates-written',
-  'committed',
-  'pins-set',
-  'verified',
-  'old-revoked',
-  'done',
-] as const;
-export type RenewalStep = (typeof RENEWAL_STEPS)[number];
-export type StepState = 'started' | 'finished';
-
-/** Why a renewal ended without `done`. Codes, not prose. */
-export const ABANDON_REASONS = [
-  'card-removed',
-  'reader-lost',
-  'card-error',
-  'gateway-unavailable',
-  'gateway-refused',
-  'timed-out',
-  'service-closed',
-  'resident-cancelled',
-  'staff-cancelled',
-  'rolled-back',
-  'not-resumable',
-] as const;
-export type AbandonReason = (typeof ABANDON_REASONS)[number];
-
 export class JournalError extends Error {
   override readonly name = 'JournalError';
 }
 
 // ---------------------------------------------------------------------------
 // Schemas
-
-export const serialSchema = z
-  .string()
-  .regex(/^[0-9A-Fa-f]{1,40}$/, 'a certificate serial: 1–40 hex digits')
-  .transform(normaliseSerial);
 
 const fingerprintSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a public key fingerprint: SHA-256 of the SPKI DER, 64 lower-case hex digits');
 

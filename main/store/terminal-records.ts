@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditChain } from './audit';
+import { AuditOutbox } from './audit-outbox';
 import { openKioskDatabase } from './database';
 import { RenewalJournal } from './journal';
 
@@ -14,6 +15,8 @@ import { RenewalJournal } from './journal';
 export interface TerminalRecords {
   journal: RenewalJournal;
   audit: AuditChain;
+  /** The audit rows still to deliver to the issuing service. */
+  outbox: AuditOutbox;
   close(): void;
 }
 
@@ -27,9 +30,11 @@ export function openTerminalRecords(options: { terminalId: string; dbPath?: stri
     throw error;
   }
   const now = options.now ?? (() => new Date());
+  const audit = new AuditChain(db, { terminalId: options.terminalId, now });
   return {
     journal: new RenewalJournal(db, { now }),
-    audit: new AuditChain(db, { terminalId: options.terminalId, now }),
+    audit,
+    outbox: new AuditOutbox(db, audit),
     close() {
       db.close();
       if (practiceDir) rmSync(practiceDir, { recursive: true, force: true });

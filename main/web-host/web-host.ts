@@ -10,7 +10,7 @@ import type { Logger } from '../base/log';
 import { startEmbeddedServiceOver } from '../service/embedded-service';
 import { openRemoteWorld, openSimulatedWorld, type TerminalWorld } from '../simulation/world';
 import { readServiceConnection, type TerminalConfig } from '../kiosk/config';
-import { hashPasscode } from '../kiosk/staff-passcode';
+import { hashPasscode } from '../base/passcode';
 import { loadStaticAsset, securityHeaders } from '../hosting/static-files';
 import { VirtualReader } from '../card/virtual-reader';
 

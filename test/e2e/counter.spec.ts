@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { hashPasscode } from '../../main/kiosk/staff-passcode';
+import { hashPasscode } from '../../main/base/passcode';
 import {
   expect,
   expectNoPinInPage,

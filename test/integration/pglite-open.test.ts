@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PgliteOpenReport } from '../../main/simulation/jlis/database';
-import { templatePath } from '../../main/simulation/jlis/database';
+import type { PgliteOpenReport } from '../../main/base/sql-database';
+import { templatePath } from '../../main/base/sql-database';
 import { JLIS_TEMPLATE } from '../../main/simulation/jlis/storage';
 import { SimulatedJlis } from '../../main/simulation/jlis/service';
 

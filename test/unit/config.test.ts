@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadTerminalConfig, parseTerminalConfig, readServiceConnection } from '../../main/kiosk/config';
-import { hashPasscode } from '../../main/kiosk/staff-passcode';
+import { hashPasscode } from '../../main/base/passcode';
 
 const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-config-test-'));
 const file = (name: string, text: string) => {

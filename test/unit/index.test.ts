@@ -8,7 +8,7 @@ import type { KioskEvent, ViewState } from '../../preload/contract';
 import type { CardReader } from '../../main/card/reader';
 import type * as SimulatedWorldModule from '../../main/simulation/world';
 import type { openSimulatedWorld, SimulatedWorld } from '../../main/simulation/world';
-import { hashPasscode } from '../../main/kiosk/staff-passcode';
+import { hashPasscode } from '../../main/base/passcode';
 import { TerminalCa } from '../../main/service/terminal-pki';
 import { holdSimulatedJlis } from '../support/hold-simulation';
 

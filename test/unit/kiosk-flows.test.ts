@@ -9,7 +9,7 @@ import type { TimerClock } from '../../main/kiosk/inactivity-timer';
 import { Kiosk } from '../../main/kiosk/kiosk';
 import { silentLogger } from '../../main/base/log';
 import { openSimulatedWorld, type SimulatedWorld } from '../../main/simulation/world';
-import { hashPasscode } from '../../main/kiosk/staff-passcode';
+import { hashPasscode } from '../../main/base/passcode';
 import { personaPinsOf } from '../support/persona-pins';
 
 /**

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runStaffPasscode } from '../../main/cli/staff-passcode';
-import { passcodeMatches } from '../../main/kiosk/staff-passcode';
+import { passcodeMatches } from '../../main/base/passcode';
 
 async function run(stdin: string) {
   const output = new PassThrough();

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { hashPasscode, PASSCODE_HASH_PATTERN, passcodeMatches } from '../../main/kiosk/staff-passcode';
+import { hashPasscode, PASSCODE_HASH_PATTERN, passcodeMatches } from '../../main/base/passcode';
 import { InactivityTimer } from '../../main/kiosk/inactivity-timer';
 
 describe('staff passcode hashes', () => {

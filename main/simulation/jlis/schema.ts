@@ -1,4 +1,4 @@
-import type { SqlDriver } from './database';
+import type { SqlDriver } from '../../base/sql-database';
 
 /**
  * The simulated J-LIS's schema, the one place it is written: an ordered list

@@ -31,7 +31,7 @@ import { revocationInstant, type ResolvedPersona } from '../personas';
 import { ISSUER_CHALLENGE_LENGTH, referenceHash } from '../issuer-proof';
 import { SimulatedCa, newOpaqueId } from './ca';
 import { FaultInjector, garbleIssuedSet, garbleIssuerProof, type Garble, type GatewayFault, type GatewayOperation } from './faults';
-import type { PgliteOptions } from './database';
+import type { PgliteOptions } from '../../base/sql-database';
 import { JlisStore, type CertificateRow, type RenewalRow, type ResidentRow, type RevocationRow } from './storage';
 
 export { GATEWAY_OPERATIONS, type GatewayFault, type GatewayOperation } from './faults';

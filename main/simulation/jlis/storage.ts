@@ -9,7 +9,7 @@ import {
   type PgliteOptions,
   type Queryable,
   type SqlDriver,
-} from './database';
+} from '../../base/sql-database';
 import { migrate, SCHEMA_VERSION } from './schema';
 
 /**
@@ -25,6 +25,8 @@ import { migrate, SCHEMA_VERSION } from './schema';
  * retry reads again, so the other process's answer stands.
  */
 
+/** What the database is called in messages. */
+const JLIS_DATABASE = 'the simulated J-LIS database';
 /** The PGlite data directory inside a simulation folder. */
 export const PGLITE_DIR = 'jlis-pg';
 
@@ -138,8 +140,8 @@ export class JlisStore {
       throw new Error('the simulated J-LIS database must be a postgres:// or postgresql:// URL');
     }
     const driver = options.database
-      ? await openPostgresDriver(options.database)
-      : await openPgliteDriver(join(dir, PGLITE_DIR), { ...options.pglite, prepare: JLIS_TEMPLATE });
+      ? await openPostgresDriver(options.database, JLIS_DATABASE)
+      : await openPgliteDriver(join(dir, PGLITE_DIR), { ...options.pglite, prepare: JLIS_TEMPLATE, label: JLIS_DATABASE });
     try {
       await migrate(driver);
       return new JlisStore(driver, driver);

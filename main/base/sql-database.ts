@@ -6,8 +6,10 @@ import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 
 /**
- * The two ways the simulated J-LIS reaches PostgreSQL, behind one tiny
- * interface so every SQL statement is shared (storage.ts, schema.ts):
+ * The two ways a store of the issuing side reaches PostgreSQL — the
+ * simulated J-LIS (main/simulation/jlis/) and the fleet's records
+ * (main/service/fleet-store.ts) — behind one tiny interface, so every SQL
+ * statement runs unchanged on both:
  *
  * - PGlite (`@electric-sql/pglite`, PostgreSQL compiled to WebAssembly), in
  *   a data directory of its own, embedded in this process: the default,
@@ -16,7 +18,7 @@ import pg from 'pg';
  * - `pg` (node-postgres) with a pool of connections, for a `postgres://…`
  *   URL: several service processes on one PostgreSQL server.
  *
- * Every transaction runs at SERIALIZABLE. The caller (JlisStore) retries
+ * Every transaction runs at SERIALIZABLE. The caller (JlisStore, FleetStore) retries
  * the ones PostgreSQL aborts (`isRetryable`).
  */
 
@@ -76,7 +78,7 @@ export function redactUrl(url: string): string {
 // ---------------------------------------------------------------------------
 // node-postgres.
 
-export async function openPostgresDriver(url: string): Promise<SqlDriver> {
+export async function openPostgresDriver(url: string, label = 'the database'): Promise<SqlDriver> {
   const where = redactUrl(url);
   const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
   // An idle connection that the server drops must not crash the process.
@@ -85,7 +87,7 @@ export async function openPostgresDriver(url: string): Promise<SqlDriver> {
     await pool.query('SELECT 1');
   } catch (error) {
     await pool.end();
-    throw new Error(`cannot reach the simulated J-LIS database ${where}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot reach ${label} ${where}: ${(error as Error).message}`, { cause: error });
   }
   return {
     where,
@@ -171,6 +173,8 @@ export interface PgliteOptions {
   prepare?: { key: string; run: (driver: SqlDriver) => Promise<void> };
   /** Told how the directory was opened. */
   onOpened?: (report: PgliteOpenReport) => void;
+  /** What the database is, for messages ("the simulated J-LIS database"); default "the database". */
+  label?: string;
 }
 
 /**
@@ -187,7 +191,7 @@ export async function openPgliteDriver(dataDir: string, options: PgliteOptions =
     options.onOpened?.({ created: 'shared', ms: 0 });
   } else {
     const lockFile = `${key}.lock`;
-    takeLock(lockFile, key);
+    takeLock(lockFile, key, options.label ?? 'the database');
     const opening: OpenPglite = { db: createPglite(key, options, started), users: 1, lockFile };
     entry = opening;
     registry.set(key, opening);
@@ -292,7 +296,7 @@ function pgliteVersion(): string {
 // ---------------------------------------------------------------------------
 // The lock file beside a PGlite directory: `<dir>.lock` holds the PID of the process that has it open.
 
-function takeLock(lockFile: string, dataDir: string): void {
+function takeLock(lockFile: string, dataDir: string, label: string): void {
   mkdirSync(dirname(lockFile), { recursive: true });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -313,14 +317,14 @@ function takeLock(lockFile: string, dataDir: string): void {
     const holder = Number.parseInt(readLock(lockFile), 10);
     if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
       throw new Error(
-        `the simulated J-LIS database ${dataDir} is open in process ${holder}; point other processes at its service ` +
+        `${label} ${dataDir} is open in process ${holder}; point other processes at its service ` +
           `(or run the services on one PostgreSQL server with --database postgres://…). Lock file: ${lockFile}`,
       );
     }
     // Left by a process that ended without closing (or by this process, before its database was forgotten): take it over.
     rmSync(lockFile, { force: true });
   }
-  throw new Error(`cannot take the lock ${lockFile} of the simulated J-LIS database ${dataDir}`);
+  throw new Error(`cannot take the lock ${lockFile} of ${label} ${dataDir}`);
 }
 
 function readLock(lockFile: string): string {

@@ -1,10 +1,11 @@
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 
 /**
- * Staff passcodes are kept in the terminal config only as scrypt hashes:
- * `scrypt$<log2 N>$<r>$<p>$<salt, base64url>$<hash, base64url>`. The IT
- * department makes one with `npx myna-kiosk staff-passcode`; the kiosk never
- * stores, logs or shows a passcode.
+ * Passcodes — the counter staff's in the terminal config, the dashboard
+ * accounts' in the issuing service's database — are kept only as scrypt
+ * hashes: `scrypt$<log2 N>$<r>$<p>$<salt, base64url>$<hash, base64url>`.
+ * The IT department makes one with `npx myna-kiosk staff-passcode` (or
+ * `service dashboard-account`); nothing ever stores, logs or shows a passcode.
  */
 
 export const PASSCODE_HASH_PATTERN = /^scrypt\$(1[0-9]|20)\$([1-9][0-9]?)\$([1-9])\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{43})$/;
