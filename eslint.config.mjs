@@ -33,7 +33,7 @@ export const ROOMS = {
   cli: 'main/cli',
 };
 export const NAMED_FILES = {
-  contract: 'preload/{contract,vocabulary,channels}.ts',
+  contract: 'preload/{contract,vocabulary,channels,dashboard-contract}.ts',
   world: 'main/simulation/world.ts',
 };
 
@@ -57,8 +57,9 @@ export const ROOM_IMPORTS = {
   session: ['domain', 'base', 'card', 'issuance', 'store'],
   simulation: ['domain', 'base', 'card', 'issuance', 'store'],
   kiosk: TERMINAL_PARTS,
-  // The municipality's issuing service: the issuance port's wire format, and the simulated J-LIS behind it.
-  service: ['base', 'domain', 'card', 'issuance', 'simulation'],
+  // The municipality's issuing service: the issuance port's wire format, the simulated J-LIS behind it, and the
+  // dashboard's files served as the kiosk's are.
+  service: ['base', 'domain', 'card', 'issuance', 'simulation', 'hosting'],
   hosting: [],
   shell: [...TERMINAL_PARTS, 'kiosk', 'hosting', 'world', 'service'],
   // The demo's issuing service of its own, on loopback (main/service/embedded-service.ts).
@@ -154,14 +155,16 @@ export default tseslint.config(
                 '**/main/**',
                 '**/preload/*',
                 '!**/preload/contract',
+                '!**/preload/dashboard-contract',
                 '!**/preload/vocabulary',
                 '**/test/**',
                 '**/scripts/**',
               ],
-              message: 'The renderer imports only its own files, preload/vocabulary.ts and types from preload/contract.ts.',
+              message:
+                'The renderer imports only its own files, preload/vocabulary.ts and types from preload/contract.ts and preload/dashboard-contract.ts.',
             },
             {
-              group: ['**/preload/contract'],
+              group: ['**/preload/contract', '**/preload/dashboard-contract'],
               allowTypeImports: true,
               message:
                 'Import values from preload/vocabulary.ts; from the contract only types, so its zod schemas stay out of the renderer.',
@@ -172,7 +175,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['preload/contract.ts', 'preload/channels.ts', 'preload/vocabulary.ts'],
+    files: ['preload/contract.ts', 'preload/channels.ts', 'preload/vocabulary.ts', 'preload/dashboard-contract.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

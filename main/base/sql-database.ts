@@ -59,6 +59,68 @@ export function isRetryable(error: unknown): boolean {
   return code !== undefined && RETRYABLE.has(code);
 }
 
+/** One forward-only step of a schema. */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+/**
+ * Brings a schema to its last migration, one transaction per migration,
+ * under an advisory lock so that processes starting together on one server
+ * migrate once. Each schema keeps its versions in a table of its own (two
+ * stores may share one database). A database written by a newer version is
+ * refused.
+ */
+export async function runMigrations(
+  db: SqlDriver,
+  migrations: readonly Migration[],
+  schema: { table: string; lock: number; what: string },
+): Promise<void> {
+  if (!/^[a-z_]+$/.test(schema.table)) throw new Error(`not a table name: ${schema.table}`);
+  const latest = migrations[migrations.length - 1]!.version;
+  // READ COMMITTED: after waiting for the lock, each statement sees what the process before it committed.
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [schema.lock]);
+    await tx.exec(`CREATE TABLE IF NOT EXISTS ${schema.table} (
+      version INTEGER PRIMARY KEY,
+      description TEXT NOT NULL,
+      applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`);
+  }, 'read committed');
+  for (;;) {
+    const applied = await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [schema.lock]);
+      const [row] = await tx.query<{ version: number | null }>(`SELECT MAX(version) AS version FROM ${schema.table}`);
+      const current = row?.version ?? 0;
+      if (current > latest) throw new Error(`${schema.what} in ${db.where} was written by a newer version (schema ${current} > ${latest})`);
+      const next = migrations.find((migration) => migration.version > current);
+      if (!next) return false;
+      await tx.exec(next.sql);
+      await tx.query(`INSERT INTO ${schema.table} (version, description) VALUES ($1, $2)`, [next.version, next.description]);
+      return true;
+    }, 'read committed');
+    if (!applied) return;
+  }
+}
+
+/**
+ * Runs `work` as one SERIALIZABLE transaction, again from the start when
+ * PostgreSQL aborts it because a concurrent transaction got there first
+ * (`isRetryable`): `work` must read what it decides on inside it.
+ */
+export async function retryingTransaction<T>(driver: SqlDriver, work: (tx: Queryable) => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await driver.transaction(work);
+    } catch (error) {
+      if (!isRetryable(error) || attempt >= attempts) throw error;
+      await new Promise((resolveWait) => setTimeout(resolveWait, Math.random() * 5 * attempt));
+    }
+  }
+}
+
 /** A `postgres://` or `postgresql://` URL (the `--database` option). */
 export function isPostgresUrl(value: string): boolean {
   return /^postgres(ql)?:\/\//.test(value);

@@ -59,12 +59,10 @@ export const ABANDON_REASONS = [
 ] as const;
 export type AbandonReason = (typeof ABANDON_REASONS)[number];
 
-
 export const serialSchema = z
   .string()
   .regex(/^[0-9A-Fa-f]{1,40}$/, 'a certificate serial: 1–40 hex digits')
   .transform(normaliseSerial);
-
 
 export const GENESIS_HASH = '0'.repeat(64);
 const HASH_FORMAT = 1;
@@ -266,7 +264,6 @@ export function rowHash(row: Omit<AuditRow, 'hash'>): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-
 // ---------------------------------------------------------------------------
 // A row as it travels and is kept elsewhere (the terminal's outbox → the issuing service)
 
@@ -286,8 +283,14 @@ export const auditRowSchema = z
     sessionId: idSchema.optional(),
     renewalId: idSchema.optional(),
     staff: staffSchema.optional(),
-    authenticationSerial: z.string().regex(/^[0-9A-F]{1,40}$/, 'a certificate serial: 1–40 upper-case hex digits').optional(),
-    signatureSerial: z.string().regex(/^[0-9A-F]{1,40}$/, 'a certificate serial: 1–40 upper-case hex digits').optional(),
+    authenticationSerial: z
+      .string()
+      .regex(/^[0-9A-F]{1,40}$/, 'a certificate serial: 1–40 upper-case hex digits')
+      .optional(),
+    signatureSerial: z
+      .string()
+      .regex(/^[0-9A-F]{1,40}$/, 'a certificate serial: 1–40 upper-case hex digits')
+      .optional(),
     detail: z.record(z.string(), z.unknown()),
     prevHash: hashSchema,
     hash: hashSchema,
@@ -295,7 +298,11 @@ export const auditRowSchema = z
   .superRefine((row, context) => {
     const detail = AUDIT_DETAIL[row.event].safeParse(row.detail);
     if (!detail.success)
-      context.addIssue({ code: 'custom', path: ['detail'], message: `not a "${row.event}" detail: ${detail.error.issues[0]?.message ?? ''}` });
+      context.addIssue({
+        code: 'custom',
+        path: ['detail'],
+        message: `not a "${row.event}" detail: ${detail.error.issues[0]?.message ?? ''}`,
+      });
   });
 
 /** Where a received run of rows stops continuing the chain already held, and why. */
@@ -328,7 +335,11 @@ export function continueChain(
   let last: ChainHead = head;
   for (const row of rows) {
     if (rowHash(row) !== row.hash)
-      return { repeats, fresh, broken: { kind: 'row-edited', firstBadSeq: row.seq, message: `row ${row.seq}'s content does not match its hash` } };
+      return {
+        repeats,
+        fresh,
+        broken: { kind: 'row-edited', firstBadSeq: row.seq, message: `row ${row.seq}'s content does not match its hash` },
+      };
     if (row.seq <= head.seq) {
       const held = heldHashOf(row.seq);
       if (held === row.hash) {
@@ -349,7 +360,11 @@ export function continueChain(
       return {
         repeats,
         fresh,
-        broken: { kind: 'gap', firstBadSeq: last.seq + 1, message: `rows ${last.seq + 1}–${row.seq - 1} are missing before row ${row.seq}` },
+        broken: {
+          kind: 'gap',
+          firstBadSeq: last.seq + 1,
+          message: `rows ${last.seq + 1}–${row.seq - 1} are missing before row ${row.seq}`,
+        },
       };
     if (row.prevHash !== last.hash)
       return {

@@ -193,8 +193,7 @@ export function schemaFindings(db: KioskDatabase): string[] {
     if (sql === undefined) findings.push(`the trigger ${name} has been dropped, so audit rows could be changed or removed unseen`);
     else if (sql !== expected.get(name)) findings.push(`the trigger ${name} has been changed from the one the kiosk made`);
   }
-  for (const name of actual.keys())
-    if (!expected.has(name)) findings.push(`a trigger ${name} that the kiosk never made has been added`);
+  for (const name of actual.keys()) if (!expected.has(name)) findings.push(`a trigger ${name} that the kiosk never made has been added`);
   return findings;
 }
 

@@ -1,4 +1,4 @@
-import type { SqlDriver } from '../../base/sql-database';
+import { runMigrations, type Migration, type SqlDriver } from '../../base/sql-database';
 
 /**
  * The simulated J-LIS's schema, the one place it is written: an ordered list
@@ -24,11 +24,7 @@ import type { SqlDriver } from '../../base/sql-database';
  *   `issuer_proofs_reset_names_staff`.
  */
 
-export interface Migration {
-  version: number;
-  description: string;
-  sql: string;
-}
+export type { Migration } from '../../base/sql-database';
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -137,39 +133,11 @@ CREATE TABLE revocations (
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
-/** Any number, so that every process migrating one database takes the same advisory lock. */
-const MIGRATION_LOCK = 0x6a6c6973; // 'jlis'
-
 /**
- * Brings the database to SCHEMA_VERSION, one transaction per migration,
- * under an advisory lock so that processes starting together on one server
- * migrate once. A database written by a newer version is refused.
+ * Brings the database to SCHEMA_VERSION (main/base/sql-database.ts
+ * `runMigrations`: one transaction per migration, under an advisory lock, a
+ * newer database refused).
  */
 export async function migrate(db: SqlDriver, migrations: readonly Migration[] = MIGRATIONS): Promise<void> {
-  const latest = migrations[migrations.length - 1]!.version;
-  // READ COMMITTED: after waiting for the lock, each statement sees what the process before it committed.
-  await db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version INTEGER PRIMARY KEY,
-      description TEXT NOT NULL,
-      applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-    )`);
-  }, 'read committed');
-  for (;;) {
-    const applied = await db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      const [row] = await tx.query<{ version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations');
-      const current = row?.version ?? 0;
-      if (current > latest) {
-        throw new Error(`the simulated J-LIS in ${db.where} was written by a newer version (schema ${current} > ${latest})`);
-      }
-      const next = migrations.find((migration) => migration.version > current);
-      if (!next) return false;
-      await tx.exec(next.sql);
-      await tx.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [next.version, next.description]);
-      return true;
-    }, 'read committed');
-    if (!applied) return;
-  }
+  await runMigrations(db, migrations, { table: 'schema_migrations', lock: 0x6a6c6973 /* 'jlis' */, what: 'the simulated J-LIS' });
 }

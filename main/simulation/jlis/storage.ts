@@ -3,7 +3,7 @@ import type { CertificateSlot } from '../../issuance/gateway';
 import type { CaKind, RevocationReason } from './ca';
 import {
   isPostgresUrl,
-  isRetryable,
+  retryingTransaction,
   openPgliteDriver,
   openPostgresDriver,
   type PgliteOptions,
@@ -164,15 +164,7 @@ export class JlisStore {
    * what it decides on inside it, and return what to do after the commit.
    */
   async transaction<T>(work: (tx: JlisStore) => Promise<T>): Promise<T> {
-    const driver = this.#driverOrThrow();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await driver.transaction((tx) => work(new JlisStore(tx, undefined)));
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= TRANSACTION_ATTEMPTS) throw error;
-        await new Promise((resolveWait) => setTimeout(resolveWait, Math.random() * 5 * attempt));
-      }
-    }
+    return retryingTransaction(this.#driverOrThrow(), (tx) => work(new JlisStore(tx, undefined)), TRANSACTION_ATTEMPTS);
   }
 
   /** One statement outside the store's queries (tests and tools: counts, a constraint proven). */
