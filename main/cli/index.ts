@@ -33,10 +33,13 @@ const USAGE = `usage: myna-kiosk <command>
           [--service <https url> --terminal <folder>] [--staff <id>]
       Run one whole session on the virtual card, scripted; exit 0 only when renewed. With --service,
       against that issuing service (started with --card-factory) as the terminal of that folder.
-  audit verify [--db <path>]
-      Check the audit chain; exit 0 only if it is intact, else name the first broken row.
+  audit verify [--db <path>] [--service <https url> --terminal <folder> | --config <terminal.json>]
+      Check the audit chain and its guards; with a service, also against the copy the service holds.
+      Exit 0 only if all is intact, else name the first broken or missing row.
   audit export --from <YYYY-MM-DD> --to <YYYY-MM-DD> --format csv|jsonl [--db <path>] [--out <file>]
-      Export the audit rows of those Japan dates (the export itself is audited).
+               [--service <dashboard https url> --account <id> [--ca <pem>] [--dir <service dir>]]
+      Export the audit rows of those Japan dates (the export itself is audited); with --service,
+      every terminal's rows as the issuing service holds them (the account's passcode: typed, or stdin).
   bench card [--json] [--runs 50] [--persona <id>] [--round-trips 2000]
       Measure a full card status on the real PC/SC stack with the virtual card
       (starts its own pcscd with the vpcd driver; needs pcscd not running).
@@ -56,9 +59,12 @@ const USAGE = `usage: myna-kiosk <command>
   service revoke-terminal --id <id> [--dir <dir>]
   service terminals [--dir <dir>] [--json]
   service openapi
+  service dashboard-account --id <account> [--remove] [--dir <dir>]
   service [run] [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>] [--database postgres://...] [--card-factory]
-      The municipality's issuing service over mutual TLS, and its terminal PKI (docs/issuing-service.md).
-      Its records: an embedded PGlite in the simulation folder, or the PostgreSQL server of --database.
+                [--dashboard-host <host>] [--dashboard-port 8444] [--stale-after 90] [--metrics-token-file <file>]
+      The municipality's issuing service over mutual TLS, and its terminal PKI (docs/issuing-service.md);
+      the terminals' audit rows and heartbeats, the dashboard and /metrics (docs/fleet.md).
+      Its records: embedded PGlite databases, or the PostgreSQL server of --database.
   bench ui [--json] [--runs 10]
       Measure the renderer: initial JavaScript (gzipped), navigation to an interactive
       attract screen in Chromium, and the resident's taps for a standard renewal.

@@ -1,8 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../base/log';
+import { hashPasscode } from '../base/passcode';
+import { ACCOUNT_ID_PATTERN, DashboardAccounts } from '../service/dashboard-accounts';
+import { startDashboard } from '../service/dashboard-server';
+import { FleetMetrics } from '../service/fleet-metrics';
+import { openFleetStore, startStaleSweep } from '../service/fleet-store';
+import { readNewPasscode, STANDARD_IO, type PasscodeIo } from './staff-passcode';
 import { openApiDocument, startIssuingService } from '../service/issuing-service';
 import { initialisePki, loadPki, PKI_FILES, TERMINAL_ROLES, writeFileAtomically } from '../service/terminal-pki';
 import { isTerminalRole, TerminalRegistry } from '../service/terminal-registry';
@@ -22,12 +29,21 @@ import { UsageError } from './usage-error';
  *   service revoke-terminal --id <id> [--dir <dir>]
  *   service terminals [--dir <dir>] [--json]
  *   service openapi
+ *   service dashboard-account --id <account> [--remove] [--dir <dir>]   (the passcode: typed twice, or stdin's first line)
  *   service [run] [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>] [--database postgres://…] [--card-factory]
+ *               [--dashboard-host <host>] [--dashboard-port 8444] [--stale-after 90] [--metrics-token-file <file>]
  *
  * The service folder is `--dir`, else $MYNA_KIOSK_SERVICE_DIR, else
  * ~/.local/share/myna-kiosk/service: `pki/` (the terminal CA and the
  * server's certificate; keys readable by the owner only) and
  * `terminals.json` (the registry).
+ *
+ * The fleet's records (docs/fleet.md: the terminals' audit rows, heartbeats,
+ * alerts, dashboard sign-ins) go to an embedded PGlite in the service
+ * folder (`fleet-pg/`), or to the same PostgreSQL server as the J-LIS with
+ * `--database`. The dashboard and /metrics listen on `--dashboard-port`
+ * (HTTPS with the service's certificate, no client certificate; accounts
+ * in `dashboard-accounts.json`, made by `service dashboard-account`).
  *
  * The simulated J-LIS behind the service keeps its records in an embedded
  * PGlite database in the simulation folder (one process at a time), or on
@@ -68,6 +84,8 @@ export async function runService(
       return listTerminals(rest, out);
     case 'openapi':
       return printOpenApi(rest, out);
+    case 'dashboard-account':
+      return dashboardAccount(rest, out);
     case 'run':
       return serve(rest, out);
     default:
@@ -162,6 +180,10 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
       'sim-dir': { type: 'string' },
       database: { type: 'string' },
       'card-factory': { type: 'boolean', default: false },
+      'dashboard-host': { type: 'string' },
+      'dashboard-port': { type: 'string', default: String(DEFAULT_DASHBOARD_PORT) },
+      'stale-after': { type: 'string', default: String(DEFAULT_STALE_AFTER_SECONDS) },
+      'metrics-token-file': { type: 'string' },
     },
     strict: true,
   });
@@ -171,34 +193,132 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
       '--database must be a postgres:// or postgresql:// URL (without it, the embedded PGlite in the simulation folder)',
     );
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${values.port}")`);
+  const port = portOption('--port', values.port);
+  const dashboardPort = portOption('--dashboard-port', values['dashboard-port']);
+  const staleAfter = Number(values['stale-after']);
+  if (!Number.isInteger(staleAfter) || staleAfter < 2 || staleAfter > 86_400)
+    throw new UsageError(
+      `--stale-after is seconds without a heartbeat before a terminal is stale: 2–86400 (got "${values['stale-after']}")`,
+    );
+  const metricsToken = values['metrics-token-file'] === undefined ? undefined : readToken(values['metrics-token-file']);
+  const rendererRoot = fileURLToPath(new URL('../renderer', import.meta.url));
+  if (!existsSync(join(rendererRoot, 'dashboard.html')))
+    throw new Error(`the dashboard is not built (${rendererRoot}/dashboard.html is missing): run "npm run build"`);
   const dir = serviceDir(values.dir);
   const { server } = await loadPki(join(dir, 'pki'));
   const caCertificate = readFileSync(join(dir, 'pki', PKI_FILES.ca), 'utf8');
-  const jlis = await openSimulatedJlis(values['sim-dir'], database ? { database } : {});
   const log = createLogger();
-  const service = await startIssuingService({
-    tls: { server, caCertificate },
-    registry: registryOf(dir),
-    issuer: jlis,
-    log,
-    host: values.host,
-    port,
-    ...(values['card-factory'] ? { cardFactory: (personaId: string, on: string) => factoryCard(jlis, personaId, on) } : {}),
-  });
-  out(
-    `issuing service at ${service.url} (terminals of ${join(dir, 'pki', PKI_FILES.ca)}; ` +
-      `simulated J-LIS in ${jlis.dir}, records in ${jlis.database}${values['card-factory'] ? '; card factory on' : ''}); Ctrl+C stops it`,
-  );
+  const registry = registryOf(dir);
+  const staleAfterMs = staleAfter * 1000;
+
+  // Opened in order, closed in reverse; whatever opened before a failure is closed again.
+  const opened: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of opened.reverse()) await close();
+  };
+  try {
+    const jlis = await openSimulatedJlis(values['sim-dir'], database ? { database } : {});
+    opened.push(() => jlis.close());
+    const store = await openFleetStore(database ? { database } : { dir });
+    opened.push(() => store.close());
+    const metrics = new FleetMetrics(store, { staleAfterMs, enrolled: () => registry.list().map((entry) => entry.id) });
+    const sweep = startStaleSweep(store, {
+      staleAfterMs,
+      onError: (error) => log.error('stale-sweep-failed', { error: (error as Error).name }),
+    });
+    opened.push(() => sweep.stop());
+    const service = await startIssuingService({
+      tls: { server, caCertificate },
+      registry,
+      issuer: jlis,
+      log,
+      host: values.host,
+      port,
+      fleet: { store, metrics },
+      ...(values['card-factory'] ? { cardFactory: (personaId: string, on: string) => factoryCard(jlis, personaId, on) } : {}),
+    });
+    opened.push(() => service.close());
+    const dashboard = await startDashboard({
+      tls: server,
+      store,
+      metrics,
+      registry,
+      accounts: accountsOf(dir),
+      rendererRoot,
+      staleAfterMs,
+      log,
+      host: values['dashboard-host'] ?? values.host,
+      port: dashboardPort,
+      ...(metricsToken ? { metricsToken } : {}),
+    });
+    opened.push(() => dashboard.close());
+    out(
+      `issuing service at ${service.url} (terminals of ${join(dir, 'pki', PKI_FILES.ca)}; ` +
+        `simulated J-LIS in ${jlis.dir}, records in ${jlis.database}${values['card-factory'] ? '; card factory on' : ''}); Ctrl+C stops it`,
+    );
+    out(
+      `dashboard at ${dashboard.url}/ and metrics at ${dashboard.url}/metrics (fleet records in ${store.where}; ` +
+        `${accountsOf(dir).list().length} dashboard account(s); a terminal is stale after ${staleAfter} s)`,
+    );
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await service.close();
-  await jlis.close();
+  await closeAll();
   out('issuing service stopped');
+  return 0;
+}
+
+const DEFAULT_DASHBOARD_PORT = 8444;
+const DEFAULT_STALE_AFTER_SECONDS = 90;
+
+const accountsOf = (dir: string) => new DashboardAccounts(join(dir, 'dashboard-accounts.json'));
+
+function portOption(name: string, text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${name} must be a port number (got "${text}")`);
+  return port;
+}
+
+function readToken(path: string): string {
+  let token: string;
+  try {
+    token = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new UsageError(`--metrics-token-file: ${path} cannot be read: ${(error as Error).message}`);
+  }
+  if (!/^[\x21-\x7e]{16,256}$/.test(token))
+    throw new UsageError('--metrics-token-file: the token is 16–256 printable characters without spaces');
+  return token;
+}
+
+/** `service dashboard-account --id <id> [--remove]`: adds an account (or a new passcode), or removes one. */
+async function dashboardAccount(argv: string[], out: (line: string) => void, io: PasscodeIo = STANDARD_IO): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { dir: { type: 'string' }, id: { type: 'string' }, remove: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  if (!values.id) throw new UsageError('--id <account> is required');
+  if (!ACCOUNT_ID_PATTERN.test(values.id)) throw new UsageError(`--id is 1–64 of letters, digits and . _ - (got "${values.id}")`);
+  const accounts = accountsOf(serviceDir(values.dir));
+  if (values.remove) {
+    if (!accounts.remove(values.id)) {
+      out(`no dashboard account ${values.id}: nothing removed`);
+      return 1;
+    }
+    out(`dashboard account ${values.id} removed: it cannot sign in from now on`);
+    return 0;
+  }
+  const result = accounts.set(values.id, hashPasscode(await readNewPasscode(io, 'dashboard passcode')));
+  out(
+    `dashboard account ${values.id} ${result === 'added' ? 'added' : 'given a new passcode'} (${accounts.path}; the passcode is kept only as a hash)`,
+  );
   return 0;
 }
 

@@ -13,22 +13,27 @@ export const STAFF_PASSCODE_RULE = /^[\x21-\x7e]{6,64}$/;
  * the hash to put in the terminal config's `staff.accounts`. The passcode
  * itself is never printed or stored.
  */
-export async function runStaffPasscode(
-  argv: string[],
-  io: { input: Readable & { isTTY?: boolean }; output: Writable; prompt: Writable } = {
-    input: process.stdin,
-    output: process.stdout,
-    prompt: process.stderr,
-  },
-): Promise<number> {
+export async function runStaffPasscode(argv: string[], io: PasscodeIo = STANDARD_IO): Promise<number> {
   parseArgs({ args: argv, options: {}, strict: true });
-  const passcode = io.input.isTTY ? await typedTwice(io.input, io.prompt) : await firstLine(io.input);
-  if (!STAFF_PASSCODE_RULE.test(passcode)) throw new UsageError('a staff passcode is 6 to 64 printable ASCII characters, without spaces');
-  io.output.write(`${hashPasscode(passcode)}\n`);
+  io.output.write(`${hashPasscode(await readNewPasscode(io, 'staff passcode'))}\n`);
   return 0;
 }
 
-async function firstLine(input: Readable): Promise<string> {
+export interface PasscodeIo {
+  input: Readable & { isTTY?: boolean };
+  output: Writable;
+  prompt: Writable;
+}
+export const STANDARD_IO: PasscodeIo = { input: process.stdin, output: process.stdout, prompt: process.stderr };
+
+/** A new passcode: typed twice without echo on a terminal, else the first line of stdin; held to STAFF_PASSCODE_RULE. */
+export async function readNewPasscode(io: PasscodeIo, what: string): Promise<string> {
+  const passcode = io.input.isTTY ? await typedTwice(io.input, io.prompt, what) : await firstLine(io.input);
+  if (!STAFF_PASSCODE_RULE.test(passcode)) throw new UsageError(`a ${what} is 6 to 64 printable ASCII characters, without spaces`);
+  return passcode;
+}
+
+export async function firstLine(input: Readable): Promise<string> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   for await (const line of lines) {
     lines.close();
@@ -37,15 +42,15 @@ async function firstLine(input: Readable): Promise<string> {
   throw new UsageError('no passcode on standard input');
 }
 
-async function typedTwice(input: Readable, prompt: Writable): Promise<string> {
-  const first = await typedHidden(input, prompt, 'New staff passcode: ');
+async function typedTwice(input: Readable, prompt: Writable, what: string): Promise<string> {
+  const first = await typedHidden(input, prompt, `New ${what}: `);
   const second = await typedHidden(input, prompt, 'Again: ');
   if (first !== second) throw new UsageError('the two passcodes differ');
   return first;
 }
 
 /** Reads one line from a terminal without echoing it. */
-function typedHidden(input: Readable, prompt: Writable, question: string): Promise<string> {
+export function typedHidden(input: Readable, prompt: Writable, question: string): Promise<string> {
   return new Promise((resolve) => {
     prompt.write(question);
     // In terminal mode readline echoes to its output; an output nobody reads means nothing is echoed.

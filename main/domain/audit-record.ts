@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { profileSchema } from '../../preload/contract';
 import { CARD_KINDS, RENEWAL_ROUTES, SESSION_ENDS, SESSION_REFERENCE_PATTERN } from '../../preload/vocabulary';
 import { normaliseSerial } from './certificate-serial';
+import { japanTimestamp } from './japan-calendar';
 
 /**
  * What an audit row is, wherever it is kept: the terminal's SQLite chain
@@ -207,11 +208,11 @@ export interface AuditRow {
   at: string;
   event: AuditEventName;
   terminalId: string;
-  sessionId: string | undefined;
-  renewalId: string | undefined;
-  staff: string | undefined;
-  authenticationSerial: string | undefined;
-  signatureSerial: string | undefined;
+  sessionId?: string | undefined;
+  renewalId?: string | undefined;
+  staff?: string | undefined;
+  authenticationSerial?: string | undefined;
+  signatureSerial?: string | undefined;
   detail: Record<string, unknown>;
   prevHash: string;
   hash: string;
@@ -380,4 +381,71 @@ export function continueChain(
     last = { seq: row.seq, hash: row.hash };
   }
   return { repeats, fresh };
+}
+
+// ---------------------------------------------------------------------------
+// Exports (the terminal's `audit export` and the service's fleet export alike)
+
+export const EXPORT_COLUMNS = [
+  'seq',
+  'at',
+  'at_japan',
+  'event',
+  'terminal_id',
+  'session_id',
+  'renewal_id',
+  'staff',
+  'authentication_serial',
+  'signature_serial',
+  'detail',
+  'prev_hash',
+  'hash',
+] as const;
+
+/**
+ * Rows as CSV (RFC 4180: CRLF, a header, fields quoted when needed) or JSON
+ * Lines, with the hashes so a slice can be checked later; `at_japan` is the
+ * instant in Japan time. `leading` columns (the service's `stored_for`: the
+ * terminal it holds the row for) come first.
+ */
+export function formatAuditExport<L extends string = never>(
+  rows: readonly (AuditRow & { leading?: Record<L, string> })[],
+  format: 'csv' | 'jsonl',
+  leadingColumns: readonly L[] = [],
+): string {
+  const records = rows.map((row) => ({ ...(row.leading ?? {}), ...exportRecord(row) }) as Record<string, string | number | null>);
+  if (format === 'csv') {
+    const columns = [...leadingColumns, ...EXPORT_COLUMNS];
+    return [columns.join(','), ...records.map((record) => columns.map((column) => csvField(record[column] ?? null)).join(','))]
+      .map((line) => `${line}\r\n`)
+      .join('');
+  }
+  return records.map((record) => `${JSON.stringify({ ...record, detail: JSON.parse(String(record.detail)) as unknown })}\n`).join('');
+}
+
+type ExportRecord = Record<(typeof EXPORT_COLUMNS)[number], string | number | null> & { detail: string };
+
+function exportRecord(row: AuditRow): ExportRecord {
+  return {
+    seq: row.seq,
+    at: row.at,
+    at_japan: japanTimestamp(new Date(row.at)),
+    event: row.event,
+    terminal_id: row.terminalId,
+    session_id: row.sessionId ?? null,
+    renewal_id: row.renewalId ?? null,
+    staff: row.staff ?? null,
+    authentication_serial: row.authenticationSerial ?? null,
+    signature_serial: row.signatureSerial ?? null,
+    detail: canonicalJson(row.detail),
+    prev_hash: row.prevHash,
+    hash: row.hash,
+  };
+}
+
+/** RFC 4180: a field with a comma, a double quote, CR or LF is quoted, its quotes doubled. */
+export function csvField(value: string | number | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SESSION_ENDS } from '../../preload/vocabulary';
-import { auditRowSchema } from '../domain/audit-record';
+import { auditRowSchema, type AuditRow } from '../domain/audit-record';
 
 /**
  * What terminals report to the issuing service about themselves
@@ -76,3 +76,10 @@ export const heartbeatResponseSchema = z.strictObject({
   serviceTime: z.iso.datetime(),
 });
 export type HeartbeatAnswer = z.infer<typeof heartbeatResponseSchema>;
+
+/** The three calls of the service the reporter makes (IssuingServiceClient has them; kiosk/fleet-reporter.ts makes them). */
+export interface FleetChannel {
+  shipAudit(rows: readonly AuditRow[]): Promise<AuditBatchResponse>;
+  auditHashes(after: number, limit?: number): Promise<AuditHashesResponse>;
+  heartbeat(report: Heartbeat): Promise<HeartbeatAnswer>;
+}

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomInt, X509Certificate } from 'node:crypto';
 import { Agent, request as httpsRequest } from 'node:https';
 import type { z } from 'zod';
 import {
@@ -228,7 +228,8 @@ export class IssuingServiceClient implements IssuanceGateway {
         last = error;
       }
     }
-    throw new GatewayError(last?.failure ?? 'unavailable', `${last?.message ?? 'no answer'} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`);
+    const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+    throw new GatewayError(last?.failure ?? 'unavailable', `${last?.message ?? 'no answer'} (after ${tries})`);
   }
 
   #attempt<S extends z.ZodType>(method: 'GET' | 'POST', path: string, body: unknown, schema: S): Promise<z.infer<S>> {
@@ -308,3 +309,20 @@ const FAILURE_OF_STATUS: Partial<Record<number, GatewayFailure>> = {
   503: 'unavailable',
   504: 'timeout',
 };
+
+/**
+ * The terminal's id as its issuing service knows it: the `CN` of the
+ * client certificate `service enrol-terminal` wrote. The audit rows carry
+ * it, so the fleet's records and the terminal's own agree on the name.
+ */
+export function terminalIdOfCertificate(certificatePem: string): string {
+  let subject: string;
+  try {
+    subject = new X509Certificate(certificatePem).subject;
+  } catch (error) {
+    throw new Error(`the terminal certificate cannot be read: ${(error as Error).message}`);
+  }
+  const id = /^CN=(.+)$/m.exec(subject)?.[1];
+  if (!id) throw new Error('the terminal certificate names no terminal (no CN)');
+  return id;
+}

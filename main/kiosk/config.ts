@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
@@ -56,6 +57,8 @@ export const terminalConfigSchema = z
         certificate: z.string().min(1),
         key: z.string().min(1),
         ca: z.string().min(1),
+        /** How often the terminal reports its health to the service (docs/fleet.md). */
+        heartbeatSeconds: z.number().int().min(5).max(3600).default(30),
       })
       .strict()
       .optional(),
@@ -126,6 +129,7 @@ export const TERMINAL_FILES = { certificate: 'terminal.pem', key: 'terminal-key.
 export function serviceOfTerminalFolder(url: string, folder: string): NonNullable<TerminalConfig['service']> {
   return {
     url,
+    heartbeatSeconds: 30,
     certificate: resolve(folder, TERMINAL_FILES.certificate),
     key: resolve(folder, TERMINAL_FILES.key),
     ca: resolve(folder, TERMINAL_FILES.ca),
@@ -152,3 +156,8 @@ export function readServiceConnection(service: NonNullable<TerminalConfig['servi
 }
 
 export type { CardSource, Profile };
+
+/** SHA-256 of the config as the kiosk understood it: terminals with the same settings show the same fingerprint. */
+export function configFingerprint(config: TerminalConfig): string {
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex');
+}

@@ -12,6 +12,8 @@ import { CustomerSession } from '../session/session-runner';
 import { StaffSession } from './staff-session';
 import type { AuditChain } from '../store/audit';
 import type { RenewalJournal } from '../store/journal';
+import type { SessionEnd } from '../../preload/vocabulary';
+import type { TerminalHealthNow } from './fleet-reporter';
 
 export type KioskEventListener = (event: KioskEvent) => void;
 
@@ -94,6 +96,9 @@ export class Kiosk {
   private readonly idle: InactivityTimer | undefined;
   private countdown: { handle: unknown; secondsLeft: number } | undefined;
   private readonly staff: StaffSession | undefined;
+  /** For the heartbeat (fleet-reporter.ts): how the last session ended, and whether the last slip printed. */
+  private lastSessionEnd: SessionEnd | null = null;
+  private lastPrint: 'none' | 'ready' | 'failed' = 'none';
 
   constructor(
     readonly config: TerminalConfig,
@@ -173,6 +178,7 @@ export class Kiosk {
     });
     void session.done.then((result) => {
       this.log.info('session-ended', { end: result.end });
+      this.lastSessionEnd = result.end;
       if (this.session !== session) return;
       this.session = undefined;
       this.endSessionView(this.state.reader.state === 'card_present' && result.end !== 'card-removed');
@@ -262,6 +268,18 @@ export class Kiosk {
     this.listeners.clear();
   }
 
+  /** What the heartbeat says of this terminal (never anything of a resident). */
+  health(): TerminalHealthNow {
+    return {
+      profile: this.config.profile,
+      reader: this.state.reader.state,
+      // A kiosk printer is "ready" until a slip fails; the browser's dialog is no printer of the terminal's.
+      printer: this.options.printSlip ? (this.lastPrint === 'failed' ? 'failed' : 'ready') : 'none',
+      sessionInProgress: this.session !== undefined,
+      lastSessionEnd: this.lastSessionEnd,
+    };
+  }
+
   snapshot(): ViewState {
     return structuredClone(this.state);
   }
@@ -344,8 +362,15 @@ export class Kiosk {
       case 'PRINT_SLIP': {
         const screen = this.state.session?.screen;
         if (!screen || !SLIP_SCREENS.has(screen)) return { ok: false, error: 'not-now' };
-        // The printer logs its own failure with the reason (main/shell/printing.ts); nothing more to say here.
-        this.options.printSlip?.().catch(() => undefined);
+        // The printer logs its own failure with the reason (main/shell/printing.ts); the heartbeat reports it.
+        this.options
+          .printSlip?.()
+          .then(() => {
+            this.lastPrint = 'ready';
+          })
+          .catch(() => {
+            this.lastPrint = 'failed';
+          });
         return { ok: true };
       }
       case 'DEMO_INSERT_CARD': {

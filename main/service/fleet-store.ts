@@ -25,7 +25,7 @@ import type { AuditBatchResponse, Heartbeat } from '../issuance/fleet-wire';
  * - each terminal's last heartbeat, and the alerts it raises (reader
  *   unplugged, printer failed, a head behind the copy held) or its silence
  *   raises (stale);
- * - the dashboard's accounts (passcode hashes only) and every sign-in;
+ * - every sign-in to the dashboard, refused or accepted, and every sign-out;
  * - every export of the fleet's rows.
  *
  * No table has a column for a PIN, a My Number, a name or an address; audit
@@ -69,7 +69,7 @@ export interface TerminalHealth {
 const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    description: 'fleet audit rows, heads, alerts, heartbeats, dashboard accounts and sign-ins, exports',
+    description: 'fleet audit rows, heads, alerts, heartbeats, dashboard sign-ins, exports',
     sql: `
       CREATE TABLE fleet_audit (
         terminal_id           TEXT NOT NULL,
@@ -128,11 +128,6 @@ const MIGRATIONS: readonly Migration[] = [
         report      TEXT NOT NULL
       );
 
-      CREATE TABLE dashboard_accounts (
-        account_id    TEXT PRIMARY KEY,
-        passcode_hash TEXT NOT NULL,
-        created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
-      );
       CREATE TABLE dashboard_sign_ins (
         id         BIGSERIAL PRIMARY KEY,
         account_id TEXT NOT NULL,
@@ -313,6 +308,14 @@ export class FleetStore {
     });
   }
 
+  /** The last row held for every terminal that has delivered any. */
+  async auditHeads(): Promise<Map<string, ChainHead>> {
+    const rows = await this.#driver.query<{ terminal_id: string; seq: string | number; hash: string }>(
+      'SELECT terminal_id, seq, hash FROM fleet_audit_heads',
+    );
+    return new Map(rows.map((row) => [row.terminal_id, { seq: Number(row.seq), hash: row.hash }]));
+  }
+
   async auditHead(terminalId: string): Promise<ChainHead> {
     return headOf(this.#driver, terminalId);
   }
@@ -385,7 +388,8 @@ export class FleetStore {
           terminalId,
           'chain-rolled-back',
           local.seq + 1,
-          `the terminal's chain ends at row ${local.seq}, but the service holds rows up to ${held.seq}: rows from ${local.seq + 1} were removed or the file was rolled back`,
+          `the terminal's chain ends at row ${local.seq}, but the service holds rows up to ${held.seq}: ` +
+            `rows from ${local.seq + 1} were removed or the file was rolled back`,
         );
       else if (local.seq === held.seq && local.hash !== held.hash)
         await this.#raise(
@@ -525,33 +529,7 @@ export class FleetStore {
   }
 
   // -------------------------------------------------------------------------
-  // Dashboard accounts
-
-  async setAccount(accountId: string, passcodeHash: string): Promise<void> {
-    await this.#driver.query(
-      `INSERT INTO dashboard_accounts (account_id, passcode_hash) VALUES ($1, $2)
-       ON CONFLICT (account_id) DO UPDATE SET passcode_hash = EXCLUDED.passcode_hash`,
-      [accountId, passcodeHash],
-    );
-  }
-
-  async removeAccount(accountId: string): Promise<boolean> {
-    return (await this.#driver.query('DELETE FROM dashboard_accounts WHERE account_id = $1 RETURNING account_id', [accountId])).length > 0;
-  }
-
-  async accounts(): Promise<string[]> {
-    return (await this.#driver.query<{ account_id: string }>('SELECT account_id FROM dashboard_accounts ORDER BY account_id')).map(
-      (row) => row.account_id,
-    );
-  }
-
-  async passcodeHashOf(accountId: string): Promise<string | undefined> {
-    const [row] = await this.#driver.query<{ passcode_hash: string }>(
-      'SELECT passcode_hash FROM dashboard_accounts WHERE account_id = $1',
-      [accountId],
-    );
-    return row?.passcode_hash;
-  }
+  // Dashboard sign-ins (the accounts are a file of the service folder: dashboard-accounts.ts)
 
   /** Every sign-in, refusal and sign-out is kept. */
   async recordSignIn(accountId: string, result: 'accepted' | 'refused' | 'signed-out' | 'expired'): Promise<void> {
@@ -618,5 +596,29 @@ function fleetRowOf(raw: FleetAuditDbRow): AuditRow & { storedFor: string } {
     detail: JSON.parse(raw.detail) as Record<string, unknown>,
     prevHash: raw.prev_hash,
     hash: raw.hash,
+  };
+}
+
+/**
+ * Opens a stale alert for each terminal silent longer than `staleAfterMs`,
+ * every `everyMs`, until stopped. A failed sweep is logged and tried again.
+ */
+export function startStaleSweep(
+  store: FleetStore,
+  options: { staleAfterMs: number; everyMs?: number; onError: (error: unknown) => void },
+): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(
+    () => {
+      running = store.sweepStale(options.staleAfterMs).catch(options.onError);
+    },
+    options.everyMs ?? Math.max(1000, Math.min(10_000, options.staleAfterMs / 3)),
+  );
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
   };
 }

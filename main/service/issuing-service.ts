@@ -36,6 +36,16 @@ import {
   toBase64,
   type ErrorResponse,
 } from '../issuance/wire';
+import {
+  auditBatchRequestSchema,
+  auditBatchResponseSchema,
+  auditHashesQuerySchema,
+  auditHashesResponseSchema,
+  heartbeatRequestSchema,
+  heartbeatResponseSchema,
+} from '../issuance/fleet-wire';
+import type { FleetMetrics } from './fleet-metrics';
+import type { FleetStore } from './fleet-store';
 import { TerminalCa, terminalOf, type KeyPairPem } from './terminal-pki';
 import { TerminalRegistry, type TerminalEntry } from './terminal-registry';
 
@@ -65,6 +75,12 @@ export interface IssuingServiceOptions {
    * Without it the route does not exist. A municipality's service never makes cards.
    */
   cardFactory?: (personaId: string, on: string) => Promise<Record<string, unknown>>;
+  /**
+   * The fleet's records (docs/fleet.md): with it, terminals deliver their
+   * audit rows and heartbeats here, and the metrics count them and time
+   * every call. Without it those routes do not exist.
+   */
+  fleet?: { store: FleetStore; metrics: FleetMetrics };
 }
 
 declare module 'fastify' {
@@ -124,6 +140,7 @@ export async function buildIssuingService(options: IssuingServiceOptions): Promi
     request.terminal = terminal;
   });
   app.addHook('onResponse', async (request, reply) => {
+    options.fleet?.metrics.observeRequest(request.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
     options.log.info('service-request', {
       terminal: request.terminal?.id ?? 'none',
       method: request.method,
@@ -159,8 +176,7 @@ export async function buildIssuingService(options: IssuingServiceOptions): Promi
   };
   // Every request's gateway answers as the terminal its certificate names (the onRequest hook set it).
   const gatewayOf = (request: { terminal?: TerminalEntry }): IssuanceGateway => {
-    const terminal = request.terminal;
-    if (!terminal) throw new Error('a request reached a route without a terminal');
+    const terminal = terminalOfRequest(request);
     return options.issuer.forTerminal({ id: terminal.id, role: terminal.role });
   };
   const base = `/${API_VERSION}`;
@@ -311,6 +327,61 @@ export async function buildIssuingService(options: IssuingServiceOptions): Promi
       async (request) => ({ image: await cardFactory(request.body.personaId, request.body.on) }),
     );
   }
+  const fleet = options.fleet;
+  if (fleet) {
+    routes.post(
+      `${base}/fleet/audit`,
+      {
+        // A batch of rows is larger than a renewal's call (AUDIT_BATCH_MAX rows of about 500 bytes).
+        bodyLimit: 256 * 1024,
+        schema: {
+          summary:
+            "The terminal's audit rows, in seq order, at least once: kept once per (terminal, seq), each delivery checked to " +
+            'continue the chain held; a row that does not is refused, with an alert',
+          body: auditBatchRequestSchema,
+          response: { 200: auditBatchResponseSchema, ...errors },
+        },
+      },
+      async (request) => {
+        const terminal = terminalOfRequest(request);
+        const { fresh, ...answer } = await fleet.store.receiveAudit(terminal.id, request.body.rows);
+        fleet.metrics.countRows(terminal.id, fresh);
+        if (answer.conflict) options.log.warn('audit-chain-conflict', { terminal: terminal.id, ...answer.conflict });
+        return answer;
+      },
+    );
+    routes.get(
+      `${base}/fleet/audit/hashes`,
+      {
+        schema: {
+          summary: "The hashes the service holds for this terminal's rows after a seq, to find where two copies of the chain part",
+          querystring: auditHashesQuerySchema,
+          response: { 200: auditHashesResponseSchema, ...errors },
+        },
+      },
+      async (request) => {
+        const terminal = terminalOfRequest(request);
+        return {
+          head: await fleet.store.auditHead(terminal.id),
+          hashes: await fleet.store.auditHashes(terminal.id, request.query.after, request.query.limit),
+        };
+      },
+    );
+    routes.post(
+      `${base}/fleet/heartbeat`,
+      {
+        schema: {
+          summary: "The terminal's health: reader, printer, session, clock, disk, outbox and the head of its audit chain",
+          body: heartbeatRequestSchema,
+          response: { 200: heartbeatResponseSchema, ...errors },
+        },
+      },
+      async (request) => {
+        await fleet.store.receiveHeartbeat(terminalOfRequest(request).id, request.body);
+        return { serviceTime: new Date().toISOString() };
+      },
+    );
+  }
   routes.post(
     `${base}/certificates/status`,
     { schema: { summary: "A certificate's status", body: statusRequestSchema, response: { 200: statusResponseSchema, ...errors } } },
@@ -383,6 +454,11 @@ const DOCUMENTATION_ONLY: IssuanceGateway = {
 
 async function notServed(): Promise<never> {
   throw new GatewayError('unavailable', 'this service only documents its API');
+}
+
+function terminalOfRequest(request: { terminal?: TerminalEntry }): TerminalEntry {
+  if (!request.terminal) throw new Error('a request reached a route without a terminal');
+  return request.terminal;
 }
 
 /** How the issuing side's failures are answered; the kiosk's client maps them back (main/issuance/service-client.ts). */

@@ -5,18 +5,19 @@
 import { app, ipcMain, Menu, session, type BrowserWindow } from 'electron';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { VirtualReader } from '../card/virtual-reader';
-import { loadTerminalConfig, readServiceConnection, type TerminalConfig } from '../kiosk/config';
+import { configFingerprint, loadTerminalConfig, readServiceConnection, type TerminalConfig } from '../kiosk/config';
+import { startFleetReporter, type FleetReporter } from '../kiosk/fleet-reporter';
 import { bindKioskIpc } from './ipc';
 import { createKiosk, type DemoCards, type Kiosk, type SessionServices } from '../kiosk/kiosk';
 import { createLogger } from '../base/log';
 import { createSlipPrinter } from './printing';
 import { registerAppScheme, serveRenderer } from './protocol';
-import { IssuingServiceClient } from '../issuance/service-client';
+import { IssuingServiceClient, terminalIdOfCertificate } from '../issuance/service-client';
 import { startEmbeddedServiceOver } from '../service/embedded-service';
 import { openSimulatedWorld } from '../simulation/world';
-import { openTerminalRecords } from '../store/terminal-records';
+import { openTerminalRecords, type TerminalRecords } from '../store/terminal-records';
 import { resolveDatabasePath } from '../store/database';
 import { createCustomerWindow, createKioskWindow, hardenSession, lockDownWebContents } from './window';
 
@@ -75,6 +76,16 @@ async function startKiosk(): Promise<void> {
       printSlip: createSlipPrinter(() => kioskWindow, log),
     });
     kiosk.start();
+    // A terminal of the municipality's service reports its audit rows and its health to it (docs/fleet.md).
+    const reporter = issuing.fleet
+      ? startFleetReporter({
+          kiosk,
+          ...issuing.fleet,
+          configFingerprint: configFingerprint(config),
+          dataDir: dirname(resolveDatabasePath()),
+          log,
+        })
+      : undefined;
 
     const pageOptions = { isDevelopment, preloadPath: join(here, '../preload/index.cjs'), log };
     kioskWindow = createKioskWindow({ ...pageOptions, profile: config.profile, onRendererLost: (cause) => kiosk.returnToAttract(cause) });
@@ -84,7 +95,7 @@ async function startKiosk(): Promise<void> {
 
     bindKioskIpc(ipcMain, kiosk, appWindows, log, () => customerWindow);
     const opened = issuing;
-    app.once('before-quit', () => void shutDown(kiosk, opened));
+    app.once('before-quit', () => void shutDown(kiosk, opened, reporter));
     log.info('kiosk-started', {
       profile: config.profile,
       cardSource: config.cardSource,
@@ -101,6 +112,8 @@ async function startKiosk(): Promise<void> {
 interface IssuingSide {
   sessions: SessionServices;
   demo?: DemoCards;
+  /** What the fleet reporter needs: only for the municipality's service (a trainer's practice records go nowhere). */
+  fleet?: { channel: IssuingServiceClient; records: TerminalRecords; heartbeatSeconds: number };
   close(): Promise<void>;
 }
 
@@ -112,10 +125,13 @@ interface IssuingSide {
  */
 async function openIssuingSide(config: TerminalConfig, reader: VirtualReader | undefined): Promise<IssuingSide> {
   if (config.service) {
-    const client = new IssuingServiceClient(readServiceConnection(config.service));
-    const records = openTerminalRecords({ dbPath: resolveDatabasePath(), terminalId: hostname() });
+    const connection = readServiceConnection(config.service);
+    const client = new IssuingServiceClient(connection);
+    // The records carry the id the service knows this terminal by (its certificate's), so both copies agree.
+    const records = openTerminalRecords({ dbPath: resolveDatabasePath(), terminalId: terminalIdOfCertificate(connection.tls.certificate) });
     return {
       sessions: { gateway: client, journal: records.journal, audit: records.audit },
+      fleet: { channel: client, records, heartbeatSeconds: config.service.heartbeatSeconds },
       async close() {
         client.close();
         records.close();
@@ -143,7 +159,8 @@ async function openIssuingSide(config: TerminalConfig, reader: VirtualReader | u
  * records. Electron does not wait for this; that is safe, since every
  * committed transaction is already on disk (WAL, synchronous=FULL).
  */
-async function shutDown(kiosk: Kiosk, issuing: IssuingSide): Promise<void> {
+async function shutDown(kiosk: Kiosk, issuing: IssuingSide, reporter: FleetReporter | undefined): Promise<void> {
+  await reporter?.stop();
   await kiosk.stop().catch((error: unknown) => log.error('kiosk-stop-failed', { error: (error as Error).name }));
   await issuing.close();
 }

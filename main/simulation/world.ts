@@ -1,6 +1,7 @@
 import type { DemoFault, ViewState } from '../../preload/contract';
 import { GatewayError, type IssuanceGateway } from '../issuance/gateway';
-import { IssuingServiceClient } from '../issuance/service-client';
+import { IssuingServiceClient, terminalIdOfCertificate } from '../issuance/service-client';
+import type { FleetChannel } from '../issuance/fleet-wire';
 import type { VirtualReader } from '../card/virtual-reader';
 import { makeEnrolledCard } from './card-factory';
 import { cardImageSchema, type CardImage } from './card/card-image';
@@ -9,6 +10,8 @@ import { VirtualMyNumberCard } from './card/virtual-my-number-card';
 import { openSimulatedJlis, type SimulatedJlis } from './jlis/service';
 import { japanDate } from '../domain/japan-calendar';
 import type { AuditChain } from '../store/audit';
+import type { AuditOutbox } from '../store/audit-outbox';
+import { dirname } from 'node:path';
 import type { RenewalJournal } from '../store/journal';
 import { openTerminalRecords, type TerminalRecords } from '../store/terminal-records';
 
@@ -35,6 +38,11 @@ export interface TerminalWorld {
    * its J-LIS, so the card can be renewed (again and again, one card each).
    */
   freshCard(persona: Persona): Promise<{ persona: ResolvedPersona; image: CardImage }>;
+  /**
+   * Against a separate issuing service: the channel and the records the
+   * terminal's fleet reporter ships and reports from (kiosk/fleet-reporter.ts).
+   */
+  fleet?: { channel: FleetChannel; records: { outbox: AuditOutbox; audit: AuditChain }; dataDir: string };
   /** Closes the records and the simulated J-LIS (after the calls under way). */
   close(): Promise<void>;
 }
@@ -208,7 +216,9 @@ export async function openRemoteWorld(options: RemoteWorldOptions): Promise<Term
   const client = new IssuingServiceClient({ url: options.service.url, tls: options.service.tls });
   let records: TerminalRecords;
   try {
-    records = openTerminalRecords({ terminalId: options.terminalId, now, ...(options.dbPath ? { dbPath: options.dbPath } : {}) });
+    // The rows carry the id the service knows this terminal by (its certificate's), so both copies of the chain agree.
+    const terminalId = terminalIdOfCertificate(options.service.tls.certificate);
+    records = openTerminalRecords({ terminalId, now, ...(options.dbPath ? { dbPath: options.dbPath } : {}) });
   } catch (error) {
     client.close();
     throw error;
@@ -228,6 +238,7 @@ export async function openRemoteWorld(options: RemoteWorldOptions): Promise<Term
     sessions: { gateway, journal, audit, now },
     ...(options.reader ? { demo: trainerTools(options.reader, freshCard, (next) => (state = next)) } : {}),
     freshCard,
+    fleet: { channel: client, records, dataDir: dirname(records.path) },
     async close() {
       records.close();
       client.close();

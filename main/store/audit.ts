@@ -4,6 +4,7 @@ import {
   AuditError,
   canonicalJson,
   envelopeSchema,
+  formatAuditExport,
   GENESIS_HASH,
   japanDateSchema,
   rowHash,
@@ -13,10 +14,11 @@ import {
   type AuditRow,
   type AuditVerification,
 } from '../domain/audit-record';
-import { dayAfter, japanInstant, japanTimestamp } from '../domain/japan-calendar';
+import { dayAfter, japanInstant } from '../domain/japan-calendar';
 import type { KioskDatabase } from './database';
 
 export {
+  csvField,
   AUDIT_DETAIL,
   AUDIT_EVENTS,
   AuditError,
@@ -93,22 +95,6 @@ interface AuditDbRow {
   prev_hash: string;
   hash: string;
 }
-
-const EXPORT_COLUMNS = [
-  'seq',
-  'at',
-  'at_japan',
-  'event',
-  'terminal_id',
-  'session_id',
-  'renewal_id',
-  'staff',
-  'authentication_serial',
-  'signature_serial',
-  'detail',
-  'prev_hash',
-  'hash',
-] as const;
 
 export class AuditChain {
   readonly #db: KioskDatabase;
@@ -312,13 +298,7 @@ export class AuditChain {
     if (options.format !== 'csv' && options.format !== 'jsonl')
       throw new AuditError(`unknown export format "${String(options.format)}" (csv or jsonl)`);
     const rows = this.rows(options.from, options.to);
-    const records = rows.map(exportRecord);
-    const text =
-      options.format === 'csv'
-        ? [EXPORT_COLUMNS.join(','), ...records.map((record) => EXPORT_COLUMNS.map((column) => csvField(record[column])).join(','))]
-            .map((line) => `${line}\r\n`)
-            .join('')
-        : records.map((record) => `${JSON.stringify({ ...record, detail: JSON.parse(record.detail) as unknown })}\n`).join('');
+    const text = formatAuditExport(rows, options.format);
     this.append({
       event: 'audit-exported',
       ...(options.staff === undefined ? {} : { staff: options.staff }),
@@ -343,31 +323,4 @@ function fromDb(raw: AuditDbRow): AuditRow {
     prevHash: raw.prev_hash,
     hash: raw.hash,
   };
-}
-
-type ExportRecord = Record<(typeof EXPORT_COLUMNS)[number], string | number | null> & { detail: string };
-
-function exportRecord(row: AuditRow): ExportRecord {
-  return {
-    seq: row.seq,
-    at: row.at,
-    at_japan: japanTimestamp(new Date(row.at)),
-    event: row.event,
-    terminal_id: row.terminalId,
-    session_id: row.sessionId ?? null,
-    renewal_id: row.renewalId ?? null,
-    staff: row.staff ?? null,
-    authentication_serial: row.authenticationSerial ?? null,
-    signature_serial: row.signatureSerial ?? null,
-    detail: canonicalJson(row.detail),
-    prev_hash: row.prevHash,
-    hash: row.hash,
-  };
-}
-
-/** RFC 4180: a field with a comma, a double quote, CR or LF is quoted, its quotes doubled. */
-export function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

@@ -17,14 +17,17 @@ export interface TerminalRecords {
   audit: AuditChain;
   /** The audit rows still to deliver to the issuing service. */
   outbox: AuditOutbox;
+  /** The database file (a practice database's is in a folder of its own). */
+  path: string;
   close(): void;
 }
 
 export function openTerminalRecords(options: { terminalId: string; dbPath?: string; now?: () => Date }): TerminalRecords {
   const practiceDir = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), 'myna-kiosk-practice-'));
   let db: ReturnType<typeof openKioskDatabase>;
+  const path = options.dbPath ?? join(practiceDir ?? '', 'kiosk.sqlite');
   try {
-    db = openKioskDatabase(options.dbPath ?? join(practiceDir ?? '', 'kiosk.sqlite'));
+    db = openKioskDatabase(path);
   } catch (error) {
     if (practiceDir) rmSync(practiceDir, { recursive: true, force: true });
     throw error;
@@ -35,6 +38,7 @@ export function openTerminalRecords(options: { terminalId: string; dbPath?: stri
     journal: new RenewalJournal(db, { now }),
     audit,
     outbox: new AuditOutbox(db, audit),
+    path,
     close() {
       db.close();
       if (practiceDir) rmSync(practiceDir, { recursive: true, force: true });

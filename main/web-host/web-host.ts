@@ -9,7 +9,8 @@ import { Kiosk } from '../kiosk/kiosk';
 import type { Logger } from '../base/log';
 import { startEmbeddedServiceOver } from '../service/embedded-service';
 import { openRemoteWorld, openSimulatedWorld, type TerminalWorld } from '../simulation/world';
-import { readServiceConnection, type TerminalConfig } from '../kiosk/config';
+import { configFingerprint, readServiceConnection, type TerminalConfig } from '../kiosk/config';
+import { startFleetReporter } from '../kiosk/fleet-reporter';
 import { hashPasscode } from '../base/passcode';
 import { loadStaticAsset, securityHeaders } from '../hosting/static-files';
 import { VirtualReader } from '../card/virtual-reader';
@@ -128,6 +129,19 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
 
   kiosk.start();
+  // Against a separate issuing service the terminal reports its audit rows and health to it, as a deployed one does.
+  const reporter =
+    world.fleet && config.service
+      ? startFleetReporter({
+          kiosk,
+          channel: world.fleet.channel,
+          records: world.fleet.records,
+          dataDir: world.fleet.dataDir,
+          heartbeatSeconds: config.service.heartbeatSeconds,
+          configFingerprint: configFingerprint(config),
+          log: options.log,
+        })
+      : undefined;
   options.log.info('web-host-started', { origin, profile: options.profile });
 
   return {
@@ -139,6 +153,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     async close() {
       for (const client of sockets.clients) client.terminate();
       sockets.close();
+      await reporter?.stop();
       await kiosk.stop();
       await closeService();
       await world.close();
