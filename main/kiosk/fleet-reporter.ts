@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import type { Logger } from '../base/log';
-import type { AuditRow } from '../domain/audit-record';
 import type { AuditBatchResponse, FleetChannel, Heartbeat } from '../issuance/fleet-wire';
 export type { FleetChannel } from '../issuance/fleet-wire';
 import { AUDIT_BATCH_MAX } from '../issuance/fleet-wire';
