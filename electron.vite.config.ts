@@ -52,7 +52,13 @@ export default defineConfig({
       // Everything local: no inline scripts (the CSP forbids them), no remote assets.
       assetsInlineLimit: 0,
       minify: true,
-      rollupOptions: { input: { index: resolve('renderer/index.html') } },
+      rollupOptions: {
+        input: {
+          index: resolve('renderer/index.html'),
+          // The municipal dashboard, served by the issuing service (main/service/), not by the kiosk's hosts.
+          dashboard: resolve('renderer/dashboard.html'),
+        },
+      },
     },
   },
 });
