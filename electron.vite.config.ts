@@ -2,7 +2,7 @@ import { cpSync } from 'node:fs';
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
-import type { Plugin } from 'vite';
+import { build, type Plugin } from 'vite';
 
 /** The persona catalogue is data read at run time (main/simulation/personas.ts): ship it beside the bundle. */
 const copyPersonas: Plugin = {
@@ -12,7 +12,36 @@ const copyPersonas: Plugin = {
   },
 };
 
-// One build for the three parts. It needs no Electron binary, so it runs on
+/**
+ * The municipal dashboard (renderer/dashboard/), served by the issuing
+ * service, is built on its own into out/dashboard after the kiosk's
+ * renderer: sharing one build would split React into chunks shared by both
+ * pages, and the kiosk's page would load three files instead of one (and
+ * carry a page the kiosk never serves).
+ */
+const buildDashboard: Plugin = {
+  name: 'myna-kiosk:build-dashboard',
+  apply: 'build',
+  async closeBundle() {
+    await build({
+      configFile: false,
+      root: resolve('renderer'),
+      publicDir: resolve('assets/public'),
+      base: './',
+      logLevel: 'warn',
+      plugins: [react()],
+      build: {
+        outDir: resolve('out/dashboard'),
+        emptyOutDir: true,
+        assetsInlineLimit: 0,
+        minify: true,
+        rollupOptions: { input: { dashboard: resolve('renderer/dashboard.html') } },
+      },
+    });
+  },
+};
+
+// One build for the three parts (and the dashboard after the renderer). It needs no Electron binary, so it runs on
 // offline machines and in CI; `electron-vite dev/preview` do need it.
 export default defineConfig({
   main: {
@@ -46,18 +75,14 @@ export default defineConfig({
     root: 'renderer',
     publicDir: resolve('assets/public'),
     base: './',
-    plugins: [react()],
+    plugins: [react(), buildDashboard],
     build: {
       outDir: 'out/renderer',
       // Everything local: no inline scripts (the CSP forbids them), no remote assets.
       assetsInlineLimit: 0,
       minify: true,
       rollupOptions: {
-        input: {
-          index: resolve('renderer/index.html'),
-          // The municipal dashboard, served by the issuing service (main/service/), not by the kiosk's hosts.
-          dashboard: resolve('renderer/dashboard.html'),
-        },
+        input: { index: resolve('renderer/index.html') },
       },
     },
   },

@@ -161,7 +161,8 @@ export default tseslint.config(
                 '**/scripts/**',
               ],
               message:
-                'The renderer imports only its own files, preload/vocabulary.ts and types from preload/contract.ts and preload/dashboard-contract.ts.',
+                'The renderer imports only its own files, preload/vocabulary.ts and types from ' +
+                'preload/contract.ts and preload/dashboard-contract.ts.',
             },
             {
               group: ['**/preload/contract', '**/preload/dashboard-contract'],

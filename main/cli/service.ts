@@ -201,9 +201,9 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
       `--stale-after is seconds without a heartbeat before a terminal is stale: 2–86400 (got "${values['stale-after']}")`,
     );
   const metricsToken = values['metrics-token-file'] === undefined ? undefined : readToken(values['metrics-token-file']);
-  const rendererRoot = fileURLToPath(new URL('../renderer', import.meta.url));
-  if (!existsSync(join(rendererRoot, 'dashboard.html')))
-    throw new Error(`the dashboard is not built (${rendererRoot}/dashboard.html is missing): run "npm run build"`);
+  const dashboardRoot = fileURLToPath(new URL('../dashboard', import.meta.url));
+  if (!existsSync(join(dashboardRoot, 'dashboard.html')))
+    throw new Error(`the dashboard is not built (${dashboardRoot}/dashboard.html is missing): run "npm run build"`);
   const dir = serviceDir(values.dir);
   const { server } = await loadPki(join(dir, 'pki'));
   const caCertificate = readFileSync(join(dir, 'pki', PKI_FILES.ca), 'utf8');
@@ -244,7 +244,7 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
       metrics,
       registry,
       accounts: accountsOf(dir),
-      rendererRoot,
+      rendererRoot: dashboardRoot,
       staleAfterMs,
       log,
       host: values['dashboard-host'] ?? values.host,
@@ -316,9 +316,8 @@ async function dashboardAccount(argv: string[], out: (line: string) => void, io:
     return 0;
   }
   const result = accounts.set(values.id, hashPasscode(await readNewPasscode(io, 'dashboard passcode')));
-  out(
-    `dashboard account ${values.id} ${result === 'added' ? 'added' : 'given a new passcode'} (${accounts.path}; the passcode is kept only as a hash)`,
-  );
+  const what = result === 'added' ? 'added' : 'given a new passcode';
+  out(`dashboard account ${values.id} ${what} (${accounts.path}; the passcode is kept only as a hash)`);
   return 0;
 }
 

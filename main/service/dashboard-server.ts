@@ -45,7 +45,7 @@ export interface DashboardOptions {
   metrics: FleetMetrics;
   registry: TerminalRegistry;
   accounts: DashboardAccounts;
-  /** The built renderer folder (out/renderer), which holds dashboard.html. */
+  /** The built dashboard folder (out/dashboard), which holds dashboard.html. */
   rendererRoot: string;
   staleAfterMs: number;
   log: Logger;
