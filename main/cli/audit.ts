@@ -11,6 +11,9 @@ import { PKI_FILES } from '../service/terminal-pki';
 import { serviceDir } from './service';
 import { firstLine, typedHidden, STANDARD_IO, type PasscodeIo } from './staff-passcode';
 import { UsageError } from './usage-error';
+import { createLogger } from '../base/log';
+import { FleetReporter } from '../kiosk/fleet-reporter';
+import { AuditOutbox } from '../store/audit-outbox';
 
 /**
  * `myna-kiosk audit verify [--db <path>] [--service <url> --terminal <folder> | --config <terminal.json>]`
@@ -326,4 +329,65 @@ function call(
     request.on('error', (error) => rejectCall(new Error(`cannot reach ${url.origin}: ${error.message}`)));
     request.end(body);
   });
+}
+
+/**
+ * `myna-kiosk audit ship [--db <path>] (--service <url> --terminal <folder> | --config <terminal.json>)`
+ *
+ * Delivers the terminal's audit outbox to its issuing service now, and one
+ * heartbeat-free pass only: what the kiosk's reporter does every few
+ * seconds, for IT staff before a disk is replaced or a terminal retired, and
+ * for a terminal whose kiosk is not running. Exit 0 when the outbox is
+ * empty afterwards, 1 when rows are left (service away) or the service
+ * reported a chain conflict.
+ */
+export async function runAuditShip(argv: string[], io: AuditCliIo = {}): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { db: { type: 'string' }, service: { type: 'string' }, terminal: { type: 'string' }, config: { type: 'string' } },
+    strict: true,
+  });
+  const write = io.write ?? writeStdout;
+  const connection = serviceConnectionOf(values);
+  if (!connection)
+    throw new UsageError('audit ship needs the issuing service: --service <https url> --terminal <folder>, or --config <terminal.json>');
+  const path = values.db ?? resolveDatabasePath(io.env ?? process.env);
+  const db = openKioskDatabase(path, { create: false });
+  const client = new IssuingServiceClient({ ...connection, attempts: 1 });
+  try {
+    const chain = chainOf(db);
+    const outbox = new AuditOutbox(db, chain);
+    const reporter = new FleetReporter({
+      channel: client,
+      outbox,
+      audit: chain,
+      // No heartbeat is sent by a single pass; the reporter only needs these for one.
+      health: () => {
+        throw new Error('audit ship sends no heartbeat');
+      },
+      appVersion: 'cli',
+      configFingerprint: GENESIS_HASH,
+      freeDisk: async () => null,
+      log: createLogger(undefined, 'warn'),
+    });
+    const accepted = await reporter.ship();
+    const left = outbox.backlog();
+    const acknowledged = outbox.acknowledged().seq;
+    if (reporter.state === 'conflict') {
+      write(
+        `audit rows NOT delivered: the issuing service found this chain does not continue the copy it holds (an alert is open there); ` +
+          `run "myna-kiosk audit verify" with the same --service to see the first row that differs (${path})\n`,
+      );
+      return 1;
+    }
+    write(
+      `delivered ${accepted} audit row${accepted === 1 ? '' : 's'}; the service holds rows 1–${acknowledged}` +
+        (left > 0 ? `; ${left} row${left === 1 ? '' : 's'} still to deliver (the service did not answer)` : '; nothing left to deliver') +
+        ` (${path})\n`,
+    );
+    return left > 0 ? 1 : 0;
+  } finally {
+    client.close();
+    db.close();
+  }
 }

@@ -2,7 +2,7 @@
  * `npx myna-kiosk <command>` — operator, trainer and developer tools that run
  * under plain Node next to the kiosk (scripts/myna-kiosk.mjs starts this).
  */
-import { runAuditExport, runAuditVerify } from './audit';
+import { runAuditExport, runAuditShip, runAuditVerify } from './audit';
 import { runBenchCard } from './bench-card';
 import { runBenchRenewal } from './bench-renewal';
 import { runBenchService } from './bench-service';
@@ -40,6 +40,8 @@ const USAGE = `usage: myna-kiosk <command>
                [--service <dashboard https url> --account <id> [--ca <pem>] [--dir <service dir>]]
       Export the audit rows of those Japan dates (the export itself is audited); with --service,
       every terminal's rows as the issuing service holds them (the account's passcode: typed, or stdin).
+  audit ship [--db <path>] (--service <https url> --terminal <folder> | --config <terminal.json>)
+      Deliver the terminal's audit rows not yet at its issuing service, now; exit 0 when none is left.
   bench card [--json] [--runs 50] [--persona <id>] [--round-trips 2000]
       Measure a full card status on the real PC/SC stack with the virtual card
       (starts its own pcscd with the vpcd driver; needs pcscd not running).
@@ -84,6 +86,7 @@ const COMMANDS: Record<string, Command> = {
   session: runSession,
   'audit verify': runAuditVerify,
   'audit export': runAuditExport,
+  'audit ship': runAuditShip,
   'staff-passcode': runStaffPasscode,
   service: runService,
 };

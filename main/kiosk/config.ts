@@ -58,7 +58,7 @@ export const terminalConfigSchema = z
         key: z.string().min(1),
         ca: z.string().min(1),
         /** How often the terminal reports its health to the service (docs/fleet.md). */
-        heartbeatSeconds: z.number().int().min(5).max(3600).default(30),
+        heartbeatSeconds: z.number().int().min(1).max(3600).default(30),
       })
       .strict()
       .optional(),

@@ -164,6 +164,12 @@ export class FleetReporter {
     const { outbox, channel, log } = this.#options;
     let accepted = 0;
     let from: number | undefined;
+    if (!outbox.holdsAcknowledged()) {
+      // Rows the service acknowledged are gone or changed here: find the first one, never ship past it.
+      log.error('audit-chain-conflict', { kind: 'acknowledged-row-changed', firstBadSeq: outbox.acknowledged().seq });
+      await this.#resolveConflict(outbox.acknowledged().seq);
+      return accepted;
+    }
     for (;;) {
       const rows = outbox.next(AUDIT_BATCH_MAX, from);
       if (rows.length === 0) {

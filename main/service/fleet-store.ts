@@ -457,8 +457,10 @@ export class FleetStore {
   async #raise(tx: Queryable, terminalId: string, kind: AlertKind, firstBadSeq: number | null, message: string): Promise<number> {
     const now = this.#now();
     const [existing] = await tx.query<{ id: string | number }>(
-      `UPDATE fleet_alerts SET last_seen_at = $1, seen = seen + 1 WHERE terminal_id = $2 AND kind = $3 AND closed_at IS NULL RETURNING id`,
-      [now, terminalId, kind],
+      // A later sighting that names an earlier row makes the alert more precise (LEAST ignores a NULL).
+      `UPDATE fleet_alerts SET last_seen_at = $1, seen = seen + 1, first_bad_seq = LEAST(first_bad_seq, $4::bigint)
+        WHERE terminal_id = $2 AND kind = $3 AND closed_at IS NULL RETURNING id`,
+      [now, terminalId, kind, firstBadSeq],
     );
     if (existing) return Number(existing.id);
     const [created] = await tx.query<{ id: string | number }>(

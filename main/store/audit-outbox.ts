@@ -30,6 +30,18 @@ export class AuditOutbox {
     };
   }
 
+  /**
+   * Whether the local chain still holds the row the service acknowledged,
+   * unchanged. When not, the chain was cut or rewritten after it was
+   * delivered: the reporter must find where, not ship blindly past it.
+   */
+  holdsAcknowledged(): boolean {
+    const acknowledged = this.acknowledged();
+    if (acknowledged.seq === 0) return true;
+    const local = this.#chain.hashesAfter(acknowledged.seq - 1, 1)[0];
+    return local?.seq === acknowledged.seq && local.hash === acknowledged.hash;
+  }
+
   /** Rows not yet acknowledged (a local chain cut below the cursor has none: the reporter sees that from the heads). */
   backlog(): number {
     return Math.max(0, this.#chain.head().seq - this.acknowledged().seq);
