@@ -64,6 +64,7 @@ const USAGE = `usage: myna-kiosk <command>
   service dashboard-account --id <account> [--remove] [--dir <dir>]
   service [run] [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>] [--database postgres://...] [--card-factory]
                 [--dashboard-host <host>] [--dashboard-port 8444] [--stale-after 90] [--metrics-token-file <file>]
+                [--start-at <ISO instant>]
       The municipality's issuing service over mutual TLS, and its terminal PKI (docs/issuing-service.md);
       the terminals' audit rows and heartbeats, the dashboard and /metrics (docs/fleet.md).
       Its records: embedded PGlite databases, or the PostgreSQL server of --database.

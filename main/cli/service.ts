@@ -19,6 +19,7 @@ import { isPostgresUrl } from '../base/sql-database';
 import { openSimulatedJlis, type SimulatedJlis } from '../simulation/jlis/service';
 import { listPersonas } from '../simulation/personas';
 import { UsageError } from './usage-error';
+import { parseInstant } from './eligibility';
 
 /**
  * `myna-kiosk service …`: the municipality's issuing service and its terminal
@@ -31,7 +32,7 @@ import { UsageError } from './usage-error';
  *   service openapi
  *   service dashboard-account --id <account> [--remove] [--dir <dir>]   (the passcode: typed twice, or stdin's first line)
  *   service [run] [--dir <dir>] [--host 127.0.0.1] [--port 8443] [--sim-dir <dir>] [--database postgres://…] [--card-factory]
- *               [--dashboard-host <host>] [--dashboard-port 8444] [--stale-after 90] [--metrics-token-file <file>]
+ *               [--dashboard-host <host>] [--dashboard-port 8444] [--stale-after 90] [--metrics-token-file <file>] [--start-at <ISO>]
  *
  * The service folder is `--dir`, else $MYNA_KIOSK_SERVICE_DIR, else
  * ~/.local/share/myna-kiosk/service: `pki/` (the terminal CA and the
@@ -184,6 +185,7 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
       'dashboard-port': { type: 'string', default: String(DEFAULT_DASHBOARD_PORT) },
       'stale-after': { type: 'string', default: String(DEFAULT_STALE_AFTER_SECONDS) },
       'metrics-token-file': { type: 'string' },
+      'start-at': { type: 'string' },
     },
     strict: true,
   });
@@ -200,6 +202,10 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
     throw new UsageError(
       `--stale-after is seconds without a heartbeat before a terminal is stale: 2–86400 (got "${values['stale-after']}")`,
     );
+  // A trainer's (or a test's) practice clock for the fleet's records: "today" on the dashboard, staleness.
+  const startAt = values['start-at'] === undefined ? undefined : parseInstant(values['start-at']);
+  const offsetMs = startAt ? startAt.getTime() - Date.now() : 0;
+  const now = () => new Date(Date.now() + offsetMs);
   const metricsToken = values['metrics-token-file'] === undefined ? undefined : readToken(values['metrics-token-file']);
   const dashboardRoot = fileURLToPath(new URL('../dashboard', import.meta.url));
   if (!existsSync(join(dashboardRoot, 'dashboard.html')))
@@ -219,9 +225,9 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
   try {
     const jlis = await openSimulatedJlis(values['sim-dir'], database ? { database } : {});
     opened.push(() => jlis.close());
-    const store = await openFleetStore(database ? { database } : { dir });
+    const store = await openFleetStore({ ...(database ? { database } : { dir }), now });
     opened.push(() => store.close());
-    const metrics = new FleetMetrics(store, { staleAfterMs, enrolled: () => registry.list().map((entry) => entry.id) });
+    const metrics = new FleetMetrics(store, { staleAfterMs, now, enrolled: () => registry.list().map((entry) => entry.id) });
     const sweep = startStaleSweep(store, {
       staleAfterMs,
       onError: (error) => log.error('stale-sweep-failed', { error: (error as Error).name }),
@@ -246,6 +252,7 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
       accounts: accountsOf(dir),
       rendererRoot: dashboardRoot,
       staleAfterMs,
+      now,
       log,
       host: values['dashboard-host'] ?? values.host,
       port: dashboardPort,

@@ -27,7 +27,8 @@ export class FleetMetrics {
   readonly #auditRows: Counter<'terminal'>;
   readonly #requests: Histogram<'route' | 'status'>;
 
-  constructor(store: FleetStore, options: { staleAfterMs: number; enrolled: () => string[] }) {
+  constructor(store: FleetStore, options: { staleAfterMs: number; enrolled: () => string[]; now?: () => Date }) {
+    const now = () => (options.now ?? (() => new Date()))().getTime();
     const registers = [this.registry];
     this.#sessions = new Counter({
       name: `${PREFIX}sessions_total`,
@@ -67,11 +68,11 @@ export class FleetMetrics {
       registers,
       async collect() {
         const seen = new Map((await store.heartbeats()).map((entry) => [entry.terminalId, Date.parse(entry.receivedAt)]));
-        const now = Date.now();
+        const at = now();
         const counts = { up: 0, stale: 0, 'never-seen': 0 };
         for (const id of new Set([...options.enrolled(), ...seen.keys()])) {
           const last = seen.get(id);
-          counts[last === undefined ? 'never-seen' : now - last > options.staleAfterMs ? 'stale' : 'up']++;
+          counts[last === undefined ? 'never-seen' : at - last > options.staleAfterMs ? 'stale' : 'up']++;
         }
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
       },
@@ -93,9 +94,9 @@ export class FleetMetrics {
       registers,
       async collect() {
         this.reset();
-        const now = Date.now();
+        const at = now();
         for (const entry of await store.heartbeats())
-          this.set({ terminal: entry.terminalId }, Math.max(0, (now - Date.parse(entry.receivedAt)) / 1000));
+          this.set({ terminal: entry.terminalId }, Math.max(0, (at - Date.parse(entry.receivedAt)) / 1000));
       },
     });
     new Gauge({
