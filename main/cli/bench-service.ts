@@ -370,6 +370,8 @@ class ServiceChild implements BenchService {
       dir,
       '--port',
       '0',
+      '--dashboard-port',
+      '0',
       '--sim-dir',
       simDir,
       ...(database ? ['--database', database] : []),

@@ -83,7 +83,10 @@ describe('two service processes on one PostgreSQL database', () => {
     // Both with the world's simulation folder (its CA) and the world's database: no PGlite, so no lock between them.
     const processes = await Promise.all(
       ['a', 'b'].map((name) =>
-        startService(['service', 'run', '--dir', dir, '--port', '0', '--sim-dir', simDir, '--database', url], `service ${name}`),
+        startService(
+          ['service', 'run', '--dir', dir, '--port', '0', '--dashboard-port', '0', '--sim-dir', simDir, '--database', url],
+          `service ${name}`,
+        ),
       ),
     );
     const clients = processes.map(({ address }) => new IssuingServiceClient({ url: address, tls }));

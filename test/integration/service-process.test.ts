@@ -18,9 +18,13 @@ describe('the issuing service process', () => {
     expect(cli(['init']).status).toBe(0);
     expect(cli(['enrol-terminal', '--id', 'lobby-01', '--role', 'lobby']).status).toBe(0);
 
-    const service = spawn(process.execPath, [CLI, 'service', '--dir', dir, '--port', '0', '--sim-dir', join(dir, 'sim')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const service = spawn(
+      process.execPath,
+      [CLI, 'service', '--dir', dir, '--port', '0', '--dashboard-port', '0', '--sim-dir', join(dir, 'sim')],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const url = await new Promise<string>((resolve, reject) => {
       createInterface({ input: service.stdout }).on('line', (line) => {
         const found = /issuing service at (https:\/\/\S+)/.exec(line);
@@ -43,10 +47,14 @@ describe('the issuing service process', () => {
       client.close();
     }
     // Its embedded PGlite is its own: a second service on the same simulation folder is refused, naming the first.
-    const intruder = spawnSync(process.execPath, [CLI, 'service', 'run', '--dir', dir, '--port', '0', '--sim-dir', join(dir, 'sim')], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const intruder = spawnSync(
+      process.execPath,
+      [CLI, 'service', 'run', '--dir', dir, '--port', '0', '--dashboard-port', '0', '--sim-dir', join(dir, 'sim')],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
     expect(intruder.status).toBe(1);
     expect(intruder.stderr).toContain(
       `the simulated J-LIS database ${join(dir, 'sim', 'jlis-pg')} is open in process ${service.pid}; point other processes at its service`,

@@ -205,9 +205,13 @@ export class ServiceProcess {
   async restart(): Promise<string> {
     if (this.running) throw new Error('the service is running');
     const database = [...(this.database ? ['--database', this.database] : []), ...(this.cardFactory ? ['--card-factory'] : [])];
-    const child = spawn(process.execPath, [CLI, 'service', '--dir', this.dir, '--port', '0', '--sim-dir', this.simDir, ...database], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'service', '--dir', this.dir, '--port', '0', '--dashboard-port', '0', '--sim-dir', this.simDir, ...database],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.#child = child;
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => this.log.push(chunk));
     this.#url = await serviceUrlOf(child);
