@@ -53,7 +53,22 @@ describe('audit verify', () => {
     raw.exec(`DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = '{"reason":"pin-blocked","slip":true}' WHERE seq = 2;`);
     raw.close();
     expect(await runAuditVerify(['--db', path], io())).toBe(1);
-    expect(output.join('')).toMatch(/^audit chain BROKEN at row 2 \(row-edited\): row 2 has been edited/);
+    // Both what was done to the guards and what was done to the rows.
+    expect(output.join('')).toMatch(/^audit schema TAMPERED: the trigger audit_log_no_update has been dropped/);
+    expect(output.join('')).toMatch(/\naudit chain BROKEN at row 2 \(row-edited\): row 2 has been edited/);
+  });
+
+  it('reports dropped or changed guards even when every row is intact', async () => {
+    const raw = new Database(path);
+    raw.exec(`DROP TRIGGER audit_log_no_delete;
+      DROP TRIGGER audit_head_moves_forward;
+      CREATE TRIGGER audit_head_moves_forward BEFORE UPDATE ON audit_head BEGIN SELECT 1; END;`);
+    raw.close();
+    expect(await runAuditVerify(['--db', path], io())).toBe(1);
+    const text = output.join('');
+    expect(text).toContain('audit schema TAMPERED: the trigger audit_log_no_delete has been dropped');
+    expect(text).toContain('audit schema TAMPERED: the trigger audit_head_moves_forward has been changed');
+    expect(text).toMatch(/audit chain intact: \d+ rows/);
   });
 
   it('finds the database through $MYNA_KIOSK_DB and $MYNA_KIOSK_DATA_DIR', async () => {

@@ -25,7 +25,7 @@ describe('the terminal config', () => {
       idle: { warnAfterSeconds: 60, countdownSeconds: 30 },
       staff: { lockAfterSeconds: 300, accounts: [] },
       customerDisplay: false,
-      service: SERVICE,
+      service: { ...SERVICE, heartbeatSeconds: 30 },
     });
     // Virtual cards are never a resident's: a trainer's terminal needs no service of the municipality's.
     expect(parseTerminalConfig({ cardSource: 'virtual' }).service).toBeUndefined();
@@ -35,6 +35,9 @@ describe('the terminal config', () => {
     expect(() => parseTerminalConfig({ service: { ...SERVICE, url: 'http://issuing.city.local:8443' } })).toThrow(/service\.url: .*https/);
     expect(() => parseTerminalConfig({ service: { url: SERVICE.url, certificate: 'terminal.pem' } })).toThrow(/service\.key/);
     expect(() => parseTerminalConfig({ service: { ...SERVICE, pin: '1234' } })).toThrow(ConfigError);
+    expect(parseTerminalConfig({ service: { ...SERVICE, heartbeatSeconds: 10 } }).service?.heartbeatSeconds).toBe(10);
+    expect(() => parseTerminalConfig({ service: { ...SERVICE, heartbeatSeconds: 0 } })).toThrow(/service\.heartbeatSeconds/);
+    expect(() => parseTerminalConfig({ service: { ...SERVICE, heartbeatSeconds: 7200 } })).toThrow(/service\.heartbeatSeconds/);
   });
 
   it("reads the terminal's files for the service, relative to the config, and names one it cannot read", () => {
@@ -46,6 +49,7 @@ describe('the terminal config', () => {
     const config = loadTerminalConfig(join(folder, 'terminal.json'));
     expect(config.service).toEqual({
       ...SERVICE,
+      heartbeatSeconds: 30,
       certificate: join(folder, 'terminal.pem'),
       key: join(folder, 'terminal-key.pem'),
       ca: join(folder, 'ca.pem'),
@@ -97,7 +101,13 @@ describe('the terminal config', () => {
       idle: { warnAfterSeconds: 60, countdownSeconds: 30 },
       staff: { lockAfterSeconds: 120, accounts: [{ id: 'tanaka', passcodeHash }] },
       customerDisplay: true,
-      service: { url: SERVICE.url, certificate: join(dir, 'terminal.pem'), key: join(dir, 'terminal-key.pem'), ca: join(dir, 'ca.pem') },
+      service: {
+        url: SERVICE.url,
+        certificate: join(dir, 'terminal.pem'),
+        key: join(dir, 'terminal-key.pem'),
+        ca: join(dir, 'ca.pem'),
+        heartbeatSeconds: 30,
+      },
     });
   });
 
