@@ -16,6 +16,8 @@ import { openSimulatedWorld, type SimulatedWorld } from '../../main/simulation/w
 import { CLI } from '../support/cli-harness';
 import { gatewayContract } from '../support/gateway-contract';
 import { jlisDatabaseContract } from '../support/jlis-database-contract';
+import { fleetStoreContract } from '../support/fleet-store-contract';
+import { openFleetStore } from '../../main/service/fleet-store';
 
 // The simulated J-LIS on a real PostgreSQL server (Debian's, started by the
 // harness on its own port): the gateway contract in process and over mutual
@@ -122,3 +124,6 @@ async function startService(
   });
   return { child, address, output: () => output };
 }
+
+// The fleet's records (docs/fleet.md) on the same server, in a database of their own.
+fleetStoreContract('PostgreSQL', async (clock) => openFleetStore({ database: await postgres.createDatabase('fleet'), now: clock }));

@@ -5,7 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../main/base/log';
-import { serviceUrlOf } from '../../main/harness/service-process';
+import { serviceAddressesOf } from '../../main/harness/service-process';
 import type { IssuingAuthority } from '../../main/issuance/gateway';
 import { IssuingServiceClient } from '../../main/issuance/service-client';
 import { startIssuingService, type RunningIssuingService } from '../../main/service/issuing-service';
@@ -149,6 +149,7 @@ export async function worldServiceRig(name: string): Promise<WorldServiceRig> {
 export class ServiceProcess {
   #child: ChildProcess | undefined;
   #url = '';
+  #dashboard = '';
   /** What the service wrote to stderr (its JSON-lines log), over every start. */
   readonly log: string[] = [];
   readonly terminalFiles: { certificate: string; key: string; ca: string };
@@ -184,6 +185,11 @@ export class ServiceProcess {
     return this.#url;
   }
 
+  /** The dashboard listener (https://127.0.0.1:port), where /metrics and /health are too. */
+  get dashboard(): string {
+    return this.#dashboard;
+  }
+
   get port(): number {
     return Number(new URL(this.#url).port);
   }
@@ -214,7 +220,9 @@ export class ServiceProcess {
     );
     this.#child = child;
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => this.log.push(chunk));
-    this.#url = await serviceUrlOf(child);
+    const addresses = await serviceAddressesOf(child);
+    this.#url = addresses.url;
+    this.#dashboard = addresses.dashboard;
     return this.#url;
   }
 
