@@ -80,8 +80,11 @@ export interface IssuingServiceOptions {
    * audit rows and heartbeats here, and the metrics count them and time
    * every call. Without it those routes do not exist.
    */
-  fleet?: { store: FleetStore; metrics: FleetMetrics };
+  fleet?: { store: FleetRecords; metrics: Pick<FleetMetrics, 'countRows' | 'observeRequest'> };
 }
+
+/** What the terminals' fleet routes need of the fleet's records (FleetStore has it). */
+export type FleetRecords = Pick<FleetStore, 'receiveAudit' | 'auditHead' | 'auditHashes' | 'receiveHeartbeat'>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -421,6 +424,10 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
     registry: new TerminalRegistry(join(tmpdir(), 'myna-kiosk-openapi-no-terminals.json')),
     issuer: { forTerminal: () => DOCUMENTATION_ONLY },
     log: silentLogger,
+    fleet: {
+      store: { receiveAudit: notServed, auditHead: notServed, auditHashes: notServed, receiveHeartbeat: notServed },
+      metrics: { countRows: () => undefined, observeRequest: () => undefined },
+    },
   });
   await app.ready();
   const document = app.swagger();
