@@ -230,7 +230,8 @@ describe('the fleet export', () => {
     expect(answer.headers['content-type']).toMatch(/^text\/csv/);
     const lines = answer.body.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'stored_for,seq,at,at_japan,event,terminal_id,session_id,renewal_id,staff,authentication_serial,signature_serial,detail,prev_hash,hash',
+      'stored_for,seq,at,at_japan,event,terminal_id,session_id,renewal_id,staff,' +
+        'authentication_serial,signature_serial,detail,prev_hash,hash',
     );
     expect(lines).toHaveLength(1 + 4);
     expect(lines[1]).toMatch(/^lobby-01,1,2026-12-07T01:00:01\.000Z,2026-12-07T10:00:01\.000\+09:00,card-removed,lobby-01/);

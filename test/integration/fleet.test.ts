@@ -70,7 +70,7 @@ async function heldHashes(client: IssuingServiceClient): Promise<{ seq: number; 
 }
 
 describe('audit shipping through a service that goes away', () => {
-  it('delivers every row exactly once, in order: service down, SIGKILLed mid-batch, restarted; kiosk restarted with a backlog', async () => {
+  it('delivers every row once, in order: service down, SIGKILLed mid-batch, restarted; kiosk restarted with a backlog', async () => {
     const file = new TerminalFile('lobby-01');
     try {
       file.append(1200);
