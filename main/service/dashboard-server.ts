@@ -22,7 +22,7 @@ import type { KeyPairPem } from './terminal-pki';
 import type { TerminalRegistry } from './terminal-registry';
 
 /**
- * The municipality's window on its fleet (docs/fleet.md, "Dashboard"), on a
+ * The municipality's window on its fleet (docs/fleet.md, "The dashboard"), on a
  * listener of its own beside the terminals' API: HTTPS with the service's
  * certificate, no client certificate (staff browsers have none), its own
  * sign-in.
