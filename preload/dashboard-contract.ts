@@ -72,6 +72,7 @@ export const ALERT_KINDS = [
   'chain-unlinked',
   'chain-row-edited',
   'chain-rolled-back',
+  'chain-restarted',
   'stale',
   'reader-unplugged',
   'printer-failed',

@@ -1,4 +1,5 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -64,6 +65,17 @@ export interface Migration {
   version: number;
   description: string;
   sql: string;
+}
+
+/**
+ * The name a PGlite template of a schema is kept under: the schema's name
+ * and a digest of its migrations, so a template made by other migrations
+ * (an older version, or one edited before release) is never taken for it.
+ */
+export function schemaTemplateKey(name: string, migrations: readonly Migration[]): string {
+  const digest = createHash('sha256');
+  for (const migration of migrations) digest.update(`${migration.version}\0${migration.sql}\0`);
+  return `${name}-${migrations.at(-1)?.version ?? 0}-${digest.digest('hex').slice(0, 12)}`;
 }
 
 /**

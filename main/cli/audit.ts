@@ -64,7 +64,7 @@ export async function runAuditVerify(argv: string[], io: AuditCliIo = {}): Promi
     if (connection) {
       const client = new IssuingServiceClient({ ...connection, attempts: 1 });
       try {
-        const anchored = await compareWithService(chain, client);
+        const anchored = await compareWithService(chain, new AuditOutbox(db, chain).chainId(), client);
         write(`${anchored.line}\n`);
         broken ||= !anchored.ok;
       } finally {
@@ -83,12 +83,12 @@ export async function runAuditVerify(argv: string[], io: AuditCliIo = {}): Promi
  * be here, unchanged. The first that is missing or differs is named; rows
  * the service does not have yet are only the outbox's backlog.
  */
-async function compareWithService(chain: AuditChain, client: IssuingServiceClient): Promise<{ ok: boolean; line: string }> {
+async function compareWithService(chain: AuditChain, chainId: string, client: IssuingServiceClient): Promise<{ ok: boolean; line: string }> {
   const local = chain.head();
   let after = 0;
   let serviceHead = { seq: 0, hash: GENESIS_HASH };
   for (;;) {
-    const page = await client.auditHashes(after, 1000);
+    const page = await client.auditHashes(chainId, after, 1000);
     serviceHead = page.head;
     if (page.hashes.length === 0) break;
     const mine = new Map(chain.hashesAfter(after, page.hashes.length).map((entry) => [entry.seq, entry.hash]));

@@ -12,12 +12,14 @@ import { auditRowSchema, type AuditRow } from '../domain/audit-record';
 
 const hashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hash: 64 lower-case hex digits');
 export const chainHeadSchema = z.strictObject({ seq: z.number().int().min(0), hash: hashSchema });
+/** Which of a terminal's chains: made with its database, so a new database is a new chain (store/audit-outbox.ts). */
+export const chainIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'a chain id: 32 lower-case hex digits');
 export type ChainHeadWire = z.infer<typeof chainHeadSchema>;
 
 /** Rows per delivery: a day's busiest hour fits in a few batches, a batch in well under the body limit. */
 export const AUDIT_BATCH_MAX = 200;
 
-export const auditBatchRequestSchema = z.strictObject({ rows: z.array(auditRowSchema).min(1).max(AUDIT_BATCH_MAX) });
+export const auditBatchRequestSchema = z.strictObject({ chainId: chainIdSchema, rows: z.array(auditRowSchema).min(1).max(AUDIT_BATCH_MAX) });
 
 /** Why the service stopped taking a terminal's rows (domain/audit-record.ts `ChainBreak`). */
 export const CHAIN_BREAK_KINDS = ['gap', 'rewritten', 'unlinked', 'row-edited'] as const;
@@ -36,6 +38,7 @@ export const auditBatchResponseSchema = z.strictObject({
 export type AuditBatchResponse = z.infer<typeof auditBatchResponseSchema>;
 
 export const auditHashesQuerySchema = z.strictObject({
+  chainId: chainIdSchema,
   after: z.coerce.number().int().min(0),
   limit: z.coerce.number().int().min(1).max(1000).default(1000),
 });
@@ -67,6 +70,7 @@ export const heartbeatRequestSchema = z.strictObject({
   outbox: z.strictObject({ backlog: z.number().int().min(0), state: z.enum(OUTBOX_STATES) }),
   /** The head of the terminal's own chain: the service compares it with its copy (a rolled-back chain is seen here). */
   auditHead: chainHeadSchema,
+  auditChain: chainIdSchema,
   sentAt: z.iso.datetime(),
 });
 export type Heartbeat = z.infer<typeof heartbeatRequestSchema>;
@@ -79,7 +83,7 @@ export type HeartbeatAnswer = z.infer<typeof heartbeatResponseSchema>;
 
 /** The three calls of the service the reporter makes (IssuingServiceClient has them; kiosk/fleet-reporter.ts makes them). */
 export interface FleetChannel {
-  shipAudit(rows: readonly AuditRow[]): Promise<AuditBatchResponse>;
-  auditHashes(after: number, limit?: number): Promise<AuditHashesResponse>;
+  shipAudit(chainId: string, rows: readonly AuditRow[]): Promise<AuditBatchResponse>;
+  auditHashes(chainId: string, after: number, limit?: number): Promise<AuditHashesResponse>;
   heartbeat(report: Heartbeat): Promise<HeartbeatAnswer>;
 }

@@ -193,13 +193,14 @@ export class IssuingServiceClient implements IssuanceGateway {
   // and a report is never worth holding a resident's session for.
 
   /** Delivers audit rows (in seq order); the answer says what the service now holds. */
-  async shipAudit(rows: readonly AuditRow[]): Promise<AuditBatchResponse> {
-    return this.#call('POST', '/fleet/audit', { rows }, auditBatchResponseSchema, 1);
+  async shipAudit(chainId: string, rows: readonly AuditRow[]): Promise<AuditBatchResponse> {
+    return this.#call('POST', '/fleet/audit', { chainId, rows }, auditBatchResponseSchema, 1);
   }
 
   /** The hashes the service holds for this terminal's rows after `after`, to find where two copies part. */
-  async auditHashes(after: number, limit = 1000): Promise<AuditHashesResponse> {
-    return this.#call('GET', `/fleet/audit/hashes?after=${after}&limit=${limit}`, undefined, auditHashesResponseSchema, 1);
+  async auditHashes(chainId: string, after: number, limit = 1000): Promise<AuditHashesResponse> {
+    const query = new URLSearchParams({ chainId, after: String(after), limit: String(limit) });
+    return this.#call('GET', `/fleet/audit/hashes?${query}`, undefined, auditHashesResponseSchema, 1);
   }
 
   async heartbeat(report: Heartbeat): Promise<HeartbeatAnswer> {

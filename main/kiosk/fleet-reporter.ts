@@ -128,6 +128,7 @@ export class FleetReporter {
         freeDiskBytes: await this.#options.freeDisk(),
         outbox: { backlog: this.#options.outbox.backlog(), state: this.#state },
         auditHead: head,
+        auditChain: this.#options.outbox.chainId(),
         sentAt: this.#options.now().toISOString(),
       };
       const sent = Date.now();
@@ -178,7 +179,7 @@ export class FleetReporter {
       }
       let answer: AuditBatchResponse;
       try {
-        answer = await channel.shipAudit(rows);
+        answer = await channel.shipAudit(outbox.chainId(), rows);
       } catch (error) {
         this.#failures++;
         this.#state = 'retrying';
@@ -217,17 +218,18 @@ export class FleetReporter {
     this.#state = 'conflict';
     if (alreadyNamed !== undefined) return;
     const { channel, audit, log } = this.#options;
+    const chainId = this.#options.outbox.chainId();
     try {
       let after = 0;
       while (after < serviceHeadSeq) {
-        const page = await channel.auditHashes(after, 1000);
+        const page = await channel.auditHashes(chainId, after, 1000);
         if (page.hashes.length === 0) return;
         const local = new Map(audit.hashesAfter(after, page.hashes.length).map((entry) => [entry.seq, entry.hash]));
         const parted = page.hashes.find((entry) => local.get(entry.seq) !== entry.hash);
         if (parted) {
           const row = audit.rowsAfter(parted.seq - 1, 1)[0];
           // A row of ours at that seq: the service compares it with its own and names it. None: the heartbeat's head shows the cut.
-          if (row && row.seq === parted.seq) await channel.shipAudit([row]);
+          if (row && row.seq === parted.seq) await channel.shipAudit(chainId, [row]);
           log.error('audit-chain-parted', { firstBadSeq: parted.seq });
           return;
         }

@@ -326,9 +326,9 @@ export async function exportFleetRows(
 ): Promise<{ text: string; rows: number }> {
   const rows = await store.auditRows(request.from, request.to);
   const text = formatAuditExport(
-    rows.map((row) => ({ ...row, leading: { stored_for: row.storedFor } })),
+    rows.map((row) => ({ ...row, leading: { stored_for: row.storedFor, chain_id: row.chainId } })),
     request.format,
-    ['stored_for'],
+    ['stored_for', 'chain_id'],
   );
   await store.recordExport({ ...request, rows: rows.length });
   return { text, rows: rows.length };

@@ -4,6 +4,7 @@ import {
   openPostgresDriver,
   retryingTransaction,
   runMigrations,
+  schemaTemplateKey,
   type Migration,
   type PgliteOptions,
   type Queryable,
@@ -73,6 +74,7 @@ const MIGRATIONS: readonly Migration[] = [
     sql: `
       CREATE TABLE fleet_audit (
         terminal_id           TEXT NOT NULL,
+        chain_id              TEXT NOT NULL,
         seq                   BIGINT NOT NULL CHECK (seq >= 1),
         at                    TEXT NOT NULL,
         event                 TEXT NOT NULL,
@@ -86,16 +88,20 @@ const MIGRATIONS: readonly Migration[] = [
         prev_hash             TEXT NOT NULL,
         hash                  TEXT NOT NULL,
         received_at           TIMESTAMPTZ NOT NULL DEFAULT now(),
-        PRIMARY KEY (terminal_id, seq)
+        PRIMARY KEY (terminal_id, chain_id, seq)
       );
       CREATE INDEX fleet_audit_at ON fleet_audit (at);
 
-      -- The last row held per terminal, moved in the transaction that stores rows.
+      -- The last row held per terminal and chain, moved in the transaction that stores rows. A terminal's
+      -- current chain is the one that last delivered (a new database starts a new chain).
       CREATE TABLE fleet_audit_heads (
-        terminal_id TEXT PRIMARY KEY,
+        terminal_id TEXT NOT NULL,
+        chain_id    TEXT NOT NULL,
         seq         BIGINT NOT NULL,
         hash        TEXT NOT NULL,
-        updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+        started_at  TIMESTAMPTZ NOT NULL,
+        updated_at  TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (terminal_id, chain_id)
       );
 
       CREATE TABLE fleet_alerts (
@@ -169,7 +175,7 @@ export async function openFleetStore(options: FleetStoreOptions): Promise<FleetS
     driver = await openPgliteDriver(join(options.dir, FLEET_PGLITE_DIR), {
       ...options.pglite,
       label: FLEET_DATABASE,
-      prepare: { key: `fleet-schema-${MIGRATIONS.length}`, run: (fresh) => runMigrations(fresh, MIGRATIONS, FLEET_SCHEMA) },
+      prepare: { key: schemaTemplateKey('fleet-schema', MIGRATIONS), run: (fresh) => runMigrations(fresh, MIGRATIONS, FLEET_SCHEMA) },
     });
   else throw new Error('the fleet store needs a database URL or a folder for its embedded database');
   try {
@@ -243,27 +249,29 @@ export class FleetStore {
   // Audit rows
 
   /** A delivery of rows from a terminal (in seq order), checked against the chain held, in one transaction. */
-  async receiveAudit(terminalId: string, rows: readonly AuditRow[]): Promise<AuditReceipt> {
+  async receiveAudit(terminalId: string, chainId: string, rows: readonly AuditRow[]): Promise<AuditReceipt> {
     const sorted = [...rows].sort((a, b) => a.seq - b.seq);
     return retryingTransaction(this.#driver, async (tx) => {
-      const head = await headOf(tx, terminalId);
+      const head = await headOf(tx, terminalId, chainId);
+      if (head.seq === 0) await this.#noteNewChain(tx, terminalId, chainId);
       const low = sorted[0]?.seq ?? 0;
       const held = new Map<number, string>();
       if (low <= head.seq) {
         const heldRows = await tx.query<{ seq: string | number; hash: string }>(
-          'SELECT seq, hash FROM fleet_audit WHERE terminal_id = $1 AND seq >= $2 AND seq <= $3',
-          [terminalId, low, head.seq],
+          'SELECT seq, hash FROM fleet_audit WHERE terminal_id = $1 AND chain_id = $2 AND seq >= $3 AND seq <= $4',
+          [terminalId, chainId, low, head.seq],
         );
         for (const row of heldRows) held.set(Number(row.seq), row.hash);
       }
       const result = continueChain(head, (seq) => held.get(seq), sorted);
       for (const row of result.fresh) {
         await tx.query(
-          `INSERT INTO fleet_audit (terminal_id, seq, at, event, row_terminal_id, session_id, renewal_id, staff,
+          `INSERT INTO fleet_audit (terminal_id, chain_id, seq, at, event, row_terminal_id, session_id, renewal_id, staff,
              authentication_serial, signature_serial, detail, prev_hash, hash)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
           [
             terminalId,
+            chainId,
             row.seq,
             row.at,
             row.event,
@@ -283,9 +291,9 @@ export class FleetStore {
       const newHead = last ? { seq: last.seq, hash: last.hash } : head;
       if (last)
         await tx.query(
-          `INSERT INTO fleet_audit_heads (terminal_id, seq, hash, updated_at) VALUES ($1, $2, $3, now())
-           ON CONFLICT (terminal_id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, updated_at = now()`,
-          [terminalId, newHead.seq, newHead.hash],
+          `INSERT INTO fleet_audit_heads (terminal_id, chain_id, seq, hash, started_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
+           ON CONFLICT (terminal_id, chain_id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, updated_at = EXCLUDED.updated_at`,
+          [terminalId, chainId, newHead.seq, newHead.hash, this.#now()],
         );
       const broken = result.broken;
       if (broken) {
@@ -308,31 +316,31 @@ export class FleetStore {
     });
   }
 
-  /** The last row held for every terminal that has delivered any. */
-  async auditHeads(): Promise<Map<string, ChainHead>> {
-    const rows = await this.#driver.query<{ terminal_id: string; seq: string | number; hash: string }>(
-      'SELECT terminal_id, seq, hash FROM fleet_audit_heads',
+  /** The last row held of every terminal's current chain (the one that last delivered). */
+  async auditHeads(): Promise<Map<string, ChainHead & { chainId: string }>> {
+    const rows = await this.#driver.query<{ terminal_id: string; chain_id: string; seq: string | number; hash: string }>(
+      'SELECT terminal_id, chain_id, seq, hash FROM fleet_audit_heads ORDER BY updated_at, started_at',
     );
-    return new Map(rows.map((row) => [row.terminal_id, { seq: Number(row.seq), hash: row.hash }]));
+    return new Map(rows.map((row) => [row.terminal_id, { chainId: row.chain_id, seq: Number(row.seq), hash: row.hash }]));
   }
 
-  async auditHead(terminalId: string): Promise<ChainHead> {
-    return headOf(this.#driver, terminalId);
+  async auditHead(terminalId: string, chainId: string): Promise<ChainHead> {
+    return headOf(this.#driver, terminalId, chainId);
   }
 
-  /** The hashes held for a terminal's rows after `after` (at most `limit`), in seq order. */
-  async auditHashes(terminalId: string, after: number, limit: number): Promise<{ seq: number; hash: string }[]> {
+  /** The hashes held for a terminal chain's rows after `after` (at most `limit`), in seq order. */
+  async auditHashes(terminalId: string, chainId: string, after: number, limit: number): Promise<{ seq: number; hash: string }[]> {
     const rows = await this.#driver.query<{ seq: string | number; hash: string }>(
-      'SELECT seq, hash FROM fleet_audit WHERE terminal_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
-      [terminalId, after, limit],
+      'SELECT seq, hash FROM fleet_audit WHERE terminal_id = $1 AND chain_id = $2 AND seq > $3 ORDER BY seq LIMIT $4',
+      [terminalId, chainId, after, limit],
     );
     return rows.map((row) => ({ seq: Number(row.seq), hash: row.hash }));
   }
 
   /** Every terminal's rows whose instant falls on the Japan dates from..to, by terminal then seq. */
-  async auditRows(from: JapanDate, to: JapanDate): Promise<(AuditRow & { storedFor: string })[]> {
+  async auditRows(from: JapanDate, to: JapanDate): Promise<(AuditRow & { storedFor: string; chainId: string })[]> {
     const rows = await this.#driver.query<FleetAuditDbRow>(
-      'SELECT * FROM fleet_audit WHERE at >= $1 AND at < $2 ORDER BY terminal_id, seq',
+      'SELECT * FROM fleet_audit WHERE at >= $1 AND at < $2 ORDER BY terminal_id, chain_id, seq',
       [japanInstant(from).toISOString(), japanInstant(dayAfter(to)).toISOString()],
     );
     return rows.map(fleetRowOf);
@@ -380,7 +388,7 @@ export class FleetStore {
         await this.#raise(tx, terminalId, 'printer-failed', null, 'the last slip did not print (paper out, jammed or offline)');
       else await this.#close(tx, terminalId, 'printer-failed', 'heartbeat');
 
-      const held = await headOf(tx, terminalId);
+      const held = await headOf(tx, terminalId, report.auditChain);
       const local = report.auditHead;
       if (local.seq < held.seq)
         await this.#raise(
@@ -452,6 +460,28 @@ export class FleetStore {
       [this.#now(), by, id],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * A chain the service has not seen from this terminal: its database is new
+   * (a replaced disk, a reinstall) — or someone made it new. Either way a
+   * person should know, and where the earlier chain ended.
+   */
+  async #noteNewChain(tx: Queryable, terminalId: string, chainId: string): Promise<void> {
+    const earlier = await tx.query<{ chain_id: string; seq: string | number }>(
+      'SELECT chain_id, seq FROM fleet_audit_heads WHERE terminal_id = $1 AND chain_id <> $2 ORDER BY updated_at DESC LIMIT 1',
+      [terminalId, chainId],
+    );
+    const previous = earlier[0];
+    if (!previous) return;
+    await this.#raise(
+      tx,
+      terminalId,
+      'chain-restarted',
+      null,
+      `the terminal started a new audit chain (${chainId.slice(0, 8)}…): its database is new. ` +
+        `Its previous chain (${previous.chain_id.slice(0, 8)}…) ends at row ${Number(previous.seq)}, kept here`,
+    );
   }
 
   async #raise(tx: Queryable, terminalId: string, kind: AlertKind, firstBadSeq: number | null, message: string): Promise<number> {
@@ -560,15 +590,17 @@ export class FleetStore {
   }
 }
 
-async function headOf(q: Queryable, terminalId: string): Promise<ChainHead> {
-  const [row] = await q.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM fleet_audit_heads WHERE terminal_id = $1', [
-    terminalId,
-  ]);
+async function headOf(q: Queryable, terminalId: string, chainId: string): Promise<ChainHead> {
+  const [row] = await q.query<{ seq: string | number; hash: string }>(
+    'SELECT seq, hash FROM fleet_audit_heads WHERE terminal_id = $1 AND chain_id = $2',
+    [terminalId, chainId],
+  );
   return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: '0'.repeat(64) };
 }
 
 interface FleetAuditDbRow {
   terminal_id: string;
+  chain_id: string;
   seq: string | number;
   at: string;
   event: string;
@@ -583,9 +615,10 @@ interface FleetAuditDbRow {
   hash: string;
 }
 
-function fleetRowOf(raw: FleetAuditDbRow): AuditRow & { storedFor: string } {
+function fleetRowOf(raw: FleetAuditDbRow): AuditRow & { storedFor: string; chainId: string } {
   return {
     storedFor: raw.terminal_id,
+    chainId: raw.chain_id,
     seq: Number(raw.seq),
     at: raw.at,
     event: raw.event as AuditRow['event'],

@@ -347,7 +347,7 @@ export async function buildIssuingService(options: IssuingServiceOptions): Promi
       },
       async (request) => {
         const terminal = terminalOfRequest(request);
-        const { fresh, ...answer } = await fleet.store.receiveAudit(terminal.id, request.body.rows);
+        const { fresh, ...answer } = await fleet.store.receiveAudit(terminal.id, request.body.chainId, request.body.rows);
         fleet.metrics.countRows(terminal.id, fresh);
         if (answer.conflict) options.log.warn('audit-chain-conflict', { terminal: terminal.id, ...answer.conflict });
         return answer;
@@ -365,8 +365,8 @@ export async function buildIssuingService(options: IssuingServiceOptions): Promi
       async (request) => {
         const terminal = terminalOfRequest(request);
         return {
-          head: await fleet.store.auditHead(terminal.id),
-          hashes: await fleet.store.auditHashes(terminal.id, request.query.after, request.query.limit),
+          head: await fleet.store.auditHead(terminal.id, request.query.chainId),
+          hashes: await fleet.store.auditHashes(terminal.id, request.query.chainId, request.query.after, request.query.limit),
         };
       },
     );

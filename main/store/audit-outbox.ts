@@ -22,6 +22,11 @@ export class AuditOutbox {
     this.#chain = chain;
   }
 
+  /** This file's chain, as the service knows it apart from the terminal's earlier ones (32 hex digits, made with the file). */
+  chainId(): string {
+    return this.#db.prepare('SELECT chain_id FROM audit_shipping WHERE id = 1').pluck().get() as string;
+  }
+
   /** The last row the service acknowledged. */
   acknowledged(): { seq: number; hash: string } {
     return this.#db.prepare('SELECT acknowledged_seq AS seq, acknowledged_hash AS hash FROM audit_shipping WHERE id = 1').get() as {

@@ -134,12 +134,16 @@ const MIGRATIONS: readonly Migration[] = [
         -- The audit outbox: every audit row after acknowledged_seq is still to be
         -- delivered to the issuing service (docs/fleet.md). The log itself is the
         -- outbox's content, so no row can be appended without being queued.
+        -- chain_id names this file's chain for the service: a new database (a replaced
+        -- disk, a reinstall) starts a new chain, which the service keeps apart and reports.
         CREATE TABLE audit_shipping (
           id                INTEGER PRIMARY KEY CHECK (id = 1),
+          chain_id          TEXT NOT NULL CHECK (length(chain_id) = 32),
           acknowledged_seq  INTEGER NOT NULL,
           acknowledged_hash TEXT NOT NULL
         ) STRICT;
-        INSERT INTO audit_shipping (id, acknowledged_seq, acknowledged_hash) VALUES (1, 0, '${'0'.repeat(64)}');
+        INSERT INTO audit_shipping (id, chain_id, acknowledged_seq, acknowledged_hash)
+          VALUES (1, lower(hex(randomblob(16))), 0, '${'0'.repeat(64)}');
       `);
     },
   },

@@ -65,7 +65,7 @@ beforeAll(async () => {
   const lobby = new TerminalFile('lobby-01');
   files.push(lobby);
   lobby.append(4);
-  await store.receiveAudit('lobby-01', lobby.chain.rowsAfter(0, 10));
+  await store.receiveAudit('lobby-01', lobby.outbox.chainId(), lobby.chain.rowsAfter(0, 10));
   const beat = (file: TerminalFile) => ({
     appVersion: '0.1.0',
     configFingerprint: 'c'.repeat(64),
@@ -78,6 +78,7 @@ beforeAll(async () => {
     freeDiskBytes: 5_000_000_000,
     outbox: { backlog: 0, state: 'shipping' as const },
     auditHead: file.chain.head(),
+    auditChain: file.outbox.chainId(),
     sentAt: now.toISOString(),
   });
   const other = new TerminalFile('lobby-02');
@@ -88,7 +89,7 @@ beforeAll(async () => {
   await store.receiveHeartbeat('lobby-01', beat(lobby));
   // And a chain break on lobby-01.
   lobby.rewrite(2, { midRenewal: true });
-  await store.receiveAudit('lobby-01', lobby.chain.rowsAfter(0, 10));
+  await store.receiveAudit('lobby-01', lobby.outbox.chainId(), lobby.chain.rowsAfter(0, 10));
 }, 60_000);
 
 afterAll(async () => {
@@ -230,11 +231,11 @@ describe('the fleet export', () => {
     expect(answer.headers['content-type']).toMatch(/^text\/csv/);
     const lines = answer.body.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'stored_for,seq,at,at_japan,event,terminal_id,session_id,renewal_id,staff,' +
+      'stored_for,chain_id,seq,at,at_japan,event,terminal_id,session_id,renewal_id,staff,' +
         'authentication_serial,signature_serial,detail,prev_hash,hash',
     );
     expect(lines).toHaveLength(1 + 4);
-    expect(lines[1]).toMatch(/^lobby-01,1,2026-12-07T01:00:01\.000Z,2026-12-07T10:00:01\.000\+09:00,card-removed,lobby-01/);
+    expect(lines[1]).toMatch(/^lobby-01,[0-9a-f]{32},1,2026-12-07T01:00:01\.000Z,2026-12-07T10:00:01\.000\+09:00,card-removed,lobby-01/);
     const [recorded] = await store.query<{ operator: string; rows: number; format: string }>(
       'SELECT operator, rows, format FROM fleet_exports ORDER BY id DESC LIMIT 1',
     );

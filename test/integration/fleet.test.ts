@@ -33,8 +33,13 @@ let service: ServiceProcess;
 
 beforeAll(async () => {
   service = await ServiceProcess.start(serviceDir, join(work, 'service-sim'), undefined, { cardFactory: true });
-  const enrolled = await cli(['service', 'enrol-terminal', '--dir', serviceDir, '--id', 'counter-01', '--role', 'counter']);
-  expect(enrolled.status, enrolled.stderr).toBe(0);
+  for (const [id, role] of [
+    ['counter-01', 'counter'],
+    ['shipping-01', 'lobby'],
+  ]) {
+    const enrolled = await cli(['service', 'enrol-terminal', '--dir', serviceDir, '--id', id!, '--role', role!]);
+    expect(enrolled.status, enrolled.stderr).toBe(0);
+  }
 }, 90_000);
 
 afterAll(async () => {
@@ -60,10 +65,10 @@ async function cli(args: string[], input?: string): Promise<{ status: number | n
 }
 
 /** Every hash the service holds for the terminal, in seq order (paged as the API gives them). */
-async function heldHashes(client: IssuingServiceClient): Promise<{ seq: number; hash: string }[]> {
+async function heldHashes(client: IssuingServiceClient, chainId: string): Promise<{ seq: number; hash: string }[]> {
   const all: { seq: number; hash: string }[] = [];
   for (;;) {
-    const page = await client.auditHashes(all.at(-1)?.seq ?? 0, 1000);
+    const page = await client.auditHashes(chainId, all.at(-1)?.seq ?? 0, 1000);
     if (page.hashes.length === 0) return all;
     all.push(...page.hashes);
   }
@@ -71,21 +76,21 @@ async function heldHashes(client: IssuingServiceClient): Promise<{ seq: number; 
 
 describe('audit shipping through a service that goes away', () => {
   it('delivers every row once, in order: service down, SIGKILLed mid-batch, restarted; kiosk restarted with a backlog', async () => {
-    const file = new TerminalFile('lobby-01');
+    const file = new TerminalFile('shipping-01');
     try {
       file.append(1200);
       let calls = 0;
       let killed: Promise<void> | undefined;
-      const client = () => service.client({ attempts: 1, timeoutMs: 5_000 });
+      const client = () => service.clientOf(terminalFolder('shipping-01'), { attempts: 1, timeoutMs: 5_000 });
       // The service is killed while the third batch is on the wire: whether it stored that batch is unknown to the kiosk.
       const killing = (inner: IssuingServiceClient): FleetChannel => ({
-        shipAudit: (rows: readonly AuditRow[]) => {
+        shipAudit: (chainId: string, rows: readonly AuditRow[]) => {
           calls++;
-          const answer = inner.shipAudit(rows);
+          const answer = inner.shipAudit(chainId, rows);
           if (calls === 3) killed = service.kill();
           return answer;
         },
-        auditHashes: (after, limit) => inner.auditHashes(after, limit),
+        auditHashes: (chainId, after, limit) => inner.auditHashes(chainId, after, limit),
         heartbeat: (report) => inner.heartbeat(report),
       });
       const first = client();
@@ -113,12 +118,12 @@ describe('audit shipping through a service that goes away', () => {
       expect(file.outbox.backlog()).toBe(0);
 
       // A repeated delivery of rows already held changes nothing.
-      const repeat = await second.shipAudit(file.chain.rowsAfter(100, 150));
+      const repeat = await second.shipAudit(file.outbox.chainId(), file.chain.rowsAfter(100, 150));
       expect(repeat).toMatchObject({ accepted: 0, repeats: 150, head: { seq: 1240 } });
 
       const local = file.chain.hashesAfter(0, 10_000);
       expect(local).toHaveLength(1240);
-      expect(await heldHashes(second)).toEqual(local);
+      expect(await heldHashes(second, file.outbox.chainId())).toEqual(local);
       second.close();
     } finally {
       file.close();
@@ -213,6 +218,8 @@ describe('sessions, shipped, in the fleet records and the metrics', () => {
       metrics.body
         .split('\n')
         .filter((line) => /^myna_kiosk_(sessions|renewals|hand_offs|audit_rows_received)_total\{/.test(line))
+        // The shipping test's terminal delivered synthetic rows (counted since the service's last restart).
+        .filter((line) => !line.includes('terminal="shipping-01"'))
         .map((line) => {
           const [key, value] = line.split(' ');
           return [key!, Number(value)] as const;
@@ -222,7 +229,7 @@ describe('sessions, shipped, in the fleet records and the metrics', () => {
     expect(metrics.body).toMatch(
       /myna_kiosk_issuing_request_duration_seconds_count\{route="\/v1\/renewals\/:renewalId\/issue",status="200"\} 2/,
     );
-    expect(metrics.body).toMatch(/myna_kiosk_terminals\{state="never-seen"\} 2/);
+    expect(metrics.body).toMatch(/myna_kiosk_terminals\{state="never-seen"\} 3/);
   }, 180_000);
 
   it('a chain cut after it was delivered: audit verify and the service both name the first row that differs', async () => {
@@ -267,6 +274,94 @@ describe('sessions, shipped, in the fleet records and the metrics', () => {
     // And the metrics show it.
     expect((await get(`${service.dashboard}/metrics`)).body).toMatch(/myna_kiosk_alerts_open\{kind="chain-rewritten"\} 1/);
   }, 120_000);
+});
+
+describe('more of what a terminal or an auditor does with the fleet records', () => {
+  const counterDb = () => join(work, 'counter-01.sqlite');
+  const verify = () => cli(['audit', 'verify', '--db', counterDb(), '--service', service.url, '--terminal', terminalFolder('counter-01')]);
+
+  it('a row rewritten after delivery, every later hash recomputed: named by audit verify and by the service', async () => {
+    const before = await verify();
+    expect(before.status, before.stdout).toBe(0);
+    const { default: Database } = await import('better-sqlite3');
+    const { canonicalJson, rowHash } = await import('../../main/domain/audit-record');
+    // The insider changes how row 3 ended up and re-hashes the rest, so the file on its own is whole again.
+    const opened = openKioskDatabase(counterDb(), { create: false });
+    const rows = new AuditChain(opened, { terminalId: 'counter-01' }).rowsAfter(0, 100_000);
+    opened.close();
+    const raw = new Database(counterDb());
+    const triggers = raw.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'").all() as { name: string; sql: string }[];
+    for (const trigger of triggers) raw.exec(`DROP TRIGGER ${trigger.name}`);
+    let prevHash = rows[1]!.hash;
+    for (const row of rows.slice(2)) {
+      const changed = { ...row, prevHash, ...(row.seq === 3 ? { at: new Date(Date.parse(row.at) + 3_600_000).toISOString() } : {}) };
+      const hash = rowHash(changed);
+      raw
+        .prepare('UPDATE audit_log SET at = ?, detail = ?, prev_hash = ?, hash = ? WHERE seq = ?')
+        .run(changed.at, canonicalJson(changed.detail), prevHash, hash, row.seq);
+      prevHash = hash;
+    }
+    raw.prepare('UPDATE audit_head SET hash = ? WHERE id = 1').run(prevHash);
+    for (const trigger of triggers) raw.exec(trigger.sql);
+    raw.close();
+
+    const after = await verify();
+    expect(after.status).toBe(1);
+    expect(after.stdout).toMatch(/audit chain intact/);
+    expect(after.stdout).toContain("audit chain BROKEN against the issuing service's copy at row 3: row 3 differs");
+
+    const shipped = await cli(['audit', 'ship', '--db', counterDb(), '--service', service.url, '--terminal', terminalFolder('counter-01')]);
+    expect(shipped.status).toBe(1);
+    const conflicts = service.log
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes('"audit-chain-conflict"') && line.includes('"counter-01"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(conflicts.at(-1)).toMatchObject({ kind: 'rewritten', firstBadSeq: 3 });
+  }, 60_000);
+
+  it('a file whose guards were dropped is not shipped from, and audit verify names them', async () => {
+    const file = join(work, 'no-guards.sqlite');
+    const terminal = new TerminalFile('lobby-01');
+    terminal.append(3);
+    terminal.db.close();
+    terminal.dropGuards();
+    const { copyFileSync } = await import('node:fs');
+    copyFileSync(terminal.path, file);
+    terminal.close();
+    const shipped = await cli(['audit', 'ship', '--db', file, '--service', service.url, '--terminal', terminalFolder('lobby-01')]);
+    expect(shipped.status).not.toBe(0);
+    expect(shipped.stderr).toMatch(/guards have been tampered with — the trigger audit_log_no_update has been dropped/);
+    const verified = await cli(['audit', 'verify', '--db', file]);
+    expect(verified.status).toBe(1);
+    expect(verified.stdout).toMatch(/^audit schema TAMPERED: the trigger audit_log_no_update has been dropped/);
+  });
+
+  it("exports every terminal's rows as the service holds them, as a dashboard account, and the export is recorded", async () => {
+    const account = await cli(['service', 'dashboard-account', '--dir', serviceDir, '--id', 'auditor'], 'an-auditors-passcode\n');
+    expect(account.status, account.stderr).toBe(0);
+    const day = japanTimestamp(nextWeekdayAt('10:00', new Date())).slice(0, 10);
+    const out = join(work, 'fleet-export.jsonl');
+    const args = ['audit', 'export', '--service', service.dashboard, '--account', 'auditor', '--dir', serviceDir];
+    const exported = await cli([...args, '--from', day, '--to', day, '--format', 'jsonl', '--out', out], 'an-auditors-passcode\n');
+    expect(exported.status, exported.stderr).toBe(0);
+    const count = Number(/^exported (\d+) rows/.exec(exported.stdout)?.[1]);
+    const lines = readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toHaveLength(count);
+    expect([...new Set(lines.map((line) => line.stored_for))]).toEqual(expect.arrayContaining(['lobby-01', 'counter-01']));
+    // The service's rows of lobby-01 are the ones it acknowledged: as many as its held hashes up to the cut.
+    const lobby = lines.filter((line) => line.stored_for === 'lobby-01').map((line) => line.seq as number);
+    expect(lobby).toEqual([...lobby].sort((a, b) => a - b));
+    const logged = () => service.log.join('').includes('"fleet-exported"');
+    await expect.poll(logged, { timeout: 5_000 }).toBe(true);
+
+    const refused = await cli([...args, '--from', day, '--to', day, '--format', 'csv'], 'not-the-passcode\n');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/refused account auditor/);
+  });
 });
 
 function get(url: string): Promise<{ status: number; body: string }> {

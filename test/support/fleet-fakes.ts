@@ -106,6 +106,8 @@ export class TerminalFile {
 export class InMemoryFleetService implements FleetChannel {
   readonly rows = new Map<number, AuditRow>();
   head: ChainHead = { seq: 0, hash: GENESIS_HASH };
+  /** The one chain it keeps (the first delivered); another is refused, as a test fake need not keep two. */
+  chainId: string | undefined;
   readonly heartbeats: Heartbeat[] = [];
   readonly breaks: NonNullable<AuditBatchResponse['conflict']>[] = [];
   deliveries = 0;
@@ -113,8 +115,10 @@ export class InMemoryFleetService implements FleetChannel {
   loseAnswers = 0;
   serviceClockOffsetMs = 0;
 
-  async shipAudit(rows: readonly AuditRow[]): Promise<AuditBatchResponse> {
+  async shipAudit(chainId: string, rows: readonly AuditRow[]): Promise<AuditBatchResponse> {
     this.#maybeFail();
+    this.chainId ??= chainId;
+    if (chainId !== this.chainId) throw new Error(`the fake service keeps one chain (${this.chainId}), not ${chainId}`);
     this.deliveries++;
     const result = continueChain(this.head, (seq) => this.rows.get(seq)?.hash, rows);
     for (const row of result.fresh) this.rows.set(row.seq, structuredClone(row));
@@ -134,8 +138,9 @@ export class InMemoryFleetService implements FleetChannel {
     };
   }
 
-  async auditHashes(after: number, limit = 1000): Promise<AuditHashesResponse> {
+  async auditHashes(chainId: string, after: number, limit = 1000): Promise<AuditHashesResponse> {
     this.#maybeFail();
+    if (this.chainId !== undefined && chainId !== this.chainId) return { head: { seq: 0, hash: GENESIS_HASH }, hashes: [] };
     const hashes = [...this.rows.values()]
       .filter((row) => row.seq > after)
       .sort((a, b) => a.seq - b.seq)

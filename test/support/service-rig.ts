@@ -207,6 +207,12 @@ export class ServiceProcess {
     );
   }
 
+  /** The client of another terminal enrolled in this service (the folder `service enrol-terminal` wrote). */
+  clientOf(folder: string, options: ClientOptions = {}): IssuingServiceClient {
+    const read = (name: string) => readFileSync(join(folder, name), 'utf8');
+    return clientFor({ certificate: read('terminal.pem'), key: read('terminal-key.pem') }, read('ca.pem'), this.#url, options);
+  }
+
   /** Starts the service (again), on a free port; resolves with its address once it listens. */
   async restart(): Promise<string> {
     if (this.running) throw new Error('the service is running');

@@ -4,13 +4,14 @@ import type { CaKind, RevocationReason } from './ca';
 import {
   isPostgresUrl,
   retryingTransaction,
+  schemaTemplateKey,
   openPgliteDriver,
   openPostgresDriver,
   type PgliteOptions,
   type Queryable,
   type SqlDriver,
 } from '../../base/sql-database';
-import { migrate, SCHEMA_VERSION } from './schema';
+import { migrate, MIGRATIONS } from './schema';
 
 /**
  * The simulated J-LIS's records in PostgreSQL: residents, the certificates
@@ -38,7 +39,7 @@ export interface JlisStoreOptions {
 }
 
 /** A new PGlite directory starts from a template that already holds this schema (database.ts), keyed by its version. */
-export const JLIS_TEMPLATE = { key: `jlis-schema-${SCHEMA_VERSION}`, run: (driver: SqlDriver) => migrate(driver) } as const;
+export const JLIS_TEMPLATE = { key: schemaTemplateKey('jlis-schema', MIGRATIONS), run: (driver: SqlDriver) => migrate(driver) } as const;
 
 /** How often a transaction is tried when other transactions keep getting there first. */
 const TRANSACTION_ATTEMPTS = 12;
