@@ -61,6 +61,7 @@ export class FleetReporter {
   #shipTimer: ReturnType<typeof setTimeout> | undefined;
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   #shipping: Promise<void> | undefined;
+  #beating: Promise<boolean> | undefined;
   #stopped = true;
 
   constructor(options: FleetReporterOptions) {
@@ -102,7 +103,8 @@ export class FleetReporter {
    * service took. Never throws: a failure is the state and the log's.
    */
   async ship(): Promise<number> {
-    while (this.#shipping) await this.#shipping;
+    // Never beside a heartbeat (see sendHeartbeat).
+    while (this.#shipping || this.#beating) await (this.#shipping ?? this.#beating);
     let accepted = 0;
     const run = (async () => {
       accepted = await this.#shipPending();
@@ -116,8 +118,25 @@ export class FleetReporter {
     return accepted;
   }
 
-  /** One heartbeat now; false when the service did not take it. */
+  /**
+   * One heartbeat now; false when the service did not take it. Never beside
+   * a delivery: a head read before rows go out but compared by the service
+   * after they arrive would look like a chain rolled back. One at a time.
+   */
   async sendHeartbeat(): Promise<boolean> {
+    if (this.#beating) return this.#beating;
+    while (this.#shipping) await this.#shipping;
+    if (this.#beating) return this.#beating;
+    const run = this.#heartbeat();
+    this.#beating = run;
+    try {
+      return await run;
+    } finally {
+      this.#beating = undefined;
+    }
+  }
+
+  async #heartbeat(): Promise<boolean> {
     try {
       const head = this.#options.audit.head();
       const report: Heartbeat = {
