@@ -83,7 +83,11 @@ export async function runAuditVerify(argv: string[], io: AuditCliIo = {}): Promi
  * be here, unchanged. The first that is missing or differs is named; rows
  * the service does not have yet are only the outbox's backlog.
  */
-async function compareWithService(chain: AuditChain, chainId: string, client: IssuingServiceClient): Promise<{ ok: boolean; line: string }> {
+async function compareWithService(
+  chain: AuditChain,
+  chainId: string,
+  client: IssuingServiceClient,
+): Promise<{ ok: boolean; line: string }> {
   const local = chain.head();
   let after = 0;
   let serviceHead = { seq: 0, hash: GENESIS_HASH };

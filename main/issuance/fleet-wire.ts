@@ -19,7 +19,10 @@ export type ChainHeadWire = z.infer<typeof chainHeadSchema>;
 /** Rows per delivery: a day's busiest hour fits in a few batches, a batch in well under the body limit. */
 export const AUDIT_BATCH_MAX = 200;
 
-export const auditBatchRequestSchema = z.strictObject({ chainId: chainIdSchema, rows: z.array(auditRowSchema).min(1).max(AUDIT_BATCH_MAX) });
+export const auditBatchRequestSchema = z.strictObject({
+  chainId: chainIdSchema,
+  rows: z.array(auditRowSchema).min(1).max(AUDIT_BATCH_MAX),
+});
 
 /** Why the service stopped taking a terminal's rows (domain/audit-record.ts `ChainBreak`). */
 export const CHAIN_BREAK_KINDS = ['gap', 'rewritten', 'unlinked', 'row-edited'] as const;

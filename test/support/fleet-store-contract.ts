@@ -47,7 +47,9 @@ export function fleetStoreContract(name: string, open: (clock: () => Date) => Pr
       expect(answers.every((answer) => answer.conflict === undefined)).toBe(true);
       const more = await store.receiveAudit('race-01', chainOf('race-01'), rows.slice(30, 60));
       expect(more).toMatchObject({ accepted: 20, repeats: 10, head: { seq: 60, hash: rows[59]!.hash } });
-      expect(await store.auditHashes('race-01', chainOf('race-01'), 0, 1000)).toEqual(rows.map((row) => ({ seq: row.seq, hash: row.hash })));
+      expect(await store.auditHashes('race-01', chainOf('race-01'), 0, 1000)).toEqual(
+        rows.map((row) => ({ seq: row.seq, hash: row.hash })),
+      );
     });
 
     it('refuses what does not continue the chain, keeps one open alert per kind, and names the earliest row seen', async () => {
@@ -64,7 +66,9 @@ export function fleetStoreContract(name: string, open: (clock: () => Date) => Pr
       expect(alerts).toHaveLength(1);
       expect(alerts[0]).toMatchObject({ kind: 'chain-rewritten', firstBadSeq: 7, count: 2, closedAt: null });
       // Nothing of the rewritten rows was taken; the evidence is kept.
-      expect((await store.auditHashes('cut-01', chainOf('cut-01'), 0, 100)).map((entry) => entry.hash)).toEqual(original.map((row) => row.hash));
+      expect((await store.auditHashes('cut-01', chainOf('cut-01'), 0, 100)).map((entry) => entry.hash)).toEqual(
+        original.map((row) => row.hash),
+      );
       const evidence = await store.query<{ seq: string | number }>('SELECT seq FROM fleet_audit_evidence WHERE alert_id = $1', [
         alerts[0]!.id,
       ]);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../main/base/log';
-import { FleetReporter, type TerminalHealthNow } from '../../main/kiosk/fleet-reporter';
+import { FleetReporter, type FleetChannel, type TerminalHealthNow } from '../../main/kiosk/fleet-reporter';
 import { InMemoryFleetService, TerminalFile } from '../support/fleet-fakes';
 
 let file: TerminalFile;
@@ -182,6 +182,30 @@ describe('the heartbeat', () => {
     // The terminal's clock is about 5 s ahead of the service's.
     expect(service.heartbeats[1]!.clockOffsetMs).toBeGreaterThan(4_000);
     expect(service.heartbeats[1]!.clockOffsetMs).toBeLessThan(6_000);
+  });
+
+  it('never beats beside a delivery: the head it carries is never behind what the service already holds', async () => {
+    file.append(300);
+    // A heartbeat on a slow way: meanwhile a delivery of rows written after its head was read must not overtake it,
+    // or the service would see a head behind its copy, a chain rolled back.
+    const slowBeats: FleetChannel = {
+      shipAudit: (chainId, rows) => service.shipAudit(chainId, rows),
+      auditHashes: (chainId, after, limit) => service.auditHashes(chainId, after, limit),
+      heartbeat: async (report) => {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        expect(report.auditHead.seq).toBeGreaterThanOrEqual(service.head.seq);
+        return service.heartbeat(report);
+      },
+    };
+    const both = reporter({ channel: slowBeats });
+    await both.ship();
+    const beat = both.sendHeartbeat();
+    file.append(5);
+    const shipped = both.ship();
+    expect(await beat).toBe(true);
+    expect(await shipped).toBe(5);
+    expect(service.heartbeats).toHaveLength(1);
+    expect(service.head.seq).toBe(305);
   });
 
   it('a heartbeat the service does not take is no error for the kiosk', async () => {
