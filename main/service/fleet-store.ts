@@ -418,15 +418,10 @@ export class FleetStore {
       [cutoff],
     );
     for (const row of silent) {
-      const seconds = Math.round((this.#now().getTime() - new Date(row.received_at).getTime()) / 1000);
+      // Worded so it stays true while the alert is open and seen again at every sweep.
+      const since = japanTimestamp(new Date(row.received_at));
       await retryingTransaction(this.#driver, (tx) =>
-        this.#raise(
-          tx,
-          row.terminal_id,
-          'stale',
-          null,
-          `no heartbeat for ${seconds} s (last ${japanTimestamp(new Date(row.received_at))})`,
-        ),
+        this.#raise(tx, row.terminal_id, 'stale', null, `no heartbeat since ${since} (stale after ${Math.round(staleAfterMs / 1000)} s)`),
       );
     }
     return silent.length;

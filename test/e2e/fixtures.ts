@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,6 +15,8 @@ export interface RunningWebHost {
   process: ChildProcess;
   /** What the host wrote to stderr (its log), to explain a failure. */
   log: string[];
+  /** Its temporary folder (the simulated J-LIS, the config), removed when it stops. */
+  scratch: string;
 }
 
 export type Profile = 'demo' | 'lobby' | 'counter';
@@ -61,7 +63,7 @@ export async function startWebHostProcess(profile: Profile, options: WebHostOpti
     }),
   ]);
   const { url, origin } = JSON.parse(first) as { url: string; origin: string };
-  return { url, origin, process: child, log: stderr };
+  return { url, origin, process: child, log: stderr, scratch };
 }
 
 export async function stopWebHostProcess(host: RunningWebHost): Promise<void> {
@@ -69,6 +71,7 @@ export async function stopWebHostProcess(host: RunningWebHost): Promise<void> {
   if (host.process.exitCode !== null) throw new Error(`the web host had exited with ${host.process.exitCode}: ${host.log.join('')}`);
   host.process.kill('SIGTERM');
   await once(host.process, 'exit');
+  rmSync(host.scratch, { recursive: true, force: true });
 }
 
 /** A failed test keeps the web host's log among its artifacts: what the host said explains a page that stopped answering. */

@@ -64,7 +64,8 @@ export function AlertsList({ alerts, closing, onClose, headingRef }: AlertsListP
                   )}
                   <div className="alert__message">
                     <dt>{t('alerts.message')}</dt>
-                    <dd>{alert.message}</dd>
+                    {/* The service words its messages in English, whatever the page's language. */}
+                    <dd lang="en">{alert.message}</dd>
                   </div>
                   <div>
                     <dt>{t('alerts.openedAt')}</dt>
