@@ -72,6 +72,49 @@ export function benchReporter(options: {
 }
 
 /**
+ * Each fleet call's CPU at the service on its own, the service otherwise
+ * idle: `rounds` heartbeats from every terminal at once, then `rounds`
+ * deliveries of `rowsPerBatch` fresh rows from every terminal at once (the
+ * size phase B's deliveries had on average). `cpu` reads the service's CPU.
+ */
+export async function isolatedCallCosts(
+  terminals: readonly { reporter: FleetReporter; records: TerminalRecords }[],
+  options: { rounds: number; rowsPerBatch: number; cpu: () => number | undefined },
+) {
+  const before = options.cpu();
+  let heartbeats = 0;
+  for (let round = 0; round < options.rounds; round++)
+    heartbeats += (await Promise.all(terminals.map(({ reporter }) => reporter.sendHeartbeat()))).filter(Boolean).length;
+  const between = options.cpu();
+  let batches = 0;
+  let rows = 0;
+  for (let round = 0; round < options.rounds; round++) {
+    for (const { records } of terminals) {
+      const renewalId = randomUUID();
+      for (let row = 0; row < options.rowsPerBatch; row++)
+        records.audit.append({
+          event: 'renewal-step',
+          renewalId,
+          detail: { step: RENEWAL_STEPS[row % RENEWAL_STEPS.length]!, state: 'started' },
+        });
+    }
+    const taken = await Promise.all(terminals.map(({ reporter }) => reporter.ship()));
+    batches += taken.filter((n) => n > 0).length;
+    rows += taken.reduce((sum, n) => sum + n, 0);
+  }
+  const after = options.cpu();
+  const perCall = (from: number | undefined, to: number | undefined, calls: number) =>
+    from !== undefined && to !== undefined && calls > 0 ? (to - from) / calls : null;
+  return {
+    heartbeats,
+    perHeartbeatMs: perCall(before, between, heartbeats),
+    batches,
+    rows,
+    perBatchMs: perCall(between, after, batches),
+  };
+}
+
+/**
  * Ships until the outbox is empty: a delivery that timed out under load is
  * tried again (at most `attempts` passes), as the reporter itself would on
  * its next poll. Returns the passes it took.
@@ -378,7 +421,22 @@ export interface DashboardRun {
   tableMs: number;
   /** The same, from just before Playwright's click to the page's word arriving here. */
   tableOutsideMs: number;
+  /** Within `tableMs`, from the page's Resource Timing: the sign-in POST, then the overview GET, then drawing what came. */
+  signInRequestMs: number | null;
+  overviewRequestMs: number | null;
+  drawnAfterOverviewMs: number | null;
 }
+
+interface ApiTiming {
+  path: string;
+  startMs: number;
+  ms: number;
+}
+
+/** The page's own timing of its API calls (Resource Timing), as plain script text for page.evaluate. */
+const API_TIMINGS = `performance.getEntriesByType('resource')
+  .filter((entry) => new URL(entry.name).pathname.startsWith('/api/'))
+  .map((entry) => ({ path: new URL(entry.name).pathname, startMs: entry.startTime, ms: entry.duration }))`;
 
 export type DashboardMeasurement = { skipped: string } | { chromium: string; runs: DashboardRun[]; scriptsFetched: string[] };
 
@@ -437,11 +495,17 @@ export async function measureDashboardInChromium(options: {
         const shown = await page.getByRole('table', { name: '端末', exact: true }).locator('tr[data-terminal-id]').count();
         if (shown !== options.terminals)
           throw new Error(`the terminals table showed ${shown} rows, not the ${options.terminals} terminals enrolled`);
+        const api = ((await page.evaluate(API_TIMINGS)) as ApiTiming[]).filter((entry) => entry.startMs >= click.pageMs);
+        const signIn = api.find((entry) => entry.path === '/api/sign-in');
+        const overview = api.find((entry) => entry.path === '/api/overview');
         runs.push({
           signInFormMs: round(form.atMs - started),
           signInFormPageMs: round(form.pageMs),
           tableMs: round(rows.pageMs - click.pageMs),
           tableOutsideMs: round(rows.atMs - clicking),
+          signInRequestMs: signIn ? round(signIn.ms) : null,
+          overviewRequestMs: overview ? round(overview.ms) : null,
+          drawnAfterOverviewMs: overview ? round(rows.pageMs - (overview.startMs + overview.ms)) : null,
         });
         if (run === 0) scriptsFetched = scripts;
       } finally {

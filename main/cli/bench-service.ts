@@ -29,6 +29,7 @@ import { openTerminalRecords, type TerminalRecords } from '../store/terminal-rec
 import {
   benchReporter,
   dashboardCall,
+  isolatedCallCosts,
   measureDashboardInChromium,
   openFleetTerminalRecords,
   shipAll,
@@ -93,6 +94,8 @@ export const FLEET_AIMS = { addedCpuPercent: 10, dashboardMs: 1000 } as const;
 const OVERVIEW_REQUESTS = 5;
 const FLEET_NEEDS_PROCESS = "fleet figures need --service-process (the service's CPU is only measurable in a process of its own): skipped";
 const BENCH_ACCOUNT = 'bench-operator';
+/** Heartbeats and small deliveries from every terminal, this many rounds each, to cost each call on its own. */
+const ISOLATED_ROUNDS = 4;
 
 export async function runBenchService(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -426,6 +429,8 @@ interface BenchService {
    * where one phase's lines end and the next one's begin.
    */
   settledLineCount(): Promise<number>;
+  /** The `service-request` lines logged so far. */
+  lines(): readonly RequestLine[];
   /** Stops it; resolves with every `service-request` line it logged. */
   stop(): Promise<RequestLine[]>;
 }
@@ -458,7 +463,7 @@ class InProcessService implements BenchService {
   readonly dashboard = undefined;
   private constructor(
     private readonly running: RunningIssuingService,
-    private readonly lines: RequestLine[],
+    private readonly logged: RequestLine[],
     private readonly world: SimulatedWorld,
   ) {}
 
@@ -490,7 +495,11 @@ class InProcessService implements BenchService {
   }
 
   settledLineCount(): Promise<number> {
-    return settled(() => this.lines.length);
+    return settled(() => this.logged.length);
+  }
+
+  lines(): readonly RequestLine[] {
+    return this.logged;
   }
 
   #stopped: Promise<RequestLine[]> | undefined;
@@ -498,7 +507,7 @@ class InProcessService implements BenchService {
     this.#stopped ??= (async () => {
       await this.running.close();
       await this.world.close();
-      return this.lines;
+      return this.logged;
     })();
     return this.#stopped;
   }
@@ -514,7 +523,7 @@ class ServiceChild implements BenchService {
     private readonly child: ChildProcess,
     readonly url: string,
     readonly dashboard: string,
-    private readonly lines: RequestLine[],
+    private readonly logged: RequestLine[],
     private readonly stderrDone: Promise<unknown>,
   ) {}
 
@@ -569,7 +578,11 @@ class ServiceChild implements BenchService {
   }
 
   settledLineCount(): Promise<number> {
-    return settled(() => this.lines.length);
+    return settled(() => this.logged.length);
+  }
+
+  lines(): readonly RequestLine[] {
+    return this.logged;
   }
 
   stop(): Promise<RequestLine[]> {
@@ -580,7 +593,7 @@ class ServiceChild implements BenchService {
         await exited;
       }
       await this.stderrDone;
-      return this.lines;
+      return this.logged;
     })();
     return this.#stopped;
   }
@@ -709,6 +722,9 @@ interface FleetRun {
     delivery: Delivery[];
     heartbeatsTaken: number;
   };
+  /** Each kind of fleet call's CPU at the service on its own (isolatedCallCosts), and every terminal's delivery after it. */
+  isolated: Awaited<ReturnType<typeof isolatedCallCosts>> & { rounds: number; rowsPerBatch: number };
+  final: Delivery[];
   dashboard: {
     browser: DashboardMeasurement | { failed: string };
     signInMs: number;
@@ -789,6 +805,26 @@ async function runFleetPhases(options: {
     // A heartbeat from each terminal now, so the dashboard shows every one up, its head the one just delivered.
     const heartbeatsTaken = (await Promise.all(reporters.map((reporter) => reporter.sendHeartbeat()))).filter(Boolean).length;
 
+    // What one heartbeat and one delivery the size of phase B's cost the service, each on its own (less noisy than B − A).
+    const phaseBRows = sum(phaseBDelivery.map((entry) => entry.written));
+    const phaseBBatches = (await service.lines())
+      .slice(linesFrom, phaseBLines)
+      .filter((line) => line.route.endsWith('/fleet/audit')).length;
+    const rowsPerBatch = Math.max(1, Math.round(phaseBRows / Math.max(1, phaseBBatches)));
+    const serviceCpuMs = () => {
+      const now = service.cpu();
+      return now ? now.user + now.system : undefined;
+    };
+    const isolated = {
+      rounds: ISOLATED_ROUNDS,
+      rowsPerBatch,
+      ...(await isolatedCallCosts(
+        reporters.map((reporter, index) => ({ reporter, records: reporting[index]!.records })),
+        { rounds: ISOLATED_ROUNDS, rowsPerBatch, cpu: serviceCpuMs },
+      )),
+    };
+    const final = reporting.map(({ records }) => deliveryOf(records));
+
     // The dashboard: in Chromium (first render), then the overview's answer on its own.
     const dashboardLoadBefore = loadavg()[0]!;
     const browser = await measureDashboardInChromium({
@@ -804,7 +840,7 @@ async function runFleetPhases(options: {
     const overviewCpuAfter = service.cpu();
     const dashboardLoadAfter = loadavg()[0]!;
     const heads = new Map(overview.overview.terminals.map((terminal) => [terminal.id, terminal.auditSeq]));
-    const headsDiffering = fleet.filter((terminal, index) => heads.get(terminal.id) !== dayDelivery[index]!.written).map(({ id }) => id);
+    const headsDiffering = fleet.filter((terminal, index) => heads.get(terminal.id) !== final[index]!.written).map(({ id }) => id);
 
     return {
       heartbeatSeconds,
@@ -831,6 +867,8 @@ async function runFleetPhases(options: {
         delivery: dayDelivery,
         heartbeatsTaken,
       },
+      isolated,
+      final,
       dashboard: {
         browser,
         signInMs: signIn.ms,
@@ -906,18 +944,28 @@ function fleetReport(
   const linesDay = serviceLog.slice(day.lines.from, day.lines.to).filter((line) => line.route.endsWith('/fleet/audit'));
 
   const rowsB = sum(phaseB.delivery.map((entry) => entry.written));
-  const rowsAfterDay = sum(day.delivery.map((entry) => entry.written));
   const dayRows = sum(day.written.map((entry) => entry.rows));
+  const rowsInAll = sum(run.final.map((entry) => entry.written));
   const incomplete = (deliveries: Delivery[]) =>
     deliveries.filter((entry) => entry.backlog > 0 || entry.acknowledged !== entry.written).length;
   const terminalsShortB = incomplete(phaseB.delivery);
   const terminalsShortDay = incomplete(day.delivery);
+  const terminalsShortAtEnd = incomplete(run.final);
   const rowsLost =
     terminalsShortB > 0 ||
     terminalsShortDay > 0 ||
+    terminalsShortAtEnd > 0 ||
     dashboard.headsDiffering.length > 0 ||
     dashboard.overviewTerminals !== terminals ||
-    (run.serviceCountedRows !== null && run.serviceCountedRows !== rowsAfterDay);
+    (run.serviceCountedRows !== null && run.serviceCountedRows !== rowsInAll);
+
+  // The fleet's CPU in phase B from each call's cost on its own: heartbeats and deliveries counted in its log, times their cost.
+  const { isolated } = run;
+  const modelledMs =
+    isolated.perHeartbeatMs !== null && isolated.perBatchMs !== null
+      ? heartbeatLines.length * isolated.perHeartbeatMs + auditLinesB.length * isolated.perBatchMs
+      : undefined;
+  const modelledPercent = modelledMs !== undefined && phaseB.cpuMs ? (modelledMs / phaseB.cpuMs) * 100 : undefined;
 
   const endings: Record<string, number> = {};
   for (const entry of day.written) for (const [end, n] of Object.entries(entry.endings)) endings[end] = (endings[end] ?? 0) + n;
@@ -958,6 +1006,20 @@ function fleetReport(
         addedPercent !== undefined && addedPercent < 0
           ? "phase B cost less per renewal than phase A: the fleet's cost is smaller than the run-to-run noise here"
           : 'one run of each phase: a difference of a few % is within the noise of the service CPU per renewal',
+      fromEachCall: {
+        note:
+          "each call's cost measured on its own after the day (every terminal at once, the service otherwise idle), " +
+          "times phase B's calls: an estimate of the fleet's CPU in phase B that does not rest on B − A",
+        rounds: isolated.rounds,
+        heartbeats: isolated.heartbeats,
+        perHeartbeatMs: roundOrNull(isolated.perHeartbeatMs ?? undefined),
+        rowsPerBatch: isolated.rowsPerBatch,
+        batches: isolated.batches,
+        perBatchMs: roundOrNull(isolated.perBatchMs ?? undefined),
+        fleetCpuInPhaseBMs: roundOrNull(modelledMs),
+        percentOfB: roundOrNull(modelledPercent),
+        met: modelledPercent !== undefined && modelledPercent < FLEET_AIMS.addedCpuPercent,
+      },
     },
     requestTime: {
       note:
@@ -998,12 +1060,14 @@ function fleetReport(
         batchMs: summary(linesDay.map((line) => line.ms)),
         passesMax: Math.max(0, ...day.passes),
       },
-      rowsHeldAtService: rowsAfterDay,
       backlogLeft: sum(day.delivery.map((entry) => entry.backlog)),
       terminalsNotFullyDelivered: terminalsShortDay,
       heartbeatsAfter: day.heartbeatsTaken,
       allDelivered: terminalsShortDay === 0,
     },
+    /** Every row the terminals wrote (phase B, the day, the isolated deliveries), all of which the service must hold. */
+    rowsWrittenInAll: rowsInAll,
+    backlogLeftAtEnd: sum(run.final.map((entry) => entry.backlog)),
     serviceCountedRows: run.serviceCountedRows,
     overviewHeads: { terminals: dashboard.overviewTerminals, differing: dashboard.headsDiffering },
     rowsLost,
@@ -1014,6 +1078,14 @@ function fleetReport(
       browserNote: 'skipped' in browser ? browser.skipped : 'failed' in browser ? `could not measure: ${browser.failed}` : null,
       signInForm: signInForm ?? null,
       tableWithAllTerminals: table ?? null,
+      /** Within the table's time (medians, the page's Resource Timing): the sign-in POST, the overview GET, drawing after it. */
+      tableParts: measured
+        ? {
+            signInRequestMs: medianOf(measured.runs.map((entry) => entry.signInRequestMs)),
+            overviewRequestMs: medianOf(measured.runs.map((entry) => entry.overviewRequestMs)),
+            drawnAfterOverviewMs: medianOf(measured.runs.map((entry) => entry.drawnAfterOverviewMs)),
+          }
+        : null,
       runsDetail: measured?.runs ?? [],
       scriptsFetched: measured?.scriptsFetched ?? [],
       signInAnswerMs: round(dashboard.signInMs),
@@ -1028,6 +1100,11 @@ function fleetReport(
       loadAverage1m: dashboard.loadAverage,
     },
   };
+}
+
+function medianOf(values: readonly (number | null)[]): number | null {
+  const known = values.filter((value): value is number => value !== null);
+  return known.length > 0 ? spread(known).medianMs : null;
 }
 
 function roundOrNull(value: number | undefined): number | null {
@@ -1136,6 +1213,10 @@ function describeFleet(fleet: FleetReport): string[] {
     `added CPU of fleet reporting: ${cpu.addedPerRenewalMs} ms per renewal, ${cpu.addedPercentOfB} % of phase B's ` +
       `${aim(cpu.met, `< ${cpu.aimPercent} %`)}`,
     `  (${cpu.noise})`,
+    `the same from each call's cost on its own: a heartbeat ${cpu.fromEachCall.perHeartbeatMs} ms, a delivery of ` +
+      `${cpu.fromEachCall.rowsPerBatch} rows ${cpu.fromEachCall.perBatchMs} ms of service CPU; × phase B's calls = ` +
+      `${cpu.fromEachCall.fleetCpuInPhaseBMs} ms, ${cpu.fromEachCall.percentOfB} % of phase B's ` +
+      `${aim(cpu.fromEachCall.met, `< ${cpu.aimPercent} %`)}`,
     `the service's request time in phase B: fleet routes ${requestTime.fleetRoutesMs} of ${requestTime.allRoutesMs} ms ` +
       `(${requestTime.fleetSharePercent} %)`,
     `  /v1/fleet/audit: ${route('/fleet/audit')}`,
@@ -1153,8 +1234,9 @@ function describeFleet(fleet: FleetReport): string[] {
     `delivered in ${(day.delivery.wallMs / 1000).toFixed(1)} s (${day.delivery.rowsPerSecond} rows/s, ${day.delivery.batches} batches: ` +
       `p50 ${day.delivery.batchMs.p50} ms, p99 ${day.delivery.batchMs.p99} ms); the service's CPU ${day.delivery.serviceCpuMs} ms ` +
       `(${day.delivery.serviceCpuPerThousandRowsMs} ms per 1,000 rows)`,
-    `rows held at the service ${day.rowsHeldAtService}, by its own count ${fleet.serviceCountedRows ?? 'unreadable'}; backlog left ` +
-      `${day.backlogLeft}; heads on the dashboard differing from the terminals' ${fleet.overviewHeads.differing.length}` +
+    `rows written in all (phase B, the day, the calls costed on their own) ${fleet.rowsWrittenInAll}, held by the service by ` +
+      `its own count ${fleet.serviceCountedRows ?? 'unreadable'}; backlog left ${fleet.backlogLeftAtEnd}; heads on the dashboard ` +
+      `differing from the terminals' ${fleet.overviewHeads.differing.length}` +
       (fleet.rowsLost ? ' — ROWS LOST' : ' (every row arrived)'),
     ...(Object.keys(fleet.reporterWarnings).length > 0
       ? [
@@ -1169,6 +1251,12 @@ function describeFleet(fleet: FleetReport): string[] {
       `${aim(dashboard.signInFormMet, `< ${dashboard.aimMs} ms`)}`,
     `sign-in click to the terminals table with all ${day.terminals} rows: ${spreadText(dashboard.tableWithAllTerminals)} ` +
       `${aim(dashboard.tableMet, `< ${dashboard.aimMs} ms`)}`,
+    ...(dashboard.tableParts
+      ? [
+          `  of which (medians, the page's Resource Timing): sign-in POST ${dashboard.tableParts.signInRequestMs} ms, ` +
+            `overview GET ${dashboard.tableParts.overviewRequestMs} ms, drawn ${dashboard.tableParts.drawnAfterOverviewMs} ms after it`,
+        ]
+      : []),
     `GET /api/overview on its own: ${spreadText(dashboard.overview)}; ${(dashboard.overview.bytes / 1000).toFixed(1)} kB; ` +
       `service CPU ${dashboard.overview.serviceCpuMsPerRequest} ms each; sign-in answer ${dashboard.signInAnswerMs} ms`,
     `machine load during the dashboard (1-minute average): ${dashboard.loadAverage1m.before} before, ` +

@@ -45,6 +45,7 @@ interface FleetFigures {
     addedPercentOfB: number;
     aimPercent: number;
     met: boolean;
+    fromEachCall: { heartbeats: number; perHeartbeatMs: number; batches: number; perBatchMs: number; percentOfB: number };
   };
   requestTime: { allRoutesMs: number; fleetRoutesMs: number; fleetSharePercent: number; perRoute: Record<string, { count: number }> };
   delivery: {
@@ -60,10 +61,11 @@ interface FleetFigures {
     sessions: number;
     rows: number;
     delivery: { wallMs: number; serviceCpuMs: number; batches: number };
-    rowsHeldAtService: number;
     backlogLeft: number;
     allDelivered: boolean;
   };
+  rowsWrittenInAll: number;
+  backlogLeftAtEnd: number;
   serviceCountedRows: number;
   overviewHeads: { terminals: number; differing: string[] };
   rowsLost: boolean;
@@ -88,6 +90,14 @@ function expectFleetFigures(fleet: FleetFigures) {
   expect(fleet.cpu.phaseB.perRenewalMs).toBeGreaterThan(0);
   expect(Number.isFinite(fleet.cpu.addedPercentOfB)).toBe(true);
   expect(fleet.cpu).toMatchObject({ aimPercent: 10, met: expect.any(Boolean) });
+  // Each call costed on its own: 4 rounds of a heartbeat and a small delivery from each of the 3 terminals.
+  expect(fleet.cpu.fromEachCall).toMatchObject({
+    heartbeats: 12,
+    batches: 12,
+    perHeartbeatMs: expect.any(Number),
+    perBatchMs: expect.any(Number),
+    percentOfB: expect.any(Number),
+  });
   // The fleet routes in the service's own log, with their share of its request time.
   expect(fleet.requestTime.perRoute['/v1/fleet/audit']?.count).toBeGreaterThan(0);
   expect(fleet.requestTime.perRoute['/v1/fleet/heartbeat']?.count).toBeGreaterThanOrEqual(3);
@@ -104,8 +114,9 @@ function expectFleetFigures(fleet: FleetFigures) {
   expect(fleet.day.delivery.wallMs).toBeGreaterThan(0);
   expect(fleet.day.delivery.serviceCpuMs).toBeGreaterThan(0);
   expect(fleet.day.delivery.batches).toBeGreaterThan(0);
-  expect(fleet.day.rowsHeldAtService).toBe(fleet.delivery.rowsWritten + fleet.day.rows);
-  expect(fleet.serviceCountedRows).toBe(fleet.day.rowsHeldAtService);
+  expect(fleet.rowsWrittenInAll).toBeGreaterThan(fleet.delivery.rowsWritten + fleet.day.rows);
+  expect(fleet.backlogLeftAtEnd).toBe(0);
+  expect(fleet.serviceCountedRows).toBe(fleet.rowsWrittenInAll);
   expect(fleet.overviewHeads).toEqual({ terminals: 3, differing: [] });
   expect(fleet.rowsLost).toBe(false);
   // The dashboard, once in Chromium (sign-in form, then the table with every terminal) and its overview on its own.
