@@ -435,12 +435,12 @@ interface BenchService {
   stop(): Promise<RequestLine[]>;
 }
 
-/** Waits until `count()` has not grown for 250 ms (at most 5 s), and returns it. */
+/** Waits until `count()` has not grown for 150 ms (at most 5 s), and returns it. */
 async function settled(count: () => number): Promise<number> {
   const until = performance.now() + 5000;
   let last = count();
   for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 150));
     const now = count();
     if (now === last || performance.now() > until) return now;
     last = now;
