@@ -25,7 +25,7 @@ import { UsageError } from './usage-error';
  */
 
 const PERSONA = 'standard-in-window';
-const CHROMIUM_FLAGS = [
+export const CHROMIUM_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -410,7 +410,9 @@ export function classifyTaps(recorded: readonly RecordedTap[]): Pick<UiBenchmark
 
 // ---------------------------------------------------------------------------
 
-async function loadPlaywright(): Promise<{ chromium: { launch(options: { executablePath: string; args: string[] }): Promise<Browser> } }> {
+export async function loadPlaywright(): Promise<{
+  chromium: { launch(options: { executablePath: string; args: string[] }): Promise<Browser> };
+}> {
   // Non-literal specifiers: the build must not bundle a devDependency into the CLI.
   for (const specifier of ['@playwright/test', 'playwright-core']) {
     try {

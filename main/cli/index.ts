@@ -50,9 +50,13 @@ const USAGE = `usage: myna-kiosk <command>
       separate one with --service) and through PC/SC, and memory over many sessions.
   bench service [--json] [--terminals 50] [--renewals-per-terminal 2] [--service-process]
                 [--database <url>] [--persona standard-in-window]
+                [--heartbeat-seconds 30] [--day-sessions 100] [--dashboard-runs 5]
       Measure the issuing service under load: terminals renewing at once against one service
       (its own process with --service-process): renewals per minute, the service's time per
       call per route, its CPU per renewal, errors, double issuances and revocations.
+      With --service-process also the fleet: the load again with each terminal's reporter
+      shipping audit rows and heartbeating (the service's added CPU), then a day of sessions
+      per terminal delivered, and the dashboard's first render in Chromium with that day.
   staff-passcode
       Read a new staff passcode (twice, without echo; or the first line of stdin)
       and print its hash for the terminal config's staff.accounts.
