@@ -42,7 +42,11 @@ export interface FleetReporterOptions {
   freeDisk: () => Promise<number | null>;
   log: Logger;
   heartbeatMs?: number;
-  /** How often the outbox is looked at while it has nothing pending (default 2 s). */
+  /**
+   * How often the outbox is delivered (default 10 s): a session's rows then
+   * travel together, in one delivery, rather than a few at a time — the
+   * service's cost is mostly per delivery (docs/performance.md).
+   */
   shipPollMs?: number;
   /** First wait after a failed delivery, doubled each time up to maxBackoffMs (with full jitter). */
   backoffMs?: number;
@@ -67,7 +71,7 @@ export class FleetReporter {
   constructor(options: FleetReporterOptions) {
     this.#options = {
       heartbeatMs: 30_000,
-      shipPollMs: 2_000,
+      shipPollMs: 10_000,
       backoffMs: 1_000,
       maxBackoffMs: 5 * 60_000,
       conflictRetryMs: 10 * 60_000,

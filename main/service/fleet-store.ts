@@ -264,12 +264,17 @@ export class FleetStore {
         for (const row of heldRows) held.set(Number(row.seq), row.hash);
       }
       const result = continueChain(head, (seq) => held.get(seq), sorted);
-      for (const row of result.fresh) {
+      // One statement for the whole delivery: the per-statement cost, not the per-row one, is most of a small batch's.
+      if (result.fresh.length > 0) {
+        const columns = 14;
+        const values = result.fresh.map(
+          (_row, index) => `(${Array.from({ length: columns }, (_column, at) => `$${index * columns + at + 1}`).join(', ')})`,
+        );
         await tx.query(
           `INSERT INTO fleet_audit (terminal_id, chain_id, seq, at, event, row_terminal_id, session_id, renewal_id, staff,
              authentication_serial, signature_serial, detail, prev_hash, hash)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-          [
+           VALUES ${values.join(', ')}`,
+          result.fresh.flatMap((row) => [
             terminalId,
             chainId,
             row.seq,
@@ -284,7 +289,7 @@ export class FleetStore {
             canonicalJson(row.detail),
             row.prevHash,
             row.hash,
-          ],
+          ]),
         );
       }
       const last = result.fresh.at(-1);
@@ -374,8 +379,19 @@ export class FleetStore {
          ON CONFLICT (terminal_id) DO UPDATE SET received_at = EXCLUDED.received_at, report = EXCLUDED.report`,
         [terminalId, now, JSON.stringify(report)],
       );
-      await this.#close(tx, terminalId, 'stale', 'heartbeat');
-      if (report.reader === 'no_reader' || report.reader === 'unavailable')
+      // What this heartbeat shows well again is closed in one statement; what it shows wrong is raised.
+      const readerGone = report.reader === 'no_reader' || report.reader === 'unavailable';
+      const printerFailed = report.printer === 'failed';
+      const wellAgain: AlertKind[] = [
+        'stale',
+        ...(readerGone ? [] : ['reader-unplugged' as const]),
+        ...(printerFailed ? [] : ['printer-failed' as const]),
+      ];
+      await tx.query(
+        'UPDATE fleet_alerts SET closed_at = $1, closed_by = $2 WHERE terminal_id = $3 AND kind = ANY($4::text[]) AND closed_at IS NULL',
+        [now, 'heartbeat', terminalId, wellAgain],
+      );
+      if (readerGone)
         await this.#raise(
           tx,
           terminalId,
@@ -383,10 +399,8 @@ export class FleetStore {
           null,
           report.reader === 'no_reader' ? 'no card reader is connected' : 'the card reader service is not running',
         );
-      else await this.#close(tx, terminalId, 'reader-unplugged', 'heartbeat');
-      if (report.printer === 'failed')
+      if (printerFailed)
         await this.#raise(tx, terminalId, 'printer-failed', null, 'the last slip did not print (paper out, jammed or offline)');
-      else await this.#close(tx, terminalId, 'printer-failed', 'heartbeat');
 
       const held = await headOf(tx, terminalId, report.auditChain);
       const local = report.auditHead;
@@ -494,15 +508,6 @@ export class FleetStore {
       [terminalId, kind, firstBadSeq, message.slice(0, 500), now],
     );
     return Number(created!.id);
-  }
-
-  async #close(tx: Queryable, terminalId: string, kind: AlertKind, by: string): Promise<void> {
-    await tx.query('UPDATE fleet_alerts SET closed_at = $1, closed_by = $2 WHERE terminal_id = $3 AND kind = $4 AND closed_at IS NULL', [
-      this.#now(),
-      by,
-      terminalId,
-      kind,
-    ]);
   }
 
   // -------------------------------------------------------------------------
