@@ -50,7 +50,10 @@ export function openFleetTerminalRecords(terminalId: string, dbPath: string, clo
   };
 }
 
-/** A deployed terminal's reporter (startFleetReporter's options): ship poll 2 s, heartbeat every `heartbeatSeconds`. */
+/**
+ * A deployed terminal's reporter (startFleetReporter's options): delivering every DEFAULT_SHIP_POLL_MS and when
+ * told (a session's end), heartbeat every `heartbeatSeconds`.
+ */
 export function benchReporter(options: {
   channel: FleetChannel;
   records: TerminalRecords;

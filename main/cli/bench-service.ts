@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../base/log';
+import { DEFAULT_SHIP_POLL_MS } from '../kiosk/fleet-reporter';
 import { hashPasscode } from '../base/passcode';
 import { IssuerChannelClient } from '../card/issuer-channel-client';
 import { VIRTUAL_READER_NAME, VirtualReader } from '../card/virtual-reader';
@@ -615,7 +616,13 @@ interface TerminalResult {
 }
 
 /** One terminal: its cards one after another, each a whole renewal (PINs verified, status read, runRenewal). */
-async function runTerminal(terminal: Terminal, gateway: IssuingServiceClient, persona: ResolvedPersona): Promise<TerminalResult[]> {
+async function runTerminal(
+  terminal: Terminal,
+  gateway: IssuingServiceClient,
+  persona: ResolvedPersona,
+  /** What the kiosk does when a session ends (phase B: its reporter delivers the session's rows). */
+  onSessionEnd: () => void = () => undefined,
+): Promise<TerminalResult[]> {
   const results: TerminalResult[] = [];
   const { journal, audit } = terminal.records;
   for (const image of terminal.cards) {
@@ -660,6 +667,7 @@ async function runTerminal(terminal: Terminal, gateway: IssuingServiceClient, pe
     } catch (error) {
       results.push({ ms: performance.now() - started, error: errorKind(error) });
     } finally {
+      onSessionEnd();
       await reader.stop();
     }
   }
@@ -773,7 +781,9 @@ async function runFleetPhases(options: {
     const results = (
       await Promise.all(
         fleet.map((terminal, index) =>
-          runTerminal({ ...terminal, records: reporting[index]!.records, cards: reporting[index]!.cards }, clients[index]!, persona),
+          runTerminal({ ...terminal, records: reporting[index]!.records, cards: reporting[index]!.cards }, clients[index]!, persona, () =>
+            reporters[index]!.shipSoon(),
+          ),
         ),
       )
     ).flat();
@@ -979,11 +989,12 @@ function fleetReport(
   return {
     method:
       'phase A = the renewals above (no reporters); phase B = the same number of renewals on the same service process, ' +
-      'a FleetReporter per terminal started before the load (ship poll 2 s, heartbeat as below), stopped after it, then a final ' +
+      'a FleetReporter per terminal started before the load (delivering at each renewal’s end, as the kiosk does at a ' +
+      `session's end, and every ${DEFAULT_SHIP_POLL_MS / 1000} s; heartbeat as below), stopped after it, then a final ` +
       "ship() until each outbox is empty; the service's CPU from /proc over each phase's window. One run of each phase: " +
       'the difference is within the run-to-run noise of the service CPU per renewal unless it is large.',
     heartbeatSeconds: run.heartbeatSeconds,
-    shipPollSeconds: 2,
+    shipPollSeconds: DEFAULT_SHIP_POLL_MS / 1000,
     cpu: {
       phaseA: { renewals: phaseADone, totalMs: roundOrNull(phaseACpuMs), perRenewalMs: roundOrNull(perRenewalA) },
       phaseB: {
@@ -1205,7 +1216,7 @@ function describeFleet(fleet: FleetReport): string[] {
     s ? `median ${s.medianMs} ms, max ${s.maxMs} ms over ${s.count} (${s.timesMs.join(', ')})` : 'not measured';
   return [
     `Fleet reporting during the load (phase B: a FleetReporter per terminal, ` +
-      `heartbeat every ${fleet.heartbeatSeconds} s, ship poll ${fleet.shipPollSeconds} s)`,
+      `heartbeat every ${fleet.heartbeatSeconds} s, delivering at each renewal's end and every ${fleet.shipPollSeconds} s)`,
     `phase B renewals done ${cpu.phaseB.renewals} (failed ${cpu.phaseB.failed}) in ${(cpu.phaseB.loadWallMs / 1000).toFixed(1)} s; ` +
       `final ship ${cpu.phaseB.finalShipMs} ms; load ${cpu.phaseB.loadAverage1m.before} → ${cpu.phaseB.loadAverage1m.after}`,
     `the service's CPU per renewal: phase A ${cpu.phaseA.perRenewalMs} ms, phase B ${cpu.phaseB.perRenewalMs} ms ` +

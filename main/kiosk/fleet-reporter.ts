@@ -43,9 +43,10 @@ export interface FleetReporterOptions {
   log: Logger;
   heartbeatMs?: number;
   /**
-   * How often the outbox is delivered (default 10 s): a session's rows then
-   * travel together, in one delivery, rather than a few at a time — the
-   * service's cost is mostly per delivery (docs/performance.md).
+   * How often the outbox is delivered besides at each session's end
+   * (`shipSoon`), default 30 s: a session's rows then travel together, in
+   * one delivery, rather than a few at a time — the service's cost is
+   * mostly per delivery (docs/performance.md).
    */
   shipPollMs?: number;
   /** First wait after a failed delivery, doubled each time up to maxBackoffMs (with full jitter). */
@@ -57,6 +58,9 @@ export interface FleetReporterOptions {
 
 export type OutboxState = Heartbeat['outbox']['state'];
 
+/** The outbox's delivery besides each session's end (see FleetReporterOptions.shipPollMs). */
+export const DEFAULT_SHIP_POLL_MS = 30_000;
+
 export class FleetReporter {
   readonly #options: Required<Omit<FleetReporterOptions, 'now'>> & { now: () => Date };
   #state: OutboxState = 'shipping';
@@ -67,11 +71,12 @@ export class FleetReporter {
   #shipping: Promise<void> | undefined;
   #beating: Promise<boolean> | undefined;
   #stopped = true;
+  #unfollow: (() => void) | undefined;
 
   constructor(options: FleetReporterOptions) {
     this.#options = {
       heartbeatMs: 30_000,
-      shipPollMs: 10_000,
+      shipPollMs: DEFAULT_SHIP_POLL_MS,
       backoffMs: 1_000,
       maxBackoffMs: 5 * 60_000,
       conflictRetryMs: 10 * 60_000,
@@ -93,9 +98,31 @@ export class FleetReporter {
     this.#heartbeatTimer.unref?.();
   }
 
+  /**
+   * Delivers soon, without waiting for the next poll: a session has ended
+   * and its rows are complete. Not while the reporter waits out a chain
+   * conflict.
+   */
+  shipSoon(): void {
+    if (this.#state !== 'conflict') this.#scheduleShip(0);
+  }
+
+  /** Delivers at the end of each of the kiosk's sessions (their rows complete), until stopped. */
+  followSessions(kiosk: { health(): TerminalHealthNow; subscribe(listener: () => void): () => void }): void {
+    let inSession = kiosk.health().sessionInProgress;
+    this.#unfollow?.();
+    this.#unfollow = kiosk.subscribe(() => {
+      const now = kiosk.health().sessionInProgress;
+      if (inSession && !now) this.shipSoon();
+      inSession = now;
+    });
+  }
+
   /** Stops the timers and waits for a delivery under way; what is left stays in the outbox for the next start. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#unfollow?.();
+    this.#unfollow = undefined;
     clearTimeout(this.#shipTimer);
     clearInterval(this.#heartbeatTimer);
     await this.#shipping;
@@ -194,8 +221,10 @@ export class FleetReporter {
       await this.#resolveConflict(outbox.acknowledged().seq);
       return accepted;
     }
+    // The rows pending now: rows written while this pass delivers wait for the next one (a session's rows go together).
+    const until = this.#options.audit.head().seq;
     for (;;) {
-      const rows = outbox.next(AUDIT_BATCH_MAX, from);
+      const rows = outbox.next(AUDIT_BATCH_MAX, from).filter((row) => row.seq <= until);
       if (rows.length === 0) {
         if (this.#state === 'retrying') this.#state = 'shipping';
         return accepted;
@@ -289,7 +318,7 @@ export async function freeDiskBytes(path: string): Promise<number | null> {
  * its Kiosk's health, its records' outbox, its client to the service.
  */
 export function startFleetReporter(options: {
-  kiosk: { health(): TerminalHealthNow };
+  kiosk: { health(): TerminalHealthNow; subscribe(listener: () => void): () => void };
   channel: FleetChannel;
   records: { outbox: AuditOutbox; audit: AuditChain };
   heartbeatSeconds: number;
@@ -310,5 +339,6 @@ export function startFleetReporter(options: {
     heartbeatMs: options.heartbeatSeconds * 1000,
   });
   reporter.start();
+  reporter.followSessions(options.kiosk);
   return reporter;
 }

@@ -112,6 +112,35 @@ describe('audit shipping', () => {
     expectServiceHoldsTheChain();
   });
 
+  it("delivers at a session's end without waiting for the next poll, and stops following at stop", async () => {
+    const listeners = new Set<() => void>();
+    let inSession = false;
+    const kiosk = {
+      health: () => ({ ...HEALTH, sessionInProgress: inSession }),
+      subscribe: (listener: () => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    const emit = () => listeners.forEach((listener) => listener());
+    const shipper = reporter({ shipPollMs: 60_000 });
+    shipper.start();
+    shipper.followSessions(kiosk);
+    // The pass at start has run (nothing to deliver), and the next poll is a minute away.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await shipper.ship()).toBe(0);
+    inSession = true;
+    emit();
+    file.append(12);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(service.rows.size).toBe(0); // the poll is a minute away
+    inSession = false;
+    emit();
+    await expect.poll(() => service.rows.size, { timeout: 2000 }).toBe(12);
+    await shipper.stop();
+    expect(listeners.size).toBe(0);
+  });
+
   it('keeps shipping in the background, without anyone awaiting it, until stopped', async () => {
     const shipper = reporter();
     shipper.start();
