@@ -60,12 +60,20 @@ export function benchReporter(options: {
   dataDir: string;
   heartbeatSeconds: number;
   log: Logger;
+  /** Whether the terminal is in the middle of a renewal (what its kiosk's health would say). */
+  sessionInProgress?: () => boolean;
 }): FleetReporter {
   return new FleetReporter({
     channel: options.channel,
     outbox: options.records.outbox,
     audit: options.records.audit,
-    health: () => ({ profile: 'lobby', reader: 'waiting_for_card', printer: 'ready', sessionInProgress: false, lastSessionEnd: null }),
+    health: () => ({
+      profile: 'lobby',
+      reader: 'waiting_for_card',
+      printer: 'ready',
+      sessionInProgress: options.sessionInProgress?.() ?? false,
+      lastSessionEnd: null,
+    }),
     appVersion: kioskVersion(),
     configFingerprint: createHash('sha256').update('bench-service terminal config').digest('hex'),
     freeDisk: () => freeDiskBytes(options.dataDir),

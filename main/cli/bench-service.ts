@@ -620,13 +620,14 @@ async function runTerminal(
   terminal: Terminal,
   gateway: IssuingServiceClient,
   persona: ResolvedPersona,
-  /** What the kiosk does when a session ends (phase B: its reporter delivers the session's rows). */
-  onSessionEnd: () => void = () => undefined,
+  /** A session begins and ends (phase B: the reporter holds its rows until its end, then delivers them). */
+  session: { started(): void; ended(): void } = { started: () => undefined, ended: () => undefined },
 ): Promise<TerminalResult[]> {
   const results: TerminalResult[] = [];
   const { journal, audit } = terminal.records;
   for (const image of terminal.cards) {
     const started = performance.now();
+    session.started();
     const reader = new VirtualReader();
     reader.insert(new VirtualMyNumberCard(image));
     try {
@@ -667,7 +668,7 @@ async function runTerminal(
     } catch (error) {
       results.push({ ms: performance.now() - started, error: errorKind(error) });
     } finally {
-      onSessionEnd();
+      session.ended();
       await reader.stop();
     }
   }
@@ -767,8 +768,16 @@ async function runFleetPhases(options: {
     reporterWarnings[event] = (reporterWarnings[event] ?? 0) + 1;
   }, 'warn');
   const reporting = fleet.map((terminal) => terminal.reporting!);
+  const inSession = fleet.map(() => false);
   const reporters = fleet.map((terminal, index) =>
-    benchReporter({ channel: clients[index]!, records: reporting[index]!.records, dataDir: terminal.folder, heartbeatSeconds, log }),
+    benchReporter({
+      channel: clients[index]!,
+      records: reporting[index]!.records,
+      dataDir: terminal.folder,
+      heartbeatSeconds,
+      log,
+      sessionInProgress: () => inSession[index]!,
+    }),
   );
   const linesFrom = await service.settledLineCount();
   try {
@@ -781,9 +790,13 @@ async function runFleetPhases(options: {
     const results = (
       await Promise.all(
         fleet.map((terminal, index) =>
-          runTerminal({ ...terminal, records: reporting[index]!.records, cards: reporting[index]!.cards }, clients[index]!, persona, () =>
-            reporters[index]!.shipSoon(),
-          ),
+          runTerminal({ ...terminal, records: reporting[index]!.records, cards: reporting[index]!.cards }, clients[index]!, persona, {
+            started: () => (inSession[index] = true),
+            ended: () => {
+              inSession[index] = false;
+              reporters[index]!.shipSoon();
+            },
+          }),
         ),
       )
     ).flat();

@@ -53,6 +53,8 @@ export interface FleetReporterOptions {
   backoffMs?: number;
   maxBackoffMs?: number;
   conflictRetryMs?: number;
+  /** How long rows of a session under way may wait for its end before a poll delivers them anyway (default 5 min). */
+  maxHoldMs?: number;
   now?: () => Date;
 }
 
@@ -80,6 +82,7 @@ export class FleetReporter {
       backoffMs: 1_000,
       maxBackoffMs: 5 * 60_000,
       conflictRetryMs: 10 * 60_000,
+      maxHoldMs: 5 * 60_000,
       now: () => new Date(),
       ...options,
     };
@@ -197,9 +200,21 @@ export class FleetReporter {
     if (this.#stopped) return;
     clearTimeout(this.#shipTimer);
     this.#shipTimer = setTimeout(() => {
-      void this.ship().then(() => this.#scheduleShip(this.#nextWait()));
+      const pass = this.#holdingForSession() ? Promise.resolve(0) : this.ship();
+      void pass.then(() => this.#scheduleShip(this.#nextWait()));
     }, ms);
     this.#shipTimer.unref?.();
+  }
+
+  /**
+   * A session is under way and its rows are not old: they go together at its
+   * end (`shipSoon`) rather than a few at each poll. A session that runs long
+   * (a counter's, with staff) still has its rows delivered after `maxHoldMs`.
+   */
+  #holdingForSession(): boolean {
+    if (!this.#options.health().sessionInProgress) return false;
+    const oldest = this.#options.outbox.next(1)[0];
+    return oldest !== undefined && this.#options.now().getTime() - Date.parse(oldest.at) < this.#options.maxHoldMs;
   }
 
   #nextWait(): number {

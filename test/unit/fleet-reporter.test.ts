@@ -141,6 +141,31 @@ describe('audit shipping', () => {
     expect(listeners.size).toBe(0);
   });
 
+  it("holds a session's rows from the polls until its end, unless they have waited too long", async () => {
+    const inSession = true;
+    const holding = reporter({
+      health: () => ({ ...HEALTH, sessionInProgress: inSession }),
+      maxHoldMs: 60_000,
+      // A minute after the rows were written.
+      now: () => new Date('2026-12-07T01:00:30.000Z'),
+    });
+    file.append(4);
+    holding.start();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(service.rows.size).toBe(0);
+    await holding.stop();
+    // The same rows, an hour later by the reporter's clock: a session that long still gets them delivered.
+    const late = reporter({
+      health: () => ({ ...HEALTH, sessionInProgress: inSession }),
+      maxHoldMs: 60_000,
+      // The rows were written from 2026-12-07T01:00:01Z on (TerminalFile's clock).
+      now: () => new Date('2026-12-07T02:00:00.000Z'),
+    });
+    late.start();
+    await expect.poll(() => service.rows.size, { timeout: 2000 }).toBe(4);
+    await late.stop();
+  });
+
   it('keeps shipping in the background, without anyone awaiting it, until stopped', async () => {
     const shipper = reporter();
     shipper.start();
