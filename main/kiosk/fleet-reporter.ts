@@ -74,6 +74,7 @@ export class FleetReporter {
   #beating: Promise<boolean> | undefined;
   #stopped = true;
   #unfollow: (() => void) | undefined;
+  #sessionEnded = false;
 
   constructor(options: FleetReporterOptions) {
     this.#options = {
@@ -107,7 +108,10 @@ export class FleetReporter {
    * conflict.
    */
   shipSoon(): void {
-    if (this.#state !== 'conflict') this.#scheduleShip(0);
+    if (this.#state === 'conflict') return;
+    // Even if the next session has begun by the time the pass runs: these rows are the ended session's.
+    this.#sessionEnded = true;
+    this.#scheduleShip(0);
   }
 
   /** Delivers at the end of each of the kiosk's sessions (their rows complete), until stopped. */
@@ -200,7 +204,9 @@ export class FleetReporter {
     if (this.#stopped) return;
     clearTimeout(this.#shipTimer);
     this.#shipTimer = setTimeout(() => {
-      const pass = this.#holdingForSession() ? Promise.resolve(0) : this.ship();
+      const forced = this.#sessionEnded;
+      this.#sessionEnded = false;
+      const pass = !forced && this.#holdingForSession() ? Promise.resolve(0) : this.ship();
       void pass.then(() => this.#scheduleShip(this.#nextWait()));
     }, ms);
     this.#shipTimer.unref?.();
