@@ -373,55 +373,56 @@ export class FleetStore {
    */
   async receiveHeartbeat(terminalId: string, report: Heartbeat): Promise<void> {
     const now = this.#now();
-    await retryingTransaction(this.#driver, async (tx) => {
-      await tx.query(
-        `INSERT INTO fleet_heartbeats (terminal_id, received_at, report) VALUES ($1, $2, $3)
-         ON CONFLICT (terminal_id) DO UPDATE SET received_at = EXCLUDED.received_at, report = EXCLUDED.report`,
-        [terminalId, now, JSON.stringify(report)],
-      );
-      // What this heartbeat shows well again is closed in one statement; what it shows wrong is raised.
-      const readerGone = report.reader === 'no_reader' || report.reader === 'unavailable';
-      const printerFailed = report.printer === 'failed';
-      const wellAgain: AlertKind[] = [
-        'stale',
-        ...(readerGone ? [] : ['reader-unplugged' as const]),
-        ...(printerFailed ? [] : ['printer-failed' as const]),
-      ];
-      await tx.query(
-        'UPDATE fleet_alerts SET closed_at = $1, closed_by = $2 WHERE terminal_id = $3 AND kind = ANY($4::text[]) AND closed_at IS NULL',
-        [now, 'heartbeat', terminalId, wellAgain],
-      );
-      if (readerGone)
-        await this.#raise(
-          tx,
-          terminalId,
-          'reader-unplugged',
-          null,
-          report.reader === 'no_reader' ? 'no card reader is connected' : 'the card reader service is not running',
-        );
-      if (printerFailed)
-        await this.#raise(tx, terminalId, 'printer-failed', null, 'the last slip did not print (paper out, jammed or offline)');
-
-      const held = await headOf(tx, terminalId, report.auditChain);
-      const local = report.auditHead;
-      if (local.seq < held.seq)
-        await this.#raise(
-          tx,
-          terminalId,
-          'chain-rolled-back',
-          local.seq + 1,
-          `the terminal's chain ends at row ${local.seq}, but the service holds rows up to ${held.seq}: ` +
-            `rows from ${local.seq + 1} were removed or the file was rolled back`,
-        );
-      else if (local.seq === held.seq && local.hash !== held.hash)
-        await this.#raise(
-          tx,
-          terminalId,
-          'chain-rewritten',
-          null,
-          `the terminal's row ${local.seq} differs from the service's: its chain was rewritten at or before row ${local.seq}`,
-        );
-    });
+    const readerGone = report.reader === 'no_reader' || report.reader === 'unavailable';
+    const printerFailed = report.printer === 'failed';
+    const wellAgain: AlertKind[] = [
+      'stale',
+      ...(readerGone ? [] : ['reader-unplugged' as const]),
+      ...(printerFailed ? [] : ['printer-failed' as const]),
+    ];
+    // The common case in one statement, no transaction around it (a heartbeat is most of the fleet's calls): keep the
+    // report, close what it shows well again, and read the head held for its chain to compare.
+    const [held] = await this.#driver.query<{ seq: string | number | null; hash: string | null }>(
+      `WITH beat AS (
+         INSERT INTO fleet_heartbeats (terminal_id, received_at, report) VALUES ($1, $2, $3)
+         ON CONFLICT (terminal_id) DO UPDATE SET received_at = EXCLUDED.received_at, report = EXCLUDED.report
+         RETURNING 1),
+       closed AS (
+         UPDATE fleet_alerts SET closed_at = $2, closed_by = 'heartbeat'
+          WHERE terminal_id = $1 AND kind = ANY($4::text[]) AND closed_at IS NULL
+         RETURNING 1)
+       SELECT (SELECT count(*) FROM beat) AS beats, (SELECT count(*) FROM closed) AS closed, head.seq, head.hash
+         FROM (SELECT 1) AS one
+         LEFT JOIN fleet_audit_heads AS head ON head.terminal_id = $1 AND head.chain_id = $5`,
+      [terminalId, now, JSON.stringify(report), wellAgain, report.auditChain],
+    );
+    const heldHead = { seq: Number(held?.seq ?? 0), hash: held?.hash ?? '0'.repeat(64) };
+    const local = report.auditHead;
+    const raise: [AlertKind, number | null, string][] = [];
+    if (readerGone)
+      raise.push([
+        'reader-unplugged',
+        null,
+        report.reader === 'no_reader' ? 'no card reader is connected' : 'the card reader service is not running',
+      ]);
+    if (printerFailed) raise.push(['printer-failed', null, 'the last slip did not print (paper out, jammed or offline)']);
+    if (local.seq < heldHead.seq)
+      raise.push([
+        'chain-rolled-back',
+        local.seq + 1,
+        `the terminal's chain ends at row ${local.seq}, but the service holds rows up to ${heldHead.seq}: ` +
+          `rows from ${local.seq + 1} were removed or the file was rolled back`,
+      ]);
+    else if (local.seq === heldHead.seq && local.hash !== heldHead.hash)
+      raise.push([
+        'chain-rewritten',
+        null,
+        `the terminal's row ${local.seq} differs from the service's: its chain was rewritten at or before row ${local.seq}`,
+      ]);
+    if (raise.length > 0)
+      await retryingTransaction(this.#driver, async (tx) => {
+        for (const [kind, firstBadSeq, message] of raise) await this.#raise(tx, terminalId, kind, firstBadSeq, message);
+      });
   }
 
   /** Opens a stale alert for every terminal silent longer than `staleAfterMs`; returns how many are stale. */
