@@ -55,6 +55,8 @@ export interface DashboardOptions {
 }
 
 const COOKIE = 'myna_dashboard';
+/** How a sign-in to an account that does not exist is recorded and logged. */
+const UNKNOWN_ACCOUNT = '(unknown)';
 const IDLE_MS = 30 * 60_000;
 const LIFETIME_MS = 12 * 60 * 60_000;
 const LOCK_AFTER = 5;
@@ -133,17 +135,19 @@ export async function buildDashboard(options: DashboardOptions): Promise<Fastify
     if (!body.success) return fail(reply, 400, 'invalid-request');
     const { account, passcode } = body.data;
     const at = now().getTime();
+    const stored = options.accounts.passcodeHashOf(account);
+    // What was typed for an account that does not exist is not kept: it may be a passcode typed in the wrong field.
+    const recorded = stored === undefined ? UNKNOWN_ACCOUNT : account;
     const recent = (failures.get(account) ?? []).filter((time) => at - time < LOCK_WINDOW_MS);
     if (recent.length >= LOCK_AFTER) {
-      await options.store.recordSignIn(account, 'refused');
+      await options.store.recordSignIn(recorded, 'refused');
       return fail(reply, 429, 'locked');
     }
-    const stored = options.accounts.passcodeHashOf(account);
     const matches = passcodeMatches(passcode, stored ?? decoy()) && stored !== undefined;
     if (!matches) {
       failures.set(account, [...recent, at]);
-      await options.store.recordSignIn(account, 'refused');
-      options.log.warn('dashboard-sign-in-refused', { account: stored ? account : 'unknown' });
+      await options.store.recordSignIn(recorded, 'refused');
+      options.log.warn('dashboard-sign-in-refused', { account: recorded });
       return fail(reply, 401, 'refused');
     }
     failures.delete(account);
