@@ -423,13 +423,46 @@ export function formatAuditExport<L extends string = never>(
   return records.map((record) => `${JSON.stringify({ ...record, detail: JSON.parse(String(record.detail)) as unknown })}\n`).join('');
 }
 
-type ExportRecord = Record<(typeof EXPORT_COLUMNS)[number], string | number | null> & { detail: string };
+/**
+ * A row as both stores keep it, a column each — the terminal's SQLite
+ * `audit_log` and the service's `fleet_audit` — and as exports name them:
+ * absent ids as NULL, the detail as its canonical JSON text.
+ */
+export interface StoredAuditRow {
+  seq: number;
+  at: string;
+  event: string;
+  terminal_id: string;
+  session_id: string | null;
+  renewal_id: string | null;
+  staff: string | null;
+  authentication_serial: string | null;
+  signature_serial: string | null;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
 
-function exportRecord(row: AuditRow): ExportRecord {
+/** The stored columns in the order the stores insert them. */
+export const STORED_AUDIT_COLUMNS = [
+  'seq',
+  'at',
+  'event',
+  'terminal_id',
+  'session_id',
+  'renewal_id',
+  'staff',
+  'authentication_serial',
+  'signature_serial',
+  'detail',
+  'prev_hash',
+  'hash',
+] as const satisfies readonly (keyof StoredAuditRow)[];
+
+export function storedAuditRow(row: AuditRow): StoredAuditRow {
   return {
     seq: row.seq,
     at: row.at,
-    at_japan: japanTimestamp(new Date(row.at)),
     event: row.event,
     terminal_id: row.terminalId,
     session_id: row.sessionId ?? null,
@@ -441,6 +474,27 @@ function exportRecord(row: AuditRow): ExportRecord {
     prev_hash: row.prevHash,
     hash: row.hash,
   };
+}
+
+export function auditRowFromStored(raw: StoredAuditRow): AuditRow {
+  return {
+    seq: Number(raw.seq),
+    at: raw.at,
+    event: raw.event as AuditEventName,
+    terminalId: raw.terminal_id,
+    sessionId: raw.session_id ?? undefined,
+    renewalId: raw.renewal_id ?? undefined,
+    staff: raw.staff ?? undefined,
+    authenticationSerial: raw.authentication_serial ?? undefined,
+    signatureSerial: raw.signature_serial ?? undefined,
+    detail: JSON.parse(raw.detail) as Record<string, unknown>,
+    prevHash: raw.prev_hash,
+    hash: raw.hash,
+  };
+}
+
+function exportRecord(row: AuditRow): Record<(typeof EXPORT_COLUMNS)[number], string | number | null> {
+  return { ...storedAuditRow(row), at_japan: japanTimestamp(new Date(row.at)) };
 }
 
 /** RFC 4180: a field with a comma, a double quote, CR or LF is quoted, its quotes doubled. */

@@ -11,7 +11,17 @@ import {
   type SqlDriver,
 } from '../base/sql-database';
 import { ALERT_KINDS } from '../../preload/dashboard-contract';
-import { canonicalJson, continueChain, type AuditRow, type ChainBreak, type ChainHead } from '../domain/audit-record';
+import {
+  auditRowFromStored,
+  canonicalJson,
+  continueChain,
+  STORED_AUDIT_COLUMNS,
+  storedAuditRow,
+  type AuditRow,
+  type ChainBreak,
+  type ChainHead,
+  type StoredAuditRow,
+} from '../domain/audit-record';
 import { addDays, dayAfter, japanInstant, japanTimestamp, todayInJapan, type JapanDate } from '../domain/japan-calendar';
 import type { AuditBatchResponse, Heartbeat } from '../issuance/fleet-wire';
 
@@ -266,30 +276,21 @@ export class FleetStore {
       const result = continueChain(head, (seq) => held.get(seq), sorted);
       // One statement for the whole delivery: the per-statement cost, not the per-row one, is most of a small batch's.
       if (result.fresh.length > 0) {
-        const columns = 14;
+        // The row's own terminal (its hash covers it) goes in row_terminal_id; terminal_id is the certificate's.
+        const columns = [
+          'terminal_id',
+          'chain_id',
+          ...STORED_AUDIT_COLUMNS.map((column) => (column === 'terminal_id' ? 'row_terminal_id' : column)),
+        ];
         const values = result.fresh.map(
-          (_row, index) => `(${Array.from({ length: columns }, (_column, at) => `$${index * columns + at + 1}`).join(', ')})`,
+          (_row, index) => `(${columns.map((_column, at) => `$${index * columns.length + at + 1}`).join(', ')})`,
         );
         await tx.query(
-          `INSERT INTO fleet_audit (terminal_id, chain_id, seq, at, event, row_terminal_id, session_id, renewal_id, staff,
-             authentication_serial, signature_serial, detail, prev_hash, hash)
-           VALUES ${values.join(', ')}`,
-          result.fresh.flatMap((row) => [
-            terminalId,
-            chainId,
-            row.seq,
-            row.at,
-            row.event,
-            row.terminalId,
-            row.sessionId ?? null,
-            row.renewalId ?? null,
-            row.staff ?? null,
-            row.authenticationSerial ?? null,
-            row.signatureSerial ?? null,
-            canonicalJson(row.detail),
-            row.prevHash,
-            row.hash,
-          ]),
+          `INSERT INTO fleet_audit (${columns.join(', ')}) VALUES ${values.join(', ')}`,
+          result.fresh.flatMap((row) => {
+            const stored = storedAuditRow(row);
+            return [terminalId, chainId, ...STORED_AUDIT_COLUMNS.map((column) => stored[column])];
+          }),
         );
       }
       const last = result.fresh.at(-1);
@@ -599,39 +600,18 @@ async function headOf(q: Queryable, terminalId: string, chainId: string): Promis
   return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: '0'.repeat(64) };
 }
 
-interface FleetAuditDbRow {
+type FleetAuditDbRow = Omit<StoredAuditRow, 'terminal_id' | 'seq'> & {
   terminal_id: string;
   chain_id: string;
-  seq: string | number;
-  at: string;
-  event: string;
   row_terminal_id: string;
-  session_id: string | null;
-  renewal_id: string | null;
-  staff: string | null;
-  authentication_serial: string | null;
-  signature_serial: string | null;
-  detail: string;
-  prev_hash: string;
-  hash: string;
-}
+  seq: string | number;
+};
 
 function fleetRowOf(raw: FleetAuditDbRow): AuditRow & { storedFor: string; chainId: string } {
   return {
     storedFor: raw.terminal_id,
     chainId: raw.chain_id,
-    seq: Number(raw.seq),
-    at: raw.at,
-    event: raw.event as AuditRow['event'],
-    terminalId: raw.row_terminal_id,
-    sessionId: raw.session_id ?? undefined,
-    renewalId: raw.renewal_id ?? undefined,
-    staff: raw.staff ?? undefined,
-    authenticationSerial: raw.authentication_serial ?? undefined,
-    signatureSerial: raw.signature_serial ?? undefined,
-    detail: JSON.parse(raw.detail) as Record<string, unknown>,
-    prevHash: raw.prev_hash,
-    hash: raw.hash,
+    ...auditRowFromStored({ ...raw, seq: Number(raw.seq), terminal_id: raw.row_terminal_id }),
   };
 }
 

@@ -2,7 +2,10 @@ import { describeIssues } from '../base/validation';
 import {
   AUDIT_DETAIL,
   AuditError,
-  canonicalJson,
+  auditRowFromStored,
+  STORED_AUDIT_COLUMNS,
+  storedAuditRow,
+  type StoredAuditRow,
   envelopeSchema,
   formatAuditExport,
   GENESIS_HASH,
@@ -10,7 +13,6 @@ import {
   rowHash,
   terminalIdSchema,
   type AuditEventInput,
-  type AuditEventName,
   type AuditRow,
   type AuditVerification,
 } from '../domain/audit-record';
@@ -81,21 +83,6 @@ export function japanDayRange(from: string, to: string): { start: string; end: s
 
 // ---------------------------------------------------------------------------
 
-interface AuditDbRow {
-  seq: number;
-  at: string;
-  event: string;
-  terminal_id: string;
-  session_id: string | null;
-  renewal_id: string | null;
-  staff: string | null;
-  authentication_serial: string | null;
-  signature_serial: string | null;
-  detail: string;
-  prev_hash: string;
-  hash: string;
-}
-
 export class AuditChain {
   readonly #db: KioskDatabase;
   readonly #terminalId: string;
@@ -135,26 +122,10 @@ export class AuditChain {
           prevHash: head.hash,
         };
         const hash = rowHash(row);
+        const stored = storedAuditRow({ ...row, hash });
         this.#db
-          .prepare(
-            `INSERT INTO audit_log (seq, at, event, terminal_id, session_id, renewal_id, staff,
-               authentication_serial, signature_serial, detail, prev_hash, hash)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            row.seq,
-            row.at,
-            row.event,
-            row.terminalId,
-            row.sessionId ?? null,
-            row.renewalId ?? null,
-            row.staff ?? null,
-            row.authenticationSerial ?? null,
-            row.signatureSerial ?? null,
-            canonicalJson(row.detail),
-            row.prevHash,
-            hash,
-          );
+          .prepare(`INSERT INTO audit_log (${STORED_AUDIT_COLUMNS.join(', ')}) VALUES (${STORED_AUDIT_COLUMNS.map(() => '?').join(', ')})`)
+          .run(...STORED_AUDIT_COLUMNS.map((column) => stored[column]));
         this.#db.prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1').run(row.seq, hash);
         return { ...row, hash };
       })
@@ -231,7 +202,7 @@ export class AuditChain {
   #walk(): { rows: number; lastHash: string } | { seq: number; link: string } | Extract<AuditVerification, { ok: false }> {
     let previousHash = GENESIS_HASH;
     let expectedSeq = 1;
-    for (const raw of this.#db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditDbRow>) {
+    for (const raw of this.#db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<StoredAuditRow>) {
       if (raw.seq !== expectedSeq)
         return {
           ok: false,
@@ -242,7 +213,7 @@ export class AuditChain {
       if (raw.prev_hash !== previousHash) return { seq: raw.seq, link: raw.prev_hash };
       let hash: string;
       try {
-        hash = rowHash(fromDb(raw));
+        hash = rowHash(auditRowFromStored(raw));
       } catch {
         return {
           ok: false,
@@ -266,8 +237,8 @@ export class AuditChain {
 
   /** Up to `limit` rows after `seq`, in chain order (the outbox's next delivery). */
   rowsAfter(seq: number, limit: number): AuditRow[] {
-    const raws = this.#db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as AuditDbRow[];
-    return raws.map(fromDb);
+    const raws = this.#db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as StoredAuditRow[];
+    return raws.map(auditRowFromStored);
   }
 
   /** The stored hashes of rows after..after+limit, in seq order (to compare with another copy of the chain). */
@@ -281,8 +252,8 @@ export class AuditChain {
   /** Rows whose instant falls on the Japan dates from..to (inclusive), in chain order. */
   rows(from: string, to: string): AuditRow[] {
     const { start, end } = japanDayRange(from, to);
-    const raws = this.#db.prepare('SELECT * FROM audit_log WHERE at >= ? AND at < ? ORDER BY seq').all(start, end) as AuditDbRow[];
-    return raws.map(fromDb);
+    const raws = this.#db.prepare('SELECT * FROM audit_log WHERE at >= ? AND at < ? ORDER BY seq').all(start, end) as StoredAuditRow[];
+    return raws.map(auditRowFromStored);
   }
 
   /**
@@ -306,21 +277,4 @@ export class AuditChain {
     });
     return { text, rows: rows.length };
   }
-}
-
-function fromDb(raw: AuditDbRow): AuditRow {
-  return {
-    seq: raw.seq,
-    at: raw.at,
-    event: raw.event as AuditEventName,
-    terminalId: raw.terminal_id,
-    sessionId: raw.session_id ?? undefined,
-    renewalId: raw.renewal_id ?? undefined,
-    staff: raw.staff ?? undefined,
-    authenticationSerial: raw.authentication_serial ?? undefined,
-    signatureSerial: raw.signature_serial ?? undefined,
-    detail: JSON.parse(raw.detail) as Record<string, unknown>,
-    prevHash: raw.prev_hash,
-    hash: raw.hash,
-  };
 }
