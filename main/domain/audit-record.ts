@@ -386,22 +386,6 @@ export function continueChain(
 // ---------------------------------------------------------------------------
 // Exports (the terminal's `audit export` and the service's fleet export alike)
 
-export const EXPORT_COLUMNS = [
-  'seq',
-  'at',
-  'at_japan',
-  'event',
-  'terminal_id',
-  'session_id',
-  'renewal_id',
-  'staff',
-  'authentication_serial',
-  'signature_serial',
-  'detail',
-  'prev_hash',
-  'hash',
-] as const;
-
 /**
  * Rows as CSV (RFC 4180: CRLF, a header, fields quoted when needed) or JSON
  * Lines, with the hashes so a slice can be checked later; `at_japan` is the
@@ -458,6 +442,9 @@ export const STORED_AUDIT_COLUMNS = [
   'prev_hash',
   'hash',
 ] as const satisfies readonly (keyof StoredAuditRow)[];
+
+/** An export's columns: the stored ones, with the instant in Japan time after `at`. */
+export const EXPORT_COLUMNS = ['seq', 'at', 'at_japan', ...STORED_AUDIT_COLUMNS.slice(2)] as const;
 
 export function storedAuditRow(row: AuditRow): StoredAuditRow {
   return {
