@@ -33,6 +33,14 @@ export interface AuditCliIo {
   write?: (text: string) => void;
 }
 
+/** A terminal's database and, optionally, its issuing service: the options of `audit verify` and `audit ship`. */
+const TERMINAL_FILE_OPTIONS = {
+  db: { type: 'string' },
+  service: { type: 'string' },
+  terminal: { type: 'string' },
+  config: { type: 'string' },
+} as const;
+
 const writeStdout = (text: string) => {
   process.stdout.write(text);
 };
@@ -40,7 +48,7 @@ const writeStdout = (text: string) => {
 export async function runAuditVerify(argv: string[], io: AuditCliIo = {}): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { db: { type: 'string' }, service: { type: 'string' }, terminal: { type: 'string' }, config: { type: 'string' } },
+    options: TERMINAL_FILE_OPTIONS,
     strict: true,
   });
   const write = io.write ?? writeStdout;
@@ -348,7 +356,7 @@ function call(
 export async function runAuditShip(argv: string[], io: AuditCliIo = {}): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { db: { type: 'string' }, service: { type: 'string' }, terminal: { type: 'string' }, config: { type: 'string' } },
+    options: TERMINAL_FILE_OPTIONS,
     strict: true,
   });
   const write = io.write ?? writeStdout;
