@@ -1,13 +1,10 @@
 #!/usr/bin/env node
-// `npx myna-kiosk …`: runs the built CLI (main/cli/), building it first on a fresh checkout.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// `npx myna-kiosk …`: runs the built CLI (main/cli/), building it first on a fresh checkout or after a source changed.
+import { buildIfStale } from './build.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = `${root}out/main/cli.js`;
-if (!existsSync(cli)) {
-  const built = spawnSync('npx', ['electron-vite', 'build', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (built.status !== 0) process.exit(built.status ?? 1);
+const built = buildIfStale({ quiet: true });
+if (built !== 0) {
+  console.error(`myna-kiosk: the build failed (exit ${built}); nothing was run`);
+  process.exit(built);
 }
-await import(cli);
+await import(new URL('../out/main/cli.js', import.meta.url).href);

@@ -4,11 +4,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, ensureNodeModules, ensureSystemPackages, run } from './ensure-deps.mjs';
+import { buildIfStale } from './build.mjs';
+import { ROOT, ensureNodeModules, ensureSystemPackages } from './ensure-deps.mjs';
 
 ensureSystemPackages({ strict: false });
 ensureNodeModules();
-run('npx', ['electron-vite', 'build', '--logLevel', 'warn']);
+const built = buildIfStale();
+if (built !== 0) process.exit(built);
 
 const electron = electronBinary();
 const extraArgs = process.argv.slice(2);

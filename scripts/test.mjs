@@ -62,7 +62,7 @@ const playwright = async () => {
 };
 
 const steps = [
-  check('build', 'npx', ['electron-vite', 'build', '--logLevel', 'warn']),
+  check('build', process.execPath, ['scripts/build.mjs']),
   check('typecheck (node)', 'npx', ['tsc', '-p', 'tsconfig.node.json', '--noEmit']),
   check('typecheck (web)', 'npx', ['tsc', '-p', 'tsconfig.web.json', '--noEmit']),
   check('lint', 'npm', ['run', '--silent', 'lint']),
