@@ -125,8 +125,18 @@ export const staffViewSchema = z
   .object({
     state: z.enum(['signed-out', 'signed-in', 'locked']),
     staffId: z.string().optional(),
-    /** Why the last sign-in was refused. */
-    refusal: z.enum(['wrong-credentials', 'too-many-attempts']).optional(),
+    role: z.enum(['clerk', 'supervisor']).optional(),
+    /** A passcode is being checked: the form waits. */
+    checking: z.boolean().optional(),
+    /**
+     * Why the last sign-in was refused: a wrong id or passcode (never which),
+     * too many wrong ones lately (try again in `retryInSeconds`), or the
+     * account is locked until a supervisor clears it.
+     */
+    refusal: z.enum(['wrong-credentials', 'too-many-attempts', 'account-locked']).optional(),
+    retryInSeconds: z.number().int().min(1).optional(),
+    /** A signed-in supervisor: the accounts locked after too many wrong passcodes, to clear. */
+    lockedAccounts: z.array(z.string()).optional(),
   })
   .strict();
 export type StaffView = z.infer<typeof staffViewSchema>;
@@ -254,6 +264,8 @@ export const commandSchema = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('STAFF_SIGN_OUT') }).strict(),
+  /** Counter profile, a signed-in supervisor: clear an account locked after too many wrong passcodes. */
+  z.object({ type: z.literal('STAFF_CLEAR_LOCKOUT'), staffId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/) }).strict(),
   /** Print the slip of the screen shown (main knows which slip the session is at). */
   z.object({ type: z.literal('PRINT_SLIP') }).strict(),
   /** Demo profile: put a persona's virtual card into the reader, or take it out. */

@@ -154,3 +154,10 @@ export const DEMO_FAULTS = [
 /** Query parameter that carries the per-launch token on the WebSocket URL. */
 export const WEB_BRIDGE_PATH = '/bridge';
 export const WEB_BRIDGE_TOKEN_PARAM = 'token';
+/**
+ * Query parameter by which a web-host page says it is the counter's
+ * customer-facing window (`display=customer`). Electron tells its windows
+ * apart by their webContents; the web host, a trainer's and the tests'
+ * stand-in, takes the page's word for it.
+ */
+export const WEB_BRIDGE_DISPLAY_PARAM = 'display';

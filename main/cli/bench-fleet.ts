@@ -9,6 +9,7 @@ import { RENEWAL_STEPS, type AuditEventInput, type HAND_OFF_REASONS } from '../d
 import { japanInstant, type JapanDate } from '../domain/japan-calendar';
 import { FleetReporter, freeDiskBytes, kioskVersion, type FleetChannel } from '../kiosk/fleet-reporter';
 import { AuditChain } from '../store/audit';
+import { StaffSignInLimits } from '../store/staff-sign-in-limits';
 import { AuditOutbox } from '../store/audit-outbox';
 import { openKioskDatabase, type KioskDatabase } from '../store/database';
 import { RenewalJournal } from '../store/journal';
@@ -44,6 +45,7 @@ export function openFleetTerminalRecords(terminalId: string, dbPath: string, clo
     journal: new RenewalJournal(db, { now }),
     audit,
     outbox: new AuditOutbox(db, audit),
+    signInLimits: new StaffSignInLimits(db),
     path: dbPath,
     inOneTransaction: (work) => db.transaction(work)(),
     close: () => db.close(),

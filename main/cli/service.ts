@@ -322,7 +322,7 @@ async function dashboardAccount(argv: string[], out: (line: string) => void, io:
     out(`dashboard account ${values.id} removed: it cannot sign in from now on`);
     return 0;
   }
-  const result = accounts.set(values.id, hashPasscode(await readNewPasscode(io, 'dashboard passcode')));
+  const result = accounts.set(values.id, hashPasscode(await readNewPasscode(io, 'dashboard passcode', values.id)));
   const what = result === 'added' ? 'added' : 'given a new passcode';
   out(`dashboard account ${values.id} ${what} (${accounts.path}; the passcode is kept only as a hash)`);
   return 0;

@@ -1,11 +1,8 @@
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { hashPasscode } from '../base/passcode';
+import { hashPasscode, passcodeProblem } from '../base/passcode';
 import { UsageError } from './usage-error';
-
-/** What a staff passcode may be: what the sign-in form can send (printable ASCII), and not trivially short. */
-export const STAFF_PASSCODE_RULE = /^[\x21-\x7e]{6,64}$/;
 
 /**
  * `myna-kiosk staff-passcode`: reads a new staff passcode (typed twice,
@@ -26,10 +23,11 @@ export interface PasscodeIo {
 }
 export const STANDARD_IO: PasscodeIo = { input: process.stdin, output: process.stdout, prompt: process.stderr };
 
-/** A new passcode: typed twice without echo on a terminal, else the first line of stdin; held to STAFF_PASSCODE_RULE. */
-export async function readNewPasscode(io: PasscodeIo, what: string): Promise<string> {
+/** A new passcode: typed twice without echo on a terminal, else the first line of stdin; held to the passcode policy (base/passcode.ts). */
+export async function readNewPasscode(io: PasscodeIo, what: string, account?: string): Promise<string> {
   const passcode = io.input.isTTY ? await typedTwice(io.input, io.prompt, what) : await firstLine(io.input);
-  if (!STAFF_PASSCODE_RULE.test(passcode)) throw new UsageError(`a ${what} is 6 to 64 printable ASCII characters, without spaces`);
+  const problem = passcodeProblem(passcode, account);
+  if (problem) throw new UsageError(`${problem} (nothing was written)`);
   return passcode;
 }
 

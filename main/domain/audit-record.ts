@@ -115,6 +115,16 @@ export const PROXY_REJECTIONS = [
   'authority-not-proven',
 ] as const;
 
+/** A counter staff member's code (the terminal config's account id): never a name, never a 12-digit number. */
+export const staffSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,31}$/, 'a staff code: letters, digits and "-", up to 32')
+  .refine(notMyNumberLike, 'a staff code may not be a 12-digit number');
+
+/** What a counter staff account may do beyond the renewal work: a supervisor also clears sign-in locks. */
+export const STAFF_ROLES = ['clerk', 'supervisor'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
 /** Every event and the only detail it may carry. */
 export const AUDIT_DETAIL = {
   /** The kiosk process started (and how many unfinished renewals it found). */
@@ -142,8 +152,30 @@ export const AUDIT_DETAIL = {
   }),
   'renewal-abandoned': z.strictObject({ reason: z.enum(ABANDON_REASONS), lastStep: z.enum(RENEWAL_STEPS).optional() }),
   'hand-off': z.strictObject({ reason: z.enum(HAND_OFF_REASONS), slip: z.boolean() }),
-  'staff-signed-in': z.strictObject({ role: z.enum(['clerk', 'supervisor']) }),
-  'staff-signed-out': z.strictObject({ cause: z.enum(['signed-out', 'timed-out', 'shift-ended']) }),
+  // The counter's staff (kiosk/staff-session.ts): the row's `staff` is the account concerned, when it exists.
+  'staff-signed-in': z.strictObject({ role: z.enum(STAFF_ROLES) }),
+  /** `replaced`: another account unlocked the locked session, which ended the customer's session. */
+  'staff-signed-out': z.strictObject({ cause: z.enum(['signed-out', 'timed-out', 'shift-ended', 'replaced']) }),
+  'staff-locked': z.strictObject({ cause: z.enum(['inactivity']) }),
+  'staff-unlocked': z.strictObject({ role: z.enum(STAFF_ROLES) }),
+  /** A wrong passcode, or an id no account has (`account: unknown`: what was typed is not kept, it may be a passcode). */
+  'staff-sign-in-failed': z.strictObject({
+    account: z.enum(['known', 'unknown']),
+    failuresInRow: z.number().int().min(1).max(10_000),
+    terminalFailuresInRow: z.number().int().min(1).max(10_000),
+  }),
+  /** An attempt refused without checking the passcode: while a delay runs, the account is locked, or another check is under way. */
+  'staff-sign-in-refused': z.strictObject({
+    account: z.enum(['known', 'unknown']),
+    reason: z.enum(['delayed', 'account-locked', 'terminal-delayed', 'check-in-progress']),
+  }),
+  'staff-locked-out': z.strictObject({
+    scope: z.enum(['account', 'terminal']),
+    /** Seconds sign-in is refused for; absent for an account locked until a supervisor clears it. */
+    seconds: z.number().int().min(1).max(86_400).optional(),
+  }),
+  /** A supervisor (the row's `staff`) cleared an account's lock. */
+  'staff-lockout-cleared': z.strictObject({ account: staffSchema }),
   'identity-checked': z.strictObject({
     subject: z.enum(['holder', ...proxyRouteSchema.options]),
     /** Counts of A documents (photo ID by a public body) and B documents seen; never which ones or their numbers. */
@@ -178,10 +210,6 @@ export const terminalIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'a terminal id: letters, digits and "-", up to 64')
   .refine(notMyNumberLike, 'a terminal id may not be a 12-digit number');
-export const staffSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,31}$/, 'a staff code: letters, digits and "-", up to 32')
-  .refine(notMyNumberLike, 'a staff code may not be a 12-digit number');
 
 export const envelopeSchema = z.strictObject({
   event: z.enum(AUDIT_EVENTS as [AuditEventName, ...AuditEventName[]]),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { describeIssues, readJsonFile } from '../base/validation';
 import { cardSourceSchema, languageSchema, profileSchema, type CardSource, type Profile } from '../../preload/contract';
 import { PASSCODE_HASH_PATTERN } from '../base/passcode';
+import { STAFF_ROLES, staffSchema } from '../domain/audit-record';
 
 /**
  * One validated file sets up a terminal: which profile it runs, where its
@@ -33,7 +34,10 @@ export const terminalConfigSchema = z
           .array(
             z
               .object({
-                id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'a staff id is 1–32 of A–Z, a–z, 0–9, _ and -'),
+                // The code the audit rows carry (domain/audit-record.ts): never a name, never a 12-digit number.
+                id: staffSchema,
+                /** A supervisor may also clear an account locked after too many wrong passcodes. */
+                role: z.enum(STAFF_ROLES).default('clerk'),
                 passcodeHash: z
                   .string()
                   .regex(PASSCODE_HASH_PATTERN, 'make it with "npx myna-kiosk staff-passcode"; a plain passcode is never accepted'),

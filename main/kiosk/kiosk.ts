@@ -10,6 +10,7 @@ import { InactivityTimer, realClock, type TimerClock } from './inactivity-timer'
 import type { IssuanceGateway } from '../issuance/gateway';
 import { CustomerSession } from '../session/session-runner';
 import { StaffSession } from './staff-session';
+import type { SignInLimitStore } from '../store/staff-sign-in-limits';
 import type { AuditChain } from '../store/audit';
 import type { RenewalJournal } from '../store/journal';
 import type { SessionEnd } from '../../preload/vocabulary';
@@ -47,6 +48,8 @@ export interface KioskOptions {
   /** Prints the slip shown, silently, on the kiosk's printer (Electron); without it the browser prints. */
   printSlip?: () => Promise<void>;
   clock?: TimerClock & { now(): number };
+  /** Counter: where the staff sign-in limits are kept (the terminal's database; in memory without one). */
+  signInLimits?: SignInLimitStore;
 }
 
 /** Screens where card or issuing-service work is under way: no time-out or lock interrupts them. */
@@ -59,21 +62,25 @@ const BUSY_SCREENS: ReadonlySet<SessionView['screen']> = new Set([
 ]);
 
 /**
- * What the counter's customer-facing window may ask: the resident types PINs
- * there, picks a language and says they are still there. Staff sign-in, the
- * route, the checks, printing and the trainer's tools belong to the staff's
- * window only.
+ * The intents that type a PIN or spend a try. Each is taken only from the
+ * display the session says types the PIN now (`pinTypedBy`): at a counter
+ * with a customer display, the resident's own PINs come from the customer's
+ * window and nowhere else, and a voluntary proxy's PINs (typed by staff from
+ * the sealed form) from the staff's window and nowhere else. A screen that
+ * asks for no PIN takes none from anywhere.
  */
-const CUSTOMER_DISPLAY_INTENTS: ReadonlySet<string> = new Set([
-  'SUBMIT_PIN',
-  'SUBMIT_NEW_PIN',
-  'SUBMIT_NEW_PIN_AGAIN',
-  'CONFIRM_LAST_TRY',
-  'FORGOT_PIN',
-]);
+const PIN_INTENTS: ReadonlySet<string> = new Set(['SUBMIT_PIN', 'SUBMIT_NEW_PIN', 'SUBMIT_NEW_PIN_AGAIN', 'CONFIRM_LAST_TRY']);
 
-function customerDisplayMaySend(command: Command): boolean {
-  if (command.type === 'SESSION') return CUSTOMER_DISPLAY_INTENTS.has(command.intent.type);
+/**
+ * What else the customer's window may ask: while the resident is the one
+ * typing, to give up on the PIN ("forgot"); at any time, a language and
+ * "still here". Staff sign-in, the route, the checks, printing and the
+ * trainer's tools belong to the staff's window only.
+ */
+function customerDisplayMaySend(command: Command, session: SessionView | undefined): boolean {
+  // PIN intents pass here and meet the rule of who types the PIN next (Kiosk.receive).
+  if (command.type === 'SESSION')
+    return PIN_INTENTS.has(command.intent.type) || (command.intent.type === 'FORGOT_PIN' && session?.pinTypedBy === 'resident');
   return command.type === 'VIEW_READY' || command.type === 'SET_LANGUAGE' || command.type === 'STILL_HERE';
 }
 
@@ -96,6 +103,8 @@ export class Kiosk {
   private readonly idle: InactivityTimer | undefined;
   private countdown: { handle: unknown; secondsLeft: number } | undefined;
   private readonly staff: StaffSession | undefined;
+  /** Set when the page was lost during a renewal step: the session ends at the next screen that is not one. */
+  private endWhenFree = false;
   /** For the heartbeat (fleet-reporter.ts): how the last session ended, and whether the last slip printed. */
   private lastSessionEnd: SessionEnd | null = null;
   private lastPrint: 'none' | 'ready' | 'failed' = 'none';
@@ -110,7 +119,17 @@ export class Kiosk {
     this.clock = options.clock ?? { ...realClock, now: () => Date.now() };
     if (config.profile === 'lobby')
       this.idle = new InactivityTimer(config.idle.warnAfterSeconds * 1000, () => this.startCountdown(), this.clock);
-    if (config.profile === 'counter') this.staff = new StaffSession(config.staff, () => this.staffChanged(), this.clock);
+    if (config.profile === 'counter')
+      this.staff = new StaffSession(
+        config.staff,
+        {
+          onChange: () => this.staffChanged(),
+          record: (row) => this.recordStaff(row),
+          onReplaced: () => this.endSessionForReplacement(),
+        },
+        this.clock,
+        options.signInLimits,
+      );
     this.state = {
       profile: config.profile,
       cardSource: reader.kind,
@@ -165,7 +184,7 @@ export class Kiosk {
     const session = new CustomerSession({
       profile: this.config.profile,
       connect: () => this.reader.connect(reader, { exclusive: true }),
-      staffId: () => this.staff?.view.staffId,
+      staffId: () => this.staff?.staffId,
       ...services,
     });
     this.session = session;
@@ -174,6 +193,10 @@ export class Kiosk {
       if (this.session !== session) return;
       this.state = { ...this.state, screen: 'session', session: view };
       this.followBusy(view);
+      if (this.endWhenFree && !BUSY_SCREENS.has(view.screen)) {
+        this.endWhenFree = false;
+        if (!SLIP_SCREENS.has(view.screen)) session.send({ type: 'TIMEOUT' });
+      }
       this.emitSnapshot();
     });
     void session.done.then((result) => {
@@ -188,6 +211,7 @@ export class Kiosk {
   /** Back to the attract screen; a card still in the reader is asked for. */
   private endSessionView(cardStillIn: boolean): void {
     const { session: _ended, idle: _idle, ...rest } = this.state;
+    this.endWhenFree = false;
     this.stopCountdown();
     this.idle?.stop();
     this.staff?.holdLock(false);
@@ -250,6 +274,27 @@ export class Kiosk {
     else this.emitSnapshot();
   }
 
+  /**
+   * Another account unlocks a session locked by someone else: the customer
+   * session (never in a renewal step: the lock waits for those) ends first,
+   * card unpowered, its last rows still under the first member's name.
+   */
+  private async endSessionForReplacement(): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    session.send({ type: 'CANCEL' });
+    await session.done;
+  }
+
+  /** A staff member's row for the audit chain; a failure to write it is logged, never thrown at the screen. */
+  private recordStaff(row: Parameters<AuditChain['append']>[0]): void {
+    try {
+      this.options.sessions?.audit.append(row);
+    } catch (error) {
+      this.log.error('staff-audit-failed', { event: row.event, error: (error as Error).name });
+    }
+  }
+
   private staffChanged(): void {
     if (!this.staff) return;
     this.state = { ...this.state, staff: this.staff.view };
@@ -261,6 +306,8 @@ export class Kiosk {
   async stop(): Promise<void> {
     this.stopCountdown();
     this.idle?.stop();
+    // The terminal is shutting down: whoever was signed in is signed out, on the record.
+    if (this.staff && this.staff.view.state !== 'signed-out') this.staff.signOut('shift-ended');
     this.staff?.stop();
     this.session?.abandon();
     this.session = undefined;
@@ -300,9 +347,20 @@ export class Kiosk {
       this.log.warn('command-refused', { transport, reason: parsed.error });
       return { ok: false, error: parsed.error };
     }
-    if (display === 'customer' && !customerDisplayMaySend(parsed.command)) {
+    if (display === 'customer' && !customerDisplayMaySend(parsed.command, this.state.session)) {
       this.log.warn('command-refused', { transport, reason: 'not-for-the-customer-display', command: parsed.command.type });
       return { ok: false, error: 'forbidden-sender' };
+    }
+    if (parsed.command.type === 'SESSION' && PIN_INTENTS.has(parsed.command.intent.type)) {
+      const typedOn = this.pinDisplay();
+      if (typedOn === undefined) {
+        this.log.warn('command-refused', { transport, reason: 'no-pin-asked', command: parsed.command.intent.type });
+        return { ok: false, error: 'not-now' };
+      }
+      if (typedOn !== display) {
+        this.log.warn('command-refused', { transport, reason: 'pin-from-the-other-display', command: parsed.command.intent.type });
+        return { ok: false, error: 'forbidden-sender' };
+      }
     }
     try {
       this.noteActivity(parsed.command);
@@ -311,6 +369,17 @@ export class Kiosk {
       this.log.error('command-failed', { transport, command: parsed.command.type, error: (error as Error).name });
       return { ok: false, error: 'internal-error' };
     }
+  }
+
+  /**
+   * Where the PIN asked for now is typed: the customer's window when the
+   * resident types it at a counter that has one, the kiosk's window
+   * otherwise; nowhere when no PIN is asked.
+   */
+  private pinDisplay(): 'main' | 'customer' | undefined {
+    const typedBy = this.state.session?.pinTypedBy;
+    if (!typedBy) return undefined;
+    return typedBy === 'resident' && this.state.customerDisplay ? 'customer' : 'main';
   }
 
   /** Any command is someone at the screen: the idle clock and the staff lock start again. */
@@ -326,10 +395,25 @@ export class Kiosk {
     if (!busy) this.idle.touch();
   }
 
-  /** After a renderer crash or hang the new page starts from the attract screen. */
-  returnToAttract(cause: string): void {
-    this.log.warn('return-to-attract', { cause });
-    this.state = { ...this.state, screen: 'attract', language: this.config.defaultLanguage };
+  /**
+   * The kiosk window's page crashed or hung and is being reloaded. Whatever
+   * it showed is gone, so the customer session ends — its card unpowered, so
+   * no verified PIN outlives the page that asked for it — and the new page
+   * starts from the attract screen. A renewal step under way is never cut:
+   * the session ends as soon as the step does, unless it reached its slip
+   * (done, hand-off), which the new page shows.
+   */
+  rendererLost(cause: string): void {
+    this.log.warn('renderer-lost', { cause, session: this.session ? 'ended' : 'none' });
+    this.state = { ...this.state, language: this.config.defaultLanguage };
+    if (!this.session) {
+      this.state = { ...this.state, screen: 'attract' };
+      this.emitSnapshot();
+      return;
+    }
+    const screen = this.state.session?.screen;
+    if (screen && BUSY_SCREENS.has(screen)) this.endWhenFree = true;
+    else this.session.send({ type: 'TIMEOUT' });
     this.emitSnapshot();
   }
 
@@ -349,15 +433,22 @@ export class Kiosk {
         this.session.send(command.intent);
         return { ok: true };
       case 'STAFF_SIGN_IN': {
-        if (!this.staff) return { ok: false, error: 'not-now' };
-        const accepted = this.staff.signIn(command.staffId, command.passcode);
-        this.log.info('staff-sign-in', { accepted });
+        const staff = this.staff;
+        if (!staff || staff.signedIn || staff.checking) return { ok: false, error: 'not-now' };
+        // The answer comes in the next snapshot; the passcode goes no further than its hash check.
+        staff.signIn(command.staffId, command.passcode).then(
+          () => this.log.info('staff-sign-in', { state: staff.view.state, refusal: staff.view.refusal ?? 'none' }),
+          (error: unknown) => this.log.error('staff-sign-in-failed', { error: (error as Error).name }),
+        );
         return { ok: true };
       }
       case 'STAFF_SIGN_OUT':
         if (!this.staff || (this.state.session && BUSY_SCREENS.has(this.state.session.screen))) return { ok: false, error: 'not-now' };
         this.session?.send({ type: 'CANCEL' });
         this.staff.signOut();
+        return { ok: true };
+      case 'STAFF_CLEAR_LOCKOUT':
+        if (!this.staff?.clearLockout(command.staffId)) return { ok: false, error: 'not-now' };
         return { ok: true };
       case 'PRINT_SLIP': {
         const screen = this.state.session?.screen;

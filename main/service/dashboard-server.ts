@@ -143,7 +143,7 @@ export async function buildDashboard(options: DashboardOptions): Promise<Fastify
       await options.store.recordSignIn(recorded, 'refused');
       return fail(reply, 429, 'locked');
     }
-    const matches = passcodeMatches(passcode, stored ?? decoy()) && stored !== undefined;
+    const matches = (await passcodeMatches(passcode, stored ?? decoy())) && stored !== undefined;
     if (!matches) {
       failures.set(account, [...recent, at]);
       await options.store.recordSignIn(recorded, 'refused');

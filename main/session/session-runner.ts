@@ -59,7 +59,13 @@ export interface SessionDependencies {
   journal: RenewalJournal;
   audit: AuditChain;
   now?: () => Date;
-  /** Counter only: the signed-in staff member, whose identity check a PIN reset carries to the service. */
+  /**
+   * Counter only: the signed-in staff member when the session starts. Every
+   * audit row of the session carries them (they run it: the route, the
+   * checks, a proxy's PINs, a PIN reset), and a PIN reset's identity check
+   * goes to the service under their id. The session ends before anyone else
+   * may act at the counter (kiosk/staff-session.ts).
+   */
   staffId?: () => string | undefined;
 }
 
@@ -93,6 +99,8 @@ export class CustomerSession {
   readonly reference = sessionReference(this.sessionId);
   readonly #deps: SessionDependencies;
   readonly #now: () => Date;
+  /** Who runs this session at the counter (kiosk/staff-session.ts); none in the lobby. */
+  readonly #staff: string | undefined;
   readonly #entered = new SecretBox();
   readonly #newPin = new SecretBox();
   #firstNewPin: string | undefined;
@@ -118,6 +126,7 @@ export class CustomerSession {
   constructor(deps: SessionDependencies) {
     this.#deps = deps;
     this.#now = deps.now ?? (() => new Date());
+    this.#staff = deps.staffId?.();
     const machine = sessionMachine.provide({
       actors: {
         readCard: fromPromise(() => this.#readCard()),
@@ -144,11 +153,7 @@ export class CustomerSession {
       };
       this.#actor.subscribe(changed);
     });
-    deps.audit.append({
-      event: 'session-started',
-      sessionId: this.sessionId,
-      detail: { profile: deps.profile, reference: this.reference },
-    });
+    this.#audit({ event: 'session-started', detail: { profile: deps.profile, reference: this.reference } });
     this.#actor.start();
   }
 
@@ -248,7 +253,7 @@ export class CustomerSession {
             result: check.accepted ? 'accepted' : 'refused',
           },
         });
-        const staffId = this.#deps.staffId?.();
+        const staffId = this.#staff;
         this.#identityCheck =
           check.accepted && staffId
             ? {
@@ -294,6 +299,10 @@ export class CustomerSession {
   /** The card left the reader (or the reader went away). */
   cardRemoved(): void {
     this.#cardGone = true;
+    this.#audit({
+      event: 'card-removed',
+      detail: { midRenewal: this.#actor.getSnapshot().status === 'active' && this.view.screen === 'renewing' },
+    });
     // Release the old handle: an exclusive handle left open would refuse the card when it comes back.
     void this.#connection?.disconnect({ unpower: false }).catch(() => undefined);
     this.#connection = undefined;
@@ -394,7 +403,7 @@ export class CustomerSession {
   async #renew(input: RenewInput): Promise<RenewalOutcome> {
     const identity = this.#identity;
     if (!identity) throw new Error('the card has no authentication certificate to renew');
-    const { journal, audit, gateway } = this.#deps;
+    const { journal, gateway } = this.#deps;
     const renewalId = input.resumeRenewalId ?? journal.beginRenewal(identity, input.route);
     const record = journal.get(renewalId);
     this.#audit(
@@ -432,7 +441,7 @@ export class CustomerSession {
           client,
           gateway,
           journal: journalWithProgress,
-          audit,
+          audit: this.#renewalAudit,
           now: this.#now,
           sessionId: this.sessionId,
           replaceRenewal: (old) => {
@@ -503,9 +512,15 @@ export class CustomerSession {
     this.#deps.audit.append({
       ...event,
       sessionId: this.sessionId,
+      ...(this.#staff ? { staff: this.#staff } : {}),
       ...(this.#identity ? { card: { authenticationSerial: this.#identity.authenticationSerial } } : {}),
     } as Parameters<AuditChain['append']>[0]);
   }
+
+  /** The audit chain as the renewal procedure writes to it: its rows carry the session's staff member too. */
+  readonly #renewalAudit: Pick<AuditChain, 'append'> = {
+    append: (event) => this.#deps.audit.append({ ...event, ...(this.#staff ? { staff: this.#staff } : {}) }),
+  };
 }
 
 /** The audit log's coarser hand-off vocabulary (main/store/audit.ts). */

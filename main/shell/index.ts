@@ -19,6 +19,7 @@ import { startEmbeddedServiceOver } from '../service/embedded-service';
 import { openSimulatedWorld } from '../simulation/world';
 import { openTerminalRecords, type TerminalRecords } from '../store/terminal-records';
 import { resolveDatabasePath } from '../store/database';
+import type { SignInLimitStore } from '../store/staff-sign-in-limits';
 import { createCustomerWindow, createKioskWindow, hardenSession, lockDownWebContents } from './window';
 
 const log = createLogger();
@@ -71,6 +72,7 @@ async function startKiosk(): Promise<void> {
     const kiosk = createKiosk(config, log, {
       reader: virtualReader,
       sessions: issuing.sessions,
+      signInLimits: issuing.signInLimits,
       demo: issuing.demo,
       // The slip is on the kiosk window: the staff's screen at a counter, the only one elsewhere.
       printSlip: createSlipPrinter(() => kioskWindow, log),
@@ -88,7 +90,7 @@ async function startKiosk(): Promise<void> {
       : undefined;
 
     const pageOptions = { isDevelopment, preloadPath: join(here, '../preload/index.cjs'), log };
-    kioskWindow = createKioskWindow({ ...pageOptions, profile: config.profile, onRendererLost: (cause) => kiosk.returnToAttract(cause) });
+    kioskWindow = createKioskWindow({ ...pageOptions, profile: config.profile, onRendererLost: (cause) => kiosk.rendererLost(cause) });
     // The customer's window is no use without the kiosk window: closing that one ends the app.
     kioskWindow.once('closed', () => app.quit());
     if (config.profile === 'counter' && config.customerDisplay) customerWindow = createCustomerWindow(pageOptions);
@@ -111,6 +113,7 @@ async function startKiosk(): Promise<void> {
 /** The issuing service the sessions use, the terminal's records, and, on virtual cards, the trainer's tools. */
 interface IssuingSide {
   sessions: SessionServices;
+  signInLimits: SignInLimitStore;
   demo?: DemoCards;
   /** What the fleet reporter needs: only for the municipality's service (a trainer's practice records go nowhere). */
   fleet?: { channel: IssuingServiceClient; records: TerminalRecords; heartbeatSeconds: number };
@@ -131,6 +134,7 @@ async function openIssuingSide(config: TerminalConfig, reader: VirtualReader | u
     const records = openTerminalRecords({ dbPath: resolveDatabasePath(), terminalId: terminalIdOfCertificate(connection.tls.certificate) });
     return {
       sessions: { gateway: client, journal: records.journal, audit: records.audit },
+      signInLimits: records.signInLimits,
       fleet: { channel: client, records, heartbeatSeconds: config.service.heartbeatSeconds },
       async close() {
         client.close();
@@ -146,6 +150,7 @@ async function openIssuingSide(config: TerminalConfig, reader: VirtualReader | u
   });
   return {
     sessions: { ...world.sessions, gateway: service.gateway },
+    signInLimits: world.signInLimits,
     ...(world.demo ? { demo: world.demo } : {}),
     async close() {
       await service.close();

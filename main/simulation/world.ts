@@ -14,6 +14,7 @@ import type { AuditOutbox } from '../store/audit-outbox';
 import { dirname } from 'node:path';
 import type { RenewalJournal } from '../store/journal';
 import { openTerminalRecords, type TerminalRecords } from '../store/terminal-records';
+import type { SignInLimitStore } from '../store/staff-sign-in-limits';
 
 type DemoFaults = NonNullable<ViewState['demo']>['faults'];
 
@@ -30,6 +31,8 @@ export interface TerminalWorld {
   audit: AuditChain;
   /** What a customer session needs besides the card (the kiosk's `SessionServices`). */
   sessions: { gateway: IssuanceGateway; journal: RenewalJournal; audit: AuditChain; now: () => Date };
+  /** The counter's staff sign-in limits, in the same database (the kiosk's `signInLimits`). */
+  signInLimits: SignInLimitStore;
   /** Trainer tools on the given virtual reader (absent when the reader is real). */
   demo?: TrainerTools;
   /**
@@ -97,6 +100,7 @@ export async function openSimulatedWorld(options: SimulatedWorldOptions): Promis
     journal,
     audit,
     sessions: { gateway: jlis, journal, audit, now },
+    signInLimits: records.signInLimits,
     ...(options.reader ? { demo: trainerTools(options.reader, freshCard, (state) => setServiceFaults(jlis, state)) } : {}),
     freshCard,
     async close() {
@@ -236,6 +240,7 @@ export async function openRemoteWorld(options: RemoteWorldOptions): Promise<Term
     journal,
     audit,
     sessions: { gateway, journal, audit, now },
+    signInLimits: records.signInLimits,
     ...(options.reader ? { demo: trainerTools(options.reader, freshCard, (next) => (state = next)) } : {}),
     freshCard,
     fleet: { channel: client, records, dataDir: dirname(records.path) },

@@ -147,6 +147,23 @@ const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'staff sign-in limits that survive a restart',
+    up(db) {
+      db.exec(`
+        -- Wrong staff passcodes in a row, per account and for the whole terminal
+        -- (account = ''), and until when sign-in is refused (kiosk/staff-session.ts).
+        -- Kept here so that restarting the counter PC does not clear them.
+        CREATE TABLE staff_sign_in_limits (
+          account       TEXT NOT NULL PRIMARY KEY,
+          failures      INTEGER NOT NULL CHECK (failures >= 0),
+          refused_until INTEGER NOT NULL,
+          locked        INTEGER NOT NULL CHECK (locked IN (0, 1))
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /**

@@ -5,10 +5,11 @@ import { AuditChain } from './audit';
 import { AuditOutbox } from './audit-outbox';
 import { openKioskDatabase } from './database';
 import { RenewalJournal } from './journal';
+import { StaffSignInLimits } from './staff-sign-in-limits';
 
 /**
- * A terminal's own records — the renewal journal and the audit chain, in
- * one database — opened together. Without a `dbPath` they are a practice
+ * A terminal's own records — the renewal journal, the audit chain and the
+ * staff sign-in limits, in one database — opened together. Without a `dbPath` they are a practice
  * database of their own, deleted on close, so a trainer's practice leaves no
  * records behind.
  */
@@ -17,6 +18,8 @@ export interface TerminalRecords {
   audit: AuditChain;
   /** The audit rows still to deliver to the issuing service. */
   outbox: AuditOutbox;
+  /** The counter's staff sign-in limits (wrong passcodes in a row, locks), kept across restarts. */
+  signInLimits: StaffSignInLimits;
   /** The database file (a practice database's is in a folder of its own). */
   path: string;
   close(): void;
@@ -38,6 +41,7 @@ export function openTerminalRecords(options: { terminalId: string; dbPath?: stri
     journal: new RenewalJournal(db, { now }),
     audit,
     outbox: new AuditOutbox(db, audit),
+    signInLimits: new StaffSignInLimits(db),
     path,
     close() {
       db.close();

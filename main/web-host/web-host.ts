@@ -2,7 +2,14 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { WEB_BRIDGE_PATH, WEB_BRIDGE_TOKEN_PARAM, webRequestSchema, type Profile, type WebResponse } from '../../preload/contract';
+import {
+  WEB_BRIDGE_DISPLAY_PARAM,
+  WEB_BRIDGE_PATH,
+  WEB_BRIDGE_TOKEN_PARAM,
+  webRequestSchema,
+  type Profile,
+  type WebResponse,
+} from '../../preload/contract';
 import { parseTerminalConfig } from '../kiosk/config';
 import { contentSecurityPolicy } from '../hosting/csp';
 import { Kiosk } from '../kiosk/kiosk';
@@ -64,7 +71,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const reader = new VirtualReader();
   const config = parseTerminalConfig({
     ...(options.profile === 'counter'
-      ? { staff: { accounts: [{ id: PRACTICE_STAFF.id, passcodeHash: hashPasscode(PRACTICE_STAFF.passcode, { log2N: 12 }) }] } }
+      ? { staff: { accounts: [{ id: PRACTICE_STAFF.id, passcodeHash: hashPasscode(PRACTICE_STAFF.passcode) }] } }
       : {}),
     ...options.config,
     profile: options.profile,
@@ -72,7 +79,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
   const now = clockFrom(options.startAt);
   const { world, sessions, closeService } = await openWorld(options, config, reader, now);
-  const kiosk = new Kiosk(config, reader, options.log, { sessions, ...(world.demo ? { demo: world.demo } : {}) });
+  const kiosk = new Kiosk(config, reader, options.log, {
+    sessions,
+    signInLimits: world.signInLimits,
+    ...(world.demo ? { demo: world.demo } : {}),
+  });
 
   const server = createServer();
   await listen(server, options.port ?? 0);
@@ -110,7 +121,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
   });
 
-  sockets.on('connection', (ws: WebSocket) => {
+  sockets.on('connection', (ws: WebSocket, request: IncomingMessage) => {
+    const display = new URL(request.url ?? '/', origin).searchParams.get(WEB_BRIDGE_DISPLAY_PARAM) === 'customer' ? 'customer' : 'main';
     const send = (message: WebResponse) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     };
@@ -123,7 +135,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         ws.close(1008, 'malformed message');
         return;
       }
-      send({ kind: 'result', id: envelope.data.id, result: kiosk.receive(envelope.data.command, 'web') });
+      send({ kind: 'result', id: envelope.data.id, result: kiosk.receive(envelope.data.command, 'web', display) });
     });
     ws.on('close', unsubscribe);
   });

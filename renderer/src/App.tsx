@@ -116,6 +116,12 @@ export function App() {
               <button type="button" onClick={() => void send({ type: 'STAFF_SIGN_OUT' })}>
                 {t('staff.signOut')}
               </button>
+              {/* A supervisor sees the accounts locked after too many wrong passcodes, and clears them. */}
+              {view.staff.lockedAccounts?.map((staffId) => (
+                <button key={staffId} type="button" onClick={() => void send({ type: 'STAFF_CLEAR_LOCKOUT', staffId })}>
+                  {t('staff.clearLockout', { id: staffId })}
+                </button>
+              ))}
             </div>
           )}
         </header>

@@ -293,7 +293,7 @@ test('staff lock after inactivity: "Locked", and signing in again continues the 
   const pins = personaPins('standard-in-window');
   const staff = { id: 'clerk-7', passcode: 'Counter-Pass-7' };
   const running = await startCounter({
-    staff: { lockAfterSeconds: 10, accounts: [{ id: staff.id, passcodeHash: hashPasscode(staff.passcode, { log2N: 12 }) }] },
+    staff: { lockAfterSeconds: 10, accounts: [{ id: staff.id, passcodeHash: hashPasscode(staff.passcode) }] },
   });
   await kiosk.open(running.url);
   await kiosk.expectScreen('Staff sign-in');

@@ -45,8 +45,8 @@ beforeAll(async () => {
   }
   registry.revoke('old-01');
   const accounts = new DashboardAccounts(join(work, 'dashboard-accounts.json'));
-  accounts.set('auditor', hashPasscode(PASSCODE, { log2N: 12 }));
-  accounts.set('it-desk', hashPasscode(PASSCODE, { log2N: 12 }));
+  accounts.set('auditor', hashPasscode(PASSCODE));
+  accounts.set('it-desk', hashPasscode(PASSCODE));
   const options = {
     tls: await ca.issueServer(['127.0.0.1']),
     store,

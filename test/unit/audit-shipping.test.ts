@@ -141,7 +141,7 @@ describe('the guards of the audit log, checked at every open', () => {
     file.append(3);
     file.db.close();
     const raw = new Database(file.path);
-    raw.exec('DROP TABLE audit_shipping; UPDATE kiosk_schema SET version = 1');
+    raw.exec('DROP TABLE audit_shipping; DROP TABLE staff_sign_in_limits; UPDATE kiosk_schema SET version = 1');
     raw.close();
     file.reopen();
     expect(file.outbox.acknowledged()).toEqual({ seq: 0, hash: GENESIS_HASH });

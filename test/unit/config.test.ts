@@ -86,7 +86,7 @@ describe('the terminal config', () => {
   });
 
   it('reads a valid file', () => {
-    const passcodeHash = hashPasscode('counter-1', { log2N: 10 });
+    const passcodeHash = hashPasscode('counter-1');
     const text = JSON.stringify({
       profile: 'counter',
       defaultLanguage: 'en',
@@ -99,7 +99,7 @@ describe('the terminal config', () => {
       cardSource: 'pcsc',
       defaultLanguage: 'en',
       idle: { warnAfterSeconds: 60, countdownSeconds: 30 },
-      staff: { lockAfterSeconds: 120, accounts: [{ id: 'tanaka', passcodeHash }] },
+      staff: { lockAfterSeconds: 120, accounts: [{ id: 'tanaka', passcodeHash, role: 'clerk' }] },
       customerDisplay: true,
       service: {
         url: SERVICE.url,
@@ -111,6 +111,19 @@ describe('the terminal config', () => {
     });
   });
 
+  it('refuses a staff id the audit rows cannot carry, a hash of a cost other than the fixed one, and an unknown role', () => {
+    const passcodeHash = hashPasscode('x');
+    const counter = (account: Record<string, unknown>) =>
+      parseTerminalConfig({ profile: 'counter', cardSource: 'virtual', staff: { accounts: [account] } });
+    expect(() => counter({ id: 'ta_naka', passcodeHash })).toThrow(/a staff code: letters, digits and "-"/);
+    expect(() => counter({ id: '123456789012', passcodeHash })).toThrow(/may not be a 12-digit number/);
+    expect(() => counter({ id: 'tanaka', passcodeHash: passcodeHash.replace('scrypt$15$', 'scrypt$10$') })).toThrow(
+      /make it with "npx myna-kiosk staff-passcode"/,
+    );
+    expect(() => counter({ id: 'tanaka', passcodeHash, role: 'admin' })).toThrow(/role/);
+    expect(counter({ id: 'sato', passcodeHash, role: 'supervisor' }).staff.accounts[0]).toMatchObject({ role: 'supervisor' });
+  });
+
   it('refuses a counter without staff, a plain passcode, duplicate ids and a countdown under 20 s', () => {
     expect(() => parseTerminalConfig({ profile: 'counter' })).toThrow(
       /staff\.accounts: a counter terminal needs at least one staff account/,
@@ -118,7 +131,7 @@ describe('the terminal config', () => {
     expect(() => parseTerminalConfig({ profile: 'counter', staff: { accounts: [{ id: 'tanaka', passcodeHash: '1234' }] } })).toThrow(
       /a plain passcode is never accepted/,
     );
-    const passcodeHash = hashPasscode('x', { log2N: 10 });
+    const passcodeHash = hashPasscode('x');
     expect(() =>
       parseTerminalConfig({
         profile: 'counter',

@@ -44,6 +44,7 @@ describe('the bridge contract', () => {
       'PRINT_SLIP',
       'SESSION',
       'SET_LANGUAGE',
+      'STAFF_CLEAR_LOCKOUT',
       'STAFF_SIGN_IN',
       'STAFF_SIGN_OUT',
       'STILL_HERE',

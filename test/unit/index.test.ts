@@ -278,7 +278,7 @@ describe('a counter with a customer display', () => {
     profile: 'counter',
     cardSource: 'virtual',
     customerDisplay: true,
-    staff: { accounts: [{ id: 'clerk', passcodeHash: hashPasscode('2468', { log2N: 10 }) }] },
+    staff: { accounts: [{ id: 'clerk', passcodeHash: hashPasscode('2468') }] },
   };
   const SECOND = { id: 2, bounds: { x: 1920, y: 0, width: 1280, height: 1024 } };
 

@@ -140,7 +140,7 @@ describe('the IPC transport', () => {
     const { customerWindow, window, from, lines } = setup({ withCustomerWindow: true });
     expect(from(customerWindow, { type: 'SET_LANGUAGE', language: 'en' })).toEqual({ ok: true });
     expect(from(customerWindow, { type: 'STILL_HERE' })).toEqual({ ok: true });
-    // No session runs here: the PIN intent passes the window check and is then refused for the moment, not for its sender.
+    // No session runs here: the PIN intent passes the window check and is then refused for the moment (no PIN is asked).
     expect(from(customerWindow, { type: 'SESSION', intent: { type: 'SUBMIT_PIN', value: '1234' } })).toEqual({
       ok: false,
       error: 'not-now',

@@ -50,9 +50,9 @@ describe('the kiosk', () => {
   it('goes back to the attract screen and the default language after the page was lost', () => {
     const { instance, lines } = kiosk();
     instance.receive({ type: 'SET_LANGUAGE', language: 'en' }, 'ipc');
-    instance.returnToAttract('render-process-gone:crashed');
+    instance.rendererLost('render-process-gone:crashed');
     expect(instance.snapshot()).toMatchObject({ screen: 'attract', language: 'ja' });
-    expect(lines.some((line) => line.includes('return-to-attract'))).toBe(true);
+    expect(lines.some((line) => line.includes('renderer-lost'))).toBe(true);
   });
 
   it('reports reader changes as a reader event and a new snapshot', () => {

@@ -1,24 +1,64 @@
 import { describe, expect, it, vi } from 'vitest';
-import { hashPasscode, PASSCODE_HASH_PATTERN, passcodeMatches } from '../../main/base/passcode';
+import { hashPasscode, PASSCODE_HASH_PATTERN, passcodeMatches, passcodeProblem } from '../../main/base/passcode';
 import { InactivityTimer } from '../../main/kiosk/inactivity-timer';
 
 describe('staff passcode hashes', () => {
-  it('match their passcode only, and never contain it', () => {
-    const hash = hashPasscode('Counter#7', { log2N: 10 });
+  it('match their passcode only, and never contain it', async () => {
+    const hash = hashPasscode('Counter#7');
     expect(hash).toMatch(PASSCODE_HASH_PATTERN);
     expect(hash).not.toContain('Counter#7');
-    expect(passcodeMatches('Counter#7', hash)).toBe(true);
-    expect(passcodeMatches('counter#7', hash)).toBe(false);
-    expect(passcodeMatches('', hash)).toBe(false);
+    expect(await passcodeMatches('Counter#7', hash)).toBe(true);
+    expect(await passcodeMatches('counter#7', hash)).toBe(false);
+    expect(await passcodeMatches('', hash)).toBe(false);
   });
 
   it('are salted: the same passcode hashes differently each time', () => {
-    expect(hashPasscode('same', { log2N: 10 })).not.toBe(hashPasscode('same', { log2N: 10 }));
+    expect(hashPasscode('same')).not.toBe(hashPasscode('same'));
   });
 
-  it('never match a malformed stored value, such as a plain passcode', () => {
-    expect(passcodeMatches('1234', '1234')).toBe(false);
-    expect(passcodeMatches('x', 'scrypt$10$8$1$short$short')).toBe(false);
+  it('never match a malformed stored value, such as a plain passcode', async () => {
+    expect(await passcodeMatches('1234', '1234')).toBe(false);
+    expect(await passcodeMatches('x', 'scrypt$10$8$1$short$short')).toBe(false);
+  });
+
+  it('are refused at any cost but the fixed one: a weak hash would make a stolen config cheap, a huge one exhausts memory', async () => {
+    const sound = hashPasscode('Counter#7');
+    const [, , , , salt, hash] = sound.split('$');
+    for (const cost of ['10$8$1', '14$8$1', '20$8$1', '15$1$1', '15$99$1', '15$8$9']) {
+      const other = `scrypt$${cost}$${salt}$${hash}`;
+      expect(other, cost).not.toMatch(PASSCODE_HASH_PATTERN);
+      expect(await passcodeMatches('Counter#7', other), cost).toBe(false);
+    }
+  });
+
+  it('are checked off the main thread: other work runs while a passcode is compared', async () => {
+    const hash = hashPasscode('Counter#7');
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 1);
+    try {
+      // Four comparisons of ~50–100 ms each; scryptSync would have held the event loop for all of them.
+      await Promise.all([1, 2, 3, 4].map(() => passcodeMatches('Counter#7', hash)));
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(ticks).toBeGreaterThan(5);
+  });
+});
+
+describe('the passcode policy', () => {
+  it('takes a long, unpredictable passcode', () => {
+    expect(passcodeProblem('Counter#7-blue-river')).toBeUndefined();
+    expect(passcodeProblem('kj3!Tq9-mm2Z', 'tanaka')).toBeUndefined();
+  });
+
+  it('refuses what is short, too long, not sendable, the account id, or guessable', () => {
+    expect(passcodeProblem('Kite-77')).toMatch(/12 to 64/);
+    expect(passcodeProblem('x'.repeat(65))).toMatch(/12 to 64/);
+    expect(passcodeProblem('with space in it')).toMatch(/without spaces/);
+    expect(passcodeProblem('パスコードは十二文字以上です')).toMatch(/printable ASCII/);
+    expect(passcodeProblem('Tanaka-2026-blue', 'tanaka')).toMatch(/account id/);
+    for (const guessable of ['password1234', 'qwertyuiop12', 'aaaaaaaaaaaa', '123456789012', 'abcdefghijkl', 'iloveyou2026'])
+      expect(passcodeProblem(guessable), guessable).toMatch(/too easy to guess/);
   });
 });
 

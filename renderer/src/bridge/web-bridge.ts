@@ -1,4 +1,4 @@
-import { WEB_BRIDGE_PATH, WEB_BRIDGE_TOKEN_PARAM } from '../../../preload/vocabulary';
+import { WEB_BRIDGE_DISPLAY_PARAM, WEB_BRIDGE_PATH, WEB_BRIDGE_TOKEN_PARAM } from '../../../preload/vocabulary';
 import type { Command, CommandResult, KioskBridge, KioskEvent, WebResponse } from '../../../preload/contract';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
@@ -12,9 +12,12 @@ export function createWebBridge(
   location: Pick<Location, 'host' | 'hash'>,
   onConnection: (state: ConnectionState) => void,
 ): KioskBridge | undefined {
-  const token = new URLSearchParams(location.hash.replace(/^#/, '')).get(WEB_BRIDGE_TOKEN_PARAM);
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const token = fragment.get(WEB_BRIDGE_TOKEN_PARAM);
   if (!token) return undefined;
-  const address = `ws://${location.host}${WEB_BRIDGE_PATH}?${WEB_BRIDGE_TOKEN_PARAM}=${encodeURIComponent(token)}`;
+  // The customer-facing window says so: main takes the resident's PINs from it alone.
+  const display = fragment.get(WEB_BRIDGE_DISPLAY_PARAM) === 'customer' ? `&${WEB_BRIDGE_DISPLAY_PARAM}=customer` : '';
+  const address = `ws://${location.host}${WEB_BRIDGE_PATH}?${WEB_BRIDGE_TOKEN_PARAM}=${encodeURIComponent(token)}${display}`;
 
   const listeners = new Set<(event: KioskEvent) => void>();
   const pending = new Map<number, (result: CommandResult) => void>();

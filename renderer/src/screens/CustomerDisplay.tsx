@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { ViewState } from '../../../preload/contract';
-import { PinScreen } from './ResidentScreens';
+import { LastTryScreen, PinScreen } from './ResidentScreens';
 import { Screen } from './Screen';
 
 /**
@@ -13,6 +13,10 @@ export function CustomerDisplay({ view }: { view: ViewState }) {
   const session = view.session;
   if (session?.pin && session.pinTypedBy === 'resident' && ['pin-entry', 'new-pin', 'new-pin-again'].includes(session.screen)) {
     return <PinScreen view={view} session={session} keypadHere />;
+  }
+  // The resident types this PIN, so the resident confirms its last try, here.
+  if (session?.pin && session.pinTypedBy === 'resident' && session.screen === 'last-try') {
+    return <LastTryScreen view={view} session={session} keypadHere />;
   }
   return (
     <Screen title={t('customer.title')} name="customer-waiting">

@@ -148,7 +148,7 @@ export function PinScreen({ session, keypadHere }: SessionScreenProps) {
 }
 
 /** At one try left the resident confirms before typing: a wrong entry now locks the PIN. */
-export function LastTryScreen({ session }: SessionScreenProps) {
+export function LastTryScreen({ session, keypadHere }: SessionScreenProps) {
   const { t } = useTranslation();
   const send = useSend();
   const pinName = t(`pin.name.${session.pin?.name ?? 'authentication'}`);
@@ -158,10 +158,18 @@ export function LastTryScreen({ session }: SessionScreenProps) {
         <span aria-hidden="true">⚠ </span>
         {t('lastTry.lead', { pin: pinName })}
       </p>
+      {/* Whoever types the PIN confirms the last try, on their own screen: main takes it from nowhere else. */}
+      {!keypadHere && (
+        <p className="lead" role="status">
+          {t('lastTry.onCustomerDisplay')}
+        </p>
+      )}
       <Actions>
-        <button type="button" className="primary" onClick={() => void send({ type: 'SESSION', intent: { type: 'CONFIRM_LAST_TRY' } })}>
-          {t('lastTry.confirm')}
-        </button>
+        {keypadHere && (
+          <button type="button" className="primary" onClick={() => void send({ type: 'SESSION', intent: { type: 'CONFIRM_LAST_TRY' } })}>
+            {t('lastTry.confirm')}
+          </button>
+        )}
         <button type="button" onClick={() => void send({ type: 'SESSION', intent: { type: 'FORGOT_PIN' } })}>
           {t('lastTry.help')}
         </button>

@@ -30,7 +30,7 @@ export function StaffSignIn({ staff }: { staff: StaffView }) {
     void send({ type: 'STAFF_SIGN_IN', staffId, passcode: value });
   };
 
-  const refusal = problem ?? (staff.refusal ? t(`staff.refusal.${staff.refusal}`) : undefined);
+  const refusal = problem ?? (staff.refusal ? t(`staff.refusal.${staff.refusal}`, { seconds: staff.retryInSeconds ?? 0 }) : undefined);
   return (
     <Screen title={staff.state === 'locked' ? t('staff.lockedTitle') : t('staff.title')} name="staff-sign-in">
       <p className="lead">{staff.state === 'locked' ? t('staff.lockedLead') : t('staff.lead')}</p>
@@ -44,8 +44,9 @@ export function StaffSignIn({ staff }: { staff: StaffView }) {
             {refusal}
           </p>
         )}
+        {staff.checking && <p role="status">{t('staff.checking')}</p>}
         <Actions>
-          <button type="submit" className="primary">
+          <button type="submit" className="primary" disabled={staff.checking}>
             {t('staff.signIn')}
           </button>
         </Actions>
