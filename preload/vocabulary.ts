@@ -71,13 +71,22 @@ export type PinFormatProblem = 'bad-characters' | 'wrong-length' | 'needs-letter
  * undefined when it is well formed. A value that breaks the rule cannot be
  * the right one, so it is refused before anything is sent and no try is
  * spent. Letters are upper case here (the keypad's A–Z grid; main upper-cases
- * a password typed on a keyboard first).
+ * a password typed on a keyboard first). Main checks the bytes it will send
+ * (docs/card-protocol.md, "Handling PIN bytes"), the keypad the typed text:
+ * one character or byte at a time, so both read the same rule.
  */
-export function pinFormatProblem(pin: PinId, value: string): PinFormatProblem | undefined {
+export function pinFormatProblem(pin: PinId, value: string | Uint8Array): PinFormatProblem | undefined {
   const rule = PIN_RULES[pin];
-  if (!(rule.takesLetters ? /^[A-Z0-9]*$/ : /^[0-9]*$/).test(value)) return 'bad-characters';
+  let letters = 0;
+  let digits = 0;
+  for (let i = 0; i < value.length; i++) {
+    const code = typeof value === 'string' ? value.charCodeAt(i) : value[i]!;
+    if (code >= 0x30 && code <= 0x39) digits++;
+    else if (rule.takesLetters && code >= 0x41 && code <= 0x5a) letters++;
+    else return 'bad-characters';
+  }
   if (value.length < rule.minLength || value.length > rule.maxLength) return 'wrong-length';
-  if (rule.takesLetters && !(/[A-Z]/.test(value) && /[0-9]/.test(value))) return 'needs-letter-and-digit';
+  if (rule.takesLetters && (letters === 0 || digits === 0)) return 'needs-letter-and-digit';
   return undefined;
 }
 

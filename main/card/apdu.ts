@@ -49,20 +49,21 @@ export function encodeCommand(apdu: CommandApdu, form: ApduForm = formFor(apdu))
   if (le !== undefined && (!Number.isInteger(le) || le < 1 || le > maxLe))
     throw new ApduFormatError(`Le ${le} does not fit a ${form} APDU`);
 
-  const out: number[] = [apdu.cla, apdu.ins, apdu.p1, apdu.p2];
-  if (form === 'short') {
-    if (data.length > 0) out.push(data.length, ...data);
-    if (le !== undefined) out.push(le === 256 ? 0 : le);
-  } else {
-    // Extended: a 00 marker, then two-byte Lc and/or Le; Le follows Lc without a second marker.
-    if (data.length > 0) out.push(0, data.length >> 8, data.length & 0xff, ...data);
-    if (le !== undefined) {
-      const encoded = le === 65_536 ? 0 : le;
-      if (data.length === 0) out.push(0);
-      out.push(encoded >> 8, encoded & 0xff);
-    }
+  // Extended: a 00 marker, then two-byte Lc and/or Le; Le follows Lc without a second marker.
+  const lc = data.length === 0 ? [] : form === 'short' ? [data.length] : [0, data.length >> 8, data.length & 0xff];
+  let trailer: number[] = [];
+  if (le !== undefined && form === 'short') trailer = [le === 256 ? 0 : le];
+  if (le !== undefined && form === 'extended') {
+    const encoded = le === 65_536 ? 0 : le;
+    trailer = data.length === 0 ? [0, encoded >> 8, encoded & 0xff] : [encoded >> 8, encoded & 0xff];
   }
-  return Uint8Array.from(out);
+  // One buffer of the exact size, the data copied in once: it may be a PIN,
+  // and a growing array or a spread of it would leave copies nobody can wipe.
+  const out = new Uint8Array(4 + lc.length + data.length + trailer.length);
+  out.set([apdu.cla, apdu.ins, apdu.p1, apdu.p2, ...lc]);
+  out.set(data, 4 + lc.length);
+  out.set(trailer, 4 + lc.length + data.length);
+  return out;
 }
 
 /** Parses command bytes by ISO 7816-3 §12.1.3 (the emulator's side). */

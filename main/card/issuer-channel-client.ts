@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CommandApdu } from './apdu';
 import { ISSUER_PURPOSE_CODES, type IssuerPurpose } from '../domain/issuer-purpose';
-import { JpkiClient, PIN_LOCATION, expectOk } from './jpki-client';
+import { JpkiClient, PIN_LOCATION, expectOk, type PinValue } from './jpki-client';
 import { JPKI_FILE, shortFileId } from './jpki-layout';
 import type { PinId } from '../domain/pin-rules';
 import { CardResponseError, SW } from './status-words';
@@ -105,14 +105,18 @@ export class IssuerChannelClient extends JpkiClient {
     expectOk(await this.exchange({ cla: 0x80, ins: 0xe8, p1: 0x01, p2: 0x00 }, operation), operation);
   }
 
-  /** Sets a new PIN value with its counter at the maximum: only after the staff identity check. */
-  async resetPin(pin: PinId, typedNewValue: string): Promise<void> {
-    const value = this.checkedPin(pin, typedNewValue);
+  /**
+   * Sets a new PIN value with its counter at the maximum: only after the
+   * staff identity check. `typedNewValue` is handled as `verify` handles its value.
+   */
+  async resetPin(pin: PinId, typedNewValue: PinValue): Promise<void> {
     const { application, fid } = PIN_LOCATION[pin];
-    await this.requireApplication(application);
     const operation = `RESET ${pin} PIN`;
-    const data = new TextEncoder().encode(value);
-    expectOk(await this.exchange({ cla: 0x80, ins: 0x2c, p1: 0x00, p2: 0x80 | shortFileId(fid), data }, operation), operation);
+    const response = await this.withPin(pin, typedNewValue, async (data) => {
+      await this.requireApplication(application);
+      return this.exchange({ cla: 0x80, ins: 0x2c, p1: 0x00, p2: 0x80 | shortFileId(fid), data }, operation);
+    });
+    expectOk(response, operation);
   }
 
   private async modulus(apdu: CommandApdu, operation: string): Promise<Uint8Array> {

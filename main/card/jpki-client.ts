@@ -19,7 +19,7 @@ import {
   type Application,
 } from './jpki-layout';
 import type { CardKind } from '../../preload/vocabulary';
-import { PinFormatError, normalisePin, pinFormatProblem, type PinId, type PinStatus } from '../domain/pin-rules';
+import { PinFormatError, normalisePin, ownedPinBytes, pinFormatProblem, type PinId, type PinStatus } from '../domain/pin-rules';
 import type { CardConnection } from './reader';
 import { ReaderError } from './reader-errors';
 import { CardResponseError, CardStatusError, SW } from './status-words';
@@ -32,6 +32,13 @@ import { CardResponseError, CardStatusError, SW } from './status-words';
  */
 
 export type { CardKind, PinStatus };
+
+/**
+ * A PIN as the caller holds it: bytes it owns (the session: docs/card-protocol.md,
+ * "Handling PIN bytes"), or a string where the value is test data (tools, tests),
+ * which nobody can wipe.
+ */
+export type PinValue = Uint8Array | string;
 
 export type VerifyResult = { result: 'verified' } | { result: 'wrong'; triesLeft: number } | { result: 'blocked' };
 
@@ -173,17 +180,17 @@ export class JpkiClient {
 
   /**
    * One VERIFY with the value the resident typed. Never retried: a wrong
-   * answer is returned to the caller, who decides what to ask next.
+   * answer is returned to the caller, who decides what to ask next. The
+   * client never keeps, changes or wipes `typed` (the caller owns it); the
+   * copies it makes are zeroed before it returns or throws.
    */
-  async verify(pin: PinId, typed: string): Promise<VerifyResult> {
-    const value = this.checkedPin(pin, typed);
+  async verify(pin: PinId, typed: PinValue): Promise<VerifyResult> {
     const { application, fid } = PIN_LOCATION[pin];
-    await this.requireApplication(application);
     const operation = `VERIFY ${pin} PIN`;
-    const response = await this.exchange(
-      { cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x80 | shortFileId(fid), data: new TextEncoder().encode(value) },
-      operation,
-    );
+    const response = await this.withPin(pin, typed, async (data) => {
+      await this.requireApplication(application);
+      return this.exchange({ cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x80 | shortFileId(fid), data }, operation);
+    });
     if (response.sw === SW.OK) return { result: 'verified' };
     const triesLeft = triesLeftIn(response.sw);
     if (triesLeft !== undefined) return triesLeft === 0 ? { result: 'blocked' } : { result: 'wrong', triesLeft };
@@ -191,17 +198,16 @@ export class JpkiClient {
     throw new CardStatusError(response.sw, operation);
   }
 
-  /** CHANGE REFERENCE DATA for a PIN verified in this power cycle. */
-  async changePin(pin: PinId, typedNewValue: string): Promise<void> {
-    const value = this.checkedPin(pin, typedNewValue);
+  /** CHANGE REFERENCE DATA for a PIN verified in this power cycle; `typedNewValue` is handled as `verify` handles its value. */
+  async changePin(pin: PinId, typedNewValue: PinValue): Promise<void> {
     const { application, fid } = PIN_LOCATION[pin];
-    await this.requireApplication(application);
-    await this.selectFile(fid, `SELECT ${pin} PIN file`);
     const operation = `CHANGE ${pin} PIN`;
-    expectOk(
-      await this.exchange({ cla: 0x00, ins: 0x24, p1: 0x01, p2: 0x80, data: new TextEncoder().encode(value) }, operation),
-      operation,
-    );
+    const response = await this.withPin(pin, typedNewValue, async (data) => {
+      await this.requireApplication(application);
+      await this.selectFile(fid, `SELECT ${pin} PIN file`);
+      return this.exchange({ cla: 0x00, ins: 0x24, p1: 0x01, p2: 0x80, data }, operation);
+    });
+    expectOk(response, operation);
   }
 
   /** The card pads (PKCS#1 v1.5) and signs a DigestInfo with the chosen key; the matching PIN must be verified. */
@@ -241,11 +247,20 @@ export class JpkiClient {
     };
   }
 
-  protected checkedPin(pin: PinId, typed: string): string {
-    const value = normalisePin(pin, typed);
-    const problem = pinFormatProblem(pin, value);
-    if (problem) throw new PinFormatError(pin, problem);
-    return value;
+  /**
+   * Runs `use` with the PIN as the card takes it, in a buffer of the
+   * client's own that is zeroed when `use` settles. A value that breaks the
+   * card's rule is refused before anything is sent (PinFormatError).
+   */
+  protected async withPin<T>(pin: PinId, typed: PinValue, use: (data: Uint8Array) => Promise<T>): Promise<T> {
+    const value = normalisePin(pin, ownedPinBytes(typed));
+    try {
+      const problem = pinFormatProblem(pin, value);
+      if (problem) throw new PinFormatError(pin, problem);
+      return await use(value);
+    } finally {
+      value.fill(0);
+    }
   }
 
   protected async requireApplication(application: Application): Promise<void> {
@@ -297,7 +312,15 @@ export class JpkiClient {
 
   protected async exchange(apdu: CommandApdu, operation: string, form?: ApduForm): Promise<ResponseApdu> {
     this.options.onExchange?.(operation);
-    const answer = await this.connection.transmit(encodeCommand(apdu, form));
+    const command = encodeCommand(apdu, form);
+    let answer: Uint8Array;
+    try {
+      answer = await this.connection.transmit(command);
+    } finally {
+      // Every command buffer is used once: zeroed when the transmit settled, so a
+      // PIN in a VERIFY, CHANGE or RESET outlives it nowhere the client can reach.
+      command.fill(0);
+    }
     try {
       return parseResponse(answer);
     } catch (error) {

@@ -333,7 +333,11 @@ class PcscConnection implements CardConnection {
     if (!this.open) throw new ReaderError('not-connected', `Connection to "${this.reader}" is closed`);
     let response: Uint8Array;
     try {
-      response = await this.card.transmit(Buffer.from(command), { maxRecvLength: MAX_RESPONSE_LENGTH });
+      // A view of the caller's own bytes, not a copy: `Buffer.from(command)` would put one in
+      // Node's shared pool, where a PIN would stay until overwritten. The binding copies it
+      // into a native vector of its own before this call returns (beyond our reach).
+      const view = Buffer.from(command.buffer, command.byteOffset, command.byteLength);
+      response = await this.card.transmit(view, { maxRecvLength: MAX_RESPONSE_LENGTH });
     } catch (error) {
       const failure = toReaderError(error, 'transmit-failed');
       // "Transaction failed" is what a pull looks like before pcscd's next presence check.

@@ -2,6 +2,7 @@ import { createHash, randomBytes, verify as verifySignature, X509Certificate } f
 import { fromHex } from '../card/apdu';
 import { CardStatusError, swHex } from '../card/status-words';
 import type { IssuerChannelClient, KeySlot } from '../card/issuer-channel-client';
+import type { PinValue } from '../card/jpki-client';
 import { certifiesModulus, rsaSpkiFromModulus, spkiOfCertificate } from '../card/jpki-certificate';
 import type { IssuanceGateway, IssuedCertificate, IssuedSet, PossessionProof } from '../issuance/gateway';
 import { possessionMessage } from '../issuance/possession';
@@ -35,8 +36,11 @@ export interface RenewalPlan {
   signature: boolean;
   /** Who is renewing (the service refuses proxies from a lobby terminal). */
   route: RenewalRoute;
-  /** New PIN values, already entered twice and compared by the session; absent = keep the current ones. */
-  newPins?: Partial<Record<KeySlot, string>>;
+  /**
+   * New PIN values, already entered twice and compared by the session; absent = keep the current ones.
+   * Bytes stay the caller's to wipe after the renewal (the card client only copies them).
+   */
+  newPins?: Partial<Record<KeySlot, PinValue>>;
 }
 
 export interface RenewalOutcome {

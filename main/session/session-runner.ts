@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
 import type { Profile } from '../../preload/contract';
 import { IssuerChannelClient } from '../card/issuer-channel-client';
 import type { CardStatus, VerifyResult } from '../card/jpki-client';
-import { normalisePin, pinFormatProblem, type PinId } from '../domain/pin-rules';
+import { normalisePin, ownedPinBytes, pinFormatProblem, type PinId } from '../domain/pin-rules';
 import type { CardConnection } from '../card/reader';
 import { ReaderError } from '../card/reader-errors';
 import { statedHolder } from '../card/jpki-certificate';
@@ -20,6 +20,7 @@ import {
   type CardReading,
   type RenewInput,
   type HandOffCode,
+  type SessionEvent,
   type IdentityCheck,
   type ProxyChecks,
   type Route,
@@ -76,19 +77,28 @@ export interface SessionResult {
   failure?: string;
 }
 
-/** Holds one secret until it is taken once; taking an empty box is a bug, not a retry. */
+/**
+ * Holds one PIN, as bytes, until it is taken once; taking an empty box is a
+ * bug, not a retry. What it holds it wipes when it is cleared or given
+ * another value; what is taken is the taker's to wipe.
+ */
 class SecretBox {
-  #value: string | undefined;
-  put(value: string): void {
+  #value: Uint8Array | undefined;
+  put(value: Uint8Array): void {
+    this.clear();
     this.#value = value;
   }
-  take(): string {
+  take(): Uint8Array {
     const value = this.#value;
     this.#value = undefined;
     if (value === undefined) throw new Error('no PIN was entered for this command');
     return value;
   }
+  get full(): boolean {
+    return this.#value !== undefined;
+  }
   clear(): void {
+    this.#value?.fill(0);
     this.#value = undefined;
   }
 }
@@ -103,7 +113,8 @@ export class CustomerSession {
   readonly #staff: string | undefined;
   readonly #entered = new SecretBox();
   readonly #newPin = new SecretBox();
-  #firstNewPin: string | undefined;
+  /** The new PIN's first entry, until the second is compared with it. */
+  readonly #firstNewPin = new SecretBox();
   #connection: CardConnection | undefined;
   /** The reader reported the card gone: whatever a card command failed with, the cause is the pull. */
   #cardGone = false;
@@ -201,7 +212,7 @@ export class CustomerSession {
     this.#abandoned = true;
     this.#entered.clear();
     this.#newPin.clear();
-    this.#firstNewPin = undefined;
+    this.#firstNewPin.clear();
     this.#listeners.clear();
     this.#actor.stop();
     void this.#connection?.disconnect({ unpower: true }).catch(() => undefined);
@@ -218,24 +229,29 @@ export class CustomerSession {
   send(intent: SessionIntent): void {
     switch (intent.type) {
       case 'SUBMIT_PIN': {
-        // A value that breaks the card's rule cannot be right: refused here, no try spent.
-        const pin = cardSessionOf(this.#actor.getSnapshot())?.context.pinQueue[0];
-        if (pin && pinFormatProblem(pin, normalisePin(pin, intent.value))) return void this.#actor.send({ type: 'PIN_MALFORMED' });
-        this.#entered.put(intent.value);
+        const typed = this.#wellFormed(intent.value, 'pinQueue', { type: 'PIN_ENTERED' });
+        if (!typed) return;
+        // The verify actor takes it out of the box as the machine enters `verifying`.
+        this.#entered.put(typed);
         this.#actor.send({ type: 'PIN_ENTERED' });
         return;
       }
       case 'SUBMIT_NEW_PIN': {
-        const pin = cardSessionOf(this.#actor.getSnapshot())?.context.resetQueue[0];
-        if (pin && pinFormatProblem(pin, normalisePin(pin, intent.value))) return void this.#actor.send({ type: 'PIN_MALFORMED' });
-        this.#firstNewPin = intent.value;
+        const typed = this.#wellFormed(intent.value, 'resetQueue', { type: 'NEW_PIN_ENTERED' });
+        if (!typed) return;
+        this.#firstNewPin.put(typed);
         this.#actor.send({ type: 'NEW_PIN_ENTERED' });
         return;
       }
       case 'SUBMIT_NEW_PIN_AGAIN': {
-        const matches = this.#firstNewPin !== undefined && this.#firstNewPin === intent.value;
-        if (matches) this.#newPin.put(intent.value);
-        this.#firstNewPin = undefined;
+        const again = this.#taken(intent.value, 'resetQueue', { type: 'NEW_PIN_AGAIN', matches: true })?.value;
+        if (!again || !this.#firstNewPin.full) return void again?.fill(0);
+        const first = this.#firstNewPin.take();
+        const matches = first.length === again.length && timingSafeEqual(first, again);
+        first.fill(0);
+        // Matched: the reset actor takes it out of the box as the machine enters `setting`.
+        if (matches) this.#newPin.put(again);
+        else again.fill(0);
         this.#actor.send({ type: 'NEW_PIN_AGAIN', matches });
         return;
       }
@@ -294,6 +310,30 @@ export class CustomerSession {
       default:
         this.#actor.send(intent);
     }
+  }
+
+  /**
+   * A typed PIN as normalised bytes of our own, made the moment it arrives
+   * (the string cannot be wiped; these can: docs/card-protocol.md), with the
+   * PIN it is for. Undefined, and nothing kept, when the card session would
+   * not take `event` now (no PIN asked, the last try not yet confirmed).
+   */
+  #taken(typed: string, queue: 'pinQueue' | 'resetQueue', event: SessionEvent): { pin: PinId; value: Uint8Array } | undefined {
+    const value = ownedPinBytes(typed);
+    const cardSession = cardSessionOf(this.#actor.getSnapshot());
+    const pin = cardSession?.context[queue][0];
+    if (pin && cardSession.can(event)) return { pin, value: normalisePin(pin, value) };
+    value.fill(0);
+    return undefined;
+  }
+
+  /** As `#taken`, and well formed: a value that breaks the card's rule cannot be right, so it is refused here and no try is spent. */
+  #wellFormed(typed: string, queue: 'pinQueue' | 'resetQueue', event: SessionEvent): Uint8Array | undefined {
+    const taken = this.#taken(typed, queue, event);
+    if (!taken || !pinFormatProblem(taken.pin, taken.value)) return taken?.value;
+    taken.value.fill(0);
+    this.#actor.send({ type: 'PIN_MALFORMED' });
+    return undefined;
   }
 
   /** The card left the reader (or the reader went away). */
@@ -357,7 +397,12 @@ export class CustomerSession {
 
   async #verifyPin(pin: PinId): Promise<VerifyResult> {
     const value = this.#entered.take();
-    const result = await (await this.#clientFor()).verify(pin, value);
+    let result: VerifyResult;
+    try {
+      result = await (await this.#clientFor()).verify(pin, value);
+    } finally {
+      value.fill(0);
+    }
     const credential = credentialOf(pin);
     if (result.result === 'verified') this.#audit({ event: 'pin-verified', detail: { credential } });
     else if (result.result === 'wrong') this.#audit({ event: 'pin-wrong', detail: { credential, triesLeft: result.triesLeft } });
@@ -367,6 +412,15 @@ export class CustomerSession {
 
   async #resetPin(pin: PinId): Promise<void> {
     const value = this.#newPin.take();
+    try {
+      await this.#resetPinTo(pin, value);
+    } finally {
+      value.fill(0);
+    }
+    this.#audit({ event: 'pin-reset', detail: { credential: credentialOf(pin), result: 'done' } });
+  }
+
+  async #resetPinTo(pin: PinId, value: Uint8Array): Promise<void> {
     const identityCheck = this.#identityCheck;
     const authenticationSerial = this.#identity?.authenticationSerial;
     if (!identityCheck) throw new Error('a PIN reset needs the identity check of a signed-in staff member');
@@ -387,7 +441,6 @@ export class CustomerSession {
     });
     await client.issuerAuthenticate(proof, { purpose: 'pin-reset', reference: this.sessionId });
     await client.resetPin(pin, value);
-    this.#audit({ event: 'pin-reset', detail: { credential: credentialOf(pin), result: 'done' } });
   }
 
   /** Whether the signature certificate's name or address carries substitute characters (OIDs .2 and .6, docs/card-protocol.md). */
@@ -489,7 +542,7 @@ export class CustomerSession {
   async #finish(snapshot: SnapshotFrom<typeof sessionMachine>): Promise<SessionResult> {
     this.#entered.clear();
     this.#newPin.clear();
-    this.#firstNewPin = undefined;
+    this.#firstNewPin.clear();
     const context = snapshot.context;
     // Unpower: verified PINs and the issuer proof end with the session.
     await this.#connection?.disconnect({ unpower: true }).catch(() => undefined);

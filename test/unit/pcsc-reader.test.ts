@@ -32,6 +32,8 @@ class FakeDaemon {
   readonly slots = new Map<string, FakeSlot>();
   readonly dispositions: number[] = [];
   readonly connects: { shareMode: number; protocols: number }[] = [];
+  /** Every command the binding was handed, the object itself. */
+  readonly transmitted: Buffer[] = [];
   readonly waiters = new Set<(outcome: 'change' | 'down') => void>();
   readonly binding: SmartcardBinding = bindingFor(this);
 
@@ -91,7 +93,10 @@ class FakeDaemon {
     if (!this.slots.get(name)?.present) throw new Error('No smart card present');
     return {
       atr: Uint8Array.from(ATR),
-      transmit: async () => (this.mute ? new Uint8Array(0) : Uint8Array.from([0x6a, 0x82])),
+      transmit: async (command: Buffer) => {
+        this.transmitted.push(command);
+        return this.mute ? new Uint8Array(0) : Uint8Array.from([0x6a, 0x82]);
+      },
       getStatus: () => {
         if (!this.slots.get(name)?.present) throw new Error('Card was removed');
         return { state: 0x0034 };
@@ -289,6 +294,18 @@ describe('PcscReader (fake PC/SC stack)', () => {
     await connection.disconnect({ unpower: true });
     expect(daemon.dispositions).toEqual([2]);
     await expect(reader!.connect('Reader B', { exclusive: false })).rejects.toMatchObject({ code: 'no-reader' });
+  });
+
+  it("hands the binding a view of the caller's command, not a copy in Node's shared pool: wiping one wipes the other", async () => {
+    const daemon = new FakeDaemon();
+    daemon.attach('Reader A', true);
+    const connection = await new PcscReader({ loadBinding: () => daemon.binding }).connect('Reader A', { exclusive: true });
+    const verify = Uint8Array.from([0x00, 0x20, 0x00, 0x98, 0x04, 0x31, 0x32, 0x33, 0x34]);
+    await connection.transmit(verify);
+    // What the JPKI client does once the transmit settled (docs/card-protocol.md, "Handling PIN bytes").
+    verify.fill(0);
+    expect(daemon.transmitted).toHaveLength(1);
+    expect(Buffer.from(daemon.transmitted[0]!).toString('hex')).toBe('00'.repeat(verify.length));
   });
 
   it('calls a card pulled mid-command "card removed", and a mute card that stays "unresponsive"', async () => {
