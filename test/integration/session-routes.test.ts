@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -276,16 +276,17 @@ describe('a power cut (SIGKILL) after each journal step, then a restart', () => 
 describe('session --pcsc on a machine with another card in a reader', () => {
   it('uses only its own card, through a pcscd of its own: the other card keeps every try; no records are left anywhere', async () => {
     const places = sealedPlaces();
-    const other = await cardInMachineReader(places.dir, 'standard-in-window');
-    const before = pinTries(other.state);
+    let other: Awaited<ReturnType<typeof cardInMachineReader>> | undefined;
     try {
+      other = await cardInMachineReader(places.dir, 'standard-in-window');
+      const before = pinTries(other.state);
       // Another persona, other PINs: typed on the other card, every one would be wrong.
       const run = await session(['--persona', 'expires-today', ...pinsOf('expires-today')], 'pcsc', [], {
         env: places.env,
-        deadlineMs: 30_000,
+        deadlineMs: 50_000,
       });
       expect(pinTries(other.state), "the other card's tries left").toEqual(before);
-      expect(run.overran, `still running after 30 s:\n${run.stderr}`).toBe(false);
+      expect(run.overran, `still running after 50 s:\n${run.stderr}`).toBe(false);
       expect(run.code, run.stderr).toBe(0);
       expect(run.outcome).toMatchObject({ result: 'renewed' });
       expect(existsSync(places.terminalDb), 'the terminal database ($MYNA_KIOSK_DB)').toBe(false);
@@ -293,23 +294,28 @@ describe('session --pcsc on a machine with another card in a reader', () => {
       expect(existsSync(join(places.home, '.cache', 'myna-kiosk', 'simulated-jlis')), 'the shared simulation folder').toBe(false);
       expect(filesUnder(places.temporary), 'files left in $TMPDIR').toEqual([]);
     } finally {
-      await other.stop();
+      await other?.stop();
+      await endLeftovers(places.dir);
     }
-  }, 60_000);
+  }, 90_000);
 
   it('on Ctrl+C ends its card process and its pcscd, removes its temporary folder, and says so', async () => {
     const places = sealedPlaces();
-    const run = await session(['--persona', 'standard-in-window', ...pinsOf('standard-in-window')], 'pcsc', [], {
-      env: places.env,
-      interruptAt: 'pin-entry',
-      deadlineMs: 30_000,
-    });
-    expect(run.overran).toBe(false);
-    expect({ code: run.code, signal: run.signal }).toEqual({ code: 130, signal: null });
-    expect(run.stderr).toMatch(/interrupted/);
-    expect(await processesNaming(places.dir), 'processes left behind').toEqual([]);
-    expect(filesUnder(places.temporary), 'files left in $TMPDIR').toEqual([]);
-  }, 60_000);
+    try {
+      const run = await session(['--persona', 'standard-in-window', ...pinsOf('standard-in-window')], 'pcsc', [], {
+        env: places.env,
+        interruptAt: 'pin-entry',
+        deadlineMs: 50_000,
+      });
+      expect(run.overran, `still running after 50 s:\n${run.stderr}`).toBe(false);
+      expect({ code: run.code, signal: run.signal }).toEqual({ code: 130, signal: null });
+      expect(run.stderr).toMatch(/interrupted/);
+      expect(await processesNaming(places.dir), 'processes left behind').toEqual([]);
+      expect(filesUnder(places.temporary), 'files left in $TMPDIR').toEqual([]);
+    } finally {
+      await endLeftovers(places.dir);
+    }
+  }, 90_000);
 });
 
 /** $HOME, $TMPDIR and $MYNA_KIOSK_DB in a folder of the test's, so whatever the command writes outside its own folders shows. */
@@ -377,6 +383,18 @@ function pinTries(statePath: string) {
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true }).map(String);
+}
+
+/** After a failed run, what the command left (its pcscd, its card process) must not outlive the test: they name its folder. */
+async function endLeftovers(dir: string): Promise<void> {
+  for (const found of await processesNaming(dir)) {
+    try {
+      process.kill(Number(found.split(':')[0]), 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Processes whose command line names the folder (a card process, a pcscd), after a moment for exits under way. */
