@@ -30,8 +30,11 @@ const USAGE = `usage: myna-kiosk <command>
   session --persona <name|path> --pin auth=<pin> --pin sign=<pw> --pin registry=<pin>
           [--route self|proxy|representative] [--profile lobby|counter|demo] [--pcsc]
           [--fault <step>:<crash|pull> | gateway:<operation>:<kind>] [--new-pin <name>=<pin>] [--json]
-          [--service <https url> --terminal <folder>] [--staff <id>]
-      Run one whole session on the virtual card, scripted; exit 0 only when renewed. With --service,
+          [--db <path>] [--sim-dir <dir>] [--card-state <path>] [--service <https url> --terminal <folder>] [--staff <id>]
+      Run one whole session on the virtual card, scripted; exit 0 only when renewed. Its records go to
+      a temporary database and simulation folder, removed at the end, unless --db / --sim-dir name them:
+      never the terminal's database. With --pcsc, through a pcscd of its own (vpcd readers only, its own
+      socket; the card's chip serial checked before any PIN), never the machine's. With --service,
       against that issuing service (started with --card-factory) as the terminal of that folder.
   audit verify [--db <path>] [--service <https url> --terminal <folder> | --config <terminal.json>]
       Check the audit chain and its guards; with a service, also against the copy the service holds.

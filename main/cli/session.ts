@@ -1,12 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { profileSchema } from '../../preload/contract';
 import type { RenewalRoute } from '../../preload/vocabulary';
+import { IssuerChannelClient } from '../card/issuer-channel-client';
 import { PcscReader } from '../card/pcsc-reader';
+import { startPcscd } from '../harness/pcscd-sandbox';
 import type { PinId } from '../domain/pin-rules';
 import type { CardConnection } from '../card/reader';
 import { VIRTUAL_READER_NAME, VirtualReader } from '../card/virtual-reader';
@@ -14,28 +17,32 @@ import type { CardImage } from '../simulation/card/card-image';
 import { cardImageForPersona, persistedCard, readCardState, writeCardState } from '../simulation/card/card-state';
 import { readServiceConnection, serviceOfTerminalFolder } from '../kiosk/config';
 import { loadPersona } from '../simulation/personas';
-import { simulationDir } from '../simulation/simulation-dir';
 import { japanDate } from '../domain/japan-calendar';
 import { VirtualMyNumberCard } from '../simulation/card/virtual-my-number-card';
-import { VPCD_DEFAULT_PORT } from '../simulation/vpcd-bridge';
 import { GATEWAY_OPERATIONS, type GatewayFault, type GatewayOperation } from '../simulation/jlis/faults';
 import { openRemoteWorld, openSimulatedWorld, type TerminalWorld } from '../simulation/world';
 import { RENEWAL_STEPS, type RenewalJournal, type RenewalStep } from '../store/journal';
-import { resolveDatabasePath } from '../store/database';
 import { CustomerSession, type SessionIntent, type SessionResult } from '../session/session-runner';
 import type { SessionView } from '../session/view';
 import { parseInstant } from './eligibility';
+import { withTeardown, type Teardown } from './teardown';
 import { UsageError } from './usage-error';
 
 /**
  * `myna-kiosk session --persona <name|path> --pin auth=<pin> --pin sign=<pw> --pin registry=<pin>
- *    [--route self|proxy|representative] [--profile lobby|counter|demo] [--pcsc [--vpcd-port 35963]]
+ *    [--route self|proxy|representative] [--profile lobby|counter|demo] [--pcsc]
  *    [--fault <step>:<kind>] [--new-pin <name>=<pin>] [--proxy-fail <check>] [--at <ISO>] [--json]
  *    [--card-state <path>] [--db <path>] [--sim-dir <dir> | --service <https url> --terminal <folder>] [--staff <id>]`
  *
  * One whole session against the virtual card, scripted: the tool answers each
  * screen as a resident (or staff) would, prints one JSON object per screen,
  * then the outcome. Exit code 0 only when the certificates were renewed.
+ *
+ * It never touches the terminal's records or another card: without --db (and
+ * --sim-dir) its kiosk database (and simulation folder) are temporary, and
+ * with --pcsc it runs a pcscd of its own (private socket, its vpcd readers
+ * only) and checks the card's chip serial before anything else. Whatever it
+ * started and every temporary folder go when it ends, also on Ctrl+C.
  *
  * --pin values may list several tries in order (auth=0000,1234). Faults:
  *   <renewal step>:crash   the process dies (SIGKILL) right after that step is journalled as finished
@@ -72,7 +79,6 @@ export async function runSession(argv: string[]): Promise<number> {
       route: { type: 'string', default: 'self' },
       profile: { type: 'string' },
       pcsc: { type: 'boolean', default: false },
-      'vpcd-port': { type: 'string', default: String(VPCD_DEFAULT_PORT) },
       fault: { type: 'string', multiple: true, default: [] },
       'proxy-fail': { type: 'string' },
       at: { type: 'string' },
@@ -104,37 +110,50 @@ export async function runSession(argv: string[]): Promise<number> {
   const pins = parsePins(values.pin, '--pin');
   const newPins = parsePins(values['new-pin'], '--new-pin');
   const faults = values.fault.map(parseFault);
+  if (faults.some((fault) => fault.kind === 'crash')) {
+    // The killed process runs no clean-up: nothing of the drill may be temporary or running beside it.
+    if (values.pcsc)
+      throw new UsageError('--fault <step>:crash is a drill in process: with --pcsc it would leave its pcscd and card running');
+    if (values.db === undefined || values['sim-dir'] === undefined)
+      throw new UsageError('--fault <step>:crash needs --db <path> and --sim-dir <dir>: the next session resumes from them');
+  }
   const fixedNow = values.at ? parseInstant(values.at) : undefined;
   const now = fixedNow ? () => fixedNow : () => new Date();
+  const { persona, service, terminal } = values;
 
-  const simDir = simulationDir(values['sim-dir']);
-  const statePath = values['card-state'] ?? join(simDir, 'session-cards', `${values.persona.replace(/[^a-z0-9-]/gi, '_')}.json`);
-  const today = fixedNow ? { today: japanDate(fixedNow) } : {};
-  const dbPath = values.db ?? resolveDatabasePath(process.env);
-  const { world, image } =
-    values.service !== undefined && values.terminal !== undefined
-      ? await againstService({
-          url: values.service,
-          terminal: values.terminal,
-          persona: values.persona,
-          statePath,
-          dbPath,
-          now,
-          faults,
-          today,
-        })
-      : await withOwnJlis({ simDir, statePath, dbPath, now, faults, persona: values.persona, today });
-  const { audit } = world;
-  const journal = faultyJournal(world.journal, faults);
-  const print = (object: Record<string, unknown>) =>
-    process.stdout.write(values.json ? `${JSON.stringify(object)}\n` : `${describe(object)}\n`);
+  return withTeardown('session', async (teardown) => {
+    let temporary: string | undefined;
+    /** A folder of this run's own, made at the first need. */
+    const scratch = () => {
+      if (temporary === undefined) {
+        const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-session-'));
+        teardown.add(() => rmSync(dir, { recursive: true, force: true }));
+        temporary = dir;
+      }
+      return temporary;
+    };
+    const simDir = values['sim-dir'] ?? join(scratch(), 'sim');
+    const dbPath = values.db ?? join(scratch(), 'kiosk.sqlite');
+    const statePath = values['card-state'] ?? join(simDir, 'session-cards', `${persona.replace(/[^a-z0-9-]/gi, '_')}.json`);
+    const today = fixedNow ? { today: japanDate(fixedNow) } : {};
+    const { world, image } =
+      service !== undefined && terminal !== undefined
+        ? await againstService({ url: service, terminal, persona, statePath, dbPath, now, faults, today })
+        : await withOwnJlis({ simDir, statePath, dbPath, now, faults, persona, today });
+    teardown.add(() => world.close());
+    const { audit } = world;
+    const journal = faultyJournal(world.journal, faults);
+    const print = (object: Record<string, unknown>) =>
+      process.stdout.write(values.json ? `${JSON.stringify(object)}\n` : `${describe(object)}\n`);
 
-  // The card process (with --pcsc) loads this very card from the state file.
-  if (values.pcsc) writeCardState(statePath, image);
-  const card = values.pcsc
-    ? await insertThroughPcsc({ persona: values.persona, statePath, simDir, vpcdPort: Number(values['vpcd-port']) })
-    : insertInProcess(image, statePath);
-  try {
+    let card: InsertedCard;
+    if (values.pcsc) {
+      // The card process loads this very card from the state file.
+      writeCardState(statePath, image);
+      card = await insertThroughPcsc({ persona, statePath, simDir, chipSerial: chipSerialOf(image, statePath), teardown });
+    } else {
+      card = insertInProcess(image, statePath, teardown);
+    }
     const session = new CustomerSession({
       profile: profile.data,
       // The staff member this script acts as at the counter: a PIN reset carries their id to the service.
@@ -146,13 +165,13 @@ export async function runSession(argv: string[]): Promise<number> {
       now,
     });
     pullFaults(faults, journal, card);
-    const result = await drive(session, { pins, newPins, route, proxyFail: values['proxy-fail'], card, print });
+    const result = await Promise.race([
+      drive(session, { pins, newPins, route, proxyFail: values['proxy-fail'], card, print }),
+      card.trouble,
+    ]);
     print({ event: 'outcome', ...outcomeOf(result) });
     return result.end === 'renewed' ? 0 : result.end === 'handed-off' ? 3 : 4;
-  } finally {
-    await card.close();
-    await world.close();
-  }
+  });
 }
 
 interface SessionWorld {
@@ -223,15 +242,18 @@ async function againstService(options: {
 
 interface InsertedCard {
   connect: () => Promise<CardConnection>;
+  /** Takes the card out; resolves once the reader has seen it go. */
   pull: () => Promise<void>;
+  /** Puts it back; resolves once the reader has seen it come. */
   putBack: () => Promise<void>;
-  close: () => Promise<void>;
   /** Tells the session when the card leaves or comes back. */
   watch: (onChange: (present: boolean) => void) => void;
+  /** Rejects when the card cannot go on: not seen in time, or not this session's own. */
+  trouble: Promise<never>;
 }
 
 /** The virtual card in this process, in the virtual reader; its state kept in `statePath`. */
-function insertInProcess(image: CardImage, statePath: string): InsertedCard {
+function insertInProcess(image: CardImage, statePath: string, teardown: Teardown): InsertedCard {
   let onChange: (present: boolean) => void = () => {};
   const reader = new VirtualReader();
   const card = persistedCard(new VirtualMyNumberCard(image), statePath);
@@ -239,78 +261,169 @@ function insertInProcess(image: CardImage, statePath: string): InsertedCard {
     if (event.type === 'card-removed') onChange(false);
     if (event.type === 'card-inserted') onChange(true);
   });
+  teardown.add(() => reader.stop());
   reader.insert(card);
   return {
     connect: () => reader.connect(VIRTUAL_READER_NAME, { exclusive: true }),
     pull: async () => reader.remove(),
     putBack: async () => reader.insert(card),
-    close: () => reader.stop(),
     watch: (listener) => (onChange = listener),
+    // In process the card comes and goes at once.
+    trouble: new Promise<never>(() => {}),
   };
 }
 
+/** How long the card process may take to start, and the reader to see the card come or go. */
+const CARD_WAIT_MS = 15_000;
+/** After this long without exiting on SIGTERM, the card process gets SIGKILL. */
+const CARD_STOP_MS = 5_000;
+
 /**
- * The real PC/SC stack: the virtual card runs in its own process (the
- * virtual-card command, with the same state file) behind vpcd, and this
- * process talks to it through pcscd like the kiosk does.
+ * The real PC/SC stack: a pcscd of this command's own (private socket, its
+ * two vpcd readers only, main/harness/pcscd-sandbox.ts), the virtual card in
+ * its own process (the virtual-card command, with the same state file) in
+ * that pcscd's first reader, and this process talking to that reader alone,
+ * by its exact name, like the kiosk does. Never the machine's pcscd, whose
+ * readers may hold residents' cards.
  */
-async function insertThroughPcsc(options: { persona: string; statePath: string; simDir: string; vpcdPort: number }): Promise<InsertedCard> {
+async function insertThroughPcsc(options: {
+  persona: string;
+  statePath: string;
+  simDir: string;
+  /** What the card must answer to GET CHIP SERIAL; undefined for a card without the JPKI application. */
+  chipSerial: string | undefined;
+  teardown: Teardown;
+}): Promise<InsertedCard> {
+  const pcscd = await startPcscd({ privateSocket: true, friendlyName: 'myna-kiosk session reader' });
+  options.teardown.add(() => pcscd.stop());
+  const readerName = pcscd.readerNames[0]!;
+  let fail: (error: Error) => void = () => {};
+  const trouble = new Promise<never>((_, reject) => (fail = reject));
+  // Raced by the caller from the start; until then a rejection is kept, not reported as unhandled.
+  trouble.catch(() => {});
+
   let onChange: (present: boolean) => void = () => {};
+  let present = false;
+  const changes = new EventTarget();
+  const reader = new PcscReader({ pollIntervalMs: 100 });
+  reader.start((event) => {
+    if ((event.type !== 'card-inserted' && event.type !== 'card-removed') || event.reader !== readerName) return;
+    present = event.type === 'card-inserted';
+    onChange(present);
+    changes.dispatchEvent(new Event('change'));
+  });
+  options.teardown.add(() => reader.stop());
+  const seen = (wanted: boolean) =>
+    until(
+      () => present === wanted,
+      changes,
+      `the card was not seen ${wanted ? 'in' : 'leaving'} reader "${readerName}" within ${CARD_WAIT_MS / 1000} s`,
+    );
+
   let child: ChildProcess | undefined;
-  const start = async () => {
-    const args = [
-      'virtual-card',
-      '--persona',
-      options.persona,
-      '--state',
-      options.statePath,
-      '--sim-dir',
-      options.simDir,
-      '--vpcd-port',
-      String(options.vpcdPort),
-      '--json',
-    ];
-    child = spawn(process.execPath, [process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const started = child;
-    await new Promise<void>((resolve, reject) => {
+  const startCard = async () => {
+    const args = ['virtual-card', '--persona', options.persona, '--state', options.statePath, '--sim-dir', options.simDir];
+    const started = spawn(process.execPath, [process.argv[1]!, ...args, '--vpcd-port', String(pcscd.vpcdPorts[0]), '--json'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    child = started;
+    const inserted = new Promise<void>((resolve, reject) => {
       createInterface({ input: started.stdout! }).on(
         'line',
         (line) => (JSON.parse(line) as { event: string }).event === 'inserted' && resolve(),
       );
       started.once('exit', (code) => reject(new Error(`the virtual card exited with ${code}`)));
     });
+    await withDeadline(inserted, `the virtual card did not start within ${CARD_WAIT_MS / 1000} s`);
+    await seen(true);
   };
   const stopCard = async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
+    const running = child;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = once(running, 'exit');
+    running.kill('SIGTERM');
+    const timer = setTimeout(() => running.kill('SIGKILL'), CARD_STOP_MS);
+    await exited;
+    clearTimeout(timer);
   };
-  await start();
-  const reader = new PcscReader({ pollIntervalMs: 100 });
-  let name: string | undefined;
-  await new Promise<void>((resolve) =>
-    reader.start((event) => {
-      if (event.type === 'card-inserted') {
-        name ??= event.reader;
-        if (event.reader === name) {
-          onChange(true);
-          resolve();
-        }
-      }
-      if (event.type === 'card-removed' && event.reader === name) onChange(false);
-    }),
-  );
+  options.teardown.add(stopCard);
+  await startCard();
+
   return {
-    connect: () => reader.connect(name!, { exclusive: true }),
-    pull: stopCard,
-    putBack: start,
-    close: async () => {
-      await reader.stop();
-      await stopCard();
+    connect: async () => {
+      const connection = await reader.connect(readerName, { exclusive: true });
+      try {
+        await confirmOwnCard(connection, options.chipSerial);
+      } catch (error) {
+        await connection.disconnect({ unpower: true }).catch(() => undefined);
+        if (error instanceof NotOwnCardError) fail(error);
+        throw error;
+      }
+      return connection;
     },
+    pull: () =>
+      stopCard()
+        .then(() => seen(false))
+        .catch(fail),
+    putBack: () => startCard().catch(fail),
     watch: (listener) => (onChange = listener),
+    trouble,
   };
+}
+
+class NotOwnCardError extends Error {}
+
+/**
+ * Before the session sends anything, the card in the reader must be the one
+ * this command put there: the same chip serial (read without a PIN, nothing
+ * changed), or no JPKI application when its own card has none.
+ */
+export async function confirmOwnCard(connection: CardConnection, chipSerial: string | undefined): Promise<void> {
+  const client = new IssuerChannelClient(connection);
+  const found = (await client.selectApplication('jpki'))
+    ? Buffer.from(await client.chipSerial())
+        .toString('hex')
+        .toUpperCase()
+    : undefined;
+  if (found !== chipSerial) {
+    throw new NotOwnCardError(
+      `the card in reader "${connection.reader}" is not the one this session put there (its chip serial differs): no PIN was sent to it`,
+    );
+  }
+}
+
+/** The chip serial that tells the session's card from any other. */
+function chipSerialOf(image: CardImage, statePath: string): string | undefined {
+  if (!image.jpki) return undefined;
+  if (image.chipSerial === undefined) {
+    throw new Error(
+      `the card state ${statePath} has no chip serial, so the card in the reader could not be told from another: ` +
+        'start from the persona instead',
+    );
+  }
+  return image.chipSerial;
+}
+
+/** Resolves once the condition holds, re-checked at each event; rejects with the message after CARD_WAIT_MS. */
+function until(condition: () => boolean, changes: EventTarget, message: string): Promise<void> {
+  if (condition()) return Promise.resolve();
+  return withDeadline(
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!condition()) return;
+        changes.removeEventListener('change', check);
+        resolve();
+      };
+      changes.addEventListener('change', check);
+    }),
+    message,
+  );
+}
+
+function withDeadline(work: Promise<void>, message: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), CARD_WAIT_MS)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** Answers each screen as the resident or staff would, until the card comes out. */

@@ -1,6 +1,6 @@
 /**
- * A private pcscd with two vpcd virtual readers, for integration tests and
- * the card benchmark (never for a terminal in service):
+ * A pcscd of our own with two vpcd virtual readers, for integration tests,
+ * the card benchmarks and `session --pcsc` (never for a terminal in service):
  *
  *   const pcscd = await startPcscd();      // beforeAll
  *   await pcscd.stop(); await pcscd.start(); // a restart, same readers and ports
@@ -14,10 +14,19 @@
  * - CHANNELID is ignored: the driver is an IFD handler v3, so pcscd calls
  *   IFDHCreateChannelByName with DEVICENAME whenever DEVICENAME is set.
  * - Server mode binds INADDR_ANY and reader.conf cannot change that, so the
- *   LD_PRELOAD shim (main/harness/pcscd-nodelay-shim.c) rewrites vpcd's
+ *   LD_PRELOAD shim (main/harness/pcscd-sandbox-shim.c) rewrites vpcd's
  *   bind() to 127.0.0.1, alongside setting TCP_NODELAY on accepted sockets.
  * - Reader names are "<FRIENDLYNAME> <reader index> <slot>", e.g.
  *   "myna-kiosk test reader 00 01".
+ *
+ * By default it takes the system's socket path (/run/pcscd/pcscd.comm), so
+ * every client of the machine — the tests' PcscReader, `card status` — sees
+ * it, and it refuses to start beside another pcscd. With `privateSocket` it
+ * has a socket of its own in a temporary folder (the shim moves pcscd's
+ * /run/pcscd there) and no USB readers, runs beside the system's pcscd or
+ * another sandbox, and only this process reaches it: startPcscd sets
+ * PCSCLITE_CSOCK_NAME, which libpcsclite reads once per process, so a process
+ * talks to one pcscd for its whole life.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -34,6 +43,8 @@ export interface PcscdOptions {
   readyTimeoutMs?: number;
   /** After this long without exiting on SIGTERM, pcscd gets SIGKILL. */
   stopTimeoutMs?: number;
+  /** A socket of its own that only this process uses, instead of the system's; no USB readers. */
+  privateSocket?: boolean;
 }
 
 export interface PcscdHandle {
@@ -45,6 +56,8 @@ export interface PcscdHandle {
   readonly vpcdPorts: number[];
   /** Milliseconds from spawn to both readers listed, for the last start. */
   readonly readyMs: number;
+  /** Where its clients connect: the system's path, or the private socket's. */
+  readonly socketPath: string;
   start(): Promise<void>;
   stop(): Promise<void>;
   restart(): Promise<void>;
@@ -53,9 +66,13 @@ export interface PcscdHandle {
 }
 
 const REPO_ROOT = findRepoRoot();
-const SHIM_SOURCE = join(REPO_ROOT, 'main/harness/pcscd-nodelay-shim.c');
+const SHIM_SOURCE = join(REPO_ROOT, 'main/harness/pcscd-sandbox-shim.c');
 const CACHE_DIR = join(REPO_ROOT, 'node_modules/.cache/myna-kiosk');
 const PCSCD_SOCKET = '/run/pcscd/pcscd.comm';
+/** The shim moves pcscd's /run/pcscd into the folder this names (pcscd-sandbox-shim.c). */
+const PRIVATE_RUN_DIR_VARIABLE = 'MYNA_KIOSK_PCSCD_RUN_DIR';
+// sockaddr_un's sun_path holds 108 bytes with the terminating NUL.
+const MAX_SOCKET_PATH = 107;
 const DEFAULT_BASE_PORT = 35990; // away from vpcd's defaults 35963/35964
 const VPCD_DRIVER_CANDIDATES = [
   '/usr/lib/pcsc/drivers/serial/libifdvpcd.so',
@@ -79,6 +96,8 @@ class PcscdProcess implements PcscdHandle {
   private configDir: string | undefined;
   private log = '';
   private readonly friendlyName: string;
+  /** The private socket's folder: kept for the handle's life (clients keep the path), emptied by stop(). */
+  private readonly runDir: string | undefined;
   private readonly killOnExit = (): void => {
     try {
       if (this.child?.pid) process.kill(this.child.pid, 'SIGKILL');
@@ -93,6 +112,27 @@ class PcscdProcess implements PcscdHandle {
   ) {
     this.vpcdPorts = [basePort, basePort + 1];
     this.friendlyName = options.friendlyName ?? 'myna-kiosk test reader';
+    if (options.privateSocket) {
+      this.runDir = mkdtempSync(join(tmpdir(), 'myna-kiosk-pcscd-run-'));
+      if (this.socketPath.length > MAX_SOCKET_PATH) {
+        rmSync(this.runDir, { recursive: true, force: true });
+        throw new Error(
+          `the private pcscd socket ${this.socketPath} is longer than ${MAX_SOCKET_PATH} bytes: set TMPDIR to a shorter folder`,
+        );
+      }
+      const chosen = process.env.PCSCLITE_CSOCK_NAME;
+      if (chosen !== undefined) {
+        rmSync(this.runDir, { recursive: true, force: true });
+        throw new Error(
+          `this process already talks to the pcscd at ${chosen} (PCSCLITE_CSOCK_NAME); a private pcscd needs a process of its own`,
+        );
+      }
+      process.env.PCSCLITE_CSOCK_NAME = this.socketPath;
+    }
+  }
+
+  get socketPath(): string {
+    return this.runDir ? join(this.runDir, 'pcscd.comm') : PCSCD_SOCKET;
   }
 
   get pid(): number {
@@ -112,7 +152,8 @@ class PcscdProcess implements PcscdHandle {
     const binary = findPcscd();
     const driver = findVpcdDriver();
     const shim = buildShim();
-    refuseIfPcscdRunning();
+    if (this.runDir) mkdirSync(this.runDir, { recursive: true, mode: 0o700 });
+    else refuseIfPcscdRunning();
     this.configDir = mkdtempSync(join(tmpdir(), 'myna-kiosk-pcscd-'));
     writeFileSync(
       join(this.configDir, 'vpcd'),
@@ -122,7 +163,7 @@ class PcscdProcess implements PcscdHandle {
     const startedAt = performance.now();
     this.log = '';
     const child = spawn(binary, ['--foreground', '--config', this.configDir], {
-      env: { ...process.env, LD_PRELOAD: shim },
+      env: { ...process.env, LD_PRELOAD: shim, ...(this.runDir ? { [PRIVATE_RUN_DIR_VARIABLE]: this.runDir } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -165,6 +206,7 @@ class PcscdProcess implements PcscdHandle {
     }
     if (this.configDir) rmSync(this.configDir, { recursive: true, force: true });
     this.configDir = undefined;
+    if (this.runDir) rmSync(this.runDir, { recursive: true, force: true });
   }
 
   async restart(): Promise<void> {
@@ -179,21 +221,23 @@ class PcscdProcess implements PcscdHandle {
     let lastError = 'socket not created yet';
     while (performance.now() < deadline) {
       if (!this.child) throw new Error(`pcscd exited during start-up:\n${this.log}`);
-      if (existsSync(PCSCD_SOCKET)) {
+      if (existsSync(this.socketPath)) {
         try {
           const context = new smartcard.Context();
           try {
-            const names = context
-              .listReaders()
-              .map((reader) => reader.name)
-              .filter((name) => name.startsWith(`${this.friendlyName} `))
-              .sort();
+            const listed = context.listReaders().map((reader) => reader.name);
+            const names = listed.filter((name) => name.startsWith(`${this.friendlyName} `)).sort();
+            // A private pcscd serves our readers alone: anything else listed means another pcscd answered.
+            if (this.runDir && names.length < listed.length) {
+              throw new ForeignPcscdError(`the pcscd at ${this.socketPath} lists readers that are not its own: ${JSON.stringify(listed)}`);
+            }
             if (names.length === this.vpcdPorts.length) return names;
             lastError = `readers listed so far: ${JSON.stringify(names)}`;
           } finally {
             context.close();
           }
         } catch (error) {
+          if (error instanceof ForeignPcscdError) throw error;
           lastError = error instanceof Error ? error.message : String(error);
         }
       }
@@ -202,6 +246,8 @@ class PcscdProcess implements PcscdHandle {
     throw new Error(`pcscd not ready after ${this.options.readyTimeoutMs ?? 10_000} ms (${lastError}):\n${this.log}`);
   }
 }
+
+class ForeignPcscdError extends Error {}
 
 function findPcscd(): string {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'];
@@ -223,7 +269,7 @@ function findVpcdDriver(): string {
 
 /** Compiles the shim into the cache, only when the source is newer than the library. */
 function buildShim(): string {
-  const output = join(CACHE_DIR, 'libnodelay.so');
+  const output = join(CACHE_DIR, 'libpcscd-sandbox.so');
   if (existsSync(output) && statSync(output).mtimeMs >= statSync(SHIM_SOURCE).mtimeMs) return output;
   mkdirSync(CACHE_DIR, { recursive: true });
   // Build beside the target and rename, so a concurrent run never preloads a half-written file.
@@ -241,7 +287,7 @@ function buildShim(): string {
   return output;
 }
 
-/** Only one pcscd can run per machine (fixed socket path); never take over someone else's. */
+/** Only one pcscd can have the system's socket path; never take over someone else's (a private sandbox's is no matter). */
 function refuseIfPcscdRunning(): void {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -254,12 +300,22 @@ function refuseIfPcscdRunning(): void {
       continue; // exited while we looked
     }
     // A zombie (state Z, after the closing parenthesis) holds no socket.
-    if (comm === 'pcscd' && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z') {
+    if (comm === 'pcscd' && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z' && !isPrivateSandbox(entry)) {
       throw new Error(
         `another pcscd is already running (PID ${entry}); the test pcscd needs the same socket ${PCSCD_SOCKET}. ` +
           `Stop it first (systemctl stop pcscd.socket pcscd, or kill ${entry}).`,
       );
     }
+  }
+}
+
+function isPrivateSandbox(pid: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1')
+      .split('\0')
+      .some((entry) => entry.startsWith(`${PRIVATE_RUN_DIR_VARIABLE}=`));
+  } catch {
+    return false; // not ours to read, or gone: count it as the system's
   }
 }
 

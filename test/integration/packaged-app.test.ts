@@ -61,7 +61,7 @@ describe('the packaged app', () => {
 
   it('carries no test harness, web host or CLI in what it loads', () => {
     const code = [...loadedByTheTerminal()].map((file) => readFileSync(file, 'utf8')).join('\n');
-    expect(code).not.toContain('pcscd-nodelay-shim');
+    expect(code).not.toContain('pcscd-sandbox-shim');
     expect(code).not.toContain('WebSocketServer');
     expect(code).not.toContain('myna-kiosk <command>');
   });

@@ -163,7 +163,7 @@ describe('PcscReader on pcscd with two vpcd readers', () => {
   it('runs pcscd with the TCP_NODELAY shim, and vpcd listening on loopback only', async () => {
     const { pcscd } = await startService();
     // Without the shim every APDU waits ~40 ms (Nagle + delayed ACK); scripts, not tests, measure that.
-    expect(readFileSync(`/proc/${pcscd.pid}/maps`, 'utf8')).toContain('libnodelay.so');
+    expect(readFileSync(`/proc/${pcscd.pid}/maps`, 'utf8')).toContain('libpcscd-sandbox.so');
     const listening = readFileSync('/proc/net/tcp', 'utf8')
       .split('\n')
       .slice(1)

@@ -1,21 +1,27 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { readCardState } from '../../main/simulation/card/card-state';
 import { listPersonas } from '../../main/simulation/personas';
+import { VPCD_DEFAULT_PORT } from '../../main/simulation/vpcd-bridge';
 import { RENEWAL_STEPS } from '../../main/store/journal';
 import { CLI, pinArgs, usePcscdSandbox } from '../support/cli-harness';
 
 // Every route of docs/domain.md, end to end with the headless driver
 // (`myna-kiosk session`), once in process and once through the real PC/SC
-// stack (the virtual card in its own process behind pcscd + vpcd).
+// stack (the virtual card in its own process behind a pcscd of the command's own + vpcd).
 
 // A Tuesday morning in Japan: the issuing service is open. Personas' dates are relative to it.
 const OPEN = '2026-12-01T10:00';
 
-const sandbox = usePcscdSandbox({ needsCli: true });
+// The machine's pcscd, as on a terminal in service, with another card in its first reader; vpcd's
+// default port (where a card goes without --vpcd-port) is its second reader. `session --pcsc` must
+// never use it.
+const machinePcscd = usePcscdSandbox({ needsCli: true, basePort: VPCD_DEFAULT_PORT - 1 });
 
 interface Run {
   code: number | null;
@@ -23,6 +29,16 @@ interface Run {
   screens: Array<Record<string, unknown>>;
   outcome: Record<string, unknown> | undefined;
   stderr: string;
+  /** Still running at the deadline, so killed by the test. */
+  overran: boolean;
+}
+
+interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  /** SIGINT to the command (not its children) when it shows this screen. */
+  interruptAt?: string;
+  /** SIGKILL after this long: a command that waits forever fails the test, not the suite's clock. */
+  deadlineMs?: number;
 }
 
 /** A fresh simulated world per scenario: its own CA, issuing service, kiosk database and card state. */
@@ -31,26 +47,35 @@ function world() {
   return ['--sim-dir', join(dir, 'sim'), '--db', join(dir, 'kiosk.sqlite'), '--card-state', join(dir, 'card.json')];
 }
 
-async function session(args: string[], mode: 'in-process' | 'pcsc', place = world()): Promise<Run> {
-  const transport = mode === 'pcsc' ? ['--pcsc', '--vpcd-port', String(sandbox.require().vpcdPorts[0])] : [];
+async function session(args: string[], mode: 'in-process' | 'pcsc', place = world(), options: RunOptions = {}): Promise<Run> {
+  const transport = mode === 'pcsc' ? ['--pcsc'] : [];
   const child = spawn(process.execPath, [CLI, 'session', '--json', '--at', OPEN, ...place, ...transport, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.env ? { env: options.env } : {}),
   });
-  let stdout = '';
+  const lines: Array<Record<string, unknown>> = [];
+  let interrupted = false;
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    const line = JSON.parse(text) as Record<string, unknown>;
+    lines.push(line);
+    if (options.interruptAt !== undefined && line.screen === options.interruptAt && !interrupted) interrupted = child.kill('SIGINT');
+  });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let overran = false;
+  const deadline = setTimeout(() => {
+    overran = true;
+    child.kill('SIGKILL');
+  }, options.deadlineMs ?? 55_000);
   const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  const lines = stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  clearTimeout(deadline);
   return {
     code,
     signal,
     screens: lines.filter((line) => line.event === 'screen'),
     outcome: lines.find((line) => line.event === 'outcome'),
     stderr,
+    overran,
   };
 }
 
@@ -244,3 +269,150 @@ describe('a power cut (SIGKILL) after each journal step, then a restart', () => 
     60_000,
   );
 });
+
+// Issue 12, finding 4: with another card in a reader of the machine's pcscd, `session --pcsc` took the
+// first reader with a card, typed its scripted PINs on that card and then waited forever; and without
+// --db it wrote to the terminal's database.
+describe('session --pcsc on a machine with another card in a reader', () => {
+  it('uses only its own card, through a pcscd of its own: the other card keeps every try; no records are left anywhere', async () => {
+    const places = sealedPlaces();
+    let other: Awaited<ReturnType<typeof cardInMachineReader>> | undefined;
+    try {
+      other = await cardInMachineReader(places.dir, 'standard-in-window');
+      const before = pinTries(other.state);
+      // Another persona, other PINs: typed on the other card, every one would be wrong.
+      const run = await session(['--persona', 'expires-today', ...pinsOf('expires-today')], 'pcsc', [], {
+        env: places.env,
+        deadlineMs: 50_000,
+      });
+      expect(pinTries(other.state), "the other card's tries left").toEqual(before);
+      expect(run.overran, `still running after 50 s:\n${run.stderr}`).toBe(false);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.outcome).toMatchObject({ result: 'renewed' });
+      expect(existsSync(places.terminalDb), 'the terminal database ($MYNA_KIOSK_DB)').toBe(false);
+      expect(existsSync(join(places.home, '.local', 'share', 'myna-kiosk')), "the terminal's data folder").toBe(false);
+      expect(existsSync(join(places.home, '.cache', 'myna-kiosk', 'simulated-jlis')), 'the shared simulation folder').toBe(false);
+      expect(filesUnder(places.temporary), 'files left in $TMPDIR').toEqual([]);
+    } finally {
+      await other?.stop();
+      await endLeftovers(places.dir);
+    }
+  }, 90_000);
+
+  it('on Ctrl+C ends its card process and its pcscd, removes its temporary folder, and says so', async () => {
+    const places = sealedPlaces();
+    try {
+      const run = await session(['--persona', 'standard-in-window', ...pinsOf('standard-in-window')], 'pcsc', [], {
+        env: places.env,
+        interruptAt: 'pin-entry',
+        deadlineMs: 50_000,
+      });
+      expect(run.overran, `still running after 50 s:\n${run.stderr}`).toBe(false);
+      expect({ code: run.code, signal: run.signal }).toEqual({ code: 130, signal: null });
+      expect(run.stderr).toMatch(/interrupted/);
+      expect(await processesNaming(places.dir), 'processes left behind').toEqual([]);
+      expect(filesUnder(places.temporary), 'files left in $TMPDIR').toEqual([]);
+    } finally {
+      await endLeftovers(places.dir);
+    }
+  }, 90_000);
+});
+
+/** $HOME, $TMPDIR and $MYNA_KIOSK_DB in a folder of the test's, so whatever the command writes outside its own folders shows. */
+function sealedPlaces() {
+  const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-sealed-'));
+  const home = join(dir, 'home');
+  const temporary = join(dir, 'tmp');
+  const terminalDb = join(dir, 'terminal', 'kiosk.sqlite');
+  mkdirSync(home);
+  mkdirSync(temporary);
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, TMPDIR: temporary, MYNA_KIOSK_DB: terminalDb };
+  for (const name of ['XDG_CACHE_HOME', 'XDG_DATA_HOME', 'MYNA_KIOSK_DATA_DIR', 'MYNA_KIOSK_SIM_DIR']) delete env[name];
+  return { dir, home, temporary, terminalDb, env };
+}
+
+/** A virtual card in the first reader of the machine's pcscd, its state (and so its tries) kept in a file. */
+async function cardInMachineReader(dir: string, persona: string) {
+  const state = join(dir, 'other-card.json');
+  const port = machinePcscd.require().vpcdPorts[0]!;
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'virtual-card',
+      '--persona',
+      persona,
+      '--state',
+      state,
+      '--sim-dir',
+      join(dir, 'other-sim'),
+      '--vpcd-port',
+      String(port),
+      '--json',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on(
+      'line',
+      (line) => (JSON.parse(line) as { event: string }).event === 'inserted' && resolve(),
+    );
+    child.once('exit', (code) => reject(new Error(`the other card's virtual-card exited with ${code}`)));
+  });
+  return {
+    state,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    },
+  };
+}
+
+function pinTries(statePath: string) {
+  const card = readCardState(statePath);
+  return {
+    authentication: card.jpki?.authenticationPin?.triesLeft,
+    signature: card.jpki?.signaturePassword?.triesLeft,
+    registry: card.residentRegistry?.pin?.triesLeft,
+    common: card.common?.pin?.triesLeft,
+    cardInfo: card.cardInfo?.pin?.triesLeft,
+  };
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true }).map(String);
+}
+
+/** After a failed run, what the command left (its pcscd, its card process) must not outlive the test: they name its folder. */
+async function endLeftovers(dir: string): Promise<void> {
+  for (const found of await processesNaming(dir)) {
+    try {
+      process.kill(Number(found.split(':')[0]), 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Processes whose command line names the folder (a card process, a pcscd), after a moment for exits under way. */
+async function processesNaming(dir: string): Promise<string[]> {
+  let found: string[] = [];
+  for (let attempt = 0; attempt < 20; attempt++) {
+    found = readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .flatMap((pid) => {
+        try {
+          const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+          return command.includes(dir) ? [`${pid}: ${command}`] : [];
+        } catch {
+          return []; // gone while we looked
+        }
+      });
+    if (found.length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return found;
+}

@@ -13,7 +13,7 @@ export const CLI = fileURLToPath(new URL('../../out/main/cli.js', import.meta.ur
  * `require()` in each test, so a machine without pcscd shows failures, never
  * skipped tests.
  */
-export function usePcscdSandbox(options: { needsCli?: boolean } = {}): { require(): PcscdHandle } {
+export function usePcscdSandbox(options: { needsCli?: boolean; basePort?: number } = {}): { require(): PcscdHandle } {
   let pcscd: PcscdHandle | undefined;
   let failure: unknown;
   beforeAll(async () => {
@@ -22,7 +22,7 @@ export function usePcscdSandbox(options: { needsCli?: boolean } = {}): { require
       return;
     }
     try {
-      pcscd = await startPcscd();
+      pcscd = await startPcscd(options.basePort === undefined ? {} : { basePort: options.basePort });
     } catch (error) {
       failure = error;
     }
