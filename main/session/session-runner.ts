@@ -10,7 +10,7 @@ import { statedHolder } from '../card/jpki-certificate';
 import type { IdentityCheckRecord, IssuanceGateway, ResidentRecord } from '../issuance/gateway';
 import { japanDate } from '../domain/japan-calendar';
 import type { AuditChain, HAND_OFF_REASONS } from '../store/audit';
-import type { CardIdentity, RenewalJournal, RenewalStep } from '../store/journal';
+import type { CardIdentity, RenewalJournal, StepWrite } from '../store/journal';
 import { decideEligibility, type CardFacts, type EligibilityDecision } from '../domain/eligibility';
 import { runRenewal, type RenewalOutcome } from './renewal';
 import {
@@ -394,7 +394,7 @@ export class CustomerSession {
   async #renew(input: RenewInput): Promise<RenewalOutcome> {
     const identity = this.#identity;
     if (!identity) throw new Error('the card has no authentication certificate to renew');
-    const { journal, audit, gateway } = this.#deps;
+    const { journal, gateway } = this.#deps;
     const renewalId = input.resumeRenewalId ?? journal.beginRenewal(identity, input.route);
     const record = journal.get(renewalId);
     this.#audit(
@@ -409,22 +409,22 @@ export class CustomerSession {
     const client = await this.#clientFor();
     // The progress screen names the step under way; the journal sees every step start, so it tells us.
     // The journal types each step's data; this wrapper passes it through unchanged.
-    const started = journal.stepStarted.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
-    const finished = journal.stepFinished.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
+    const started = journal.stepStarted.bind(journal) as StepWrite;
+    const finished = journal.stepFinished.bind(journal) as StepWrite;
     const journalWithProgress = {
-      stepStarted: ((id: string, step: RenewalStep, data?: unknown) => {
+      stepStarted: ((id, step, data, session) => {
         this.#refuseIfAbandoned();
-        started(id, step, data);
+        started(id, step, data, session);
         const shown = progressStepOf(step);
         if (shown !== this.#progress?.step) {
           this.#progress = { step: shown };
           this.#publish();
         }
-      }) as RenewalJournal['stepStarted'],
-      stepFinished: ((id: string, step: RenewalStep, data?: unknown) => {
+      }) as StepWrite as RenewalJournal['stepStarted'],
+      stepFinished: ((id, step, data, session) => {
         this.#refuseIfAbandoned();
-        finished(id, step, data);
-      }) as RenewalJournal['stepFinished'],
+        finished(id, step, data, session);
+      }) as StepWrite as RenewalJournal['stepFinished'],
     };
     const outcome = await this.#whileCardStays(() =>
       runRenewal(
@@ -432,11 +432,10 @@ export class CustomerSession {
           client,
           gateway,
           journal: journalWithProgress,
-          audit,
           now: this.#now,
           sessionId: this.sessionId,
           replaceRenewal: (old) => {
-            journal.abandon(old, 'rolled-back');
+            journal.abandon(old, 'rolled-back', { sessionId: this.sessionId });
             return journal.beginRenewal(identity, input.route);
           },
         },
