@@ -242,7 +242,7 @@ describe('the composed kiosk', () => {
     const ca = await TerminalCa.create('Test City');
     const terminal = await ca.issueTerminal('lobby-01', 'lobby');
     writeFileSync(join(configDir, 'terminal.pem'), terminal.certificate);
-    writeFileSync(join(configDir, 'terminal-key.pem'), terminal.key);
+    writeFileSync(join(configDir, 'terminal-key.pem'), terminal.key, { mode: 0o600 });
     writeFileSync(join(configDir, 'ca.pem'), ca.certificatePem);
     writeConfig({
       profile: 'lobby',
