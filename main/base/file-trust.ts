@@ -3,17 +3,17 @@ import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 
 /**
- * Whether a file that sets up the kiosk may be believed. A file that
- * someone else can change is a way in: whoever can write the terminal
- * config can add a staff account or point the terminal at another issuing
- * service. So on POSIX a trusted file, and the folder holding it, are
- * writable by their owner only, and that owner is the user running the
- * kiosk or root (OpenSSH's StrictModes, for one folder). A secret (a private
+ * Whether a file a program sets itself up from may be believed. A file that
+ * someone else can change is a way in: whoever can write a config that
+ * holds accounts, or names the server to talk to, can add an account or
+ * name another server. So on POSIX a trusted file, and the folder holding
+ * it, are writable by their owner only, and that owner is the user reading
+ * it or root (OpenSSH's StrictModes, for one folder). A secret (a private
  * key) is not readable by anyone else either.
  *
  * On Windows the mode bits mean nothing: access is the files' ACLs, which
- * this module does not read. There, keeping the data folder writable only
- * by the kiosk's account and administrators is the installer's job.
+ * this module does not read. There, keeping the folder writable only by
+ * the program's account and administrators is the installer's job.
  */
 
 /** What stat says of a file: its mode bits and its owner. */
@@ -22,8 +22,8 @@ export interface FileFacts {
   uid: number;
 }
 
-/** The user the kiosk runs as. */
-export interface KioskUser {
+/** The user this process runs as: the owner a trusted file must have (or root). */
+export interface ProcessUser {
   uid: number;
   name: string;
 }
@@ -38,7 +38,7 @@ export interface TrustProblem {
 }
 
 /** The problems with trusting one file or folder with these facts (none: it may be trusted). */
-export function permissionProblems(path: string, facts: FileFacts, user: KioskUser, options: { secret?: boolean } = {}): TrustProblem[] {
+export function permissionProblems(path: string, facts: FileFacts, user: ProcessUser, options: { secret?: boolean } = {}): TrustProblem[] {
   const mode = `mode ${(facts.mode & 0o7777).toString(8).padStart(4, '0')}`;
   const problems: TrustProblem[] = [];
   const writers = whoAmong(facts.mode, 0o020, 0o002);
@@ -48,7 +48,7 @@ export function permissionProblems(path: string, facts: FileFacts, user: KioskUs
   if (facts.uid !== user.uid && facts.uid !== 0) {
     problems.push({
       path,
-      wrong: `owned by uid ${facts.uid}, not by the user running the kiosk (${user.name}, uid ${user.uid}) or root`,
+      wrong: `owned by uid ${facts.uid}, not by root or by ${user.name} (uid ${user.uid}), the user reading it`,
       fix: `chown ${shellWord(user.name)} ${shellWord(path)} (as root)`,
     });
   }
@@ -62,7 +62,7 @@ export function permissionProblems(path: string, facts: FileFacts, user: KioskUs
  */
 export function untrustedFileProblems(
   path: string,
-  options: { secret?: boolean; platform?: NodeJS.Platform; user?: KioskUser } = {},
+  options: { secret?: boolean; platform?: NodeJS.Platform; user?: ProcessUser } = {},
 ): TrustProblem[] {
   if ((options.platform ?? process.platform) === 'win32') return [];
   let real: string;
@@ -73,7 +73,7 @@ export function untrustedFileProblems(
   } catch {
     return [];
   }
-  const user = options.user ?? kioskUser();
+  const user = options.user ?? processUser();
   const folders = [...new Set([dirname(resolve(path)), dirname(real)])];
   return [
     ...permissionProblems(real, facts, user, { secret: options.secret ?? false }),
@@ -81,7 +81,7 @@ export function untrustedFileProblems(
   ];
 }
 
-function kioskUser(): KioskUser {
+function processUser(): ProcessUser {
   const uid = process.getuid?.() ?? -1;
   try {
     return { uid, name: userInfo().username };

@@ -17,7 +17,7 @@ describe('whether a file may be trusted', () => {
     expect(permissionProblems('/etc/myna/terminal.json', { mode: 0o100644, uid: 1001 }, KIOSK)).toEqual([
       {
         path: '/etc/myna/terminal.json',
-        wrong: 'owned by uid 1001, not by the user running the kiosk (kiosk, uid 1000) or root',
+        wrong: 'owned by uid 1001, not by root or by kiosk (uid 1000), the user reading it',
         fix: 'chown kiosk /etc/myna/terminal.json (as root)',
       },
     ]);
