@@ -42,7 +42,7 @@ export function openFleetTerminalRecords(terminalId: string, dbPath: string, clo
   const now = () => new Date(clock.at ?? Date.now());
   const audit = new AuditChain(db, { terminalId, now });
   return {
-    journal: new RenewalJournal(db, { now }),
+    journal: new RenewalJournal(db, { audit, now }),
     audit,
     outbox: new AuditOutbox(db, audit),
     signInLimits: new StaffSignInLimits(db),

@@ -147,7 +147,6 @@ async function timeRenewals(
           client,
           gateway,
           journal: world.journal,
-          audit: world.audit,
           now: () => new Date(),
           replaceRenewal: (old) => {
             world.journal.abandon(old, 'rolled-back');

@@ -624,7 +624,7 @@ async function runTerminal(
   session: { started(): void; ended(): void } = { started: () => undefined, ended: () => undefined },
 ): Promise<TerminalResult[]> {
   const results: TerminalResult[] = [];
-  const { journal, audit } = terminal.records;
+  const { journal } = terminal.records;
   for (const image of terminal.cards) {
     const started = performance.now();
     session.started();
@@ -648,7 +648,6 @@ async function runTerminal(
           client,
           gateway,
           journal,
-          audit,
           now: () => new Date(),
           replaceRenewal: (old) => {
             journal.abandon(old, 'rolled-back');

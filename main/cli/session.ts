@@ -21,7 +21,7 @@ import { japanDate } from '../domain/japan-calendar';
 import { VirtualMyNumberCard } from '../simulation/card/virtual-my-number-card';
 import { GATEWAY_OPERATIONS, type GatewayFault, type GatewayOperation } from '../simulation/jlis/faults';
 import { openRemoteWorld, openSimulatedWorld, type TerminalWorld } from '../simulation/world';
-import { RENEWAL_STEPS, type RenewalJournal, type RenewalStep } from '../store/journal';
+import { RENEWAL_STEPS, type RenewalJournal, type RenewalStep, type StepWrite } from '../store/journal';
 import { CustomerSession, type SessionIntent, type SessionResult } from '../session/session-runner';
 import type { SessionView } from '../session/view';
 import { parseInstant } from './eligibility';
@@ -523,9 +523,9 @@ function drive(
 function faultyJournal(journal: RenewalJournal, faults: Fault[]): RenewalJournal {
   const crashes = faults.flatMap((fault) => (fault.kind === 'crash' ? [fault.step] : []));
   if (crashes.length === 0) return journal;
-  const finished = journal.stepFinished.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
-  (journal as { stepFinished: unknown }).stepFinished = (id: string, step: RenewalStep, data?: unknown) => {
-    finished(id, step, data);
+  const finished = journal.stepFinished.bind(journal) as StepWrite;
+  (journal as { stepFinished: StepWrite }).stepFinished = (id, step, data, session) => {
+    finished(id, step, data, session);
     // A power cut right after the journal write: nothing after it runs.
     if (crashes.includes(step)) process.kill(process.pid, 'SIGKILL');
   };
@@ -535,9 +535,9 @@ function faultyJournal(journal: RenewalJournal, faults: Fault[]): RenewalJournal
 function pullFaults(faults: Fault[], journal: RenewalJournal, card: InsertedCard): void {
   const pulls = faults.flatMap((fault) => (fault.kind === 'pull' ? [fault.step] : []));
   if (pulls.length === 0) return;
-  const started = journal.stepStarted.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
-  (journal as { stepStarted: unknown }).stepStarted = (id: string, step: RenewalStep, data?: unknown) => {
-    started(id, step, data);
+  const started = journal.stepStarted.bind(journal) as StepWrite;
+  (journal as { stepStarted: StepWrite }).stepStarted = (id, step, data, session) => {
+    started(id, step, data, session);
     const at = pulls.indexOf(step);
     if (at >= 0) {
       pulls.splice(at, 1);

@@ -6,6 +6,7 @@ import { describeIssues, readJsonFile } from '../base/validation';
 import { cardSourceSchema, languageSchema, profileSchema, type CardSource, type Profile } from '../../preload/contract';
 import { PASSCODE_HASH_PATTERN } from '../base/passcode';
 import { STAFF_ROLES, staffSchema } from '../domain/audit-record';
+import { untrustedFileProblems } from '../base/file-trust';
 
 /**
  * One validated file sets up a terminal: which profile it runs, where its
@@ -105,15 +106,34 @@ export function parseTerminalConfig(input: unknown, source = 'terminal config'):
   throw new ConfigError(`${source} is invalid — ${describeIssues(parsed.error)}`);
 }
 
-/** A missing file means defaults (a fresh lobby terminal); an unreadable or invalid one is an error. */
+/** A missing file means defaults (a fresh lobby terminal); an unreadable, untrusted or invalid one is an error. */
 export function loadTerminalConfig(path: string): TerminalConfig {
   if (!existsSync(path)) return parseTerminalConfig({}, path);
-  const config = parseTerminalConfig(
-    readJsonFile(path, (message) => new ConfigError(message)),
-    path,
-  );
+  const config = parseTerminalConfig(readTerminalConfigFile(path), path);
   if (!config.service) return config;
   return { ...config, service: serviceFilesRelativeTo(config.service, dirname(path)) };
+}
+
+/**
+ * A terminal config file's JSON, not yet validated, once the file has
+ * proved it can be trusted (main/base/file-trust.ts): it holds the staff
+ * accounts and names the issuing service. The web host's `--config` is read
+ * here too.
+ */
+export function readTerminalConfigFile(path: string): unknown {
+  refuseUntrustedFile(path, 'the terminal config');
+  return readJsonFile(path, (message) => new ConfigError(message));
+}
+
+/** Stops the kiosk on a file others could change, naming each problem and its fix. */
+function refuseUntrustedFile(path: string, subject: string, options: { secret?: boolean } = {}): void {
+  const problems = untrustedFileProblems(path, options);
+  if (problems.length === 0) return;
+  const described = problems.map(({ path: at, wrong, fix }) => `${at === path ? at : `the folder ${at}`} is ${wrong} — fix: ${fix}`);
+  throw new ConfigError(
+    `${subject}: ${described.join('; ')}. The kiosk trusts only files that nobody but their owner (its own user or root) can change: ` +
+      'whoever can change them can change its staff accounts and its issuing service',
+  );
 }
 
 /** A config file's service files are named relative to the file's folder. */
@@ -140,13 +160,18 @@ export function serviceOfTerminalFolder(url: string, folder: string): NonNullabl
   };
 }
 
-/** The address and the terminal's TLS files for the issuing service's client; a file that cannot be read is named. */
+/**
+ * The address and the terminal's TLS files for the issuing service's
+ * client; a file that cannot be read, or that others could change (or read,
+ * for the key), is named.
+ */
 export function readServiceConnection(service: NonNullable<TerminalConfig['service']>): {
   url: string;
   tls: { certificate: string; key: string; ca: string };
 } {
   const read = (field: 'certificate' | 'key' | 'ca') => {
     const path = service[field];
+    refuseUntrustedFile(path, `service.${field}`, { secret: field === 'key' });
     let text: string;
     try {
       text = readFileSync(path, 'utf8');

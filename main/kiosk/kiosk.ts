@@ -146,6 +146,7 @@ export class Kiosk {
   }
 
   start(): void {
+    this.recordStart();
     this.readerStatus.subscribe((status) => {
       this.log.info('reader-status', { state: status.state });
       this.state = { ...this.state, reader: status, ...(status.state === 'card_present' ? {} : { takeCard: false }) };
@@ -155,6 +156,19 @@ export class Kiosk {
       this.emitSnapshot();
     });
     this.readerStatus.start();
+  }
+
+  /**
+   * The audit chain's `kiosk-started`, once per start, before any session:
+   * with the renewals the last run left open, which resume when their cards
+   * come back. Electron and the web host both start here.
+   */
+  private recordStart(): void {
+    const records = this.options.sessions;
+    if (!records) return;
+    // The row's count is bounded; past 1000 open renewals it says 1000.
+    const unfinishedRenewals = Math.min(records.journal.unfinishedCount(), 1000);
+    records.audit.append({ event: 'kiosk-started', detail: { profile: this.config.profile, unfinishedRenewals } });
   }
 
   /**

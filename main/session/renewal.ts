@@ -8,15 +8,15 @@ import type { IssuanceGateway, IssuedCertificate, IssuedSet, PossessionProof } f
 import { possessionMessage } from '../issuance/possession';
 import type { RenewalRoute } from '../../preload/vocabulary';
 import { japanDate } from '../domain/japan-calendar';
-import type { AuditChain } from '../store/audit';
-import type { RenewalJournal, RenewalStep } from '../store/journal';
+import type { RenewalJournal, RenewalStep, SessionTag, StepWrite } from '../store/journal';
 
 /**
  * The renewal on the card, step by step (docs/domain.md, "In person"):
  * issuer proof → new key pairs → certificate request → issue → write →
  * commit → set PINs → verify → revoke old. Each step is journalled before it
  * is attempted and after it succeeded, so a pulled card, a crash or a network
- * failure leaves a record from which the same card resumes.
+ * failure leaves a record from which the same card resumes. The journal
+ * writes each step's audit row with it, in the same transaction.
  *
  * Resumption does not trust the journal alone: it looks at what the card
  * holds (current keys, the current certificate) and at what the issuing
@@ -64,7 +64,6 @@ export interface RenewalContext {
   client: IssuerChannelClient;
   gateway: IssuanceGateway;
   journal: Pick<RenewalJournal, 'stepStarted' | 'stepFinished'>;
-  audit: Pick<AuditChain, 'append'>;
   now: () => Date;
   /**
    * Ends this renewal id as rolled back and opens a new one for the same
@@ -73,7 +72,10 @@ export interface RenewalContext {
    * issues at most once per renewal id.
    */
   replaceRenewal: (renewalId: string) => string;
+  /** The customer session the renewal runs in: the audit rows of its steps name it. */
   sessionId?: string;
+  /** At a counter, the staff member running that session: the audit rows of its steps name them too. */
+  staff?: string;
 }
 
 const SHA256_DIGEST_INFO_PREFIX = fromHex('3031300d060960864801650304020105000420');
@@ -254,32 +256,26 @@ async function provePossession(
   return { nonce: challenge.nonce, authentication, ...(holdsSignature ? { signature: await signWith('signature') } : {}) };
 }
 
-/** Journal and audit writes around each step; `observed` records a step found already done on resume. */
+/** Journal writes (each with its audit row) around each step; `observed` records a step found already done on resume. */
 function journalFor(context: RenewalContext, renewalId: string) {
-  const { journal, audit } = context;
+  const { journal } = context;
   // The journal types each step's data; this layer passes it through unchanged.
-  const started = journal.stepStarted.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
-  const finished = journal.stepFinished.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
-  const note = (step: RenewalStep, state: 'started' | 'finished') =>
-    audit.append({
-      event: 'renewal-step',
-      renewalId,
-      ...(context.sessionId ? { sessionId: context.sessionId } : {}),
-      detail: { step, state },
-    });
+  const started = journal.stepStarted.bind(journal) as StepWrite;
+  const finished = journal.stepFinished.bind(journal) as StepWrite;
+  const session: SessionTag = {
+    ...(context.sessionId ? { sessionId: context.sessionId } : {}),
+    ...(context.staff ? { staff: context.staff } : {}),
+  };
   return {
     async step<T>(step: RenewalStep, action: () => Promise<T>, data?: (result: T) => unknown, startedData?: unknown): Promise<T> {
-      started(renewalId, step, startedData);
-      note(step, 'started');
+      started(renewalId, step, startedData, session);
       const result = await action();
-      finished(renewalId, step, data?.(result));
-      note(step, 'finished');
+      finished(renewalId, step, data?.(result), session);
       return result;
     },
     observed(step: RenewalStep, data?: unknown, startedData?: unknown): void {
-      started(renewalId, step, startedData);
-      finished(renewalId, step, data);
-      note(step, 'finished');
+      started(renewalId, step, startedData, session);
+      finished(renewalId, step, data, session);
     },
   };
 }

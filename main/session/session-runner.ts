@@ -10,7 +10,7 @@ import { statedHolder } from '../card/jpki-certificate';
 import type { IdentityCheckRecord, IssuanceGateway, ResidentRecord } from '../issuance/gateway';
 import { japanDate } from '../domain/japan-calendar';
 import type { AuditChain, HAND_OFF_REASONS } from '../store/audit';
-import type { CardIdentity, RenewalJournal, RenewalStep } from '../store/journal';
+import type { CardIdentity, RenewalJournal, StepWrite } from '../store/journal';
 import { decideEligibility, type CardFacts, type EligibilityDecision } from '../domain/eligibility';
 import { runRenewal, type RenewalOutcome } from './renewal';
 import {
@@ -471,22 +471,22 @@ export class CustomerSession {
     const client = await this.#clientFor();
     // The progress screen names the step under way; the journal sees every step start, so it tells us.
     // The journal types each step's data; this wrapper passes it through unchanged.
-    const started = journal.stepStarted.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
-    const finished = journal.stepFinished.bind(journal) as (id: string, step: RenewalStep, data?: unknown) => void;
+    const started = journal.stepStarted.bind(journal) as StepWrite;
+    const finished = journal.stepFinished.bind(journal) as StepWrite;
     const journalWithProgress = {
-      stepStarted: ((id: string, step: RenewalStep, data?: unknown) => {
+      stepStarted: ((id, step, data, session) => {
         this.#refuseIfAbandoned();
-        started(id, step, data);
+        started(id, step, data, session);
         const shown = progressStepOf(step);
         if (shown !== this.#progress?.step) {
           this.#progress = { step: shown };
           this.#publish();
         }
-      }) as RenewalJournal['stepStarted'],
-      stepFinished: ((id: string, step: RenewalStep, data?: unknown) => {
+      }) as StepWrite as RenewalJournal['stepStarted'],
+      stepFinished: ((id, step, data, session) => {
         this.#refuseIfAbandoned();
-        finished(id, step, data);
-      }) as RenewalJournal['stepFinished'],
+        finished(id, step, data, session);
+      }) as StepWrite as RenewalJournal['stepFinished'],
     };
     const outcome = await this.#whileCardStays(() =>
       runRenewal(
@@ -494,11 +494,11 @@ export class CustomerSession {
           client,
           gateway,
           journal: journalWithProgress,
-          audit: this.#renewalAudit,
           now: this.#now,
           sessionId: this.sessionId,
+          ...(this.#staff ? { staff: this.#staff } : {}),
           replaceRenewal: (old) => {
-            journal.abandon(old, 'rolled-back');
+            journal.abandon(old, 'rolled-back', { sessionId: this.sessionId, ...(this.#staff ? { staff: this.#staff } : {}) });
             return journal.beginRenewal(identity, input.route);
           },
         },
@@ -569,11 +569,6 @@ export class CustomerSession {
       ...(this.#identity ? { card: { authenticationSerial: this.#identity.authenticationSerial } } : {}),
     } as Parameters<AuditChain['append']>[0]);
   }
-
-  /** The audit chain as the renewal procedure writes to it: its rows carry the session's staff member too. */
-  readonly #renewalAudit: Pick<AuditChain, 'append'> = {
-    append: (event) => this.#deps.audit.append({ ...event, ...(this.#staff ? { staff: this.#staff } : {}) }),
-  };
 }
 
 /** The audit log's coarser hand-off vocabulary (main/store/audit.ts). */

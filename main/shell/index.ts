@@ -11,6 +11,7 @@ import { configFingerprint, loadTerminalConfig, readServiceConnection, type Term
 import { startFleetReporter, type FleetReporter } from '../kiosk/fleet-reporter';
 import { bindKioskIpc } from './ipc';
 import { createKiosk, type DemoCards, type Kiosk, type SessionServices } from '../kiosk/kiosk';
+import { decideLaunch } from '../kiosk/launch-policy';
 import { createLogger } from '../base/log';
 import { createSlipPrinter } from './printing';
 import { registerAppScheme, serveRenderer } from './protocol';
@@ -25,38 +26,52 @@ import { createCustomerWindow, createKioskWindow, hardenSession, lockDownWebCont
 const log = createLogger();
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-// Both must happen before 'ready'.
-registerAppScheme();
-app.enableSandbox();
-
 let kioskWindow: BrowserWindow | undefined;
 /** At a counter with `customerDisplay`: the resident's keypad on the second screen. */
 let customerWindow: BrowserWindow | undefined;
 
 const appWindows = (): BrowserWindow[] => [kioskWindow, customerWindow].filter((window): window is BrowserWindow => window !== undefined);
 
-if (!app.requestSingleInstanceLock()) {
-  // A second copy on the same terminal would fight over the card reader.
-  log.warn('second-instance-refused');
-  app.quit();
+// Before anything else: a packaged kiosk will not run with a debugging switch, nor on files the environment names.
+const launch = decideLaunch({ isPackaged: app.isPackaged, argv: process.argv, env: process.env, platform: process.platform });
+if (launch.refused) {
+  log.error('kiosk-launch-refused', { reasons: launch.reasons.join('; ') });
+  app.exit(1);
 } else {
-  app.on('second-instance', () => {
-    if (kioskWindow && !kioskWindow.isDestroyed()) {
-      if (kioskWindow.isMinimized()) kioskWindow.restore();
-      kioskWindow.focus();
-    }
-  });
-  app.on('web-contents-created', (_event, contents) => lockDownWebContents(contents, log));
-  app.on('window-all-closed', () => app.quit());
-  app.whenReady().then(startKiosk, (error: unknown) => fail(error));
+  // Removed, not merely passed over: nothing read later (the records' or the simulation's folder) can see them.
+  for (const name of launch.ignoredEnvironment) delete process.env[name];
+  if (launch.ignoredEnvironment.length > 0) log.warn('environment-ignored', { names: launch.ignoredEnvironment.join(' ') });
+  startApp(launch.configPath, launch.devTools);
 }
 
-async function startKiosk(): Promise<void> {
+function startApp(configPath: string | undefined, devTools: boolean): void {
+  // Both must happen before 'ready'.
+  registerAppScheme();
+  app.enableSandbox();
+  if (!app.requestSingleInstanceLock()) {
+    // A second copy on the same terminal would fight over the card reader.
+    log.warn('second-instance-refused');
+    app.quit();
+  } else {
+    app.on('second-instance', () => {
+      if (kioskWindow && !kioskWindow.isDestroyed()) {
+        if (kioskWindow.isMinimized()) kioskWindow.restore();
+        kioskWindow.focus();
+      }
+    });
+    app.on('web-contents-created', (_event, contents) => lockDownWebContents(contents, log));
+    app.on('window-all-closed', () => app.quit());
+    app.whenReady().then(
+      () => startKiosk(configPath ?? join(app.getPath('userData'), 'terminal.json'), devTools),
+      (error: unknown) => fail(error),
+    );
+  }
+}
+
+/** `isDevelopment`: devtools, only for a developer running from source who asked for them (launch-policy.ts). */
+async function startKiosk(configPath: string, isDevelopment: boolean): Promise<void> {
   let issuing: IssuingSide | undefined;
   try {
-    // Devtools only for a developer running from source who asked for them.
-    const isDevelopment = !app.isPackaged && process.env.MYNA_KIOSK_DEV === '1';
-    const configPath = process.env.MYNA_KIOSK_CONFIG ?? join(app.getPath('userData'), 'terminal.json');
     const config = loadTerminalConfig(configPath);
 
     // A virtual reader gets the trainer's tools (its cards are never a resident's); a real reader gets none,

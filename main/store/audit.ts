@@ -96,7 +96,16 @@ export class AuditChain {
     this.#now = options.now ?? (() => new Date());
   }
 
-  /** Validates the event, then appends it at the head of the chain in one transaction. */
+  /** Whether this chain is kept in `db`: writes there can commit together with its rows. */
+  isKeptIn(db: KioskDatabase): boolean {
+    return this.#db === db;
+  }
+
+  /**
+   * Validates the event, then appends it at the head of the chain in one
+   * transaction — or, called inside a transaction of the same database (a
+   * journal write), as part of that one.
+   */
   append(input: AuditEventInput): AuditRow {
     const envelope = envelopeSchema.safeParse(input);
     if (!envelope.success) throw new AuditError(`audit event refused — ${describeIssues(envelope.error)}`);

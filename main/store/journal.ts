@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { RENEWAL_ROUTES, type RenewalRoute } from '../../preload/vocabulary';
 import { describeIssues } from '../base/validation';
 import { ABANDON_REASONS, RENEWAL_STEPS, serialSchema, type AbandonReason, type RenewalStep, type StepState } from '../domain/audit-record';
+import type { AuditChain } from './audit';
 import type { KioskDatabase } from './database';
 
 export { ABANDON_REASONS, RENEWAL_STEPS, serialSchema, type AbandonReason, type RenewalStep, type StepState } from '../domain/audit-record';
@@ -20,6 +21,11 @@ export { ABANDON_REASONS, RENEWAL_STEPS, serialSchema, type AbandonReason, type 
  * them, and per step a strict zod schema of small data — key fingerprints,
  * certificate serials and expiry dates, a date. There is no
  * free-form field, so a PIN has nowhere to go: an unknown key is refused.
+ *
+ * Every step written, and every abandon, appends its audit row
+ * (`renewal-step`, `renewal-abandoned`) in the same transaction: the
+ * journal and the audit chain are in one database, so a crash or a failed
+ * append can never leave a step without its row, nor a row without its step.
  */
 
 export class JournalError extends Error {
@@ -77,8 +83,26 @@ export const STEP_DATA = {
 
 export type StepData<S extends RenewalStep, T extends StepState> = z.input<(typeof STEP_DATA)[S][T]>;
 export type StoredStepData<S extends RenewalStep, T extends StepState> = z.output<(typeof STEP_DATA)[S][T]>;
-/** The data argument: optional where the step carries none. */
-type DataArgs<T> = T extends Record<string, never> ? [data?: T] : [data: T];
+/** The customer session a journal write is made in, and at a counter the staff member running it: its audit row names them. */
+export interface SessionTag {
+  sessionId?: string;
+  staff?: string;
+}
+
+/**
+ * A step write as a wrapper passing it through sees it: the data is checked
+ * against its step's schema when written, not typed per step.
+ */
+export type StepWrite = (renewalId: string, step: RenewalStep, data?: unknown, session?: SessionTag) => void;
+
+/** The audit row's session id and staff code, when the write names them. */
+const inSession = (session: SessionTag | undefined) => ({
+  ...(session?.sessionId ? { sessionId: session.sessionId } : {}),
+  ...(session?.staff ? { staff: session.staff } : {}),
+});
+
+/** The data argument (optional where the step carries none), then the session the step is written in. */
+type DataArgs<T> = T extends Record<string, never> ? [data?: T, session?: SessionTag] : [data: T, session?: SessionTag];
 
 /** What a renewal has recorded so far, per step (a step started again drops what it and later steps recorded). */
 export type JournalData = {
@@ -148,10 +172,17 @@ interface StepDbRow {
 
 export class RenewalJournal {
   readonly #db: KioskDatabase;
+  readonly #audit: AuditChain;
   readonly #now: () => Date;
 
-  constructor(db: KioskDatabase, options: { now?: () => Date } = {}) {
+  /** `audit` is the terminal's chain in the same database: each journal write and its row commit together. */
+  constructor(db: KioskDatabase, options: { audit: AuditChain; now?: () => Date }) {
+    if (!options.audit.isKeptIn(db))
+      throw new JournalError(
+        'the journal needs the audit chain of its own database: the same database, so a step and its row commit together',
+      );
     this.#db = db;
+    this.#audit = options.audit;
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -185,7 +216,8 @@ export class RenewalJournal {
 
   /** Written before the step is attempted. A step may be repeated or gone back to, never skipped ahead. */
   stepStarted<S extends RenewalStep>(renewalId: string, step: S, ...args: DataArgs<StepData<S, 'started'>>): void {
-    const data = parseStepData(step, 'started', args[0]);
+    const [input, session] = args;
+    const data = parseStepData(step, 'started', input);
     this.#write(() => {
       const record = this.#openRecord(renewalId);
       const replay = replaySteps(record.steps);
@@ -195,12 +227,14 @@ export class RenewalJournal {
         throw new JournalError(`renewal ${renewalId}: cannot start "${step}" before "${next}" has finished`);
       }
       this.#insertStep(renewalId, record.steps.length + 1, step, 'started', data);
+      this.#audit.append({ event: 'renewal-step', renewalId, ...inSession(session), detail: { step, state: 'started' } });
     });
   }
 
   /** Written after the step succeeded: it must be the step last started. Finishing `done` closes the renewal. */
   stepFinished<S extends RenewalStep>(renewalId: string, step: S, ...args: DataArgs<StepData<S, 'finished'>>): void {
-    const data = parseStepData(step, 'finished', args[0]);
+    const [input, session] = args;
+    const data = parseStepData(step, 'finished', input);
     this.#write(() => {
       const record = this.#openRecord(renewalId);
       const last = record.steps.at(-1);
@@ -210,6 +244,7 @@ export class RenewalJournal {
         );
       }
       this.#insertStep(renewalId, record.steps.length + 1, step, 'finished', data);
+      this.#audit.append({ event: 'renewal-step', renewalId, ...inSession(session), detail: { step, state: 'finished' } });
       if (step === 'certificates-issued') {
         // The card comes back with these certificates once they are committed: it must still be recognised.
         const newKey = cardKey(
@@ -237,14 +272,20 @@ export class RenewalJournal {
     });
   }
 
-  /** Ends an open renewal without `done` (rolled back, given up). */
-  abandon(renewalId: string, reason: AbandonReason): void {
+  /** Ends an open renewal without `done` (rolled back, given up), with its `renewal-abandoned` row. */
+  abandon(renewalId: string, reason: AbandonReason, session?: SessionTag): void {
     if (!(ABANDON_REASONS as readonly string[]).includes(reason)) throw new JournalError(`unknown abandon reason "${String(reason)}"`);
     this.#write(() => {
-      this.#openRecord(renewalId);
+      const { lastStep } = this.#openRecord(renewalId);
       this.#db
         .prepare("UPDATE renewals SET state = 'abandoned', abandon_reason = ?, ended_at = ? WHERE renewal_id = ?")
         .run(reason, this.#now().toISOString(), renewalId);
+      this.#audit.append({
+        event: 'renewal-abandoned',
+        renewalId,
+        ...inSession(session),
+        detail: { reason, ...(lastStep ? { lastStep } : {}) },
+      });
     });
   }
 
@@ -265,6 +306,11 @@ export class RenewalJournal {
       .pluck()
       .all() as string[];
     return ids.map((id) => toUnfinished(this.#load(id) as RenewalRecord));
+  }
+
+  /** How many renewals are open (the `kiosk-started` row's count), without reading them. */
+  unfinishedCount(): number {
+    return this.#db.prepare("SELECT count(*) FROM renewals WHERE state = 'open'").pluck().get() as number;
   }
 
   get(renewalId: string): RenewalRecord | undefined {

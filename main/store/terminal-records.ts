@@ -38,7 +38,7 @@ export function openTerminalRecords(options: { terminalId: string; dbPath?: stri
   const now = options.now ?? (() => new Date());
   const audit = new AuditChain(db, { terminalId: options.terminalId, now });
   return {
-    journal: new RenewalJournal(db, { now }),
+    journal: new RenewalJournal(db, { audit, now }),
     audit,
     outbox: new AuditOutbox(db, audit),
     signInLimits: new StaffSignInLimits(db),

@@ -18,8 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { profileSchema } from '../../preload/contract';
 import { createLogger } from '../base/log';
-import { readJsonFile } from '../base/validation';
-import { serviceFilesRelativeTo, serviceOfTerminalFolder } from '../kiosk/config';
+import { readTerminalConfigFile, serviceFilesRelativeTo, serviceOfTerminalFolder } from '../kiosk/config';
 import { PRACTICE_STAFF, startWebHost } from './web-host';
 
 const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
@@ -51,9 +50,9 @@ async function main(): Promise<void> {
   const startAt = values['start-at'] === undefined ? undefined : new Date(values['start-at']);
   if (startAt && Number.isNaN(startAt.getTime()))
     throw new Error(`--start-at must be an ISO date-time such as 2026-12-01T10:00:00+09:00 (got "${values['start-at']}")`);
-  // The same checks as the terminal config file; profile and card source come from the flags.
-  const fromFile =
-    values.config === undefined ? undefined : (readJsonFile(values.config, (message) => new Error(message)) as Record<string, unknown>);
+  // The same checks as the terminal config file (its owner and mode too: it may carry staff accounts);
+  // profile and card source come from the flags.
+  const fromFile = values.config === undefined ? undefined : (readTerminalConfigFile(values.config) as Record<string, unknown>);
   if ((values.service === undefined) !== (values.terminal === undefined)) {
     throw new Error('--service <https url> and --terminal <folder written by "myna-kiosk service enrol-terminal"> go together');
   }

@@ -49,7 +49,8 @@ export async function startWebHostProcess(profile: Profile, options: WebHostOpti
   const args = [WEB_HOST_CLI, '--profile', profile, '--json', '--start-at', options.startAt ?? serviceHoursNearToday()];
   if (options.config) {
     const configPath = join(scratch, 'terminal.json');
-    writeFileSync(configPath, JSON.stringify(options.config));
+    // Only its owner may change a terminal config: the web host refuses one others could write.
+    writeFileSync(configPath, JSON.stringify(options.config), { mode: 0o600 });
     args.push('--config', configPath);
   }
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });

@@ -109,7 +109,6 @@ export async function renewalSession(rig: Rig, card: RigCard, gateway: IssuanceG
         client,
         gateway,
         journal: rig.journal,
-        audit: rig.audit,
         now: () => new Date(),
         replaceRenewal: (old) => {
           rig.journal.abandon(old, 'rolled-back');

@@ -110,12 +110,11 @@ export class RigCard {
   }
 
   context(client: IssuerChannelClient): RenewalContext {
-    const { journal, jlis, audit } = this.rig;
+    const { journal, jlis } = this.rig;
     return {
       client,
       gateway: jlis,
       journal,
-      audit,
       now: () => new Date(),
       replaceRenewal: (renewalId) => {
         journal.abandon(renewalId, 'rolled-back');

@@ -1,8 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadTerminalConfig, parseTerminalConfig, readServiceConnection } from '../../main/kiosk/config';
+import {
+  ConfigError,
+  loadTerminalConfig,
+  parseTerminalConfig,
+  readServiceConnection,
+  readTerminalConfigFile,
+} from '../../main/kiosk/config';
 import { hashPasscode } from '../../main/base/passcode';
 
 const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-config-test-'));
@@ -43,7 +49,7 @@ describe('the terminal config', () => {
   it("reads the terminal's files for the service, relative to the config, and names one it cannot read", () => {
     const folder = mkdtempSync(join(dir, 'terminal-'));
     writeFileSync(join(folder, 'terminal.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-    writeFileSync(join(folder, 'terminal-key.pem'), '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n');
+    writeFileSync(join(folder, 'terminal-key.pem'), '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n', { mode: 0o600 });
     writeFileSync(join(folder, 'ca.pem'), 'not a certificate');
     writeFileSync(join(folder, 'terminal.json'), JSON.stringify({ service: SERVICE }));
     const config = loadTerminalConfig(join(folder, 'terminal.json'));
@@ -149,5 +155,79 @@ describe('the terminal config', () => {
   it('says where the JSON is broken', () => {
     const path = file('broken.json', '{"profile": ');
     expect(() => loadTerminalConfig(path)).toThrow(new RegExp(`${path} is not valid JSON`));
+  });
+});
+
+describe('a config the kiosk cannot trust', () => {
+  const CERTIFICATE = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const COUNTER = {
+    profile: 'counter',
+    staff: { accounts: [{ id: 'tanaka', passcodeHash: hashPasscode('2468') }] },
+    service: SERVICE,
+  };
+
+  /** A terminal's folder as `service enrol-terminal` leaves it, with a counter's config beside the files. */
+  function terminalFolder() {
+    const folder = mkdtempSync(join(dir, 'trust-'));
+    const path = (name: string) => join(folder, name);
+    writeFileSync(path('terminal.pem'), CERTIFICATE, { mode: 0o644 });
+    writeFileSync(path('terminal-key.pem'), '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n', { mode: 0o600 });
+    writeFileSync(path('ca.pem'), CERTIFICATE, { mode: 0o644 });
+    writeFileSync(path('terminal.json'), JSON.stringify(COUNTER), { mode: 0o600 });
+    return { folder, path, config: path('terminal.json') };
+  }
+
+  it('reads a config, and the files it names, that nobody but their owner can change', () => {
+    const { config } = terminalFolder();
+    const loaded = loadTerminalConfig(config);
+    expect(loaded.staff.accounts.map((account) => account.id)).toEqual(['tanaka']);
+    expect(readServiceConnection(loaded.service!).tls.key).toContain('PRIVATE KEY');
+  });
+
+  it('refuses a config file its group or others can write, naming the file, what is wrong and the fix', () => {
+    const { config } = terminalFolder();
+    chmodSync(config, 0o664);
+    expect(() => loadTerminalConfig(config)).toThrow(ConfigError);
+    expect(() => loadTerminalConfig(config)).toThrow(`${config} is writable by its group (mode 0664) — fix: chmod go-w ${config}`);
+    chmodSync(config, 0o646);
+    expect(() => loadTerminalConfig(config)).toThrow(`${config} is writable by others (mode 0646) — fix: chmod go-w ${config}`);
+    expect(() => loadTerminalConfig(config)).toThrow(/staff accounts/);
+    chmodSync(config, 0o644);
+    expect(loadTerminalConfig(config).profile).toBe('counter');
+  });
+
+  it('refuses a config in a folder others can write: they could put another file in its place', () => {
+    const { folder, config } = terminalFolder();
+    chmodSync(folder, 0o777);
+    try {
+      expect(() => loadTerminalConfig(config)).toThrow(
+        `the folder ${folder} is writable by its group and others (mode 0777) — fix: chmod go-w ${folder}`,
+      );
+    } finally {
+      chmodSync(folder, 0o700);
+    }
+  });
+
+  it('refuses service files others could change, and a terminal key others could read', () => {
+    const { path, config } = terminalFolder();
+    const service = loadTerminalConfig(config).service!;
+    chmodSync(path('ca.pem'), 0o666);
+    expect(() => readServiceConnection(service)).toThrow(
+      `service.ca: ${path('ca.pem')} is writable by its group and others (mode 0666) — fix: chmod go-w ${path('ca.pem')}`,
+    );
+    chmodSync(path('ca.pem'), 0o644);
+    chmodSync(path('terminal-key.pem'), 0o640);
+    expect(() => readServiceConnection(service)).toThrow(
+      `service.key: ${path('terminal-key.pem')} is readable by its group (mode 0640) — fix: chmod go-rwx ${path('terminal-key.pem')}`,
+    );
+    chmodSync(path('terminal-key.pem'), 0o600);
+    expect(readServiceConnection(service).url).toBe(SERVICE.url);
+  });
+
+  it('applies the same check to the file a web host is given with --config', () => {
+    const { config } = terminalFolder();
+    expect(readTerminalConfigFile(config)).toEqual(COUNTER);
+    chmodSync(config, 0o666);
+    expect(() => readTerminalConfigFile(config)).toThrow(/writable by its group and others/);
   });
 });

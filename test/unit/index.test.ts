@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -49,6 +49,8 @@ async function launch(setup: (fakes: Fakes) => void = () => {}): Promise<Launche
     };
   });
   fakes.FakeBrowserWindow.created = [];
+  // Run from source unless a test packages it: the tests point the kiosk at their files through the environment.
+  fakes.app.isPackaged = false;
   setup(fakes);
   await import('../../main/shell/index');
   await fakes.app.ready;
@@ -86,13 +88,35 @@ async function quit(running: Launched): Promise<void> {
   await until(() => running.worlds.every((world) => world.close.mock.calls.length > 0));
 }
 
-// One simulated CA for the whole file: creating it is the slow part.
-const simDir = mkdtempSync(join(tmpdir(), 'myna-kiosk-index-sim-'));
+// One simulated CA for the whole file: creating it is the slow part. It sits where a packaged kiosk,
+// which ignores MYNA_KIOSK_SIM_DIR, finds it: in the cache folder ($XDG_CACHE_HOME).
+const cacheHome = mkdtempSync(join(tmpdir(), 'myna-kiosk-index-cache-'));
+const simDir = join(cacheHome, 'myna-kiosk', 'simulated-jlis');
+mkdirSync(simDir, { recursive: true });
 holdSimulatedJlis(simDir);
 let configDir: string;
 
 function writeConfig(config: Record<string, unknown>): void {
-  writeFileSync(join(configDir, 'terminal.json'), JSON.stringify(config));
+  writeFileSync(join(configDir, 'terminal.json'), JSON.stringify(config), { mode: 0o600 });
+}
+
+/**
+ * A packaged kiosk's own folders: its data folder (app.getPath('userData')) with a demo terminal's config,
+ * and a home for its records. The environment still names the test's files, for the kiosk to ignore.
+ */
+function packagedKiosk(): { home: string; setup: (fakes: Fakes) => void } {
+  const userData = mkdtempSync(join(tmpdir(), 'myna-kiosk-user-data-'));
+  writeFileSync(join(userData, 'terminal.json'), JSON.stringify({ profile: 'demo' }), { mode: 0o600 });
+  const home = mkdtempSync(join(tmpdir(), 'myna-kiosk-home-'));
+  vi.stubEnv('HOME', home);
+  vi.stubEnv('XDG_CACHE_HOME', cacheHome);
+  return {
+    home,
+    setup: ({ app }) => {
+      app.isPackaged = true;
+      app.getPath.mockReturnValue(userData);
+    },
+  };
 }
 
 beforeEach(() => {
@@ -168,10 +192,47 @@ describe('Electron main at start-up', () => {
 
   it('keeps devtools off in a packaged app even when MYNA_KIOSK_DEV is set', async () => {
     vi.stubEnv('MYNA_KIOSK_DEV', '1');
-    const fakes = await launch(({ app }) => {
-      app.isPackaged = true;
-    });
+    const fakes = await launch(packagedKiosk().setup);
     expect(fakes.FakeBrowserWindow.created[0]!.options.webPreferences.devTools).toBe(false);
+  });
+
+  it('packaged, runs on its own config and records: the environment overrides are ignored, and the log says which', async () => {
+    const { home, setup } = packagedKiosk();
+    // Were the override honoured, this config would stop the kiosk.
+    writeConfig({ profile: 'casino' });
+    const decoy = mkdtempSync(join(tmpdir(), 'myna-kiosk-decoy-sim-'));
+    vi.stubEnv('MYNA_KIOSK_SIM_DIR', decoy);
+    vi.stubEnv('NODE_OPTIONS', '--max-old-space-size=512');
+    const fakes = await launch(setup);
+    expect(fakes.app.exit).not.toHaveBeenCalled();
+    expect(fakes.FakeBrowserWindow.created).toHaveLength(1);
+    const records = join(home, '.local', 'share', 'myna-kiosk', 'kiosk.sqlite');
+    expect(fakes.worldRequests[0]).toMatchObject({ dbPath: records });
+    expect(existsSync(records)).toBe(true);
+    expect(readdirSync(decoy)).toEqual([]);
+    expect(readdirSync(configDir)).toEqual(['terminal.json']);
+    const ignored = String(logged().find((line) => line.event === 'environment-ignored')?.names).split(' ');
+    expect(ignored).toEqual(expect.arrayContaining(['MYNA_KIOSK_CONFIG', 'MYNA_KIOSK_DB', 'MYNA_KIOSK_SIM_DIR', 'NODE_OPTIONS']));
+  });
+
+  it('packaged, refuses to start with a debugging switch or variable, saying why, and opens nothing', async () => {
+    const { setup } = packagedKiosk();
+    vi.stubEnv('ELECTRON_RUN_AS_NODE', '1');
+    const argv = process.argv;
+    process.argv = [...argv, '--remote-debugging-port=9222'];
+    let fakes: Launched;
+    try {
+      fakes = await launch(setup);
+    } finally {
+      process.argv = argv;
+    }
+    expect(fakes.app.exit).toHaveBeenCalledWith(1);
+    expect(fakes.app.whenReady).not.toHaveBeenCalled();
+    expect(fakes.FakeBrowserWindow.created).toHaveLength(0);
+    expect(fakes.worldRequests).toEqual([]);
+    const refused = logged().find((line) => line.event === 'kiosk-launch-refused');
+    expect(refused?.reasons).toMatch(/^--remote-debugging-port: .+; ELECTRON_RUN_AS_NODE: .+/);
+    expect(JSON.stringify(refused)).not.toContain('9222');
   });
 
   it('focuses the existing window when a second instance starts', async () => {
@@ -242,7 +303,7 @@ describe('the composed kiosk', () => {
     const ca = await TerminalCa.create('Test City');
     const terminal = await ca.issueTerminal('lobby-01', 'lobby');
     writeFileSync(join(configDir, 'terminal.pem'), terminal.certificate);
-    writeFileSync(join(configDir, 'terminal-key.pem'), terminal.key);
+    writeFileSync(join(configDir, 'terminal-key.pem'), terminal.key, { mode: 0o600 });
     writeFileSync(join(configDir, 'ca.pem'), ca.certificatePem);
     writeConfig({
       profile: 'lobby',

@@ -146,7 +146,6 @@ describe('a counterfeit card that names a resident and answers 9000 to every VER
         client,
         gateway: rig.client(lobby),
         journal: world.journal,
-        audit: world.audit,
         now: () => new Date(),
         replaceRenewal: () => {
           throw new Error('no second renewal id for an attacker');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { build } from 'vite';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   KIOSK_APPLICATION_ID,
   KioskDatabaseError,
@@ -16,6 +16,8 @@ import {
   type KioskDatabase,
 } from '../../main/store/database';
 import { JournalError, RENEWAL_STEPS, RenewalJournal, cardKey, type CardIdentity } from '../../main/store/journal';
+import { AuditChain, type AuditRow } from '../../main/store/audit';
+import { dailyCounts } from '../../main/store/daily-counters';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -24,6 +26,7 @@ let path: string;
 let db: KioskDatabase;
 let clock: Date;
 let journal: RenewalJournal;
+let audit: AuditChain;
 
 const CARD: CardIdentity = {
   tokenLabel: 'JPKIAPICCTOKEN2',
@@ -47,10 +50,27 @@ beforeEach(() => {
   path = join(dir, 'data', 'kiosk.sqlite');
   db = openKioskDatabase(path);
   clock = new Date('2025-06-02T01:00:00.000Z');
-  journal = new RenewalJournal(db, { now: () => clock });
+  openJournal();
 });
 
+/** The journal and the audit chain on `db`, as the terminal's records compose them. */
+function openJournal(): void {
+  audit = new AuditChain(db, { terminalId: 'lobby-01', now: () => clock });
+  journal = new RenewalJournal(db, { audit, now: () => clock });
+}
+
+/** The audit chain's renewal rows, as `renewal-step <step> <state>` or `renewal-abandoned <reason> [<last step>]`. */
+function renewalRows(): string[] {
+  const words = ({ event, detail }: AuditRow) =>
+    event === 'renewal-step' ? [event, detail.step, detail.state] : [event, detail.reason, ...(detail.lastStep ? [detail.lastStep] : [])];
+  return audit
+    .rowsAfter(0, 1000)
+    .filter((row) => row.event === 'renewal-step' || row.event === 'renewal-abandoned')
+    .map((row) => words(row).join(' '));
+}
+
 afterEach(() => {
+  vi.restoreAllMocks();
   if (db.open) db.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -58,7 +78,7 @@ afterEach(() => {
 function reopen(): void {
   db.close();
   db = openKioskDatabase(path);
-  journal = new RenewalJournal(db, { now: () => clock });
+  openJournal();
 }
 
 /** Runs a renewal up to and including `until` finished. */
@@ -365,8 +385,96 @@ describe('the renewal journal', () => {
   });
 });
 
+describe('each journal write and its audit row, in one transaction', () => {
+  const SESSION = '6f1c2d3e-4b5a-4978-8a6b-5c4d3e2f1a0b';
+
+  it('appends a renewal-step row with every step written, naming the session it was written in', () => {
+    const id = journal.beginRenewal(CARD, 'in-person');
+    journal.stepStarted(id, 'issuer-proof', undefined, { sessionId: SESSION });
+    journal.stepFinished(id, 'issuer-proof');
+    journal.stepStarted(id, 'keys-generated');
+    expect(renewalRows()).toEqual([
+      'renewal-step issuer-proof started',
+      'renewal-step issuer-proof finished',
+      'renewal-step keys-generated started',
+    ]);
+    const [first, second] = audit.rowsAfter(0, 2);
+    expect(first).toMatchObject({ renewalId: id, sessionId: SESSION });
+    expect(second).toMatchObject({ renewalId: id });
+    expect(second?.sessionId).toBeUndefined();
+    expect(audit.verify()).toMatchObject({ ok: true, rows: 3 });
+  });
+
+  it('writes neither the step nor its row when the row cannot be appended', () => {
+    const id = journal.beginRenewal(CARD, 'in-person');
+    runUntil(id, 'issuer-proof');
+    const append = vi.spyOn(audit, 'append').mockImplementationOnce(() => {
+      throw new Error('disk full');
+    });
+    expect(() => journal.stepStarted(id, 'keys-generated')).toThrow('disk full');
+    expect(append).toHaveBeenCalledTimes(1);
+    expect(journal.get(id)).toMatchObject({ lastStep: 'issuer-proof', lastState: 'finished' });
+    expect(journal.get(id)?.steps).toHaveLength(2);
+    expect(renewalRows()).toEqual(['renewal-step issuer-proof started', 'renewal-step issuer-proof finished']);
+    // The next try writes both.
+    journal.stepStarted(id, 'keys-generated');
+    expect(journal.get(id)?.steps).toHaveLength(3);
+    expect(renewalRows().at(-1)).toBe('renewal-step keys-generated started');
+  });
+
+  it('writes no row for a step it refuses', () => {
+    const id = journal.beginRenewal(CARD, 'in-person');
+    expect(() => journal.stepStarted(id, 'keys-generated')).toThrow(JournalError);
+    expect(() => journal.stepFinished(id, 'issuer-proof')).toThrow(JournalError);
+    expect(renewalRows()).toEqual([]);
+  });
+
+  it('records an abandoned renewal as renewal-abandoned, with the reason and the last step, counted for the day', () => {
+    const id = journal.beginRenewal(CARD, 'in-person');
+    runUntil(id, 'keys-generated');
+    journal.abandon(id, 'card-removed', { sessionId: SESSION });
+    expect(renewalRows().at(-1)).toBe('renewal-abandoned card-removed keys-generated');
+    expect(audit.rowsAfter(0, 1000).at(-1)).toMatchObject({ renewalId: id, sessionId: SESSION });
+    // Abandoned before any step: no last step to name.
+    journal.abandon(journal.beginRenewal(OTHER_CARD, 'in-person'), 'rolled-back');
+    expect(renewalRows().at(-1)).toBe('renewal-abandoned rolled-back');
+    expect(dailyCounts(db, '2025-06-02').renewalsAbandoned).toBe(2);
+    expect(audit.verify()).toMatchObject({ ok: true });
+  });
+
+  it('leaves the renewal open when its renewal-abandoned row cannot be appended', () => {
+    const id = journal.beginRenewal(CARD, 'in-person');
+    vi.spyOn(audit, 'append').mockImplementationOnce(() => {
+      throw new Error('disk full');
+    });
+    expect(() => journal.abandon(id, 'timed-out')).toThrow('disk full');
+    expect(journal.get(id)?.state).toBe('open');
+    expect(renewalRows()).toEqual([]);
+  });
+
+  it('counts the unfinished renewals (for the kiosk-started row)', () => {
+    expect(journal.unfinishedCount()).toBe(0);
+    const first = journal.beginRenewal(CARD, 'in-person');
+    journal.beginRenewal(OTHER_CARD, 'in-person');
+    expect(journal.unfinishedCount()).toBe(2);
+    journal.abandon(first, 'card-removed');
+    expect(journal.unfinishedCount()).toBe(1);
+  });
+
+  it('refuses an audit chain kept in another database: the two could not commit together', () => {
+    const elsewhere = openKioskDatabase(join(dir, 'elsewhere.sqlite'));
+    try {
+      expect(() => new RenewalJournal(db, { audit: new AuditChain(elsewhere, { terminalId: 'lobby-01' }) })).toThrow(
+        /audit chain.*same database/,
+      );
+    } finally {
+      elsewhere.close();
+    }
+  });
+});
+
 describe('durability', () => {
-  it('a step is on disk when stepStarted returns, even if the process is killed (SIGKILL) at once', async () => {
+  it('a step and its audit row are on disk when stepStarted returns, even if the process is killed (SIGKILL) at once', async () => {
     const id = journal.beginRenewal(CARD, 'in-person');
     runUntil(id, 'keys-generated');
     db.close();
@@ -377,10 +485,9 @@ describe('durability', () => {
     try {
       writeFileSync(
         join(work, 'child.ts'),
-        `import { openKioskDatabase } from '${ROOT}main/store/database';
-import { RenewalJournal } from '${ROOT}main/store/journal';
+        `import { openTerminalRecords } from '${ROOT}main/store/terminal-records';
 const [path, renewalId] = process.argv.slice(2) as [string, string];
-const journal = new RenewalJournal(openKioskDatabase(path));
+const { journal } = openTerminalRecords({ dbPath: path, terminalId: 'lobby-01' });
 journal.stepStarted(renewalId, 'certificates-requested', { renewedOn: '2025-06-02' });
 process.kill(process.pid, 'SIGKILL');
 `,
@@ -406,8 +513,11 @@ process.kill(process.pid, 'SIGKILL');
     // The killed process never checkpointed or closed: the row is in the write-ahead log.
     expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
     db = openKioskDatabase(path);
-    journal = new RenewalJournal(db);
+    openJournal();
     expect(journal.unfinishedFor(CARD)).toMatchObject({ renewalId: id, lastStep: 'certificates-requested', lastState: 'started' });
+    // Its audit row went to disk with it.
+    expect(renewalRows().at(-1)).toBe('renewal-step certificates-requested started');
+    expect(audit.verify()).toMatchObject({ ok: true });
     expect(journal.unfinishedFor(CARD)?.data['certificates-requested']?.started).toEqual({ renewedOn: '2025-06-02' });
   }, 30_000);
 });

@@ -358,6 +358,7 @@ describe('the counter staff session', () => {
 
   it('waits with the lock until a renewal step has ended', async () => {
     const { kiosk, clock } = start(counter);
+    const from = world.audit.head().seq;
     // A slower service keeps the renewal step running while the clock is moved on.
     world.jlis.setFault('*', { kind: 'latency', ms: 200 });
     await signIn(kiosk, 'tanaka', 's3cret-pass');
@@ -372,6 +373,10 @@ describe('the counter staff session', () => {
     expect(kiosk.snapshot().staff?.state).toBe('signed-in');
     await until(kiosk, onScreen('done'), 'the done screen');
     expect(kiosk.snapshot().staff?.state).toBe('locked');
+    // The renewal's own rows, written by the journal, name the staff member who ran the session too.
+    const steps = auditFrom(from).filter((row) => row.event === 'renewal-step');
+    expect(steps.length).toBeGreaterThan(5);
+    expect(steps.every((row) => row.staff === 'tanaka')).toBe(true);
   }, 30_000);
 });
 

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ReaderError } from '../../main/card/reader-errors';
 import { runRenewal } from '../../main/session/renewal';
 import { renewalRig, type Rig } from '../support/renewal-rig';
@@ -9,6 +9,20 @@ beforeAll(async () => {
   rig = await renewalRig();
 }, 60_000);
 afterAll(() => rig.close());
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** A renewal's journal rows and its renewal-step audit rows, each as `step state`: the two must match row for row. */
+function journalAndAudit(renewalId: string): { journal: string[]; audit: string[] } {
+  return {
+    journal: rig.journal.get(renewalId)!.steps.map((row) => `${row.step} ${row.state}`),
+    audit: rig.audit
+      .rowsAfter(0, 100_000)
+      .filter((row) => row.event === 'renewal-step' && row.renewalId === renewalId)
+      .map((row) => `${row.detail.step} ${row.detail.state}`),
+  };
+}
 
 describe('a renewal on the card', () => {
   it('renews both certificates, revokes the old ones, and journals every step', async () => {
@@ -71,6 +85,45 @@ describe('a renewal on the card', () => {
     const again = (await card.client()).client;
     expect(await again.verify('authentication', '7531')).toEqual({ result: 'verified' });
     expect(await again.verify('signature', 'NEWPASS9')).toEqual({ result: 'verified' });
+  }, 90_000);
+});
+
+describe('the journal and the audit chain of a renewal', () => {
+  it('never hold a step without its row: a row that cannot be written stops the step before it is attempted', async () => {
+    const card = await rig.card('standard-in-window');
+    const first = await card.client();
+    await card.verifyPins(first.client);
+    const renewalId = rig.journal.beginRenewal(card.identity, 'in-person');
+    const plan = { renewalId, oldAuthenticationSerial: card.identity.authenticationSerial, signature: true, route: 'in-person' as const };
+    const append = rig.audit.append.bind(rig.audit);
+    vi.spyOn(rig.audit, 'append').mockImplementation((event) => {
+      if (event.event === 'renewal-step' && event.detail.step === 'certificates-written' && event.detail.state === 'started')
+        throw new Error('disk full');
+      return append(event);
+    });
+    await expect(runRenewal(card.context(first.client), plan)).rejects.toThrow('disk full');
+    vi.mocked(rig.audit.append).mockRestore();
+    let rows = journalAndAudit(renewalId);
+    expect(rows.journal.at(-1)).toBe('certificates-issued finished');
+    expect(rows.audit).toEqual(rows.journal);
+    // Nothing was written to the card: it still holds its old set.
+    expect(card.heldSet()).toBe('old');
+
+    // The next session resumes it; the steps it finds done are journalled as observed, each with its row.
+    card.card.powerDown();
+    const again = await card.client();
+    await card.verifyPins(again.client);
+    const outcome = await runRenewal(card.context(again.client), plan);
+    rows = journalAndAudit(outcome.renewalId);
+    expect(rows.journal.at(-1)).toBe('done finished');
+    expect(rows.audit).toEqual(rows.journal);
+    // The staged keys went with the power: the issued set was voided and the renewal went on under a new id.
+    expect(outcome.renewalId).not.toBe(renewalId);
+    rows = journalAndAudit(renewalId);
+    expect(rows.audit).toEqual(rows.journal);
+    const abandoned = rig.audit.rowsAfter(0, 100_000).filter((row) => row.event === 'renewal-abandoned' && row.renewalId === renewalId);
+    expect(abandoned.map((row) => row.detail)).toEqual([{ reason: 'rolled-back', lastStep: 'keys-generated' }]);
+    expect(rig.audit.verify()).toMatchObject({ ok: true });
   }, 90_000);
 });
 
