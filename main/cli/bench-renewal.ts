@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -92,6 +92,8 @@ export async function runBenchRenewal(argv: string[]): Promise<number> {
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result));
   } finally {
     await world.close();
+    // The benchmark's world, its records and card states are its own: nothing of it is left behind.
+    rmSync(world.dir, { recursive: true, force: true });
   }
   return 0;
 }

@@ -27,7 +27,8 @@ export const STANDARD_IO: PasscodeIo = { input: process.stdin, output: process.s
 export async function readNewPasscode(io: PasscodeIo, what: string, account?: string): Promise<string> {
   const passcode = io.input.isTTY ? await typedTwice(io.input, io.prompt, what) : await firstLine(io.input);
   const problem = passcodeProblem(passcode, account);
-  if (problem) throw new UsageError(`${problem} (nothing was written)`);
+  // Not a usage error: the command was right, the passcode was not (so no usage text after the reason).
+  if (problem) throw new Error(`${problem} (nothing was written)`);
   return passcode;
 }
 

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { listPersonas } from '../../main/simulation/personas';
 import { CLI } from '../support/cli-harness';
+import type { UiBenchmark } from '../../main/cli/bench-ui';
 
 // Each benchmark once, in its short form, so a broken benchmark fails npm test
 // (the figures in docs/performance.md come from full runs). The card ones
@@ -153,6 +154,16 @@ describe('the benchmarks, once each in a short form', () => {
     expect(result.renewalMs.throughService.median).toBeGreaterThan(0);
     expect(result.memory.sessions).toBe(10);
     expect(result.memory.afterAll.heapUsedMb).toBeGreaterThan(0);
+  }, 150_000);
+
+  it('bench ui measures the first download, an interactive attract screen in Chromium and the taps of a renewal', () => {
+    const result = bench(['ui', '--runs', '1']) as UiBenchmark;
+    expect(result.initialJs.gzipBytes).toBeGreaterThan(0);
+    expect(result.initialJs.files.length).toBeGreaterThan(0);
+    expect(result.interactive).toMatchObject({ runs: 1, medianMs: positive });
+    expect(result.interactive.medianMs).toBeGreaterThan(0);
+    expect(result.taps.count).toBeGreaterThan(0);
+    expect(result.taps.tapped).toHaveLength(result.taps.count);
   }, 150_000);
 
   it('bench service runs terminals at once against a service process: every renewal done, nothing issued or revoked twice', () => {

@@ -338,12 +338,12 @@ describe('more of what a terminal or an auditor does with the fleet records', ()
   });
 
   it("exports every terminal's rows as the service holds them, as a dashboard account, and the export is recorded", async () => {
-    const account = await cli(['service', 'dashboard-account', '--dir', serviceDir, '--id', 'auditor'], 'an-auditors-passcode\n');
+    const account = await cli(['service', 'dashboard-account', '--dir', serviceDir, '--id', 'auditor'], 'kite-river-7-Qz!m\n');
     expect(account.status, account.stderr).toBe(0);
     const day = japanTimestamp(nextWeekdayAt('10:00', new Date())).slice(0, 10);
     const out = join(work, 'fleet-export.jsonl');
     const args = ['audit', 'export', '--service', service.dashboard, '--account', 'auditor', '--dir', serviceDir];
-    const exported = await cli([...args, '--from', day, '--to', day, '--format', 'jsonl', '--out', out], 'an-auditors-passcode\n');
+    const exported = await cli([...args, '--from', day, '--to', day, '--format', 'jsonl', '--out', out], 'kite-river-7-Qz!m\n');
     expect(exported.status, exported.stderr).toBe(0);
     const count = Number(/^exported (\d+) rows/.exec(exported.stdout)?.[1]);
     const lines = readFileSync(out, 'utf8')
