@@ -47,19 +47,21 @@ const vitest =
     return counts;
   };
 
-const playwright = (run = execute) => async () => {
-  const report = join(results, 'e2e.json');
-  const { status } = await run('npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_FILE: report });
-  const stats = readJson(report)?.stats;
-  const counts = {
-    name: 'e2e',
-    passed: (stats?.expected ?? 0) + (stats?.flaky ?? 0),
-    failed: stats?.unexpected ?? 0,
-    skipped: stats?.skipped ?? 0,
+const playwright =
+  (run = execute) =>
+  async () => {
+    const report = join(results, 'e2e.json');
+    const { status } = await run('npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_FILE: report });
+    const stats = readJson(report)?.stats;
+    const counts = {
+      name: 'e2e',
+      passed: (stats?.expected ?? 0) + (stats?.flaky ?? 0),
+      failed: stats?.unexpected ?? 0,
+      skipped: stats?.skipped ?? 0,
+    };
+    if (status !== 0 && counts.failed === 0) counts.failed = 1;
+    return counts;
   };
-  if (status !== 0 && counts.failed === 0) counts.failed = 1;
-  return counts;
-};
 
 const steps = [
   check('build', process.execPath, ['scripts/build.mjs']),
