@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCardState } from '../../main/simulation/card/card-state';
 import { listPersonas } from '../../main/simulation/personas';
 import { VPCD_DEFAULT_PORT } from '../../main/simulation/vpcd-bridge';
 import { RENEWAL_STEPS } from '../../main/store/journal';
+import { openSimulatedWorld } from '../../main/simulation/world';
 import { CLI, pinArgs, usePcscdSandbox } from '../support/cli-harness';
 
 // Every route of docs/domain.md, end to end with the headless driver
@@ -41,9 +42,25 @@ interface RunOptions {
   deadlineMs?: number;
 }
 
-/** A fresh simulated world per scenario: its own CA, issuing service, kiosk database and card state. */
+/**
+ * A simulated world made once for the file (its CA and an empty J-LIS database: about two seconds of RSA key
+ * generation and a new PGlite data directory), copied for each scenario.
+ */
+let template: string | undefined;
+beforeAll(async () => {
+  template = join(mkdtempSync(join(tmpdir(), 'myna-kiosk-route-template-')), 'sim');
+  const made = await openSimulatedWorld({ terminalId: 'template', simDir: template });
+  await made.close();
+}, 60_000);
+afterAll(() => {
+  if (template) rmSync(join(template, '..'), { recursive: true, force: true });
+});
+
+/** A fresh simulated world per scenario, a copy of the template: its own J-LIS records, kiosk database and card state. */
 function world() {
   const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-route-'));
+  if (!template) throw new Error('the template world was not made (see beforeAll)');
+  cpSync(template, join(dir, 'sim'), { recursive: true });
   return ['--sim-dir', join(dir, 'sim'), '--db', join(dir, 'kiosk.sqlite'), '--card-state', join(dir, 'card.json')];
 }
 
