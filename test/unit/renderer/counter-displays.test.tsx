@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
-import i18next from 'i18next';
 import type { ReactElement } from 'react';
 import { I18nextProvider } from 'react-i18next';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useRendererStrings } from './renderer-strings';
 import type { Command, SessionView, StaffView, ViewState } from '../../../preload/contract';
 import { CustomerDisplay } from '../../../renderer/src/screens/CustomerDisplay';
 import { SessionScreen } from '../../../renderer/src/screens/SessionScreen';
@@ -14,22 +14,7 @@ import STRINGS_EN from '../../../renderer/src/locales/en.json';
 // The counter's two windows: whoever types the PIN confirms its last try, on their own window; the sign-in form
 // says how long to wait, or that the account is locked.
 
-const i18n = i18next.createInstance();
-const missingKeys: string[] = [];
-beforeAll(async () => {
-  await i18n.init({
-    resources: { en: { translation: STRINGS_EN } },
-    lng: 'en',
-    fallbackLng: false,
-    interpolation: { escapeValue: false },
-    saveMissing: true,
-    missingKeyHandler: (_languages, _namespace, key) => missingKeys.push(key),
-  });
-});
-afterEach(() => {
-  cleanup();
-  expect(missingKeys).toEqual([]);
-});
+const { i18n } = useRendererStrings({ en: STRINGS_EN }, 'en');
 
 function renderWith(element: ReactElement) {
   const sent: Command[] = [];

@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
-import { cleanup, render, waitFor } from '@testing-library/react';
-import i18next from 'i18next';
+import { render, waitFor } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import { I18nextProvider } from 'react-i18next';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useRendererStrings } from './renderer-strings';
 import type { Language, SessionView } from '../../../preload/contract';
 import { formatJapanDate, todayInJapan } from '../../../renderer/src/format/dates';
 import { CompletionSlip } from '../../../renderer/src/slips/CompletionSlip';
@@ -16,25 +16,8 @@ import SLIP_STRINGS_JA from '../../../renderer/src/locales/ja.json';
 const REFERENCE = 'ABCD-EFGH';
 const STRINGS = { en: SLIP_STRINGS_EN, ja: SLIP_STRINGS_JA } as const;
 
-// Keys the slips asked for that the strings do not have (i18next reports each one here).
-const missingKeys: string[] = [];
-const i18n = i18next.createInstance();
-
-beforeAll(async () => {
-  await i18n.init({
-    resources: { en: { translation: SLIP_STRINGS_EN }, ja: { translation: SLIP_STRINGS_JA } },
-    lng: 'ja',
-    fallbackLng: false,
-    interpolation: { escapeValue: false },
-    saveMissing: true,
-    missingKeyHandler: (_languages, _namespace, key) => missingKeys.push(key),
-  });
-});
-
-afterEach(() => {
-  cleanup();
-  expect(missingKeys).toEqual([]);
-});
+// Keys the slips ask for that the strings lack fail the test (missingKeys).
+const { i18n, missingKeys } = useRendererStrings({ en: SLIP_STRINGS_EN, ja: SLIP_STRINGS_JA }, 'ja');
 
 function renderSlip(slip: ReactElement) {
   return render(<I18nextProvider i18n={i18n}>{slip}</I18nextProvider>);
