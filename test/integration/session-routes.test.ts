@@ -101,7 +101,8 @@ const screensOf = (run: Run) => run.screens.map((screen) => screen.screen);
 
 for (const mode of ['in-process', 'pcsc'] as const) {
   // In process every scenario has a world and a card of its own, so they run side by side (two at a time,
-  // vitest.config.ts); through PC/SC they share the one vpcd reader and run one after another.
+  // vitest.config.ts); through PC/SC each session starts a pcscd of its own on the first free ports, so they
+  // run one after another (two starting at once could choose the same ports).
   const scenarios = mode === 'in-process' ? describe.concurrent : describe;
   scenarios(`routes with the headless driver (${mode})`, () => {
     it('in person: a standard renewal', async () => {
@@ -144,27 +145,33 @@ for (const mode of ['in-process', 'pcsc'] as const) {
       expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'pin-locked' });
     }, 60_000);
 
-    it('lobby: a forgotten signature password is handed off', async () => {
-      const run = await session(['--persona', 'standard-in-window', ...pinsOf('standard-in-window', ['sign'])], mode);
-      expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'pin-forgotten' });
-    }, 60_000);
+    // Routes that differ from another only in what the session decides — the card sees the same commands (a
+    // reading, the PIN checks) — run in process only; through PC/SC run the routes whose card commands differ:
+    // a renewal, wrong and last tries, a locked PIN, a PIN reset, no PINs, an authentication-only renewal,
+    // substitutes, a pull.
+    if (mode === 'in-process') {
+      it('lobby: a forgotten signature password is handed off', async () => {
+        const run = await session(['--persona', 'standard-in-window', ...pinsOf('standard-in-window', ['sign'])], mode);
+        expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'pin-forgotten' });
+      }, 60_000);
 
-    it('not yet in the window: says from which date', async () => {
-      const run = await session(['--persona', 'not-yet-in-window', ...pinsOf('not-yet-in-window')], mode);
-      expect(run.code).toBe(4);
-      expect(run.screens).toContainEqual(
-        expect.objectContaining({
-          screen: 'not-yet',
-          eligibility: expect.objectContaining({ opensOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }),
-        }),
-      );
-    }, 60_000);
+      it('not yet in the window: says from which date', async () => {
+        const run = await session(['--persona', 'not-yet-in-window', ...pinsOf('not-yet-in-window')], mode);
+        expect(run.code).toBe(4);
+        expect(run.screens).toContainEqual(
+          expect.objectContaining({
+            screen: 'not-yet',
+            eligibility: expect.objectContaining({ opensOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }),
+          }),
+        );
+      }, 60_000);
 
-    it('card renewal needed instead', async () => {
-      const run = await session(['--persona', 'card-expires-with-certificates', ...pinsOf('card-expires-with-certificates')], mode);
-      expect(run.code).toBe(4);
-      expect(screensOf(run)).toContain('card-renewal');
-    }, 60_000);
+      it('card renewal needed instead', async () => {
+        const run = await session(['--persona', 'card-expires-with-certificates', ...pinsOf('card-expires-with-certificates')], mode);
+        expect(run.code).toBe(4);
+        expect(screensOf(run)).toContain('card-renewal');
+      }, 60_000);
+    }
 
     it('legal representative, no signature certificate (adult ward): the authentication certificate only', async () => {
       const run = await session(
@@ -177,54 +184,57 @@ for (const mode of ['in-process', 'pcsc'] as const) {
       expect(screensOf(run)).toContain('authority-check');
     }, 60_000);
 
-    it('lobby: an adult ward is sent to the counter for the legal representative', async () => {
-      const run = await session(['--persona', 'adult-ward-no-signature', ...pinsOf('adult-ward-no-signature')], mode);
-      expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'legal-representative-required' });
-    }, 60_000);
+    // Decided by the session, not the card (see above): in process only.
+    if (mode === 'in-process') {
+      it('lobby: an adult ward is sent to the counter for the legal representative', async () => {
+        const run = await session(['--persona', 'adult-ward-no-signature', ...pinsOf('adult-ward-no-signature')], mode);
+        expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'legal-representative-required' });
+      }, 60_000);
 
-    it('an under-15 card that ends with its certificates: a new card, not a renewal', async () => {
-      const run = await session(['--persona', 'under-15-no-signature', ...pinsOf('under-15-no-signature')], mode);
-      expect(screensOf(run)).toContain('card-renewal');
-    }, 60_000);
+      it('an under-15 card that ends with its certificates: a new card, not a renewal', async () => {
+        const run = await session(['--persona', 'under-15-no-signature', ...pinsOf('under-15-no-signature')], mode);
+        expect(screensOf(run)).toContain('card-renewal');
+      }, 60_000);
 
-    it('issuing service down: the PINs are still checked, then a hand-off', async () => {
-      const run = await session(
-        ['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--fault', 'gateway:lookupResident:unavailable'],
-        mode,
-      );
-      expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'service-unavailable' });
-      expect(run.screens.filter((screen) => screen.screen === 'verifying').length).toBe(3);
-    }, 60_000);
-
-    it('after 20:00: the PINs are still checked, then a hand-off', async () => {
-      const place = world();
-      const run = await session(
-        ['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--at', '2026-12-01T20:00'],
-        mode,
-        place,
-      );
-      expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'service-unavailable' });
-      expect(screensOf(run)).toContain('verifying');
-    }, 60_000);
-
-    it('counter: a voluntary proxy with a correct sealed form', async () => {
-      const run = await session(['--persona', 'standard-in-window', '--route', 'proxy', ...pinsOf('standard-in-window')], mode);
-      expect(run.code, run.stderr).toBe(0);
-      expect(screensOf(run)).toEqual(expect.arrayContaining(['route-choice', 'proxy-check']));
-    }, 60_000);
-
-    it.each(['envelope-unsealed', 'form-expired', 'form-not-handed-in-person', 'proxy-without-identity'])(
-      'counter: a proxy whose check fails (%s) is handed off, naming it',
-      async (check) => {
+      it('issuing service down: the PINs are still checked, then a hand-off', async () => {
         const run = await session(
-          ['--persona', 'standard-in-window', '--route', 'proxy', '--proxy-fail', check, ...pinsOf('standard-in-window')],
+          ['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--fault', 'gateway:lookupResident:unavailable'],
           mode,
         );
-        expect(run.outcome).toMatchObject({ result: 'handed-off', reason: check });
-        expect(screensOf(run)).not.toContain('pin-entry');
-      },
-      60_000,
-    );
+        expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'service-unavailable' });
+        expect(run.screens.filter((screen) => screen.screen === 'verifying').length).toBe(3);
+      }, 60_000);
+
+      it('after 20:00: the PINs are still checked, then a hand-off', async () => {
+        const place = world();
+        const run = await session(
+          ['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--at', '2026-12-01T20:00'],
+          mode,
+          place,
+        );
+        expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'service-unavailable' });
+        expect(screensOf(run)).toContain('verifying');
+      }, 60_000);
+
+      it('counter: a voluntary proxy with a correct sealed form', async () => {
+        const run = await session(['--persona', 'standard-in-window', '--route', 'proxy', ...pinsOf('standard-in-window')], mode);
+        expect(run.code, run.stderr).toBe(0);
+        expect(screensOf(run)).toEqual(expect.arrayContaining(['route-choice', 'proxy-check']));
+      }, 60_000);
+
+      it.each(['envelope-unsealed', 'form-expired', 'form-not-handed-in-person', 'proxy-without-identity'])(
+        'counter: a proxy whose check fails (%s) is handed off, naming it',
+        async (check) => {
+          const run = await session(
+            ['--persona', 'standard-in-window', '--route', 'proxy', '--proxy-fail', check, ...pinsOf('standard-in-window')],
+            mode,
+          );
+          expect(run.outcome).toMatchObject({ result: 'handed-off', reason: check });
+          expect(screensOf(run)).not.toContain('pin-entry');
+        },
+        60_000,
+      );
+    }
 
     it('counter: a locked PIN reset after an identity check, the new PIN entered twice', async () => {
       const run = await session(

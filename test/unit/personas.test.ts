@@ -414,7 +414,8 @@ describe('certificates on the built cards', () => {
       }
     }
     expect(checked).toBeGreaterThanOrEqual(25);
-  });
+    // About 60 openssl processes: a few seconds on a quiet machine, more beside the integration tests.
+  }, 30_000);
 
   it('validity runs from 00:00:00 Japan time on the issue date to 23:59:59 Japan time on the expiry date', () => {
     for (const id of jpkiPersonas()) {
