@@ -418,15 +418,12 @@ export class Kiosk {
    * (done, hand-off), which the new page shows.
    */
   rendererLost(cause: string): void {
-    this.log.warn('renderer-lost', { cause, session: this.session ? 'ended' : 'none' });
-    this.state = { ...this.state, language: this.config.defaultLanguage };
-    if (!this.session) {
-      this.state = { ...this.state, screen: 'attract' };
-      this.emitSnapshot();
-      return;
-    }
     const screen = this.state.session?.screen;
-    if (screen && BUSY_SCREENS.has(screen)) this.endWhenFree = true;
+    const busy = screen !== undefined && BUSY_SCREENS.has(screen);
+    this.log.warn('renderer-lost', { cause, session: !this.session ? 'none' : busy ? 'ends-after-the-step' : 'ended' });
+    this.state = { ...this.state, language: this.config.defaultLanguage };
+    if (!this.session) this.state = { ...this.state, screen: 'attract' };
+    else if (busy) this.endWhenFree = true;
     else this.session.send({ type: 'TIMEOUT' });
     this.emitSnapshot();
   }

@@ -68,7 +68,6 @@ export interface StaffSessionHooks {
 export class StaffSession {
   #view: StaffView = { state: 'signed-out' };
   #role: StaffRole | undefined;
-  #checking = false;
   #lockDue = false;
   #held = false;
   readonly #timer: InactivityTimer;
@@ -95,7 +94,7 @@ export class StaffSession {
 
   /** A passcode is being checked; another attempt waits for its answer. */
   get checking(): boolean {
-    return this.#checking;
+    return this.#view.checking === true;
   }
 
   /** The signed-in (or locked) member's code, for the audit rows they cause. */
@@ -106,11 +105,11 @@ export class StaffSession {
   /**
    * The passcode is compared with its hash (off the main thread) and then
    * forgotten; it is never logged or kept. One check at a time: an attempt
-   * while one is under way is refused, so the limits cannot be outrun.
-   * Resolves to whether the attempt was taken (false: refused unchecked).
+   * while one is under way, or while someone is signed in, does nothing,
+   * so the limits cannot be outrun.
    */
-  async signIn(staffId: string, passcode: string): Promise<boolean> {
-    if (this.#checking || this.signedIn) return false;
+  async signIn(staffId: string, passcode: string): Promise<void> {
+    if (this.checking || this.signedIn) return;
     const account = this.config.accounts.find((candidate) => candidate.id === staffId);
     const who = account ? { staff: account.id } : {};
     const known = account ? ('known' as const) : ('unknown' as const);
@@ -121,17 +120,16 @@ export class StaffSession {
     if (own?.locked) {
       this.#refuse({ refusal: 'account-locked' });
       this.hooks.record?.({ event: 'staff-sign-in-refused', ...who, detail: { account: known, reason: 'account-locked' } });
-      return true;
+      return;
     }
     const waitUntil = Math.max(terminal.refusedUntil, own?.refusedUntil ?? 0);
     if (waitUntil > now) {
       this.#refuse({ refusal: 'too-many-attempts', retryInSeconds: Math.ceil((waitUntil - now) / 1000) });
       const reason = (own?.refusedUntil ?? 0) > now ? 'delayed' : 'terminal-delayed';
       this.hooks.record?.({ event: 'staff-sign-in-refused', ...who, detail: { account: known, reason } });
-      return true;
+      return;
     }
 
-    this.#checking = true;
     this.#view = { ...this.#view, checking: true };
     this.hooks.onChange();
     let matches: boolean;
@@ -139,33 +137,31 @@ export class StaffSession {
       // Hash even for an unknown id, so the answer's timing does not tell which ids exist.
       matches = (await passcodeMatches(passcode, account?.passcodeHash ?? UNKNOWN_ACCOUNT_HASH)) && account !== undefined;
     } finally {
-      this.#checking = false;
       const { checking: _done, ...rest } = this.#view;
       this.#view = rest;
     }
     if (!matches || !account) {
-      this.#failed(this.clock.now(), terminal, account?.id, own);
-      return true;
+      this.#failed(this.clock.now(), terminal, account && own ? { id: account.id, count: own } : undefined);
+      return;
     }
     this.#limits.write(TERMINAL_WIDE, CLEARED);
     this.#limits.write(account.id, CLEARED);
     await this.#succeeded(account.id, account.role);
-    return true;
   }
 
-  #failed(now: number, terminal: SignInCount, accountId: string | undefined, own: SignInCount | undefined): void {
-    const who = accountId ? { staff: accountId } : {};
+  /** A wrong passcode: for the terminal, and for the account when the id is one (`own`: its count before this). */
+  #failed(now: number, terminal: SignInCount, own: { id: string; count: SignInCount } | undefined): void {
+    const who = own ? { staff: own.id } : {};
     const terminalFailures = terminal.failures + 1;
     const terminalDelay = Math.min(
       delayAfter(terminalFailures, SIGN_IN_LIMITS.terminalFreeFailures),
       SIGN_IN_LIMITS.terminalDelayCeilingMs,
     );
     this.#limits.write(TERMINAL_WIDE, { failures: terminalFailures, refusedUntil: terminalDelay ? now + terminalDelay : 0, locked: false });
-    const accountFailures = own ? own.failures + 1 : terminalFailures;
+    const accountFailures = own ? own.count.failures + 1 : terminalFailures;
     const locked = own !== undefined && accountFailures >= SIGN_IN_LIMITS.accountLockAfter;
     const accountDelay = own && !locked ? delayAfter(accountFailures, SIGN_IN_LIMITS.accountFreeFailures) : 0;
-    if (accountId)
-      this.#limits.write(accountId, { failures: accountFailures, refusedUntil: accountDelay ? now + accountDelay : 0, locked });
+    if (own) this.#limits.write(own.id, { failures: accountFailures, refusedUntil: accountDelay ? now + accountDelay : 0, locked });
 
     this.hooks.record?.({
       event: 'staff-sign-in-failed',

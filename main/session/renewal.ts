@@ -72,10 +72,8 @@ export interface RenewalContext {
    * issues at most once per renewal id.
    */
   replaceRenewal: (renewalId: string) => string;
-  /** The customer session the renewal runs in: the audit rows of its steps name it. */
-  sessionId?: string;
-  /** At a counter, the staff member running that session: the audit rows of its steps name them too. */
-  staff?: string;
+  /** The customer session the renewal runs in (and at a counter its staff member): the audit rows of its steps name them. */
+  session?: SessionTag;
 }
 
 const SHA256_DIGEST_INFO_PREFIX = fromHex('3031300d060960864801650304020105000420');
@@ -262,10 +260,7 @@ function journalFor(context: RenewalContext, renewalId: string) {
   // The journal types each step's data; this layer passes it through unchanged.
   const started = journal.stepStarted.bind(journal) as StepWrite;
   const finished = journal.stepFinished.bind(journal) as StepWrite;
-  const session: SessionTag = {
-    ...(context.sessionId ? { sessionId: context.sessionId } : {}),
-    ...(context.staff ? { staff: context.staff } : {}),
-  };
+  const session = context.session ?? {};
   return {
     async step<T>(step: RenewalStep, action: () => Promise<T>, data?: (result: T) => unknown, startedData?: unknown): Promise<T> {
       started(renewalId, step, startedData, session);

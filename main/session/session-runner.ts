@@ -10,7 +10,7 @@ import { statedHolder } from '../card/jpki-certificate';
 import type { IdentityCheckRecord, IssuanceGateway, ResidentRecord } from '../issuance/gateway';
 import { japanDate } from '../domain/japan-calendar';
 import type { AuditChain, HAND_OFF_REASONS } from '../store/audit';
-import type { CardIdentity, RenewalJournal, StepWrite } from '../store/journal';
+import type { CardIdentity, RenewalJournal, SessionTag, StepWrite } from '../store/journal';
 import { decideEligibility, type CardFacts, type EligibilityDecision } from '../domain/eligibility';
 import { runRenewal, type RenewalOutcome } from './renewal';
 import {
@@ -111,6 +111,8 @@ export class CustomerSession {
   readonly #now: () => Date;
   /** Who runs this session at the counter (kiosk/staff-session.ts); none in the lobby. */
   readonly #staff: string | undefined;
+  /** How the journal's audit rows name this session (and its staff member). */
+  readonly #journalTag: SessionTag;
   readonly #entered = new SecretBox();
   readonly #newPin = new SecretBox();
   /** The new PIN's first entry, until the second is compared with it. */
@@ -138,6 +140,7 @@ export class CustomerSession {
     this.#deps = deps;
     this.#now = deps.now ?? (() => new Date());
     this.#staff = deps.staffId?.();
+    this.#journalTag = { sessionId: this.sessionId, ...(this.#staff ? { staff: this.#staff } : {}) };
     const machine = sessionMachine.provide({
       actors: {
         readCard: fromPromise(() => this.#readCard()),
@@ -341,7 +344,7 @@ export class CustomerSession {
     this.#cardGone = true;
     this.#audit({
       event: 'card-removed',
-      detail: { midRenewal: this.#actor.getSnapshot().status === 'active' && this.view.screen === 'renewing' },
+      detail: { midRenewal: cardSessionOf(this.#actor.getSnapshot())?.value === 'renewing' },
     });
     // Release the old handle: an exclusive handle left open would refuse the card when it comes back.
     void this.#connection?.disconnect({ unpower: false }).catch(() => undefined);
@@ -495,10 +498,9 @@ export class CustomerSession {
           gateway,
           journal: journalWithProgress,
           now: this.#now,
-          sessionId: this.sessionId,
-          ...(this.#staff ? { staff: this.#staff } : {}),
+          session: this.#journalTag,
           replaceRenewal: (old) => {
-            journal.abandon(old, 'rolled-back', { sessionId: this.sessionId, ...(this.#staff ? { staff: this.#staff } : {}) });
+            journal.abandon(old, 'rolled-back', this.#journalTag);
             return journal.beginRenewal(identity, input.route);
           },
         },

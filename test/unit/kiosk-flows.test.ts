@@ -500,6 +500,14 @@ describe('a lost page', () => {
     await until(kiosk, (state) => state.screen === 'attract', 'the attract screen');
     expect(auditFrom(from).map((row) => [row.event, row.detail])).toContainEqual(['card-removed', { midRenewal: false }]);
   });
+
+  it('records a card pulled out during a renewal step as pulled mid-renewal', async () => {
+    const from = world.audit.head().seq;
+    const { kiosk } = await renewingSlowly('lobby');
+    kiosk.receive({ type: 'DEMO_REMOVE_CARD' }, 'web');
+    await until(kiosk, () => auditFrom(from).some((row) => row.event === 'card-removed'), 'the card-removed row');
+    expect(auditFrom(from).find((row) => row.event === 'card-removed')?.detail).toEqual({ midRenewal: true });
+  }, 30_000);
 });
 
 describe("the trainer's faults", () => {
