@@ -41,6 +41,23 @@ const buildDashboard: Plugin = {
   },
 };
 
+/**
+ * BudouX's package.json maps its Node DOM module (which needs linkedom) to the
+ * page's own DOM for browsers, in the "browser" field; the bundler does not
+ * apply that file mapping, so it is applied here. Without it the renderer's
+ * first download would carry linkedom (about 90 kB gzipped) it never runs.
+ */
+const budouxBrowserDom: Plugin = {
+  name: 'myna-kiosk:budoux-browser-dom',
+  enforce: 'pre',
+  resolveId(source, importer) {
+    if (source === './dom.js' && importer?.replaceAll('\\', '/').includes('/node_modules/budoux/module/')) {
+      return resolve('node_modules/budoux/module/dom-browser.js');
+    }
+    return undefined;
+  },
+};
+
 // One build for the three parts (and the dashboard after the renderer). It needs no Electron binary, so it runs on
 // offline machines and in CI; `electron-vite dev/preview` do need it.
 export default defineConfig({
@@ -75,7 +92,7 @@ export default defineConfig({
     root: 'renderer',
     publicDir: resolve('assets/public'),
     base: './',
-    plugins: [react(), buildDashboard],
+    plugins: [react(), buildDashboard, budouxBrowserDom],
     build: {
       outDir: 'out/renderer',
       // Everything local: no inline scripts (the CSP forbids them), no remote assets.

@@ -94,6 +94,10 @@ export const sessionViewSchema = z
       .strict()
       .optional(),
     handOff: z.enum(HAND_OFF_CODES).optional(),
+    /** A PIN hand-off (`pin-locked`, `pin-blocked`): which PINs are locked, so the screen and the slip name them. */
+    lockedPins: z.array(pinNameSchema).optional(),
+    /** The card came back after being pulled mid-renewal: the PIN screens say why the PINs are asked again. */
+    resumed: z.literal(true).optional(),
     /** Who types the PIN being asked: the resident (on the customer display, if the counter has one) or staff (a proxy's sealed form). */
     pinTypedBy: z.enum(['resident', 'staff']).optional(),
     /** The renewal step under way, for the named progress steps. */
@@ -174,6 +178,8 @@ export const viewStateSchema = z.object({
   customerDisplay: z.boolean(),
   /** How slips reach paper: the kiosk's own printer (silent, main prints), or the browser's print dialog (web host). */
   printer: z.enum(['kiosk', 'browser']),
+  /** Today in Japan by the kiosk's clock (the practice clock in a demo): the date a slip prints. */
+  today: japanDateSchema,
   demo: z
     .object({
       personas: z.array(demoPersonaSchema),

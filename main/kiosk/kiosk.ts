@@ -1,5 +1,5 @@
 import type { Command, CommandResult, DemoFault, KioskEvent, ReaderStatus, SessionView, ViewState } from '../../preload/contract';
-import { parseCommand } from '../../preload/contract';
+import { japanDate, parseCommand } from '../../preload/contract';
 import type { TerminalConfig } from './config';
 import type { Logger } from '../base/log';
 import { PcscReader } from '../card/pcsc-reader';
@@ -48,6 +48,8 @@ export interface KioskOptions {
   /** Prints the slip shown, silently, on the kiosk's printer (Electron); without it the browser prints. */
   printSlip?: () => Promise<void>;
   clock?: TimerClock & { now(): number };
+  /** The calendar the sessions use (the practice clock in a demo started `--start-at`): the date slips print. */
+  now?: () => Date;
   /** Counter: where the staff sign-in limits are kept (the terminal's database; in memory without one). */
   signInLimits?: SignInLimitStore;
 }
@@ -84,8 +86,12 @@ function customerDisplayMaySend(command: Command, session: SessionView | undefin
   return command.type === 'VIEW_READY' || command.type === 'SET_LANGUAGE' || command.type === 'STILL_HERE';
 }
 
-/** Screens that end on a slip: the completion slip after a renewal, the hand-off slip otherwise. */
-const SLIP_SCREENS: ReadonlySet<SessionView['screen']> = new Set(['done', 'hand-off']);
+/**
+ * Screens that end on a slip: the completion slip after a renewal, the
+ * hand-off slip, and the slip of dates for a card that cannot renew yet or
+ * needs renewing itself.
+ */
+const SLIP_SCREENS: ReadonlySet<SessionView['screen']> = new Set(['done', 'hand-off', 'not-yet', 'card-renewal']);
 
 /**
  * The composition root: builds the services a terminal profile needs and is
@@ -96,6 +102,7 @@ export class Kiosk {
   private readonly readerStatus: ReaderStatusService;
   private readonly listeners = new Set<KioskEventListener>();
   private readonly clock: TimerClock & { now(): number };
+  private readonly calendar: () => Date;
   private state: ViewState;
 
   private session: CustomerSession | undefined;
@@ -117,6 +124,7 @@ export class Kiosk {
   ) {
     this.readerStatus = new ReaderStatusService(reader);
     this.clock = options.clock ?? { ...realClock, now: () => Date.now() };
+    this.calendar = options.now ?? (() => new Date(this.clock.now()));
     if (config.profile === 'lobby')
       this.idle = new InactivityTimer(config.idle.warnAfterSeconds * 1000, () => this.startCountdown(), this.clock);
     if (config.profile === 'counter')
@@ -139,6 +147,7 @@ export class Kiosk {
       takeCard: false,
       customerDisplay: config.profile === 'counter' && config.customerDisplay,
       printer: options.printSlip ? 'kiosk' : 'browser',
+      today: japanDate(this.calendar()),
       ...(this.staff ? { staff: this.staff.view } : {}),
       // Trainer tools exist wherever the cards are virtual: a virtual card is never a resident's.
       ...(options.demo && reader.kind === 'virtual' ? { demo: { personas: options.demo.personas, ...options.demo.state() } } : {}),
@@ -342,7 +351,7 @@ export class Kiosk {
   }
 
   snapshot(): ViewState {
-    return structuredClone(this.state);
+    return { ...structuredClone(this.state), today: japanDate(this.calendar()) };
   }
 
   subscribe(listener: KioskEventListener): () => void {

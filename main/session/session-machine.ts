@@ -565,6 +565,12 @@ export interface SessionContext extends SessionEnding {
   profile: Profile;
   /** Who is at the terminal; kept when the card leaves during a renewal step and comes back. */
   route: Route;
+  /**
+   * The card came back after leaving during a renewal step: a card forgets
+   * its verified PINs when it loses power, so they are asked again, and the
+   * PIN screens say why.
+   */
+  resumedAfterCardAway?: boolean;
 }
 
 /** A card session that ended reports here, under the id `card`; so does one that broke (a bug in it). */
@@ -670,7 +676,7 @@ export const sessionMachine = setup({
 
     /** The card left during a renewal step: put it back; it is read again and the journal resumes the renewal. */
     cardAway: {
-      on: { CARD_REMOVED: {}, CARD_INSERTED: 'reading' },
+      on: { CARD_REMOVED: {}, CARD_INSERTED: { target: 'reading', actions: assign({ resumedAfterCardAway: true }) } },
     },
 
     ended: { type: 'final' },

@@ -129,9 +129,26 @@ export function projectSessionView(snapshot: SessionSnapshot, extras: SessionVie
     ...(screen === 'renewing' && extras.progress ? { progress: extras.progress } : {}),
     ...(screen === 'substitutes' && extras.substitutes ? { substitutes: extras.substitutes } : {}),
     ...(context.handOff ? { handOff: context.handOff } : {}),
+    ...lockedPinsOf(context),
+    ...(snapshot.context.resumedAfterCardAway && asksPin ? { resumed: true as const } : {}),
     ...renewed(context.outcome),
     ...(context.ended ? { ended: context.ended } : {}),
   };
+}
+
+/**
+ * The locked PINs a PIN hand-off names: those the card reported locked when
+ * read, or the one this session's last wrong entry locked (still at the head
+ * of the queue: it was never verified).
+ */
+function lockedPinsOf(context: CardSessionSnapshot['context']): Pick<SessionView, 'lockedPins'> {
+  const decision = context.reading.decision;
+  if (context.handOff === 'pin-locked' && decision.outcome === 'hand-off' && decision.reason === 'pin-locked') {
+    return { lockedPins: [...decision.pins] };
+  }
+  const blocked = context.pinQueue[0];
+  if (context.handOff === 'pin-blocked' && blocked) return { lockedPins: [blocked] };
+  return {};
 }
 
 function renewed(outcome: RenewalOutcome | undefined): Pick<SessionView, 'renewed'> {

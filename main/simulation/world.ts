@@ -119,8 +119,15 @@ function setServiceFaults(jlis: SimulatedJlis, state: ServiceState): void {
 
 type ServiceState = DemoFaults['service'];
 
+/** The trainer's picker starts on the everyday case: a card that renews, no edge case. */
+const EVERYDAY_PERSONA = 'standard-in-window';
+
 function trainerTools(reader: VirtualReader, freshCard: TerminalWorld['freshCard'], setServiceState: (state: ServiceState) => void) {
-  const personas = listPersonas();
+  const catalogue = listPersonas();
+  const personas = [
+    ...catalogue.filter((persona) => persona.id === EVERYDAY_PERSONA),
+    ...catalogue.filter((persona) => persona.id !== EVERYDAY_PERSONA),
+  ];
   let persona: string | undefined;
   let pulled: VirtualMyNumberCard | undefined;
   let inReader: VirtualMyNumberCard | undefined;

@@ -82,6 +82,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const kiosk = new Kiosk(config, reader, options.log, {
     sessions,
     signInLimits: world.signInLimits,
+    now,
     ...(world.demo ? { demo: world.demo } : {}),
   });
 

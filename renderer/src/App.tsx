@@ -6,7 +6,8 @@ import { DisplayBar } from './components/DisplayBar';
 import { IdleOverlay } from './components/IdleOverlay';
 import { TrainerPanel } from './components/TrainerPanel';
 import { applyLanguage } from './i18n';
-import { LanguageBar } from './LanguageBar';
+import { LanguageBar, LanguageButton } from './LanguageBar';
+import { StepIndicator } from './components/StepIndicator';
 import { usePreferences } from './preferences';
 import { AttractScreen } from './screens/AttractScreen';
 import { CustomerDisplay } from './screens/CustomerDisplay';
@@ -56,6 +57,11 @@ export function App() {
     if (atRest) usePreferences.getState().reset();
   }, [atRest]);
 
+  // The text size is set on the root element: every size on every screen is in rem, so all of it scales.
+  useEffect(() => {
+    document.documentElement.dataset.textSize = String(preferences.textSize);
+  }, [preferences.textSize]);
+
   // A lobby terminal is touch only: a keyboard plugged into it types nothing, anywhere.
   const profile = view?.profile;
   useEffect(() => {
@@ -89,14 +95,14 @@ export function App() {
   };
   const staffGate = role === 'main' && view.staff && view.staff.state !== 'signed-in';
 
+  const trainer = role === 'main' && view.demo !== undefined;
+  // The full row of languages where a resident starts; elsewhere one button opens it, so a screen keeps its room.
+  const languagesInFull = !inSession && !staffGate && role === 'main';
+  const classes = ['kiosk', preferences.highContrast ? 'high-contrast' : '', trainer ? 'kiosk--with-trainer' : ''].filter(Boolean);
+
   return (
     <SendContext.Provider value={send}>
-      <div
-        className={`kiosk text-size-${preferences.textSize}${preferences.highContrast ? ' high-contrast' : ''}`}
-        data-profile={view.profile}
-        data-display={role}
-        onPointerDownCapture={stillHere}
-      >
+      <div className={classes.join(' ')} data-profile={view.profile} data-display={role} onPointerDownCapture={stillHere}>
         <header className="kiosk__header">
           {view.demo && (
             <div className="demo-banner" role="note">
@@ -108,33 +114,39 @@ export function App() {
               {t('app.connectionLost')}
             </p>
           )}
-          <LanguageBar current={view.language} send={send} />
-          <DisplayBar showShuffle={view.profile !== 'counter'} />
-          {role === 'main' && view.staff?.state === 'signed-in' && (
-            <div className="staff-bar">
-              <span>{t('staff.signedInAs', { id: view.staff.staffId })}</span>
-              <button type="button" onClick={() => void send({ type: 'STAFF_SIGN_OUT' })}>
-                {t('staff.signOut')}
-              </button>
-              {/* A supervisor sees the accounts locked after too many wrong passcodes, and clears them. */}
-              {view.staff.lockedAccounts?.map((staffId) => (
-                <button key={staffId} type="button" onClick={() => void send({ type: 'STAFF_CLEAR_LOCKOUT', staffId })}>
-                  {t('staff.clearLockout', { id: staffId })}
+          {languagesInFull ? <LanguageBar current={view.language} send={send} /> : <LanguageButton current={view.language} send={send} />}
+          <div className="kiosk__bars">
+            <DisplayBar showShuffle={view.profile !== 'counter'} />
+            {role === 'main' && view.staff?.state === 'signed-in' && (
+              <div className="staff-bar">
+                <span>{t('staff.signedInAs', { id: view.staff.staffId })}</span>
+                <button type="button" onClick={() => void send({ type: 'STAFF_SIGN_OUT' })}>
+                  {t('staff.signOut')}
                 </button>
-              ))}
-            </div>
-          )}
+                {/* A supervisor sees the accounts locked after too many wrong passcodes, and clears them. */}
+                {view.staff.lockedAccounts?.map((staffId) => (
+                  <button key={staffId} type="button" onClick={() => void send({ type: 'STAFF_CLEAR_LOCKOUT', staffId })}>
+                    {t('staff.clearLockout', { id: staffId })}
+                  </button>
+                ))}
+              </div>
+            )}
+          </div>
         </header>
-        {role === 'customer' ? (
-          <CustomerDisplay view={view} />
-        ) : staffGate ? (
-          <StaffSignIn staff={view.staff!} />
-        ) : inSession ? (
-          <SessionScreen view={view} session={view.session!} />
-        ) : (
-          <AttractScreen reader={view.reader} takeCard={view.takeCard} />
-        )}
-        {role === 'main' && view.demo && <TrainerPanel demo={view.demo} language={view.language} />}
+        {inSession && !staffGate && <StepIndicator session={view.session!} />}
+        {/* The stage is the screen's room: screens size themselves by its width (a container), not the window's. */}
+        <div className="kiosk__stage">
+          {role === 'customer' ? (
+            <CustomerDisplay view={view} />
+          ) : staffGate ? (
+            <StaffSignIn staff={view.staff!} />
+          ) : inSession ? (
+            <SessionScreen view={view} session={view.session!} />
+          ) : (
+            <AttractScreen reader={view.reader} takeCard={view.takeCard} />
+          )}
+        </div>
+        {trainer && <TrainerPanel demo={view.demo!} language={view.language} />}
         {view.idle && <IdleOverlay secondsLeft={view.idle.secondsLeft} />}
       </div>
     </SendContext.Provider>

@@ -78,8 +78,8 @@ async function expectRenewed(kiosk: KioskDriver): Promise<void> {
 }
 
 async function expectHandOff(kiosk: KioskDriver, code: string): Promise<void> {
-  await kiosk.expectScreen('Please go to the counter');
-  await expect(kiosk.page.locator('[data-slip="hand-off"]').getByText(reasonText(code), { exact: true })).toBeVisible();
+  await kiosk.expectScreen('Please go to the window');
+  await expect(kiosk.page.locator('.hand-off').getByText(reasonText(code), { exact: true })).toBeVisible();
 }
 
 test('staff sign-in: a wrong passcode is refused, the right one signs in, sign-out returns to sign-in', async ({ page }) => {

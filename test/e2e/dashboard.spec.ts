@@ -163,7 +163,7 @@ test('a small fleet on the dashboard: terminals, totals, a silent terminal, a cu
       test.step('lobby-02: a card with a locked PIN is handed off', async () => {
         await kiosk2.open(host2.url);
         await kiosk2.insertCard(HANDED_OFF);
-        await kiosk2.expectScreen('Please go to the counter');
+        await kiosk2.expectScreen('Please go to the window');
         await kiosk2.fault('Pull the card');
         await kiosk2.expectScreen('Renew the electronic certificates on your My Number Card');
         await expectNoPinInPage(kiosk2.page, PERSONA_PIN_VALUES);

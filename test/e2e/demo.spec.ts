@@ -152,10 +152,8 @@ test('issuing service down: the PINs are still checked, then the session ends on
   await expect(page.getByText(string(en, 'status.serviceClosed'))).toBeVisible();
   await kiosk.tap('Continue');
   await kiosk.enterPins(pins);
-  await kiosk.expectScreen('Please go to the counter');
-  await expect(
-    page.locator('[data-slip="hand-off"]').getByText(string(en, 'slips.handOff.reasons.service-unavailable'), { exact: true }),
-  ).toBeVisible();
+  await kiosk.expectScreen('Please go to the window');
+  await expect(page.locator('.hand-off').getByText(string(en, 'slips.handOff.reasons.service-unavailable'), { exact: true })).toBeVisible();
 
   // Taken back: the next session renews.
   await kiosk.fault('Issuing service down');

@@ -66,6 +66,7 @@ describe('the bridge contract', () => {
       'session',
       'staff',
       'takeCard',
+      'today',
     ]);
     // The session part is the strict SessionView: dates, counts and codes — and, at the counter only, the substituted name and address.
     expect(Object.keys(sessionViewSchema.shape).sort()).toEqual([
@@ -73,11 +74,13 @@ describe('the bridge contract', () => {
       'eligibility',
       'ended',
       'handOff',
+      'lockedPins',
       'pin',
       'pinTypedBy',
       'progress',
       'reference',
       'renewed',
+      'resumed',
       'route',
       'screen',
       'substitutes',

@@ -31,7 +31,16 @@ describe('the kiosk', () => {
       takeCard: false,
       customerDisplay: false,
       printer: 'browser',
+      today: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
     });
+  });
+
+  it("gives today's date by its calendar, in Japan: a practice clock's day is what the slips print", () => {
+    const practiceEvening = new Date('2031-04-09T15:30:00Z'); // 00:30 on 10 April in Japan
+    const instance = new Kiosk(parseTerminalConfig({ profile: 'demo', cardSource: 'virtual' }), new VirtualReader(), silentLogger, {
+      now: () => practiceEvening,
+    });
+    expect(instance.snapshot().today).toBe('2031-04-10');
   });
 
   it('hands out copies of its state, never the state itself', () => {

@@ -125,6 +125,25 @@ describe('a customer session', () => {
     expect(result).toMatchObject({ end: 'handed-off', handOff: 'pin-blocked' });
     expect(typed).toHaveLength(1);
     expect(views.map((view) => view.screen)).toContain('last-try');
+    // The hand-off names the PIN this entry locked, for the screen and the slip.
+    expect(views.find((view) => view.screen === 'hand-off')).toMatchObject({ lockedPins: ['authentication'] });
+  }, 60_000);
+
+  it('hands off a card read with a locked PIN, naming that PIN', async () => {
+    const card = await rig.card('authentication-pin-locked');
+    const { result, views } = await runSession(card, resident(card));
+    expect(result).toMatchObject({ end: 'handed-off', handOff: 'pin-locked' });
+    expect(views.find((view) => view.screen === 'hand-off')).toMatchObject({ lockedPins: ['authentication'] });
+  }, 60_000);
+
+  it('is stopped on a PIN screen with nothing typed: no try spent', async () => {
+    const card = await rig.card('standard-in-window');
+    const { result } = await runSession(card, (view) => (view.screen === 'pin-entry' ? { type: 'CANCEL' } : resident(card)(view)));
+    expect(result.end).toBe('cancelled');
+    const { client } = await card.client();
+    for (const pin of ['registry', 'authentication', 'signature'] as const) {
+      expect(await client.pinStatus(pin)).toMatchObject({ state: 'available', triesLeft: pin === 'signature' ? 5 : 3 });
+    }
   }, 60_000);
 
   it('refuses a malformed PIN before sending anything, so no try is spent', async () => {

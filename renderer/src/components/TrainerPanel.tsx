@@ -16,7 +16,8 @@ const personaLanguage = (language: Language): 'ja' | 'en' => (language === 'ja' 
 export function TrainerPanel({ demo, language }: { demo: Demo; language: Language }) {
   const { t } = useTranslation();
   const send = useSend();
-  const [open, setOpen] = useState(true);
+  // Beside the screen in landscape; in portrait it would cover the screen's lower half, so it starts folded there.
+  const [open, setOpen] = useState(() => !window.matchMedia('(orientation: portrait)').matches);
   const [chosen, setChosen] = useState(demo.personas[0]?.id ?? '');
   const selectId = useId();
   const descriptionId = useId();
@@ -47,7 +48,11 @@ export function TrainerPanel({ demo, language }: { demo: Demo; language: Languag
             {t('trainer.insert')}
           </button>
           <p className="trainer__state" role="status">
-            {inserted ? t('trainer.inReader', { persona: inserted.title[lang] }) : t('trainer.noCard')}
+            {!inserted
+              ? t('trainer.noCard')
+              : demo.faults.cardPulled
+                ? t('trainer.cardPulled', { persona: inserted.title[lang] })
+                : t('trainer.inReader', { persona: inserted.title[lang] })}
             {' · '}
             {t(`trainer.reader.${demo.faults.reader}`)}
             {' · '}

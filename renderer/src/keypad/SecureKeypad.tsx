@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { MouseEvent } from 'react';
+import type { MouseEvent, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PIN_RULES, pinFormatProblem } from '../../../preload/vocabulary';
 import { DIGIT_ROWS, LETTERS, maskSlotCount, shuffledDigits } from './keypad-layout';
@@ -16,7 +16,12 @@ export interface SecureKeypadProps {
   label: string;
   /** Called once per well-formed value; the keypad has already forgotten it by then. */
   onSubmit(value: string): void;
-  onForgot(): void;
+  /**
+   * The screen's other ways out (back, stop, "I forgot my PIN"), shown on the
+   * left of the keypad's action row, OK on the right: the same places as on
+   * every other screen, and never next to each other.
+   */
+  secondaryActions?: ReactNode;
   /** A shuffled digit layout, in visual mode only: ignored when `audio` is on. */
   shuffle?: boolean;
   /** Audio guidance: every character key speaks the same word, never the character. */
@@ -40,7 +45,7 @@ export function SecureKeypad({
   pin,
   label,
   onSubmit,
-  onForgot,
+  secondaryActions,
   shuffle = false,
   audio = false,
   disabled = false,
@@ -124,11 +129,6 @@ export function SecureKeypad({
     onSubmit(value);
   }
 
-  function forgot(event: MouseEvent<HTMLButtonElement>) {
-    feedback(event, t('keypad.forgot'));
-    if (!disabled) onForgot();
-  }
-
   const slots = maskSlotCount(pin, typedCount);
   const progress = rule.takesLetters
     ? t('keypad.enteredPassword', { count: typedCount })
@@ -187,13 +187,11 @@ export function SecureKeypad({
         {refusals > 0 && <p key={refusals}>{t(rule.takesLetters ? 'keypad.problem.password' : 'keypad.problem.length4')}</p>}
       </div>
 
-      <div className="keypad__actions">
+      <div className="keypad__actions actions">
+        {secondaryActions}
         {/* Never disabled for a malformed value: pressing it is how the person learns what is wrong. */}
-        <button type="button" className="keypad__key keypad__key--submit" disabled={disabled} onClick={submit}>
+        <button type="button" className="keypad__submit primary" disabled={disabled} onClick={submit}>
           {submitText}
-        </button>
-        <button type="button" className="keypad__key keypad__key--forgot" disabled={disabled} onClick={forgot}>
-          {t('keypad.forgot')}
         </button>
       </div>
     </div>

@@ -1,12 +1,19 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Language, SessionView, ViewState } from '../../../preload/contract';
+import { CardInsertion } from '../components/CardInsertion';
+import { Dialog } from '../components/Dialog';
+import { stepMarks } from '../components/StepIndicator';
 import { RENEWAL_PROGRESS_STEPS } from '../../../preload/vocabulary';
 import { formatJapanDate } from '../format/dates';
 import { SecureKeypad } from '../keypad/SecureKeypad';
+import { phrased } from '../phrasing';
 import { usePreferences } from '../preferences';
 import { useSend } from '../send';
 import { CompletionSlip } from '../slips/CompletionSlip';
-import { HandOffSlip } from '../slips/HandOffSlip';
+import { EligibilitySlip } from '../slips/EligibilitySlip';
+import { HandOffSlip, SlipReference } from '../slips/HandOffSlip';
+import { isHandOffCode } from '../slips/slip-strings';
 import { Actions, Screen } from './Screen';
 
 export interface SessionScreenProps {
@@ -88,7 +95,7 @@ export function CancelButton() {
 
 /** One PIN per screen; the tries left are shown before anything is typed. */
 export function PinScreen({ session, keypadHere }: SessionScreenProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const send = useSend();
   const preferences = usePreferences();
   const pin = session.pin;
@@ -106,45 +113,108 @@ export function PinScreen({ session, keypadHere }: SessionScreenProps) {
       session.screen === 'new-pin' ? 'SUBMIT_NEW_PIN' : session.screen === 'new-pin-again' ? 'SUBMIT_NEW_PIN_AGAIN' : 'SUBMIT_PIN';
     void send({ type: 'SESSION', intent: { type, value } });
   };
+  const text = (key: string, values?: Record<string, unknown>) => phrased(t(key, values), i18n.language);
+  const waysOut = (
+    <>
+      <StopButton />
+      {!isNew && <ForgotPinButton />}
+    </>
+  );
   return (
-    <Screen title={title} name={session.screen}>
-      <p className="lead">{t(`pin.what.${pin.name}`)}</p>
-      {!isNew && pin.triesLeft !== undefined && (
-        <p className="tries" data-tries-left={pin.triesLeft}>
-          {t('pin.triesLeft', { count: pin.triesLeft, max: pin.maxTries })}
-        </p>
-      )}
-      {pin.lastAttempt && (
-        <p className="warning" role="alert">
-          <span aria-hidden="true">⚠ </span>
-          {t(`pin.lastAttempt.${pin.lastAttempt}`, { count: pin.triesLeft ?? 0 })}
-        </p>
-      )}
+    <Screen title={title} name={session.screen} layout="pin">
+      <div className="pin-info">
+        {session.resumed && (
+          <p className="notice" data-notice="resumed">
+            {text('pin.resumed')}
+          </p>
+        )}
+        <p className="lead">{text(`pin.what.${pin.name}`)}</p>
+        {/* After a wrong entry the warning says the tries left: one box, not two saying the same. */}
+        {!isNew && pin.triesLeft !== undefined && pin.lastAttempt !== 'wrong' && (
+          <p className="tries" data-tries-left={pin.triesLeft}>
+            {text('pin.triesLeft', { count: pin.triesLeft, max: pin.maxTries })}
+          </p>
+        )}
+        {pin.lastAttempt && (
+          <p className="warning" role="alert">
+            <span aria-hidden="true">⚠ </span>
+            {text(`pin.lastAttempt.${pin.lastAttempt}`, { count: pin.triesLeft ?? 0 })}
+          </p>
+        )}
+        {!keypadHere && (
+          <p className="lead" role="status">
+            {text('pin.onCustomerDisplay')}
+          </p>
+        )}
+      </div>
       {keypadHere ? (
         <SecureKeypad
           key={`${session.screen}-${pin.name}`}
           pin={pin.name}
           label={pinName}
           onSubmit={submit}
-          onForgot={() => void send({ type: 'SESSION', intent: { type: isNew ? 'CANCEL' : 'FORGOT_PIN' } })}
+          secondaryActions={waysOut}
           shuffle={preferences.shuffleKeypad}
           audio={preferences.audio}
           {...(isNew ? { submitLabel: t('common.next') } : {})}
         />
       ) : (
-        <p className="lead" role="status">
-          {t('pin.onCustomerDisplay')}
-        </p>
-      )}
-      {!keypadHere && (
-        <Actions>
-          <button type="button" onClick={() => void send({ type: 'SESSION', intent: { type: 'FORGOT_PIN' } })}>
-            {t('keypad.forgot')}
-          </button>
-        </Actions>
+        <Actions>{waysOut}</Actions>
       )}
     </Screen>
   );
+}
+
+/**
+ * A button whose intent ends the visit, so it asks first: going back
+ * changes nothing, confirming sends the intent. Neither spends a PIN try.
+ */
+function AskFirstButton({
+  label,
+  strings,
+  intent,
+}: {
+  label: string;
+  /** The dialog's keys: `<strings>.title`, `.lead`, `.back`, `.confirm`. */
+  strings: 'forgot' | 'stop';
+  intent: 'FORGOT_PIN' | 'CANCEL';
+}) {
+  const { t } = useTranslation();
+  const send = useSend();
+  const [asking, setAsking] = useState(false);
+  return (
+    <>
+      <button type="button" onClick={() => setAsking(true)}>
+        {label}
+      </button>
+      {asking && (
+        <Dialog
+          title={t(`${strings}.title`)}
+          onClose={() => setAsking(false)}
+          closeLabel={t(`${strings}.back`)}
+          actions={
+            <button type="button" className="primary" onClick={() => void send({ type: 'SESSION', intent: { type: intent } })}>
+              {t(`${strings}.confirm`)}
+            </button>
+          }
+        >
+          <p>{t(`${strings}.lead`)}</p>
+        </Dialog>
+      )}
+    </>
+  );
+}
+
+/** "I forgot my PIN" ends the visit at this terminal (the hand-off, or the counter's reset): it asks first. */
+export function ForgotPinButton({ label }: { label?: string }) {
+  const { t } = useTranslation();
+  return <AskFirstButton label={label ?? t('keypad.forgot')} strings="forgot" intent="FORGOT_PIN" />;
+}
+
+/** The way out of a PIN screen: it asks first, and stopping changes nothing on the card. */
+export function StopButton() {
+  const { t } = useTranslation();
+  return <AskFirstButton label={t('stop.button')} strings="stop" intent="CANCEL" />;
 }
 
 /** At one try left the resident confirms before typing: a wrong entry now locks the PIN. */
@@ -170,9 +240,7 @@ export function LastTryScreen({ session, keypadHere }: SessionScreenProps) {
             {t('lastTry.confirm')}
           </button>
         )}
-        <button type="button" onClick={() => void send({ type: 'SESSION', intent: { type: 'FORGOT_PIN' } })}>
-          {t('lastTry.help')}
-        </button>
+        <ForgotPinButton label={t('lastTry.help')} />
       </Actions>
     </Screen>
   );
@@ -220,11 +288,7 @@ export function RenewingScreen({ session }: SessionScreenProps) {
       </p>
       <ol className="progress" aria-label={t('renewing.steps')}>
         {RENEWAL_PROGRESS_STEPS.map((step, index) => (
-          <li
-            key={step}
-            aria-current={index === current ? 'step' : undefined}
-            data-state={index < current ? 'done' : index === current ? 'current' : 'waiting'}
-          >
+          <li key={step} {...stepMarks(index, current)}>
             <span className="progress__mark" aria-hidden="true">
               {index < current ? '✔' : index === current ? '▶' : '・'}
             </span>
@@ -246,6 +310,8 @@ export function CardAwayScreen() {
       <p className="lead" role="status">
         {t('cardAway.lead')}
       </p>
+      <p className="note">{t('cardAway.pinsAgain')}</p>
+      <CardInsertion />
     </Screen>
   );
 }
@@ -267,12 +333,29 @@ function PrintButton({ view }: { view: ViewState }) {
 
 export function DoneScreen({ view, session }: SessionScreenProps) {
   const { t } = useTranslation();
+  const date = useDate(view.language);
+  const renewed = session.renewed;
   return (
     <Screen title={t('done.title')} name="done">
+      {renewed && (
+        <dl className="expiry" aria-label={t('done.newExpiry')}>
+          <div className="expiry__item">
+            <dt>{t('slips.completion.authentication')}</dt>
+            <dd>{date(renewed.authenticationExpires)}</dd>
+          </div>
+          {renewed.signatureExpires && (
+            <div className="expiry__item">
+              <dt>{t('slips.completion.signature')}</dt>
+              <dd>{date(renewed.signatureExpires)}</dd>
+            </div>
+          )}
+        </dl>
+      )}
       <p className="lead">{t('done.lead')}</p>
-      <CompletionSlip session={session} language={view.language} preview />
+      <p className="note">{t('slips.completion.reRegister')}</p>
+      <CompletionSlip session={session} language={view.language} today={view.today} />
       <p className="take-card" role="status">
-        <span aria-hidden="true">⬆ </span>
+        <span aria-hidden="true">⬆</span>
         {t('done.takeCard')}
       </p>
       <Actions>
@@ -284,11 +367,35 @@ export function DoneScreen({ view, session }: SessionScreenProps) {
 
 export function HandOffScreen({ view, session }: SessionScreenProps) {
   const { t } = useTranslation();
+  const code = isHandOffCode(session.handOff) ? session.handOff : 'other';
+  const lockedPins = (session.lockedPins ?? []).map((pin) => t(`pin.name.${pin}`)).join(t('slips.handOff.pinSeparator'));
   return (
     <Screen title={t('handOff.title')} name="hand-off">
-      <HandOffSlip session={session} language={view.language} preview />
+      <div className="hand-off">
+        <dl className="hand-off__facts">
+          <div>
+            <dt>{t('slips.handOff.reasonHeading')}</dt>
+            <dd>
+              <p>{t(`slips.handOff.reasons.${code}`)}</p>
+              {lockedPins && <p className="hand-off__locked">{t('slips.handOff.lockedPins', { pins: lockedPins })}</p>}
+            </dd>
+          </div>
+          <div>
+            <dt>{t('slips.handOff.bringHeading')}</dt>
+            <dd>{t(`slips.handOff.bring.${code}`)}</dd>
+          </div>
+          <div>
+            <dt>{t('slips.handOff.whereHeading')}</dt>
+            <dd>{t(`slips.handOff.where.${code}`)}</dd>
+          </div>
+        </dl>
+        <div className="hand-off__reference">
+          <SlipReference t={t} reference={session.reference} {...(code !== 'other' ? { handOff: code } : {})} compact />
+        </div>
+      </div>
+      <HandOffSlip session={session} language={view.language} today={view.today} />
       <p className="take-card" role="status">
-        <span aria-hidden="true">⬆ </span>
+        <span aria-hidden="true">⬆</span>
         {t('handOff.takeCard')}
       </p>
       <Actions>
@@ -308,9 +415,14 @@ export function NotYetScreen({ view, session }: SessionScreenProps) {
       )}
       {session.eligibility?.opensOn && <p className="lead">{t('notYet.opensOn', { date: date(session.eligibility.opensOn) })}</p>}
       <p className="note">{t('notYet.nothingLost')}</p>
+      <EligibilitySlip session={session} language={view.language} today={view.today} />
       <p className="take-card" role="status">
-        {t('handOff.takeCard')}
+        <span aria-hidden="true">⬆</span>
+        {t('notYet.takeCard')}
       </p>
+      <Actions>
+        <PrintButton view={view} />
+      </Actions>
     </Screen>
   );
 }
@@ -325,9 +437,14 @@ export function CardRenewalScreen({ view, session }: SessionScreenProps) {
       )}
       <p className="lead">{t('cardRenewal.lead')}</p>
       <p className="note">{t('cardRenewal.how')}</p>
+      <EligibilitySlip session={session} language={view.language} today={view.today} />
       <p className="take-card" role="status">
-        {t('handOff.takeCard')}
+        <span aria-hidden="true">⬆</span>
+        {t('notYet.takeCard')}
       </p>
+      <Actions>
+        <PrintButton view={view} />
+      </Actions>
     </Screen>
   );
 }

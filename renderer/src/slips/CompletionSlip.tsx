@@ -9,7 +9,7 @@ import './slips.css';
  * a resident is told after renewal"): the new expiry dates, what must be
  * registered again, that some services need a few hours, and the help lines.
  */
-export function CompletionSlip({ session, language, preview = false }: SlipProps) {
+export function CompletionSlip({ session, language, today, preview = false }: SlipProps) {
   const { t } = useTranslation(undefined, { lng: language });
   const titleId = useId();
   const renewed = session.renewed;
@@ -45,7 +45,7 @@ export function CompletionSlip({ session, language, preview = false }: SlipProps
       <SlipReference t={t} reference={session.reference} />
       <HelpLines t={t} />
       <p className="slip__note">{t('slips.completion.keep')}</p>
-      <PrintedOn t={t} language={language} />
+      <PrintedOn t={t} language={language} today={today} />
     </article>
   );
 }

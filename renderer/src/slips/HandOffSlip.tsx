@@ -2,7 +2,7 @@ import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import type { Language, SessionView } from '../../../preload/contract';
-import { formatJapanDate, todayInJapan } from '../format/dates';
+import { formatJapanDate } from '../format/dates';
 import { ReferenceQr } from './ReferenceQr';
 import { HELP_LINE_NUMBERS, isHandOffCode, type HandOffCode } from './slip-strings';
 import './slips.css';
@@ -16,6 +16,8 @@ import './slips.css';
 export interface SlipProps {
   session: SessionView;
   language: Language;
+  /** The date printed on the slip: today by the kiosk's clock (the practice clock in a demo), from main. */
+  today: string;
   /** Show the slip on screen too; otherwise it exists only for printing. */
   preview?: boolean;
 }
@@ -30,12 +32,13 @@ export function slipClassName(preview: boolean): string {
  * bring, where to go, and the reference (in letters and as a QR) for the
  * counter to pick the session up.
  */
-export function HandOffSlip({ session, language, preview = false }: SlipProps) {
+export function HandOffSlip({ session, language, today, preview = false }: SlipProps) {
   // The slip is in the resident's language even if the screen around it is not.
   const { t } = useTranslation(undefined, { lng: language });
   const titleId = useId();
   const knownCode: HandOffCode | undefined = isHandOffCode(session.handOff) ? session.handOff : undefined;
   const wording = knownCode ?? 'other';
+  const lockedPins = (session.lockedPins ?? []).map((pin) => t(`pin.name.${pin}`)).join(t('slips.handOff.pinSeparator'));
 
   return (
     <article className={slipClassName(preview)} lang={language} aria-labelledby={titleId} data-slip="hand-off">
@@ -46,6 +49,7 @@ export function HandOffSlip({ session, language, preview = false }: SlipProps) {
       <section className="slip__section">
         <h3>{t('slips.handOff.reasonHeading')}</h3>
         <p>{t(`slips.handOff.reasons.${wording}`)}</p>
+        {lockedPins && <p className="slip__locked">{t('slips.handOff.lockedPins', { pins: lockedPins })}</p>}
       </section>
       <section className="slip__section">
         <h3>{t('slips.handOff.bringHeading')}</h3>
@@ -57,16 +61,35 @@ export function HandOffSlip({ session, language, preview = false }: SlipProps) {
       </section>
       <SlipReference t={t} reference={session.reference} {...(knownCode ? { handOff: knownCode } : {})} />
       <HelpLines t={t} />
-      <PrintedOn t={t} language={language} />
+      <PrintedOn t={t} language={language} today={today} />
     </article>
   );
 }
 
-/** The session reference in large letters beside its QR code. */
-export function SlipReference({ t, reference, handOff }: { t: TFunction; reference: string; handOff?: HandOffCode }) {
+/** The session reference in large letters beside its QR code; `compact` is the screen's version, without the slip's note. */
+export function SlipReference({
+  t,
+  reference,
+  handOff,
+  compact = false,
+}: {
+  t: TFunction;
+  reference: string;
+  handOff?: HandOffCode;
+  compact?: boolean;
+}) {
+  const qr = <ReferenceQr reference={reference} {...(handOff ? { handOff } : {})} label={t('slips.reference.qrLabel', { reference })} />;
+  if (compact)
+    return (
+      <>
+        {qr}
+        <p className="hand-off__reference-heading">{t('slips.reference.heading')}</p>
+        <p className="hand-off__code">{reference}</p>
+      </>
+    );
   return (
     <section className="slip__reference">
-      <ReferenceQr reference={reference} {...(handOff ? { handOff } : {})} label={t('slips.reference.qrLabel', { reference })} />
+      {qr}
       <div>
         <h3>{t('slips.reference.heading')}</h3>
         <p className="slip__reference-code">{reference}</p>
@@ -91,7 +114,7 @@ export function HelpLines({ t }: { t: TFunction }) {
   );
 }
 
-/** The day the slip was printed, as Japan counts days. */
-export function PrintedOn({ t, language }: { t: TFunction; language: Language }) {
-  return <p className="slip__printed-on">{t('slips.printedOn', { date: formatJapanDate(todayInJapan(), language) })}</p>;
+/** The day the slip was printed, as Japan counts days, by the kiosk's clock. */
+export function PrintedOn({ t, language, today }: { t: TFunction; language: Language; today: string }) {
+  return <p className="slip__printed-on">{t('slips.printedOn', { date: formatJapanDate(today, language) })}</p>;
 }

@@ -43,6 +43,7 @@ const counterView = (session: SessionView): ViewState => ({
   takeCard: false,
   customerDisplay: true,
   printer: 'browser',
+  today: '2026-12-07',
   session,
 });
 

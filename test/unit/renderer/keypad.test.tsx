@@ -30,8 +30,7 @@ afterEach(() => {
 
 function renderKeypad(props: Partial<SecureKeypadProps> = {}) {
   const onSubmit = vi.fn<(value: string) => void>();
-  const onForgot = vi.fn<() => void>();
-  const allProps: SecureKeypadProps = { pin: 'authentication', label: 'Authentication PIN', onSubmit, onForgot, ...props };
+  const allProps: SecureKeypadProps = { pin: 'authentication', label: 'Authentication PIN', onSubmit, ...props };
   const view = render(
     <I18nextProvider i18n={i18n}>
       <SecureKeypad {...allProps} />
@@ -43,7 +42,7 @@ function renderKeypad(props: Partial<SecureKeypadProps> = {}) {
         <SecureKeypad {...allProps} {...changes} />
       </I18nextProvider>,
     );
-  return { ...view, rerender, onSubmit, onForgot };
+  return { ...view, rerender, onSubmit };
 }
 
 function press(...names: string[]) {
@@ -251,29 +250,15 @@ describe('what the keypad never reveals', () => {
 });
 
 describe('the keys', () => {
-  it('all have an accessible name and the big-target class', () => {
+  it('all have an accessible name and the big-target class, OK apart as the way on', () => {
     renderKeypad({ pin: 'signature' });
     const buttons = screen.getAllByRole('button');
-    const names = [
-      ...LETTERS,
-      '1',
-      '2',
-      '3',
-      '4',
-      '5',
-      '6',
-      '7',
-      '8',
-      '9',
-      '0',
-      strings.clear,
-      strings.backspace,
-      strings.submit,
-      strings.forgot,
-    ];
-    expect(buttons).toHaveLength(names.length);
-    for (const name of names) expect(screen.getByRole('button', { name })).toHaveProperty('type', 'button');
-    for (const button of buttons) expect(button.classList).toContain('keypad__key');
+    const names = [...LETTERS, '1', '2', '3', '4', '5', '6', '7', '8', '9', '0', strings.clear, strings.backspace];
+    expect(buttons).toHaveLength(names.length + 1);
+    for (const name of names) expect(screen.getByRole('button', { name }).classList).toContain('keypad__key');
+    const ok = screen.getByRole('button', { name: strings.submit });
+    expect(ok.classList).toContain('primary');
+    expect(ok.classList).not.toContain('keypad__key');
   });
 
   it('uses the label given by the screen as the entry name and the submit label when given', () => {
@@ -282,20 +267,22 @@ describe('the keys', () => {
     expect(screen.getByRole('button', { name: 'Check' })).toBeTruthy();
   });
 
-  it('"I forgot my PIN" hands off', () => {
-    const { onForgot } = renderKeypad();
-    press(strings.forgot);
-    expect(onForgot).toHaveBeenCalledTimes(1);
+  it("puts the screen's other ways out in its action row, before OK and apart from it", () => {
+    const { container } = renderKeypad({ secondaryActions: <button type="button">Stop</button> });
+    const row = container.querySelector('.keypad__actions') as HTMLElement;
+    expect(
+      within(row)
+        .getAllByRole('button')
+        .map((button) => button.textContent),
+    ).toEqual(['Stop', strings.submit]);
   });
 
-  it('disables every key, "forgot" included, while main verifies', () => {
-    const { onSubmit, onForgot } = renderKeypad({ pin: 'signature', disabled: true });
+  it('disables every key while main verifies', () => {
+    const { onSubmit } = renderKeypad({ pin: 'signature', disabled: true });
     for (const button of screen.getAllByRole('button')) expect(button).toHaveProperty('disabled', true);
     typeKeys('A1');
     submit();
-    press(strings.forgot);
     expect(onSubmit).not.toHaveBeenCalled();
-    expect(onForgot).not.toHaveBeenCalled();
   });
 
   it('shows a short pressed state on the key that was pressed', () => {

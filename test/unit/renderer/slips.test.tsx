@@ -5,7 +5,7 @@ import { I18nextProvider } from 'react-i18next';
 import { describe, expect, it } from 'vitest';
 import { useRendererStrings } from './renderer-strings';
 import type { Language, SessionView } from '../../../preload/contract';
-import { formatJapanDate, todayInJapan } from '../../../renderer/src/format/dates';
+import { formatJapanDate } from '../../../renderer/src/format/dates';
 import { CompletionSlip } from '../../../renderer/src/slips/CompletionSlip';
 import { HandOffSlip } from '../../../renderer/src/slips/HandOffSlip';
 import { qrPayload } from '../../../renderer/src/slips/ReferenceQr';
@@ -14,6 +14,8 @@ import SLIP_STRINGS_EN from '../../../renderer/src/locales/en.json';
 import SLIP_STRINGS_JA from '../../../renderer/src/locales/ja.json';
 
 const REFERENCE = 'ABCD-EFGH';
+/** The kiosk's today, from main (a practice day in a demo): the slips print it, never the machine's date. */
+const TODAY = '2031-04-09';
 const STRINGS = { en: SLIP_STRINGS_EN, ja: SLIP_STRINGS_JA } as const;
 
 // Keys the slips ask for that the strings lack fail the test (missingKeys).
@@ -61,7 +63,7 @@ describe('the slip strings', () => {
     }
   });
 
-  it('ask for nothing personal: no placeholder but the date and the reference', () => {
+  it('ask for nothing personal: no placeholder but the date, the reference and the names of locked PINs', () => {
     const placeholders = new Set(
       (['en', 'ja'] as const).flatMap((language) =>
         keyPaths(STRINGS[language])
@@ -69,7 +71,7 @@ describe('the slip strings', () => {
           .flatMap((path) => [...String(valueAt(STRINGS[language], path)).matchAll(/\{\{(\w+)\}\}/g)].map((match) => match[1])),
       ),
     );
-    expect([...placeholders].sort()).toEqual(['date', 'reference']);
+    expect([...placeholders].sort()).toEqual(['date', 'pins', 'reference']);
   });
 });
 
@@ -94,7 +96,7 @@ describe('qrPayload', () => {
 describe('HandOffSlip', () => {
   describe.each(['ja', 'en'] as const)('in %s', (language) => {
     it.each(HAND_OFF_CODES)('says why, what to bring and where to go for %s, with the reference and its QR', async (code) => {
-      const { container } = renderSlip(<HandOffSlip session={handOffSession(code)} language={language} />);
+      const { container } = renderSlip(<HandOffSlip today={TODAY} session={handOffSession(code)} language={language} />);
       const text = container.textContent ?? '';
       const handOff = STRINGS[language].slips.handOff;
       expect(text).toContain(handOff.reasons[code]);
@@ -103,27 +105,27 @@ describe('HandOffSlip', () => {
       expect(text).toContain(handOff.title);
       expect(text).not.toMatch(/slips\./);
       expect(text).toContain(REFERENCE);
-      expect(text).toContain(formatJapanDate(todayInJapan(), language));
+      expect(text).toContain(formatJapanDate(TODAY, language));
       const image = await qrImage(container);
       expect(image.getAttribute('alt')).toContain(REFERENCE);
     });
   });
 
   it('is in the language it is given, whatever the screen’s language', () => {
-    const { container } = renderSlip(<HandOffSlip session={handOffSession('pin-locked')} language="en" />);
+    const { container } = renderSlip(<HandOffSlip today={TODAY} session={handOffSession('pin-locked')} language="en" />);
     expect(i18n.language).toBe('ja');
     expect(container.textContent).toContain(SLIP_STRINGS_EN.slips.handOff.reasons['pin-locked']);
     expect(container.querySelector('.slip')?.getAttribute('lang')).toBe('en');
   });
 
   it('prints the general wording for a code it does not know', async () => {
-    const { container } = renderSlip(<HandOffSlip session={handOffSession('something-new')} language="ja" />);
+    const { container } = renderSlip(<HandOffSlip today={TODAY} session={handOffSession('something-new')} language="ja" />);
     expect(container.textContent).toContain(SLIP_STRINGS_JA.slips.handOff.reasons.other);
     await qrImage(container);
   });
 
   it('shows the help lines', () => {
-    const { container } = renderSlip(<HandOffSlip session={handOffSession('service-unavailable')} language="ja" />);
+    const { container } = renderSlip(<HandOffSlip today={TODAY} session={handOffSession('service-unavailable')} language="ja" />);
     expect(container.textContent).toContain('0120-95-0178');
     expect(container.textContent).toContain('0120-0178-27');
   });
@@ -132,25 +134,25 @@ describe('HandOffSlip', () => {
     const session = handOffSession('substitute-characters-declined', {
       substitutes: { name: '髙橋 太郎', address: '東京都千代田区霞が関1-1' },
     });
-    const { container } = renderSlip(<HandOffSlip session={session} language="ja" />);
+    const { container } = renderSlip(<HandOffSlip today={TODAY} session={session} language="ja" />);
     await qrImage(container);
     expect(container.innerHTML).not.toContain('髙橋');
     expect(container.innerHTML).not.toContain('霞が関');
   });
 
   it('is hidden on screen unless previewed: the root has class slip, and slip--preview when previewed', () => {
-    const { container, rerender } = renderSlip(<HandOffSlip session={handOffSession('card-error')} language="ja" />);
+    const { container, rerender } = renderSlip(<HandOffSlip today={TODAY} session={handOffSession('card-error')} language="ja" />);
     expect(container.firstElementChild?.className).toBe('slip');
     rerender(
       <I18nextProvider i18n={i18n}>
-        <HandOffSlip session={handOffSession('card-error')} language="ja" preview />
+        <HandOffSlip today={TODAY} session={handOffSession('card-error')} language="ja" preview />
       </I18nextProvider>,
     );
     expect(container.firstElementChild?.className).toBe('slip slip--preview');
   });
 
   it('holds the QR’s place with a box of the same size until it is drawn', () => {
-    const { container } = renderSlip(<HandOffSlip session={handOffSession('card-error')} language="ja" />);
+    const { container } = renderSlip(<HandOffSlip today={TODAY} session={handOffSession('card-error')} language="ja" />);
     const placeholder = container.querySelector('.reference-qr--pending');
     expect(placeholder?.classList.contains('reference-qr')).toBe(true);
     expect(placeholder?.getAttribute('aria-label')).toContain(REFERENCE);
@@ -167,7 +169,7 @@ describe('CompletionSlip', () => {
   };
 
   it('gives both new expiry dates with the era, the reminders, the help lines and the reference', async () => {
-    const { container } = renderSlip(<CompletionSlip session={renewed} language="ja" />);
+    const { container } = renderSlip(<CompletionSlip today={TODAY} session={renewed} language="ja" />);
     const text = container.textContent ?? '';
     const completion = SLIP_STRINGS_JA.slips.completion;
     expect(text).toContain('2031年4月10日（令和13年）');
@@ -186,14 +188,14 @@ describe('CompletionSlip', () => {
 
   it('leaves out the signature certificate when none was renewed', () => {
     const session: SessionView = { ...renewed, renewed: { authenticationExpires: '2031-04-10' } };
-    const { container } = renderSlip(<CompletionSlip session={session} language="en" />);
+    const { container } = renderSlip(<CompletionSlip today={TODAY} session={session} language="en" />);
     expect(container.textContent).toContain('April 10, 2031');
     expect(container.textContent).toContain(SLIP_STRINGS_EN.slips.completion.authentication);
     expect(container.textContent).not.toContain(SLIP_STRINGS_EN.slips.completion.signature);
   });
 
   it.each<Language>(['ja', 'en'])('uses only keys that exist (%s)', (language) => {
-    renderSlip(<CompletionSlip session={renewed} language={language} />);
+    renderSlip(<CompletionSlip today={TODAY} session={renewed} language={language} />);
     expect(missingKeys).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ const snapshot: ViewState = {
   takeCard: false,
   customerDisplay: false,
   printer: 'kiosk',
+  today: '2026-12-07',
 };
 
 beforeEach(() => useKioskStore.setState({ view: undefined, connection: 'connecting' }));
