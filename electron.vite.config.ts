@@ -4,11 +4,16 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import { build, type Plugin } from 'vite';
 
-/** The persona catalogue is data read at run time (main/simulation/personas.ts): ship it beside the bundle. */
+/**
+ * Data read at run time, shipped beside the bundle: the persona catalogue
+ * (main/simulation/personas.ts) and the Japanese voice the speech engine
+ * opens (main/kiosk/speech.ts).
+ */
 const copyPersonas: Plugin = {
   name: 'myna-kiosk:copy-personas',
   writeBundle() {
     cpSync(resolve('main/simulation/personas'), resolve('out/main/personas'), { recursive: true });
+    cpSync(resolve('assets/voice'), resolve('out/main/voice'), { recursive: true });
   },
 };
 

@@ -188,6 +188,8 @@ export const viewStateSchema = z.object({
       faults: z
         .object({ reader: z.enum(['plugged-in', 'unplugged']), service: z.enum(['up', 'down', 'slow']), cardPulled: z.boolean() })
         .strict(),
+      /** The lobby's idle reset runs in the demo too, unless the trainer turned it off (DEMO_IDLE_RESET). */
+      idleReset: z.boolean(),
     })
     .strict()
     .optional(),
@@ -280,13 +282,33 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('DEMO_FAULT'), fault: demoFaultSchema }).strict(),
   /** Demo profile: everything back to the start (no card, no fault, default language). */
   z.object({ type: z.literal('DEMO_RESET') }).strict(),
+  /**
+   * Spoken guidance: say this text in the session's language. Screen words
+   * only (a title, a key's one word): a keypad never sends what was typed.
+   * Bounded, and without control characters, before it reaches an engine.
+   */
+  z
+    .object({
+      type: z.literal('SPEAK'),
+      text: z
+        .string()
+        .min(1)
+        .max(400)
+        .regex(/^[^\p{Cc}]+$/u),
+    })
+    .strict(),
+  /** The trainer turns the demo's idle reset on or off (on at start: the demo behaves as the lobby does). */
+  z.object({ type: z.literal('DEMO_IDLE_RESET'), on: z.boolean() }).strict(),
 ]);
 export type Command = z.infer<typeof commandSchema>;
 export type CommandType = Command['type'];
 
 /** Every command is answered: accepted, or refused with a reason the view can show. */
 export type CommandResult =
-  { ok: true } | { ok: false; error: 'invalid-command' | 'unknown-command' | 'forbidden-sender' | 'not-now' | 'internal-error' };
+  | { ok: true }
+  /** SPEAK: the words as a WAV file, base64; none when the terminal has no voice for the language (the renderer uses the platform's). */
+  | { ok: true; audio?: string }
+  | { ok: false; error: 'invalid-command' | 'unknown-command' | 'forbidden-sender' | 'not-now' | 'internal-error' };
 
 // ── Events (main → renderer) ─────────────────────────────────────────────────
 

@@ -33,6 +33,14 @@ export const SYSTEM_PACKAGES = [
     provides: '/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf',
     why: 'a local Devanagari font for Nepali',
   },
+  // Spoken guidance that is heard offline (main/kiosk/speech.ts): Japanese by Open JTalk, the others by eSpeak NG.
+  { name: 'open-jtalk', provides: '/usr/bin/open_jtalk', why: 'the Japanese voice of the spoken guidance' },
+  {
+    name: 'open-jtalk-mecab-naist-jdic',
+    provides: '/var/lib/mecab/dic/open-jtalk/naist-jdic/sys.dic',
+    why: 'the dictionary Open JTalk reads Japanese with',
+  },
+  { name: 'espeak-ng', provides: '/usr/bin/espeak-ng', why: 'the spoken guidance in the other languages' },
   {
     name: 'postgresql',
     provides: '/usr/lib/postgresql/<version>/bin/initdb',

@@ -15,6 +15,7 @@ import type { AuditChain } from '../store/audit';
 import type { RenewalJournal } from '../store/journal';
 import type { SessionEnd } from '../../preload/vocabulary';
 import type { TerminalHealthNow } from './fleet-reporter';
+import type { SpeechEngine } from './speech';
 
 export type KioskEventListener = (event: KioskEvent) => void;
 
@@ -26,7 +27,8 @@ export interface SessionServices {
   now?: () => Date;
 }
 
-export type DemoState = Omit<NonNullable<ViewState['demo']>, 'personas'>;
+/** What the trainer tools report; the kiosk adds the idle-reset switch, which is its own. */
+export type DemoState = Omit<NonNullable<ViewState['demo']>, 'personas' | 'idleReset'>;
 
 /** The trainer's hands on the virtual reader and the simulated issuing service. */
 export interface DemoCards {
@@ -48,6 +50,8 @@ export interface KioskOptions {
   /** Prints the slip shown, silently, on the kiosk's printer (Electron); without it the browser prints. */
   printSlip?: () => Promise<void>;
   clock?: TimerClock & { now(): number };
+  /** Spoken guidance (main/kiosk/speech.ts); without it SPEAK answers with no audio and the renderer uses the platform's voice. */
+  speech?: SpeechEngine;
   /** The calendar the sessions use (the practice clock in a demo started `--start-at`): the date slips print. */
   now?: () => Date;
   /** Counter: where the staff sign-in limits are kept (the terminal's database; in memory without one). */
@@ -83,7 +87,8 @@ function customerDisplayMaySend(command: Command, session: SessionView | undefin
   // PIN intents pass here and meet the rule of who types the PIN next (Kiosk.receive).
   if (command.type === 'SESSION')
     return PIN_INTENTS.has(command.intent.type) || (command.intent.type === 'FORGOT_PIN' && session?.pinTypedBy === 'resident');
-  return command.type === 'VIEW_READY' || command.type === 'SET_LANGUAGE' || command.type === 'STILL_HERE';
+  // SPEAK: the keypad's spoken guidance, for the resident typing there.
+  return command.type === 'VIEW_READY' || command.type === 'SET_LANGUAGE' || command.type === 'STILL_HERE' || command.type === 'SPEAK';
 }
 
 /**
@@ -125,7 +130,8 @@ export class Kiosk {
     this.readerStatus = new ReaderStatusService(reader);
     this.clock = options.clock ?? { ...realClock, now: () => Date.now() };
     this.calendar = options.now ?? (() => new Date(this.clock.now()));
-    if (config.profile === 'lobby')
+    // The demo resets when left alone as the lobby does, so a trainer sees what a resident would; the trainer can turn it off.
+    if (config.profile === 'lobby' || config.profile === 'demo')
       this.idle = new InactivityTimer(config.idle.warnAfterSeconds * 1000, () => this.startCountdown(), this.clock);
     if (config.profile === 'counter')
       this.staff = new StaffSession(
@@ -150,7 +156,9 @@ export class Kiosk {
       today: japanDate(this.calendar()),
       ...(this.staff ? { staff: this.staff.view } : {}),
       // Trainer tools exist wherever the cards are virtual: a virtual card is never a resident's.
-      ...(options.demo && reader.kind === 'virtual' ? { demo: { personas: options.demo.personas, ...options.demo.state() } } : {}),
+      ...(options.demo && reader.kind === 'virtual'
+        ? { demo: { personas: options.demo.personas, ...options.demo.state(), idleReset: true } }
+        : {}),
     };
   }
 
@@ -257,6 +265,7 @@ export class Kiosk {
 
   private startCountdown(): void {
     if (!this.session || (this.state.session && BUSY_SCREENS.has(this.state.session.screen))) return;
+    if (this.state.demo && !this.state.demo.idleReset) return;
     this.countdown = { handle: undefined, secondsLeft: this.config.idle.countdownSeconds };
     this.state = { ...this.state, idle: { secondsLeft: this.countdown.secondsLeft } };
     this.emitSnapshot();
@@ -364,7 +373,7 @@ export class Kiosk {
    * validated against the contract, and a refusal is logged by kind — never
    * with the payload, which may carry a PIN or a passcode.
    */
-  receive(input: unknown, transport: 'ipc' | 'web', display: 'main' | 'customer' = 'main'): CommandResult {
+  receive(input: unknown, transport: 'ipc' | 'web', display: 'main' | 'customer' = 'main'): CommandResult | Promise<CommandResult> {
     const parsed = parseCommand(input);
     if (!parsed.ok) {
       this.log.warn('command-refused', { transport, reason: parsed.error });
@@ -437,7 +446,7 @@ export class Kiosk {
     this.emitSnapshot();
   }
 
-  private handle(command: Command): CommandResult {
+  private handle(command: Command): CommandResult | Promise<CommandResult> {
     switch (command.type) {
       case 'VIEW_READY':
         this.emitSnapshot();
@@ -509,6 +518,17 @@ export class Kiosk {
         this.refreshDemo(true);
         return { ok: true };
       }
+      case 'SPEAK':
+        return this.speak(command.text);
+      case 'DEMO_IDLE_RESET': {
+        if (!this.state.demo) return { ok: false, error: 'not-now' };
+        this.state = { ...this.state, demo: { ...this.state.demo, idleReset: command.on } };
+        // Turned off with the overlay showing: it goes, and the session stays.
+        if (!command.on) this.stopCountdown();
+        else if (this.session) this.idle?.touch();
+        this.emitSnapshot();
+        return { ok: true };
+      }
       case 'DEMO_RESET': {
         const demo = this.demoTools();
         if (!demo) return { ok: false, error: 'not-now' };
@@ -519,6 +539,12 @@ export class Kiosk {
         return { ok: true };
       }
     }
+  }
+
+  /** In the session's language, which main owns; a voice that fails is silence here and the platform's voice there. */
+  private async speak(text: string): Promise<CommandResult> {
+    const audio = await this.options.speech?.synthesize(text, this.state.language).catch(() => undefined);
+    return audio ? { ok: true, audio: audio.toString('base64') } : { ok: true };
   }
 
   private demoTools(): DemoCards | undefined {
@@ -550,7 +576,10 @@ export class Kiosk {
 
   private refreshDemo(emit = false): void {
     if (!this.state.demo || !this.options.demo) return;
-    this.state = { ...this.state, demo: { personas: this.state.demo.personas, ...this.options.demo.state() } };
+    this.state = {
+      ...this.state,
+      demo: { personas: this.state.demo.personas, ...this.options.demo.state(), idleReset: this.state.demo.idleReset },
+    };
     if (emit) this.emitSnapshot();
   }
 

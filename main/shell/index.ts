@@ -11,6 +11,7 @@ import { configFingerprint, loadTerminalConfig, readServiceConnection, type Term
 import { startFleetReporter, type FleetReporter } from '../kiosk/fleet-reporter';
 import { bindKioskIpc } from './ipc';
 import { createKiosk, type DemoCards, type Kiosk, type SessionServices } from '../kiosk/kiosk';
+import { localSpeechEngine } from '../kiosk/speech';
 import { decideLaunch } from '../kiosk/launch-policy';
 import { createLogger } from '../base/log';
 import { createSlipPrinter } from './printing';
@@ -91,6 +92,7 @@ async function startKiosk(configPath: string, isDevelopment: boolean): Promise<v
       demo: issuing.demo,
       // The slip is on the kiosk window: the staff's screen at a counter, the only one elsewhere.
       printSlip: createSlipPrinter(() => kioskWindow, log),
+      speech: localSpeechEngine(),
     });
     kiosk.start();
     // A terminal of the municipality's service reports its audit rows and its health to it (docs/fleet.md).

@@ -23,7 +23,7 @@ export function bindKioskIpc(
   /** The counter's customer-facing window, if any: the kiosk lets it send only what a resident does there. */
   customerWindow: () => BrowserWindow | undefined = () => undefined,
 ): () => void {
-  ipcMain.handle(IPC_COMMAND_CHANNEL, (event, input: unknown): CommandResult => {
+  ipcMain.handle(IPC_COMMAND_CHANNEL, (event, input: unknown): CommandResult | Promise<CommandResult> => {
     if (!isTrustedSender(event.sender, event.senderFrame, windows())) {
       log.warn('command-refused', { transport: 'ipc', reason: 'forbidden-sender' });
       return { ok: false, error: 'forbidden-sender' };

@@ -12,6 +12,7 @@ import {
 } from '../../preload/contract';
 import { parseTerminalConfig } from '../kiosk/config';
 import { contentSecurityPolicy } from '../hosting/csp';
+import { localSpeechEngine } from '../kiosk/speech';
 import { Kiosk } from '../kiosk/kiosk';
 import type { Logger } from '../base/log';
 import { startEmbeddedServiceOver } from '../service/embedded-service';
@@ -83,6 +84,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     sessions,
     signInLimits: world.signInLimits,
     now,
+    speech: localSpeechEngine(),
     ...(world.demo ? { demo: world.demo } : {}),
   });
 
@@ -136,7 +138,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         ws.close(1008, 'malformed message');
         return;
       }
-      send({ kind: 'result', id: envelope.data.id, result: kiosk.receive(envelope.data.command, 'web', display) });
+      const { id } = envelope.data;
+      void Promise.resolve(kiosk.receive(envelope.data.command, 'web', display)).then((result) => send({ kind: 'result', id, result }));
     });
     ws.on('close', unsubscribe);
   });

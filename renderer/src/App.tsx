@@ -6,6 +6,7 @@ import { DisplayBar } from './components/DisplayBar';
 import { IdleOverlay } from './components/IdleOverlay';
 import { TrainerPanel } from './components/TrainerPanel';
 import { applyLanguage } from './i18n';
+import { setTerminalVoice } from './keypad/key-feedback';
 import { LanguageBar, LanguageButton } from './LanguageBar';
 import { StepIndicator } from './components/StepIndicator';
 import { usePreferences } from './preferences';
@@ -82,6 +83,15 @@ export function App() {
     () => (command: Command) => bridge?.send(command) ?? Promise.resolve({ ok: false, error: 'internal-error' }),
     [bridge],
   );
+
+  // Spoken guidance in the terminal's own voice (main/kiosk/speech.ts), heard where the browser has none.
+  useEffect(() => {
+    setTerminalVoice(async (text) => {
+      const result = await send({ type: 'SPEAK', text });
+      return result.ok && 'audio' in result ? result.audio : undefined;
+    });
+    return () => setTerminalVoice(undefined);
+  }, [send]);
 
   if (connection === 'no-bridge') return <p role="alert">{t('app.noBridge')}</p>;
   if (!view) return <p role="status">{t('app.starting')}</p>;

@@ -52,6 +52,7 @@ function base(profile: ViewState['profile']): ViewState {
       personas: PERSONAS,
       persona: 'standard-renewal',
       faults: { reader: 'plugged-in', service: 'up', cardPulled: false },
+      idleReset: true,
     };
   }
   return state;

@@ -38,12 +38,14 @@ describe('the bridge contract', () => {
   it('keeps a closed set of commands', () => {
     expect(commandSchema.options.map((option) => option.shape.type.value).sort()).toEqual([
       'DEMO_FAULT',
+      'DEMO_IDLE_RESET',
       'DEMO_INSERT_CARD',
       'DEMO_REMOVE_CARD',
       'DEMO_RESET',
       'PRINT_SLIP',
       'SESSION',
       'SET_LANGUAGE',
+      'SPEAK',
       'STAFF_CLEAR_LOCKOUT',
       'STAFF_SIGN_IN',
       'STAFF_SIGN_OUT',

@@ -139,6 +139,33 @@ async function renewingSlowly(profile: 'lobby' | 'demo') {
   return running;
 }
 
+describe("the demo's idle reset", () => {
+  it('resets a demo left alone, as the lobby does', async () => {
+    const { kiosk, clock } = start({ profile: 'demo', idle: { warnAfterSeconds: 60, countdownSeconds: 20 } });
+    expect(kiosk.snapshot().demo?.idleReset).toBe(true);
+    kiosk.receive({ type: 'DEMO_INSERT_CARD', persona: 'standard-in-window' }, 'web');
+    await until(kiosk, onScreen('status'), 'the status screen');
+    clock.advance(60_000);
+    expect(kiosk.snapshot().idle).toEqual({ secondsLeft: 20 });
+    clock.advance(20_000);
+    await until(kiosk, (state) => state.screen === 'attract', 'the attract screen');
+  });
+
+  it('stays put once the trainer turns it off, and the overlay showing goes at once', async () => {
+    const { kiosk, clock } = start({ profile: 'demo', idle: { warnAfterSeconds: 60, countdownSeconds: 20 } });
+    kiosk.receive({ type: 'DEMO_INSERT_CARD', persona: 'standard-in-window' }, 'web');
+    await until(kiosk, onScreen('status'), 'the status screen');
+    clock.advance(60_000);
+    expect(kiosk.snapshot().idle).toBeDefined();
+    expect(kiosk.receive({ type: 'DEMO_IDLE_RESET', on: false }, 'web')).toEqual({ ok: true });
+    expect(kiosk.snapshot()).toMatchObject({ demo: { idleReset: false } });
+    expect(kiosk.snapshot().idle).toBeUndefined();
+    clock.advance(30 * 60_000);
+    expect(kiosk.snapshot()).toMatchObject({ screen: 'session', session: { screen: 'status' } });
+    expect(kiosk.snapshot().idle).toBeUndefined();
+  });
+});
+
 describe('the lobby idle reset', () => {
   it('asks "need more time?" after the quiet period, counts down, and resets to attract with the default language', async () => {
     const { kiosk, clock } = start({ profile: 'lobby', idle: { warnAfterSeconds: 60, countdownSeconds: 20 } });

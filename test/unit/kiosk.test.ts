@@ -35,6 +35,32 @@ describe('the kiosk', () => {
     });
   });
 
+  it("speaks through the terminal's engine in the session's language; without one, answers with no audio", async () => {
+    const said: Array<[string, string]> = [];
+    const wav = Buffer.from('RIFF\0\0\0\0WAVE');
+    const speech = {
+      synthesize: (text: string, language: string) => {
+        said.push([text, language]);
+        return Promise.resolve(wav);
+      },
+    };
+    const config = parseTerminalConfig({ profile: 'lobby', cardSource: 'virtual', defaultLanguage: 'en' });
+    const voiced = new Kiosk(config, new VirtualReader(), silentLogger, { speech });
+    expect(await voiced.receive({ type: 'SPEAK', text: 'Insert your card' }, 'ipc')).toEqual({ ok: true, audio: wav.toString('base64') });
+    expect(said).toEqual([['Insert your card', 'en']]);
+    // Control characters and overlong text never reach an engine.
+    expect(await voiced.receive({ type: 'SPEAK', text: 'a\u0007b' }, 'ipc')).toEqual({ ok: false, error: 'invalid-command' });
+    expect(await voiced.receive({ type: 'SPEAK', text: 'x'.repeat(401) }, 'ipc')).toEqual({ ok: false, error: 'invalid-command' });
+    expect(said).toHaveLength(1);
+    const mute = new Kiosk(config, new VirtualReader(), silentLogger);
+    expect(await mute.receive({ type: 'SPEAK', text: 'Insert your card' }, 'ipc')).toEqual({ ok: true });
+  });
+
+  it('refuses the demo idle switch without trainer tools', () => {
+    const { instance } = kiosk('lobby');
+    expect(instance.receive({ type: 'DEMO_IDLE_RESET', on: false }, 'ipc')).toEqual({ ok: false, error: 'not-now' });
+  });
+
   it("gives today's date by its calendar, in Japan: a practice clock's day is what the slips print", () => {
     const practiceEvening = new Date('2031-04-09T15:30:00Z'); // 00:30 on 10 April in Japan
     const instance = new Kiosk(parseTerminalConfig({ profile: 'demo', cardSource: 'virtual' }), new VirtualReader(), silentLogger, {

@@ -96,6 +96,9 @@ export function TrainerPanel({ demo, language }: { demo: Demo; language: Languag
               {t('trainer.fault.power-cut')}
             </button>
           </fieldset>
+          <button type="button" aria-pressed={demo.idleReset} onClick={() => void send({ type: 'DEMO_IDLE_RESET', on: !demo.idleReset })}>
+            {t('trainer.idleReset')}
+          </button>
           <button type="button" className="trainer__reset" onClick={() => void send({ type: 'DEMO_RESET' })}>
             {t('trainer.reset')}
           </button>

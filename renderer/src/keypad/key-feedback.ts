@@ -41,7 +41,72 @@ export function playKeySound(): void {
   }
 }
 
+/** Asks the terminal to say the text (main/kiosk/speech.ts): a WAV file, base64, or nothing when it has no voice. */
+export type TerminalVoice = (text: string) => Promise<string | undefined>;
+
+let terminalVoice: TerminalVoice | undefined;
+let playing: AudioBufferSourceNode | undefined;
+/** Each request supersedes the one before: a late answer for an earlier key is never played. */
+let latestRequest = 0;
+
+/** Set once by the app with its bridge: the terminal's own engines speak, heard even where the browser has no voice. */
+export function setTerminalVoice(voice: TerminalVoice | undefined): void {
+  terminalVoice = voice;
+}
+
+/**
+ * Says the text: with the terminal's voice when it has one for the
+ * language, otherwise with the platform's speech synthesis. A new request
+ * cuts the one before it short, so quick key presses do not queue up.
+ */
 export function speak(text: string, lang: string): void {
+  const request = ++latestRequest;
+  stopSpeaking();
+  if (!terminalVoice) {
+    platformSpeak(text, lang);
+    return;
+  }
+  terminalVoice(text)
+    .then(async (audio) => {
+      if (request !== latestRequest) return;
+      if (!audio || !(await playWav(audio, () => request === latestRequest))) platformSpeak(text, lang);
+    })
+    .catch(() => {
+      if (request === latestRequest) platformSpeak(text, lang);
+    });
+}
+
+function stopSpeaking(): void {
+  try {
+    playing?.stop();
+  } catch {
+    // Already ended.
+  }
+  playing = undefined;
+  (globalThis as { speechSynthesis?: SpeechSynthesis }).speechSynthesis?.cancel();
+}
+
+/** Plays a WAV file through the page's audio context; false when the platform cannot. */
+async function playWav(base64: string, stillWanted: () => boolean): Promise<boolean> {
+  const context = sharedAudioContext();
+  if (!context) return false;
+  try {
+    if (context.state === 'suspended') await context.resume();
+    const bytes = Uint8Array.from(atob(base64), (character) => character.charCodeAt(0));
+    const buffer = await context.decodeAudioData(bytes.buffer);
+    if (!stillWanted()) return true;
+    const source = context.createBufferSource();
+    source.buffer = buffer;
+    source.connect(context.destination);
+    source.start();
+    playing = source;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function platformSpeak(text: string, lang: string): void {
   const synthesis = (globalThis as { speechSynthesis?: SpeechSynthesis }).speechSynthesis;
   const Utterance = (globalThis as { SpeechSynthesisUtterance?: typeof SpeechSynthesisUtterance }).SpeechSynthesisUtterance;
   if (!synthesis || !Utterance) return;

@@ -12,7 +12,7 @@ export function CustomerDisplay({ view }: { view: ViewState }) {
   const { t } = useTranslation();
   const session = view.session;
   if (session?.pin && session.pinTypedBy === 'resident' && ['pin-entry', 'new-pin', 'new-pin-again'].includes(session.screen)) {
-    return <PinScreen view={view} session={session} keypadHere />;
+    return <PinScreen view={view} session={session} keypadHere onCustomerDisplay />;
   }
   // The resident types this PIN, so the resident confirms its last try, here.
   if (session?.pin && session.pinTypedBy === 'resident' && session.screen === 'last-try') {

@@ -21,6 +21,8 @@ export interface SessionScreenProps {
   session: SessionView;
   /** False when the PIN is typed on the counter's customer display instead of here. */
   keypadHere: boolean;
+  /** This is the counter's customer display: stopping the session is the staff's, on their window. */
+  onCustomerDisplay?: boolean;
 }
 
 const useDate = (language: Language) => (isoDate: string) => formatJapanDate(isoDate, language);
@@ -94,7 +96,7 @@ export function CancelButton() {
 }
 
 /** One PIN per screen; the tries left are shown before anything is typed. */
-export function PinScreen({ session, keypadHere }: SessionScreenProps) {
+export function PinScreen({ session, keypadHere, onCustomerDisplay = false }: SessionScreenProps) {
   const { t, i18n } = useTranslation();
   const send = useSend();
   const preferences = usePreferences();
@@ -116,7 +118,7 @@ export function PinScreen({ session, keypadHere }: SessionScreenProps) {
   const text = (key: string, values?: Record<string, unknown>) => phrased(t(key, values), i18n.language);
   const waysOut = (
     <>
-      <StopButton />
+      {!onCustomerDisplay && <StopButton />}
       {!isNew && <ForgotPinButton />}
     </>
   );

@@ -75,6 +75,18 @@ describe('the last try, confirmed where the PIN is typed', () => {
   });
 });
 
+describe("the customer display's PIN screen", () => {
+  it('offers "I forgot my PIN" but not Stop: ending the session is for staff, on their window', () => {
+    const view = counterView({ ...lastTry('resident'), screen: 'pin-entry', pin: { name: 'authentication', triesLeft: 3, maxTries: 3 } });
+    renderWith(<CustomerDisplay view={view} />);
+    expect(screen.getByRole('button', { name: STRINGS_EN.keypad.forgot })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: STRINGS_EN.stop.button })).toBeNull();
+    cleanup();
+    renderWith(<SessionScreen view={view} session={view.session!} />);
+    expect(screen.getByRole('button', { name: STRINGS_EN.stop.button })).toBeTruthy();
+  });
+});
+
 describe('the staff sign-in form', () => {
   const form = (staff: StaffView) => renderWith(<StaffSignIn staff={staff} />);
 
