@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Command } from '../../preload/contract';
 import { openBridge } from './bridge';
@@ -9,6 +9,7 @@ import { applyLanguage } from './i18n';
 import { setTerminalVoice } from './keypad/key-feedback';
 import { LanguageBar, LanguageButton } from './LanguageBar';
 import { StepIndicator } from './components/StepIndicator';
+import { useFitToScreen } from './layout/fit-to-screen';
 import { usePreferences } from './preferences';
 import { AttractScreen } from './screens/AttractScreen';
 import { CustomerDisplay } from './screens/CustomerDisplay';
@@ -59,9 +60,11 @@ export function App() {
   }, [atRest]);
 
   // The text size is set on the root element: every size on every screen is in rem, so all of it scales.
-  useEffect(() => {
+  useLayoutEffect(() => {
     document.documentElement.dataset.textSize = String(preferences.textSize);
   }, [preferences.textSize]);
+  // ...as far as the window has room: no screen is ever taller than the window.
+  useFitToScreen(preferences.textSize);
 
   // A lobby terminal is touch only: a keyboard plugged into it types nothing, anywhere.
   const profile = view?.profile;
@@ -113,37 +116,40 @@ export function App() {
   return (
     <SendContext.Provider value={send}>
       <div className={classes.join(' ')} data-profile={view.profile} data-display={role} onPointerDownCapture={stillHere}>
-        <header className="kiosk__header">
-          {view.demo && (
-            <div className="demo-banner" role="note">
-              {t('demo.banner')}
-            </div>
-          )}
-          {connection === 'closed' && (
-            <p className="connection-lost" role="alert">
-              {t('app.connectionLost')}
-            </p>
-          )}
-          {languagesInFull ? <LanguageBar current={view.language} send={send} /> : <LanguageButton current={view.language} send={send} />}
-          <div className="kiosk__bars">
-            <DisplayBar showShuffle={view.profile !== 'counter'} />
-            {role === 'main' && view.staff?.state === 'signed-in' && (
-              <div className="staff-bar">
-                <span>{t('staff.signedInAs', { id: view.staff.staffId })}</span>
-                <button type="button" onClick={() => void send({ type: 'STAFF_SIGN_OUT' })}>
-                  {t('staff.signOut')}
-                </button>
-                {/* A supervisor sees the accounts locked after too many wrong passcodes, and clears them. */}
-                {view.staff.lockedAccounts?.map((staffId) => (
-                  <button key={staffId} type="button" onClick={() => void send({ type: 'STAFF_CLEAR_LOCKOUT', staffId })}>
-                    {t('staff.clearLockout', { id: staffId })}
-                  </button>
-                ))}
+        {/* The banner landmark holds the frame: its bar of settings, and where the resident is in the renewal. */}
+        <header className="kiosk__top">
+          <div className="kiosk__header">
+            {view.demo && (
+              <div className="demo-banner" role="note">
+                {t('demo.banner')}
               </div>
             )}
+            {connection === 'closed' && (
+              <p className="connection-lost" role="alert">
+                {t('app.connectionLost')}
+              </p>
+            )}
+            {languagesInFull ? <LanguageBar current={view.language} send={send} /> : <LanguageButton current={view.language} send={send} />}
+            <div className="kiosk__bars">
+              <DisplayBar showShuffle={view.profile !== 'counter'} />
+              {role === 'main' && view.staff?.state === 'signed-in' && (
+                <div className="staff-bar">
+                  <span>{t('staff.signedInAs', { id: view.staff.staffId })}</span>
+                  <button type="button" onClick={() => void send({ type: 'STAFF_SIGN_OUT' })}>
+                    {t('staff.signOut')}
+                  </button>
+                  {/* A supervisor sees the accounts locked after too many wrong passcodes, and clears them. */}
+                  {view.staff.lockedAccounts?.map((staffId) => (
+                    <button key={staffId} type="button" onClick={() => void send({ type: 'STAFF_CLEAR_LOCKOUT', staffId })}>
+                      {t('staff.clearLockout', { id: staffId })}
+                    </button>
+                  ))}
+                </div>
+              )}
+            </div>
           </div>
+          {inSession && !staffGate && <StepIndicator session={view.session!} />}
         </header>
-        {inSession && !staffGate && <StepIndicator session={view.session!} />}
         {/* The stage is the screen's room: screens size themselves by its width (a container), not the window's. */}
         <div className="kiosk__stage">
           {role === 'customer' ? (

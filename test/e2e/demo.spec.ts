@@ -217,7 +217,7 @@ test(
     // The unfinished renewal is found: straight to the PINs, no status screen or "Renew now" again.
     expect(await headingsSeen()).not.toContain(string(ja, 'status.title'));
 
-    await page.getByRole('button', { name: 'English', exact: true }).click();
+    await kiosk.chooseLanguage('English');
     await kiosk.fault('Issuing service slow');
     await kiosk.enterPins(pins);
     await expect(kiosk.heading()).toHaveText('Your certificates have been renewed', { timeout: 30_000 });

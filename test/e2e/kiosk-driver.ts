@@ -13,7 +13,14 @@ export class KioskDriver {
   async open(url: string, language: 'English' | '日本語' = 'English'): Promise<void> {
     await this.page.goto(url);
     await expect(this.page.getByRole('heading', { level: 1 })).toBeVisible();
-    await this.page.getByRole('button', { name: language, exact: true }).click();
+    await this.chooseLanguage(language);
+  }
+
+  /** All thirteen languages are buttons on the attract screen; elsewhere one "Language" button opens them. */
+  async chooseLanguage(language: 'English' | '日本語'): Promise<void> {
+    const choice = this.page.getByRole('button', { name: language, exact: true });
+    if (!(await choice.isVisible())) await this.page.getByRole('button', { name: /Language$/ }).click();
+    await choice.click();
     await expect(this.page.locator('html')).toHaveAttribute('lang', language === 'English' ? 'en' : 'ja');
   }
 

@@ -77,6 +77,11 @@ async function expectHandOff(kiosk: KioskDriver, reason: string): Promise<void> 
   await expect(kiosk.page.getByRole('button', { name: 'Print a slip' })).toBeVisible();
 }
 
+/** What the screen itself shows, without the slip that is there only for the printer. */
+function onScreen(page: Page) {
+  return page.locator('main > :not(.slip)');
+}
+
 /** Card out: back to the attract screen, waiting for the next card. */
 async function takeCardOut(kiosk: KioskDriver): Promise<void> {
   await kiosk.fault('Pull the card');
@@ -181,13 +186,11 @@ test('wrong PIN until it locks: each try is one the resident typed, then the han
 
   await kiosk.typePin(WRONG_PIN);
   await expect(page.getByRole('alert').filter({ hasText: 'That PIN was not correct. Tries left: 2.' })).toBeVisible();
-  await expect(triesLeft(page, 2, 3)).toBeVisible();
 
   await kiosk.typePin(WRONG_PIN);
   await kiosk.expectScreen('Only one try left');
   await kiosk.tap('I am sure — enter the PIN');
   await kiosk.expectPinScreen('registry');
-  await expect(triesLeft(page, 1, 3)).toBeVisible();
   await expect(page.getByRole('alert').filter({ hasText: 'That PIN was not correct. Tries left: 1.' })).toBeVisible();
 
   await kiosk.typePin(WRONG_PIN);
@@ -210,9 +213,9 @@ test('not yet in the window: "too early", with the day renewal opens', async ({ 
   await kiosk.open(host.url);
   await kiosk.insertCard('not-yet-in-window');
   await kiosk.expectScreen('It is too early to renew');
-  await expect(page.getByText(`Your certificates expire on ${english(expires)}.`)).toBeVisible();
-  await expect(page.getByText(`You can renew from ${english(opensOn)}.`)).toBeVisible();
-  await expect(page.getByText('Renewing within three months before expiry loses no days of validity.')).toBeVisible();
+  await expect(onScreen(page).getByText(`Your certificates expire on ${english(expires)}.`)).toBeVisible();
+  await expect(onScreen(page).getByText(`You can renew from ${english(opensOn)}.`)).toBeVisible();
+  await expect(onScreen(page).getByText('Renewing within three months before expiry loses no days of validity.')).toBeVisible();
   await expect(page.getByRole('group', { name: /PIN|password/ })).toHaveCount(0);
   await takeCardOut(kiosk);
 });
@@ -225,8 +228,8 @@ test("the card itself needs renewing: said so, with the card's expiry", async ({
   await kiosk.open(host.url);
   await kiosk.insertCard('card-expires-with-certificates');
   await kiosk.expectScreen('Your card itself needs renewing');
-  await expect(page.getByText(`Your card expires on ${english(cardExpires)}.`)).toBeVisible();
-  await expect(page.getByText('Renewing the certificates would not help: please apply for a new card.')).toBeVisible();
+  await expect(onScreen(page).getByText(`Your card expires on ${english(cardExpires)}.`)).toBeVisible();
+  await expect(onScreen(page).getByText('Renewing the certificates would not help: please apply for a new card.')).toBeVisible();
   await expect(page.getByRole('group', { name: /PIN|password/ })).toHaveCount(0);
   await takeCardOut(kiosk);
 });
@@ -390,17 +393,15 @@ test('language switched in the middle: the session stays on the same PIN, tries 
   await kiosk.startSession('standard-in-window');
   await kiosk.expectPinScreen('registry');
   await kiosk.typePin(WRONG_PIN);
-  await expect(triesLeft(page, 2, 3)).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'That PIN was not correct. Tries left: 2.' })).toBeVisible();
 
-  await kiosk.tap('日本語');
-  await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
+  await kiosk.chooseLanguage('日本語');
   await kiosk.expectScreen('住民基本台帳用の暗証番号（数字4桁）を入力してください');
-  await expect(page.getByText('あと2回まで入力できます（全3回）。')).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'あと2回' })).toBeVisible();
 
-  await kiosk.tap('English');
-  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await kiosk.chooseLanguage('English');
   await kiosk.expectPinScreen('registry');
-  await expect(triesLeft(page, 2, 3)).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'That PIN was not correct. Tries left: 2.' })).toBeVisible();
 
   await kiosk.typePin(pins.registry);
   await kiosk.expectPinScreen('authentication');

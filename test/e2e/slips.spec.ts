@@ -70,7 +70,7 @@ test('the hand-off slip prints the reason, what to bring, where to go and the re
   await kiosk.expectPinScreen('registry');
   await kiosk.tap('I forgot my PIN');
   await kiosk.tap('Yes, go to the window');
-  await kiosk.expectScreen('Please go to the counter');
+  await kiosk.expectScreen('Please go to the window');
   const reference = (await page.locator('.slip__reference-code').innerText()).trim();
   expect(reference).toMatch(/^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/);
   await expect(page.locator('.slip img')).toHaveAttribute('src', /^data:image\/png;base64,/);

@@ -96,7 +96,7 @@ export function CancelButton() {
 }
 
 /** One PIN per screen; the tries left are shown before anything is typed. */
-export function PinScreen({ session, keypadHere, onCustomerDisplay = false }: SessionScreenProps) {
+export function PinScreen({ view, session, keypadHere, onCustomerDisplay = false }: SessionScreenProps) {
   const { t, i18n } = useTranslation();
   const send = useSend();
   const preferences = usePreferences();
@@ -119,7 +119,7 @@ export function PinScreen({ session, keypadHere, onCustomerDisplay = false }: Se
   const waysOut = (
     <>
       {!onCustomerDisplay && <StopButton />}
-      {!isNew && <ForgotPinButton />}
+      {!isNew && <ForgotPinButton atCounter={view.profile === 'counter'} />}
     </>
   );
   return (
@@ -178,7 +178,7 @@ function AskFirstButton({
 }: {
   label: string;
   /** The dialog's keys: `<strings>.title`, `.lead`, `.back`, `.confirm`. */
-  strings: 'forgot' | 'stop';
+  strings: 'forgot' | 'forgotCounter' | 'stop';
   intent: 'FORGOT_PIN' | 'CANCEL';
 }) {
   const { t } = useTranslation();
@@ -207,10 +207,14 @@ function AskFirstButton({
   );
 }
 
-/** "I forgot my PIN" ends the visit at this terminal (the hand-off, or the counter's reset): it asks first. */
-export function ForgotPinButton({ label }: { label?: string }) {
+/**
+ * "I forgot my PIN" asks first: in the lobby it ends the visit with the
+ * hand-off to the window; at the counter staff check the holder's identity
+ * and the PIN is set anew there.
+ */
+export function ForgotPinButton({ label, atCounter }: { label?: string; atCounter: boolean }) {
   const { t } = useTranslation();
-  return <AskFirstButton label={label ?? t('keypad.forgot')} strings="forgot" intent="FORGOT_PIN" />;
+  return <AskFirstButton label={label ?? t('keypad.forgot')} strings={atCounter ? 'forgotCounter' : 'forgot'} intent="FORGOT_PIN" />;
 }
 
 /** The way out of a PIN screen: it asks first, and stopping changes nothing on the card. */
@@ -220,7 +224,7 @@ export function StopButton() {
 }
 
 /** At one try left the resident confirms before typing: a wrong entry now locks the PIN. */
-export function LastTryScreen({ session, keypadHere }: SessionScreenProps) {
+export function LastTryScreen({ view, session, keypadHere }: SessionScreenProps) {
   const { t } = useTranslation();
   const send = useSend();
   const pinName = t(`pin.name.${session.pin?.name ?? 'authentication'}`);
@@ -242,7 +246,7 @@ export function LastTryScreen({ session, keypadHere }: SessionScreenProps) {
             {t('lastTry.confirm')}
           </button>
         )}
-        <ForgotPinButton label={t('lastTry.help')} />
+        <ForgotPinButton label={t('lastTry.help')} atCounter={view.profile === 'counter'} />
       </Actions>
     </Screen>
   );
@@ -356,11 +360,11 @@ export function DoneScreen({ view, session }: SessionScreenProps) {
       <p className="lead">{t('done.lead')}</p>
       <p className="note">{t('slips.completion.reRegister')}</p>
       <CompletionSlip session={session} language={view.language} today={view.today} />
-      <p className="take-card" role="status">
-        <span aria-hidden="true">⬆</span>
-        {t('done.takeCard')}
-      </p>
       <Actions>
+        <p className="take-card" role="status">
+          <span aria-hidden="true">⬆</span>
+          {t('done.takeCard')}
+        </p>
         <PrintButton view={view} />
       </Actions>
     </Screen>
@@ -396,11 +400,11 @@ export function HandOffScreen({ view, session }: SessionScreenProps) {
         </div>
       </div>
       <HandOffSlip session={session} language={view.language} today={view.today} />
-      <p className="take-card" role="status">
-        <span aria-hidden="true">⬆</span>
-        {t('handOff.takeCard')}
-      </p>
       <Actions>
+        <p className="take-card" role="status">
+          <span aria-hidden="true">⬆</span>
+          {t('handOff.takeCard')}
+        </p>
         <PrintButton view={view} />
       </Actions>
     </Screen>
@@ -418,11 +422,11 @@ export function NotYetScreen({ view, session }: SessionScreenProps) {
       {session.eligibility?.opensOn && <p className="lead">{t('notYet.opensOn', { date: date(session.eligibility.opensOn) })}</p>}
       <p className="note">{t('notYet.nothingLost')}</p>
       <EligibilitySlip session={session} language={view.language} today={view.today} />
-      <p className="take-card" role="status">
-        <span aria-hidden="true">⬆</span>
-        {t('notYet.takeCard')}
-      </p>
       <Actions>
+        <p className="take-card" role="status">
+          <span aria-hidden="true">⬆</span>
+          {t('notYet.takeCard')}
+        </p>
         <PrintButton view={view} />
       </Actions>
     </Screen>
@@ -440,11 +444,11 @@ export function CardRenewalScreen({ view, session }: SessionScreenProps) {
       <p className="lead">{t('cardRenewal.lead')}</p>
       <p className="note">{t('cardRenewal.how')}</p>
       <EligibilitySlip session={session} language={view.language} today={view.today} />
-      <p className="take-card" role="status">
-        <span aria-hidden="true">⬆</span>
-        {t('notYet.takeCard')}
-      </p>
       <Actions>
+        <p className="take-card" role="status">
+          <span aria-hidden="true">⬆</span>
+          {t('notYet.takeCard')}
+        </p>
         <PrintButton view={view} />
       </Actions>
     </Screen>
