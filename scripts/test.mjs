@@ -47,14 +47,17 @@ const vitest =
     return counts;
   };
 
+/** A Playwright project (playwright.config.ts), counted test by test from its JSON report. */
 const playwright =
-  (run = execute) =>
+  (name, project, extraArgs = [], run = execute) =>
   async () => {
-    const report = join(results, 'e2e.json');
-    const { status } = await run('npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_FILE: report });
+    const report = join(results, `${name}.json`);
+    const { status } = await run('npx', ['playwright', 'test', `--project=${project}`, ...extraArgs, '--reporter=list,json'], {
+      PLAYWRIGHT_JSON_OUTPUT_FILE: report,
+    });
     const stats = readJson(report)?.stats;
     const counts = {
-      name: 'e2e',
+      name,
       passed: (stats?.expected ?? 0) + (stats?.flaky ?? 0),
       failed: stats?.unexpected ?? 0,
       skipped: stats?.skipped ?? 0,
@@ -74,10 +77,17 @@ const outcomes = [];
 for (const step of steps) outcomes.push(await step());
 // The unit tests keep a core busy while the integration tests mostly wait on pcscd and child processes, so
 // they run side by side; each one's output goes to test-results/<suite>.log and is shown whole when it ends.
-// The end-to-end tests come after them: beside the integration tests they slowed those more than they gained.
-console.log("\n── unit and integration run side by side; each one's output follows when it ends");
-outcomes.push(...(await Promise.all([vitest('unit', executeToFile('unit'))(), vitest('integration', executeToFile('integration'))()])));
-outcomes.push(await playwright()());
+// The screen matrix (one browser page, one core) follows the unit tests on their core while the integration
+// tests finish. The end-to-end routes come after them all: beside the integration tests, with their web hosts
+// on both cores, they slowed those more than they gained.
+console.log("\n── unit, then the screen matrix, beside integration; each one's output follows when it ends");
+const unitThenScreens = async () => [
+  await vitest('unit', executeToFile('unit'))(),
+  await playwright('screen matrix', 'screens', ['--workers=1'], executeToFile('screen-matrix'))(),
+];
+const [unitAndScreens, integration] = await Promise.all([unitThenScreens(), vitest('integration', executeToFile('integration'))()]);
+outcomes.push(...unitAndScreens, integration);
+outcomes.push(await playwright('e2e', 'routes')());
 
 console.log('\n── Summary ──');
 for (const outcome of outcomes) {
