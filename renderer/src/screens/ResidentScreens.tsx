@@ -322,6 +322,19 @@ export function CardAwayScreen() {
   );
 }
 
+/** The last row of a screen that ends the visit: "take your card" first, the slip's print button beside it. */
+function TakeCardAndPrint({ view, takeCard }: { view: ViewState; takeCard: string }) {
+  return (
+    <Actions>
+      <p className="take-card" role="status">
+        <span aria-hidden="true">⬆</span>
+        {takeCard}
+      </p>
+      <PrintButton view={view} />
+    </Actions>
+  );
+}
+
 function PrintButton({ view }: { view: ViewState }) {
   const { t } = useTranslation();
   const send = useSend();
@@ -360,13 +373,7 @@ export function DoneScreen({ view, session }: SessionScreenProps) {
       <p className="lead">{t('done.lead')}</p>
       <p className="note">{t('slips.completion.reRegister')}</p>
       <CompletionSlip session={session} language={view.language} today={view.today} />
-      <Actions>
-        <p className="take-card" role="status">
-          <span aria-hidden="true">⬆</span>
-          {t('done.takeCard')}
-        </p>
-        <PrintButton view={view} />
-      </Actions>
+      <TakeCardAndPrint view={view} takeCard={t('done.takeCard')} />
     </Screen>
   );
 }
@@ -400,13 +407,7 @@ export function HandOffScreen({ view, session }: SessionScreenProps) {
         </div>
       </div>
       <HandOffSlip session={session} language={view.language} today={view.today} />
-      <Actions>
-        <p className="take-card" role="status">
-          <span aria-hidden="true">⬆</span>
-          {t('handOff.takeCard')}
-        </p>
-        <PrintButton view={view} />
-      </Actions>
+      <TakeCardAndPrint view={view} takeCard={t('handOff.takeCard')} />
     </Screen>
   );
 }
@@ -422,13 +423,7 @@ export function NotYetScreen({ view, session }: SessionScreenProps) {
       {session.eligibility?.opensOn && <p className="lead">{t('notYet.opensOn', { date: date(session.eligibility.opensOn) })}</p>}
       <p className="note">{t('notYet.nothingLost')}</p>
       <EligibilitySlip session={session} language={view.language} today={view.today} />
-      <Actions>
-        <p className="take-card" role="status">
-          <span aria-hidden="true">⬆</span>
-          {t('notYet.takeCard')}
-        </p>
-        <PrintButton view={view} />
-      </Actions>
+      <TakeCardAndPrint view={view} takeCard={t('notYet.takeCard')} />
     </Screen>
   );
 }
@@ -444,13 +439,7 @@ export function CardRenewalScreen({ view, session }: SessionScreenProps) {
       <p className="lead">{t('cardRenewal.lead')}</p>
       <p className="note">{t('cardRenewal.how')}</p>
       <EligibilitySlip session={session} language={view.language} today={view.today} />
-      <Actions>
-        <p className="take-card" role="status">
-          <span aria-hidden="true">⬆</span>
-          {t('notYet.takeCard')}
-        </p>
-        <PrintButton view={view} />
-      </Actions>
+      <TakeCardAndPrint view={view} takeCard={t('notYet.takeCard')} />
     </Screen>
   );
 }
