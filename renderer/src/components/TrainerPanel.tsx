@@ -8,13 +8,17 @@ type Demo = NonNullable<ViewState['demo']>;
 /** Persona descriptions exist in Japanese and English; readers of other languages get the English. */
 const personaLanguage = (language: Language): 'ja' | 'en' => (language === 'ja' || language === 'ja-x-easy' ? 'ja' : 'en');
 
+/** Trainers are staff: easy Japanese, with its readings, is for residents, so under it their panel stays in standard Japanese. */
+const trainerLanguage = (language: Language): Language => (language === 'ja-x-easy' ? 'ja' : language);
+
 /**
  * The trainer's panel (virtual cards only): pick a persona's card, break
  * things at any moment, and reset in one tap. It acts only through the same
  * commands, so the kiosk reacts exactly as it would to the real event.
  */
 export function TrainerPanel({ demo, language }: { demo: Demo; language: Language }) {
-  const { t } = useTranslation();
+  const panelLanguage = trainerLanguage(language);
+  const { t } = useTranslation(undefined, { lng: panelLanguage });
   const send = useSend();
   // Beside the screen in landscape; in portrait it would cover the screen's lower half, so it starts folded there.
   const [open, setOpen] = useState(() => !window.matchMedia('(orientation: portrait)').matches);
@@ -27,7 +31,7 @@ export function TrainerPanel({ demo, language }: { demo: Demo; language: Languag
   const inserted = demo.personas.find((candidate) => candidate.id === demo.persona);
 
   return (
-    <aside className="trainer" aria-label={t('trainer.title')}>
+    <aside className="trainer" aria-label={t('trainer.title')} lang={panelLanguage}>
       <button type="button" className="trainer__toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
         {t('trainer.title')}
       </button>

@@ -3,13 +3,14 @@
  * preload's bridge (it answers every command and shows whatever snapshot the
  * test hands it), and `__showAndCheck`, which shows one state, waits until
  * it is drawn (its language's strings, the text size, the fonts, two
- * frames) and returns everything wrong with the layout, in one round trip.
+ * frames) and returns everything wrong with the layout, and how far the
+ * text was brought down to fit (layout/fit-to-screen.ts), in one round trip.
  */
 function installScreenMatrixHelpers(): void {
   type Listener = (event: { type: 'snapshot'; state: unknown }) => void;
   const world = window as unknown as {
     kiosk: unknown;
-    __showAndCheck: (state: { language: string }, textSize: number) => Promise<string[]>;
+    __showAndCheck: (state: { language: string }, textSize: number) => Promise<{ problems: string[]; fit: number }>;
   };
   let listener: Listener | undefined;
   let current: unknown;
@@ -142,7 +143,7 @@ function installScreenMatrixHelpers(): void {
       await document.fonts.ready;
       await afterRender();
     }
-    return layoutProblems();
+    return { problems: layoutProblems(), fit: Number(root.dataset.fit ?? '1') };
   };
 }
 

@@ -194,6 +194,18 @@ describe('Japanese line breaks (BudouX)', () => {
     expect(paragraph.textContent).toBe(text);
   });
 
+  it('never end a line on an opening bracket: it goes with the reading it opens', () => {
+    const text = STRINGS_EASY.pin.name.signature;
+    expect(text).toContain('暗証番号（あんしょうばんごう）');
+    const { container } = render(<p>{phrased(text, 'ja-x-easy')}</p>);
+    const paragraph = container.querySelector('p') as HTMLElement;
+    const pieces = paragraph.innerHTML.split('<wbr>');
+    expect(pieces.length).toBeGreaterThan(2);
+    expect(pieces.filter((piece) => /[（「『【]$/u.test(piece))).toEqual([]);
+    expect(pieces).toContain('（あんしょうばんごう）');
+    expect(paragraph.textContent).toBe(text);
+  });
+
   it('leave other languages alone', () => {
     expect(phrased('Enter your PIN', 'en')).toBe('Enter your PIN');
   });
