@@ -5,6 +5,7 @@ import { ReaderError } from '../../main/card/reader-errors';
 import { decideEligibility, type ResidentFacts } from '../../main/domain/eligibility';
 import type { PinId, PinStatus } from '../../main/domain/pin-rules';
 import { RenewalError, type RenewalOutcome } from '../../main/session/renewal';
+import { projectSessionView } from '../../main/session/view';
 import {
   cardSessionMachine,
   sessionMachine,
@@ -251,7 +252,15 @@ describe('the session machine, driven alone with stub actors', () => {
       readings: [reading(), reading({ resumeRenewalId: 'renewal-1' })],
       renew: () => (renewals++ === 0 ? new ReaderError('card-removed', 'pulled') : RENEWED),
     });
-    await session.toConfirm();
+    const view = () => projectSessionView(session.actor.getSnapshot(), { reference: 'K7QM-4XRT' });
+    await session.reach('status');
+    session.send({ type: 'CONTINUE' });
+    await session.reach('pins.ask');
+    // The first time the PINs are asked, there is nothing to explain.
+    expect(view()).toMatchObject({ screen: 'pin-entry' });
+    expect(view().resumed).toBeUndefined();
+    await session.typePins();
+    await session.reach('confirm');
     session.send({ type: 'CONFIRM_RENEWAL' });
     await session.reach('cardAway');
     // The reader may say the card is gone once more: it is already being waited for.
@@ -259,6 +268,9 @@ describe('the session machine, driven alone with stub actors', () => {
     expect(session.where()).toBe('cardAway');
     session.send({ type: 'CARD_INSERTED' });
     // The same card: PINs again (the power cycle cleared them), then the renewal goes on without a second confirmation.
+    // The PIN screens say why they ask again (view \`resumed\`).
+    await session.reach('pins.ask');
+    expect(view()).toMatchObject({ screen: 'pin-entry', resumed: true });
     await session.typePins();
     await session.reach('done');
     expect(session.calls.reads).toBe(2);
