@@ -2,12 +2,13 @@ import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { japanTimestamp, nextWeekdayAt } from '../../main/domain/japan-calendar';
+import { openSimulatedWorld } from '../../main/simulation/world';
 
 export interface RunningWebHost {
   url: string;
@@ -45,6 +46,7 @@ export interface WebHostOptions {
 export async function startWebHostProcess(profile: Profile, options: WebHostOptions = {}): Promise<RunningWebHost> {
   // The simulated J-LIS of a test run lives in a temporary folder, not the user's cache.
   const scratch = mkdtempSync(join(tmpdir(), 'myna-kiosk-e2e-'));
+  cpSync(await simulationTemplate(), join(scratch, 'sim'), { recursive: true });
   const env = { ...process.env, MYNA_KIOSK_SIM_DIR: join(scratch, 'sim') };
   const args = [WEB_HOST_CLI, '--profile', profile, '--json', '--start-at', options.startAt ?? serviceHoursNearToday()];
   if (options.config) {
@@ -65,6 +67,25 @@ export async function startWebHostProcess(profile: Profile, options: WebHostOpti
   ]);
   const { url, origin } = JSON.parse(first) as { url: string; origin: string };
   return { url, origin, process: child, log: stderr, scratch };
+}
+
+let template: Promise<string> | undefined;
+
+/**
+ * A simulated J-LIS made once per test worker (its CA and an empty database:
+ * about two seconds of RSA key generation and a new PGlite data directory),
+ * copied for each web host, so each still has records of its own.
+ */
+function simulationTemplate(): Promise<string> {
+  template ??= (async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'myna-kiosk-e2e-template-'));
+    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
+    const simDir = join(folder, 'sim');
+    const made = await openSimulatedWorld({ terminalId: 'template', simDir });
+    await made.close();
+    return simDir;
+  })();
+  return template;
 }
 
 export async function stopWebHostProcess(host: RunningWebHost): Promise<void> {

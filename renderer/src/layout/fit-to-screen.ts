@@ -41,7 +41,7 @@ export function fitToScreen(textSize: 0 | 1 | 2): void {
   const mostSteps = Math.ceil((1 - normal) / FIT_STEP - 1e-9);
   const fitAt = (steps: number) => Math.max(1 - steps * FIT_STEP, normal);
   const fits = (steps: number) => {
-    root.style.setProperty('--fit', fitAt(steps).toFixed(4));
+    root.style.setProperty('--fit', fitAt(steps).toFixed(3));
     return root.scrollHeight <= window.innerHeight;
   };
   let steps = 0;
@@ -57,5 +57,5 @@ export function fitToScreen(textSize: 0 | 1 | 2): void {
     steps = Math.min(low, mostSteps);
     fits(steps);
   }
-  root.dataset.fit = fitAt(steps).toFixed(4);
+  root.dataset.fit = fitAt(steps).toFixed(3);
 }
