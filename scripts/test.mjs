@@ -21,23 +21,22 @@ const check = (name, command, args) => async () => {
   return { name, passed: status === 0 ? 1 : 0, failed: status === 0 ? 0 : 1, skipped: 0 };
 };
 
-/** A vitest project, counted test by test from its JSON report. */
+/** A suite of vitest projects (vitest.config.ts) run at once, counted test by test from its JSON report. */
 const vitest =
-  (project, run = execute) =>
+  (suite, run = execute, projects = [suite]) =>
   async () => {
-    const report = join(results, `${project}.json`);
+    const report = join(results, `${suite}.json`);
     const { status } = await run('npx', [
       'vitest',
       'run',
-      '--project',
-      project,
+      ...projects.flatMap((project) => ['--project', project]),
       '--reporter=default',
       '--reporter=json',
       `--outputFile.json=${report}`,
     ]);
     const json = readJson(report);
     const counts = {
-      name: project,
+      name: suite,
       passed: json?.numPassedTests ?? 0,
       failed: json?.numFailedTests ?? 0,
       skipped: (json?.numPendingTests ?? 0) + (json?.numTodoTests ?? 0),
@@ -82,7 +81,8 @@ for (const step of steps) outcomes.push(await step());
 // on both cores, they slowed those more than they gained.
 console.log("\n── unit, then the screen matrix, beside integration; each one's output follows when it ends");
 const unitThenScreens = async () => [
-  await vitest('unit', executeToFile('unit'))(),
+  // The unit files that replace a module (vi.mock) run in a project of their own, each file isolated.
+  await vitest('unit', executeToFile('unit'), ['unit', 'unit-mocking'])(),
   await playwright('screen matrix', 'screens', ['--workers=1'], executeToFile('screen-matrix'))(),
 ];
 const [unitAndScreens, integration] = await Promise.all([unitThenScreens(), vitest('integration', executeToFile('integration'))()]);

@@ -66,38 +66,41 @@ function installScreenMatrixHelpers(): void {
     const layer = overlays[overlays.length - 1] ?? document.body;
     const controls = [...layer.querySelectorAll('button, select, input, a[href]')].filter(shown);
 
+    // Each control's box, read once: the checks below and the overlap pairs all use it.
+    const boxes = new Map(controls.map((control) => [control, control.getBoundingClientRect()] as const));
     for (const control of controls) {
-      const box = control.getBoundingClientRect();
-      const name = describe(control);
+      const box = boxes.get(control)!;
+      // Described only when something is wrong: reading a label's text costs a layout query per control.
+      const name = () => describe(control);
       if (box.left < -0.5 || box.top < -0.5 || box.right > width + 0.5 || box.bottom > height + 0.5) {
-        problems.push(`${name} is not wholly on the screen`);
+        problems.push(`${name()} is not wholly on the screen`);
         continue;
       }
       const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
       if (hit && !control.contains(hit) && !hit.contains(control) && !(control.tagName === 'INPUT' && hit.tagName === 'LABEL')) {
-        problems.push(`${name} is covered by ${describe(hit)}`);
+        problems.push(`${name()} is covered by ${describe(hit)}`);
       }
       const labelOverflows = control.scrollWidth > control.clientWidth + 1 || control.scrollHeight > control.clientHeight + 1;
       if (control.tagName === 'BUTTON' && labelOverflows) {
-        problems.push(`${name}'s label does not fit it`);
+        problems.push(`${name()}'s label does not fit it`);
       }
       const trainer = control.closest('.trainer') !== null;
       if (control.classList.contains('keypad__key')) {
         const size = `${box.width.toFixed(0)}×${box.height.toFixed(0)} px`;
         // 96 px on the lobby's 1080×1920; 80 on screens half as tall (docs/experience.md, "The secure keypad").
         const floor = height > 1100 ? 96 : 80;
-        if (box.width < floor - 0.5 || box.height < floor - 0.5) problems.push(`${name} is ${size}, under ${floor}×${floor}`);
+        if (box.width < floor - 0.5 || box.height < floor - 0.5) problems.push(`${name()} is ${size}, under ${floor}×${floor}`);
       } else if (control.closest('.kiosk__header') || control.closest('.language-choices')) {
-        if (box.height < 59.5) problems.push(`${name} is ${box.height.toFixed(0)} px tall, under 60`);
+        if (box.height < 59.5) problems.push(`${name()} is ${box.height.toFixed(0)} px tall, under 60`);
       } else if (control.closest('.actions') && !trainer) {
-        if (box.height < 59.5) problems.push(`${name} is ${box.height.toFixed(0)} px tall, under 60`);
+        if (box.height < 59.5) problems.push(`${name()} is ${box.height.toFixed(0)} px tall, under 60`);
       } else if (control.tagName === 'BUTTON' && (box.height < 43.5 || box.width < 43.5)) {
-        problems.push(`${name} is ${box.width.toFixed(0)}×${box.height.toFixed(0)} px, under 44×44`);
+        problems.push(`${name()} is ${box.width.toFixed(0)}×${box.height.toFixed(0)} px, under 44×44`);
       }
     }
 
     // Every key of the keypad the same size.
-    const keys = controls.filter((control) => control.classList.contains('keypad__key')).map((key) => key.getBoundingClientRect());
+    const keys = controls.filter((control) => control.classList.contains('keypad__key')).map((key) => boxes.get(key)!);
     const first = keys[0];
     if (first && keys.some((key) => Math.abs(key.width - first.width) > 0.5 || Math.abs(key.height - first.height) > 0.5)) {
       problems.push('the keypad keys are not all the same size');
@@ -105,13 +108,15 @@ function installScreenMatrixHelpers(): void {
 
     // No two controls overlap.
     for (let i = 0; i < controls.length; i++) {
-      const a = controls[i]!.getBoundingClientRect();
+      const a = boxes.get(controls[i]!)!;
       for (let j = i + 1; j < controls.length; j++) {
-        if (controls[i]!.contains(controls[j]!) || controls[j]!.contains(controls[i]!)) continue;
-        const b = controls[j]!.getBoundingClientRect();
+        const b = boxes.get(controls[j]!)!;
         const overlapX = Math.min(a.right, b.right) - Math.max(a.left, b.left);
         const overlapY = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
-        if (overlapX > 1 && overlapY > 1) problems.push(`${describe(controls[i]!)} overlaps ${describe(controls[j]!)}`);
+        if (overlapX <= 1 || overlapY <= 1) continue;
+        // A control inside another (an input in its label's button, say) is one target, not two.
+        if (controls[i]!.contains(controls[j]!) || controls[j]!.contains(controls[i]!)) continue;
+        problems.push(`${describe(controls[i]!)} overlaps ${describe(controls[j]!)}`);
       }
     }
 
