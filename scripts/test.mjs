@@ -76,8 +76,8 @@ const outcomes = [];
 for (const step of steps) outcomes.push(await step());
 // Two lanes, side by side, each suite's output going to test-results/<suite>.log and shown whole when it ends.
 // One: the unit tests, then the screen matrix (a browser page per resolution, two at a time), then the
-// end-to-end routes (web hosts and Chromium, two at a time). The other: the integration tests, which mostly wait on pcscd and child processes
-// and take longest; the routes start once the first lane is free and share the machine with their last minutes.
+// end-to-end routes (web hosts and Chromium, two at a time). The other: the integration tests, which mostly
+// wait on pcscd and child processes; the routes share the machine with their last minutes.
 console.log("\n── unit, the screen matrix and the end-to-end routes, beside integration; each one's output follows when it ends");
 const firstLane = async () => [
   // The unit files that replace a module (vi.mock) run in a project of their own, each file isolated.
