@@ -30,9 +30,8 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     trace: 'off',
   },
-  // The screen matrix drives a page per resolution through every screen with a stand-in bridge (no web host,
-  // no card): `npm test` runs it after the unit tests and before the routes, beside the integration tests
-  // (scripts/test.mjs).
+  // The screen matrix drives one page through every screen with a stand-in bridge (no web host, no card):
+  // `npm test` runs it on its own, beside the integration tests, and the routes after them (scripts/test.mjs).
   projects: [
     { name: 'routes', testIgnore: /screen-matrix\.spec\.ts/ },
     { name: 'screens', testMatch: /screen-matrix\.spec\.ts/, outputDir: 'test-results/screen-matrix-artifacts' },

@@ -74,19 +74,20 @@ const steps = [
 
 const outcomes = [];
 for (const step of steps) outcomes.push(await step());
-// Two lanes, side by side, each suite's output going to test-results/<suite>.log and shown whole when it ends.
-// One: the unit tests, then the screen matrix (a browser page per resolution, two at a time), then the
-// end-to-end routes (web hosts and Chromium, two at a time). The other: the integration tests, which mostly
-// wait on pcscd and child processes; the routes share the machine with their last minutes.
-console.log("\n── unit, the screen matrix and the end-to-end routes, beside integration; each one's output follows when it ends");
-const firstLane = async () => [
+// The unit tests keep a core busy while the integration tests mostly wait on pcscd and child processes, so
+// they run side by side; each one's output goes to test-results/<suite>.log and is shown whole when it ends.
+// The screen matrix (one browser page, one core) follows the unit tests on their core while the integration
+// tests finish. The end-to-end routes come after them all: beside the integration tests, with their web hosts
+// on both cores, they slowed those more than they gained.
+console.log("\n── unit, then the screen matrix, beside integration; each one's output follows when it ends");
+const unitThenScreens = async () => [
   // The unit files that replace a module (vi.mock) run in a project of their own, each file isolated.
   await vitest('unit', executeToFile('unit'), ['unit', 'unit-mocking'])(),
-  await playwright('screen matrix', 'screens', ['--workers=2'], executeToFile('screen-matrix'))(),
-  await playwright('e2e', 'routes', [], executeToFile('e2e'))(),
+  await playwright('screen matrix', 'screens', ['--workers=1'], executeToFile('screen-matrix'))(),
 ];
-const [[unit, screens, routes], integration] = await Promise.all([firstLane(), vitest('integration', executeToFile('integration'))()]);
-outcomes.push(unit, screens, integration, routes);
+const [unitAndScreens, integration] = await Promise.all([unitThenScreens(), vitest('integration', executeToFile('integration'))()]);
+outcomes.push(...unitAndScreens, integration);
+outcomes.push(await playwright('e2e', 'routes')());
 
 console.log('\n── Summary ──');
 for (const outcome of outcomes) {
