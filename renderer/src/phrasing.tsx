@@ -26,7 +26,7 @@ export function phrased(text: string, language: string): ReactNode {
 const TRAILING_OPENING_BRACKETS = /[（「『【〔［｛〈《([{]+$/u;
 
 /** Moves opening brackets at a phrase's end to the start of the next phrase, so a line never ends on one. */
-export function keepOpeningBracketsWithNext(phrases: readonly string[]): string[] {
+function keepOpeningBracketsWithNext(phrases: readonly string[]): string[] {
   const kept: string[] = [];
   let carried = '';
   for (const phrase of phrases) {

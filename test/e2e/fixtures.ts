@@ -2,13 +2,13 @@ import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { japanTimestamp, nextWeekdayAt } from '../../main/domain/japan-calendar';
-import { openSimulatedWorld } from '../../main/simulation/world';
+import { makeSimulationTemplate, type SimulationTemplate } from '../support/simulation-template';
 
 export interface RunningWebHost {
   url: string;
@@ -46,7 +46,7 @@ export interface WebHostOptions {
 export async function startWebHostProcess(profile: Profile, options: WebHostOptions = {}): Promise<RunningWebHost> {
   // The simulated J-LIS of a test run lives in a temporary folder, not the user's cache.
   const scratch = mkdtempSync(join(tmpdir(), 'myna-kiosk-e2e-'));
-  cpSync(await simulationTemplate(), join(scratch, 'sim'), { recursive: true });
+  (await simulationTemplate()).copyTo(join(scratch, 'sim'));
   const env = { ...process.env, MYNA_KIOSK_SIM_DIR: join(scratch, 'sim') };
   const args = [WEB_HOST_CLI, '--profile', profile, '--json', '--start-at', options.startAt ?? serviceHoursNearToday()];
   if (options.config) {
@@ -69,22 +69,14 @@ export async function startWebHostProcess(profile: Profile, options: WebHostOpti
   return { url, origin, process: child, log: stderr, scratch };
 }
 
-let template: Promise<string> | undefined;
+let template: Promise<SimulationTemplate> | undefined;
 
-/**
- * A simulated J-LIS made once per test worker (its CA and an empty database:
- * about two seconds of RSA key generation and a new PGlite data directory),
- * copied for each web host, so each still has records of its own.
- */
-function simulationTemplate(): Promise<string> {
-  template ??= (async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'myna-kiosk-e2e-template-'));
-    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
-    const simDir = join(folder, 'sim');
-    const made = await openSimulatedWorld({ terminalId: 'template', simDir });
-    await made.close();
-    return simDir;
-  })();
+/** The simulated world every web host of this test worker starts from (a copy each: records of its own). */
+function simulationTemplate(): Promise<SimulationTemplate> {
+  template ??= makeSimulationTemplate().then((made) => {
+    process.once('exit', () => made.remove());
+    return made;
+  });
   return template;
 }
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -9,8 +9,8 @@ import { readCardState } from '../../main/simulation/card/card-state';
 import { listPersonas } from '../../main/simulation/personas';
 import { VPCD_DEFAULT_PORT } from '../../main/simulation/vpcd-bridge';
 import { RENEWAL_STEPS } from '../../main/store/journal';
-import { openSimulatedWorld } from '../../main/simulation/world';
 import { CLI, pinArgs, usePcscdSandbox } from '../support/cli-harness';
+import { makeSimulationTemplate, type SimulationTemplate } from '../support/simulation-template';
 
 // Every route of docs/domain.md, end to end with the headless driver
 // (`myna-kiosk session`), once in process and once through the real PC/SC
@@ -42,25 +42,18 @@ interface RunOptions {
   deadlineMs?: number;
 }
 
-/**
- * A simulated world made once for the file (its CA and an empty J-LIS database: about two seconds of RSA key
- * generation and a new PGlite data directory), copied for each scenario.
- */
-let template: string | undefined;
+/** A simulated world made once for the file (test/support/simulation-template.ts), copied for each scenario. */
+let template: SimulationTemplate | undefined;
 beforeAll(async () => {
-  template = join(mkdtempSync(join(tmpdir(), 'myna-kiosk-route-template-')), 'sim');
-  const made = await openSimulatedWorld({ terminalId: 'template', simDir: template });
-  await made.close();
+  template = await makeSimulationTemplate();
 }, 60_000);
-afterAll(() => {
-  if (template) rmSync(join(template, '..'), { recursive: true, force: true });
-});
+afterAll(() => template?.remove());
 
 /** A fresh simulated world per scenario, a copy of the template: its own J-LIS records, kiosk database and card state. */
 function world() {
   const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-route-'));
   if (!template) throw new Error('the template world was not made (see beforeAll)');
-  cpSync(template, join(dir, 'sim'), { recursive: true });
+  template.copyTo(join(dir, 'sim'));
   return ['--sim-dir', join(dir, 'sim'), '--db', join(dir, 'kiosk.sqlite'), '--card-state', join(dir, 'card.json')];
 }
 
