@@ -4,7 +4,8 @@
 // `N passed, N failed`. Exits non-zero when anything failed.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, ensureNodeModules, ensureSystemPackages } from './ensure-deps.mjs';
 
@@ -26,14 +27,20 @@ const vitest =
   (suite, run = execute, projects = [suite]) =>
   async () => {
     const report = join(results, `${suite}.json`);
-    const { status } = await run('npx', [
-      'vitest',
-      'run',
-      ...projects.flatMap((project) => ['--project', project]),
-      '--reporter=default',
-      '--reporter=json',
-      `--outputFile.json=${report}`,
-    ]);
+    const { status } = await inOwnTemporaryFolder(suite, (env) =>
+      run(
+        'npx',
+        [
+          'vitest',
+          'run',
+          ...projects.flatMap((project) => ['--project', project]),
+          '--reporter=default',
+          '--reporter=json',
+          `--outputFile.json=${report}`,
+        ],
+        env,
+      ),
+    );
     const json = readJson(report);
     const counts = {
       name: suite,
@@ -51,9 +58,12 @@ const playwright =
   (name, project, extraArgs = [], run = execute) =>
   async () => {
     const report = join(results, `${name}.json`);
-    const { status } = await run('npx', ['playwright', 'test', `--project=${project}`, ...extraArgs, '--reporter=list,json'], {
-      PLAYWRIGHT_JSON_OUTPUT_FILE: report,
-    });
+    const { status } = await inOwnTemporaryFolder(name, (env) =>
+      run('npx', ['playwright', 'test', `--project=${project}`, ...extraArgs, '--reporter=list,json'], {
+        ...env,
+        PLAYWRIGHT_JSON_OUTPUT_FILE: report,
+      }),
+    );
     const stats = readJson(report)?.stats;
     const counts = {
       name,
@@ -100,6 +110,27 @@ const skipped = outcomes.reduce((sum, outcome) => sum + outcome.skipped, 0);
 // The closing line CI reads. A skipped test is reported, never hidden, and it fails the run.
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed + skipped === 0 ? 0 : 1);
+
+/**
+ * Runs a suite with TMPDIR set to a folder of its own, removed when the suite ends. The tests remove their
+ * own folders as they go (a simulated world is tens of megabytes, and a CI machine's disk is not large);
+ * whatever one of them missed is named here and goes with the folder, so no suite leaves anything behind.
+ */
+async function inOwnTemporaryFolder(suite, run) {
+  const folder = mkdtempSync(join(tmpdir(), `mk-${suite.replace(/\W+/g, '-')}-`));
+  // Open as /tmp is (sticky): the PostgreSQL sandbox's server runs as the postgres user and must reach its folder.
+  chmodSync(folder, 0o1777);
+  try {
+    return await run({ TMPDIR: folder });
+  } finally {
+    const left = readdirSync(folder);
+    if (left.length > 0) {
+      const named = left.length > 8 ? `${left.slice(0, 8).join(', ')} …` : left.join(', ');
+      console.log(`\n── ${suite} left ${left.length} item(s) in its temporary folder, now removed: ${named}`);
+    }
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
 
 function execute(command, args, env = {}) {
   console.log(`\n── ${[command, ...args].join(' ')}`);

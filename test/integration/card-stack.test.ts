@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,11 +13,12 @@ import { listPersonas, resolvePersona } from '../../main/simulation/personas';
 import { readCardState } from '../../main/simulation/card/card-state';
 import { CLI, usePcscdSandbox } from '../support/cli-harness';
 import { comparableStatus, expectedCardStatus } from '../support/persona-expectations';
+import { scratchForFile } from '../support/scratch';
 
 // The whole card stack on the real PC/SC path, as the kiosk and its tools use it:
 //   virtual-card CLI (own process) → vpcd → pcscd → libpcsclite → smartcard → PcscReader → JpkiClient / card status CLI
 
-const simDir = mkdtempSync(join(tmpdir(), 'myna-kiosk-sim-'));
+const simDir = scratchForFile('myna-kiosk-sim-');
 const cards: VirtualCardProcess[] = [];
 const sandbox = usePcscdSandbox({ needsCli: true });
 

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listPersonas } from '../../main/simulation/personas';
 import { CLI, pinArgs } from '../support/cli-harness';
+import { scratchForTest } from '../support/scratch';
 
 // No secret anywhere: run sessions of every kind the kiosk has — right and
 // wrong PINs, resets with new PINs, proxies, pulls, power cuts — export the
@@ -44,7 +44,7 @@ function decodedRuns(text: string): string {
 describe('no secret in anything the kiosk writes', () => {
   it('finds no PIN, My Number, name or address in the database, the logs or the exports', { timeout: 300_000 }, async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
-    const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-secrets-'));
+    const dir = scratchForTest('myna-kiosk-secrets-');
     const db = join(dir, 'kiosk.sqlite');
     const log: string[] = [];
     const run = (persona: string, extra: string[], card = persona) =>

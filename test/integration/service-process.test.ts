@@ -1,19 +1,19 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { IssuingServiceClient } from '../../main/issuance/service-client';
 import { CLI } from '../support/cli-harness';
+import { scratchForTest } from '../support/scratch';
 
 // `npx myna-kiosk service` as a municipality's IT staff run it: init, enrol a
 // terminal, start the service in its own process, a terminal's client asks
 // it something over mutual TLS, then the service stops on SIGTERM.
 describe('the issuing service process', () => {
   it('starts, answers an enrolled terminal, and stops on SIGTERM saying so', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-service-process-'));
+    const dir = scratchForTest('myna-kiosk-service-process-');
     const cli = (args: string[]) => spawnSync(process.execPath, [CLI, 'service', ...args, '--dir', dir], { encoding: 'utf8' });
     expect(cli(['init']).status).toBe(0);
     expect(cli(['enrol-terminal', '--id', 'lobby-01', '--role', 'lobby']).status).toBe(0);

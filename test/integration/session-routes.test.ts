@@ -49,15 +49,27 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => template?.remove());
 
-/** A fresh simulated world per scenario, a copy of the template: its own J-LIS records, kiosk database and card state. */
-function world() {
+/**
+ * A fresh simulated world for one scenario, a copy of the template: its own J-LIS records, kiosk database
+ * and card state, removed when the scenario is done with it (each is about 40 MB, and a run makes dozens).
+ */
+async function inWorld<T>(use: (place: string[]) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-route-'));
-  if (!template) throw new Error('the template world was not made (see beforeAll)');
-  template.copyTo(join(dir, 'sim'));
-  return ['--sim-dir', join(dir, 'sim'), '--db', join(dir, 'kiosk.sqlite'), '--card-state', join(dir, 'card.json')];
+  try {
+    if (!template) throw new Error('the template world was not made (see beforeAll)');
+    template.copyTo(join(dir, 'sim'));
+    return await use(['--sim-dir', join(dir, 'sim'), '--db', join(dir, 'kiosk.sqlite'), '--card-state', join(dir, 'card.json')]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-async function session(args: string[], mode: 'in-process' | 'pcsc', place = world(), options: RunOptions = {}): Promise<Run> {
+/** One session in a world of its own (`place` given: in that one, which the caller removes). */
+function session(args: string[], mode: 'in-process' | 'pcsc', place?: string[], options: RunOptions = {}): Promise<Run> {
+  return place ? sessionIn(place, args, mode, options) : inWorld((fresh) => sessionIn(fresh, args, mode, options));
+}
+
+async function sessionIn(place: string[], args: string[], mode: 'in-process' | 'pcsc', options: RunOptions): Promise<Run> {
   const transport = mode === 'pcsc' ? ['--pcsc'] : [];
   const child = spawn(process.execPath, [CLI, 'session', '--json', '--at', OPEN, ...place, ...transport, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -199,12 +211,7 @@ for (const mode of ['in-process', 'pcsc'] as const) {
       }, 60_000);
 
       it('after 20:00: the PINs are still checked, then a hand-off', async () => {
-        const place = world();
-        const run = await session(
-          ['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--at', '2026-12-01T20:00'],
-          mode,
-          place,
-        );
+        const run = await session(['--persona', 'standard-in-window', ...pinsOf('standard-in-window'), '--at', '2026-12-01T20:00'], mode);
         expect(run.outcome).toMatchObject({ result: 'handed-off', reason: 'service-unavailable' });
         expect(screensOf(run)).toContain('verifying');
       }, 60_000);
@@ -275,16 +282,17 @@ describe('a power cut (SIGKILL) after each journal step, then a restart', () => 
   it.each(RENEWAL_STEPS.filter((step) => step !== 'done'))(
     'after "%s": the next session on the card completes the renewal',
     async (step) => {
-      const place = world();
-      const args = ['--persona', 'standard-in-window', ...pinsOf('standard-in-window')];
-      const killed = await session([...args, '--fault', `${step}:crash`], 'in-process', place);
-      expect(killed.signal).toBe('SIGKILL');
-      const restarted = await session(args, 'in-process', place);
-      expect(restarted.code, restarted.stderr).toBe(0);
-      expect(restarted.outcome).toMatchObject({ result: 'renewed' });
-      const audit = spawn(process.execPath, [CLI, 'audit', 'verify', '--db', place[3]!], { stdio: 'ignore' });
-      const [code] = (await once(audit, 'exit')) as [number];
-      expect(code).toBe(0);
+      await inWorld(async (place) => {
+        const args = ['--persona', 'standard-in-window', ...pinsOf('standard-in-window')];
+        const killed = await session([...args, '--fault', `${step}:crash`], 'in-process', place);
+        expect(killed.signal).toBe('SIGKILL');
+        const restarted = await session(args, 'in-process', place);
+        expect(restarted.code, restarted.stderr).toBe(0);
+        expect(restarted.outcome).toMatchObject({ result: 'renewed' });
+        const audit = spawn(process.execPath, [CLI, 'audit', 'verify', '--db', place[3]!], { stdio: 'ignore' });
+        const [code] = (await once(audit, 'exit')) as [number];
+        expect(code).toBe(0);
+      });
     },
     60_000,
   );

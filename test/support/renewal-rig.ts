@@ -1,5 +1,5 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IssuerChannelClient } from '../../main/card/issuer-channel-client';
@@ -53,7 +53,10 @@ export async function renewalRig(options: { database?: string } = {}): Promise<R
     },
     /** How many certificate sets the service issued under each renewal id (at most one is the rule). */
     issuesPerRenewal: () => world.jlis.issuesPerRenewal(),
-    close: () => world.close(),
+    close: async () => {
+      await world.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
   return rig;
 }

@@ -1,15 +1,15 @@
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain-Node script without types (it runs before any package is installed)
 import { buildIsStale, stampBuild } from '../../scripts/build.mjs';
+import { scratchForTest } from '../support/scratch';
 
 // `npm start` and `npx myna-kiosk` rebuild only when a source is newer than the last build: an up-to-date out/ is
 // never rewritten under a web host (or a test) reading it.
 describe('build freshness', () => {
   const tree = () => {
-    const root = mkdtempSync(join(tmpdir(), 'build-freshness-'));
+    const root = scratchForTest('build-freshness-');
     mkdirSync(join(root, 'main', 'kiosk'), { recursive: true });
     mkdirSync(join(root, 'out'));
     writeFileSync(join(root, 'main', 'kiosk', 'kiosk.ts'), '');

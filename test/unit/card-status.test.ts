@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCardStatus } from '../../main/cli/card-status';
@@ -9,9 +7,10 @@ import { listPersonas, resolvePersona } from '../../main/simulation/personas';
 import { SimulatedCa } from '../../main/simulation/jlis/ca';
 import { VirtualMyNumberCard } from '../../main/simulation/card/virtual-my-number-card';
 import { comparableStatus, expectedCardStatus } from '../support/persona-expectations';
+import { scratchForFile } from '../support/scratch';
 
 let ca: SimulatedCa;
-const cache = mkdtempSync(join(tmpdir(), 'myna-kiosk-status-'));
+const cache = scratchForFile('myna-kiosk-status-');
 beforeAll(async () => {
   ca = await SimulatedCa.openOrCreate(join(cache, 'ca'));
 }, 60_000);

@@ -1,5 +1,4 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,8 +9,9 @@ import {
   readTerminalConfigFile,
 } from '../../main/kiosk/config';
 import { hashPasscode } from '../../main/base/passcode';
+import { scratchForFile } from '../support/scratch';
 
-const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-config-test-'));
+const dir = scratchForFile('myna-kiosk-config-test-');
 const file = (name: string, text: string) => {
   const path = join(dir, name);
   writeFileSync(path, text);

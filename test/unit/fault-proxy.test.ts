@@ -1,6 +1,4 @@
 import { generateKeyPair as generateKeyPairCallback, randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +10,7 @@ import type { KeyPairPem } from '../../main/service/terminal-pki';
 import { FaultProxy } from '../support/fault-proxy';
 import { cardKeysOf, proven } from '../support/card-proofs';
 import { serviceRig, type ServiceRig } from '../support/service-rig';
+import { scratchForFile } from '../support/scratch';
 
 // The fault proxy itself (test/support/fault-proxy.ts): what each fault does
 // to a request between the kiosk's client and a real issuing service over
@@ -20,7 +19,7 @@ import { serviceRig, type ServiceRig } from '../support/service-rig';
 // none of it.
 
 const generateKeyPair = promisify(generateKeyPairCallback);
-const work = mkdtempSync(join(tmpdir(), 'myna-kiosk-fault-proxy-'));
+const work = scratchForFile('myna-kiosk-fault-proxy-');
 let world: SimulatedWorld;
 let service: ServiceRig;
 let proxy: FaultProxy;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { permissionProblems, untrustedFileProblems } from '../../main/base/file-trust';
+import { scratchForTest } from '../support/scratch';
 
 const KIOSK = { uid: 1000, name: 'kiosk' };
 
@@ -34,7 +35,7 @@ describe('whether a file may be trusted', () => {
   });
 
   it('checks the file and the folder holding it, and behind a link the file it leads to and its folder', () => {
-    const outer = mkdtempSync(join(tmpdir(), 'myna-kiosk-trust-'));
+    const outer = scratchForTest('myna-kiosk-trust-');
     const open = join(outer, 'open');
     const safe = mkdtempSync(join(outer, 'safe-'));
     writeFileSync(join(safe, 'terminal.json'), '{}', { mode: 0o600 });
@@ -49,7 +50,7 @@ describe('whether a file may be trusted', () => {
   });
 
   it('leaves Windows to its installer: mode bits mean nothing there', () => {
-    const folder = mkdtempSync(join(tmpdir(), 'myna-kiosk-trust-'));
+    const folder = scratchForTest('myna-kiosk-trust-');
     writeFileSync(join(folder, 'terminal.json'), '{}');
     chmodSync(join(folder, 'terminal.json'), 0o666);
     expect(untrustedFileProblems(join(folder, 'terminal.json'), { platform: 'win32' })).toEqual([]);

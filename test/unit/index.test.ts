@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -11,6 +10,7 @@ import type { openSimulatedWorld, SimulatedWorld } from '../../main/simulation/w
 import { hashPasscode } from '../../main/base/passcode';
 import { TerminalCa } from '../../main/service/terminal-pki';
 import { holdSimulatedJlis } from '../support/hold-simulation';
+import { scratchForFile, scratchForTest } from '../support/scratch';
 
 type Fakes = typeof FakeElectron;
 
@@ -90,7 +90,7 @@ async function quit(running: Launched): Promise<void> {
 
 // One simulated CA for the whole file: creating it is the slow part. It sits where a packaged kiosk,
 // which ignores MYNA_KIOSK_SIM_DIR, finds it: in the cache folder ($XDG_CACHE_HOME).
-const cacheHome = mkdtempSync(join(tmpdir(), 'myna-kiosk-index-cache-'));
+const cacheHome = scratchForFile('myna-kiosk-index-cache-');
 const simDir = join(cacheHome, 'myna-kiosk', 'simulated-jlis');
 mkdirSync(simDir, { recursive: true });
 holdSimulatedJlis(simDir);
@@ -105,9 +105,9 @@ function writeConfig(config: Record<string, unknown>): void {
  * and a home for its records. The environment still names the test's files, for the kiosk to ignore.
  */
 function packagedKiosk(): { home: string; setup: (fakes: Fakes) => void } {
-  const userData = mkdtempSync(join(tmpdir(), 'myna-kiosk-user-data-'));
+  const userData = scratchForTest('myna-kiosk-user-data-');
   writeFileSync(join(userData, 'terminal.json'), JSON.stringify({ profile: 'demo' }), { mode: 0o600 });
-  const home = mkdtempSync(join(tmpdir(), 'myna-kiosk-home-'));
+  const home = scratchForTest('myna-kiosk-home-');
   vi.stubEnv('HOME', home);
   vi.stubEnv('XDG_CACHE_HOME', cacheHome);
   return {
@@ -120,7 +120,7 @@ function packagedKiosk(): { home: string; setup: (fakes: Fakes) => void } {
 }
 
 beforeEach(() => {
-  configDir = mkdtempSync(join(tmpdir(), 'myna-kiosk-config-'));
+  configDir = scratchForTest('myna-kiosk-config-');
   // The demo profile uses the virtual reader, so no PC/SC stack is needed here.
   writeConfig({ profile: 'demo' });
   vi.stubEnv('MYNA_KIOSK_CONFIG', join(configDir, 'terminal.json'));
@@ -200,7 +200,7 @@ describe('Electron main at start-up', () => {
     const { home, setup } = packagedKiosk();
     // Were the override honoured, this config would stop the kiosk.
     writeConfig({ profile: 'casino' });
-    const decoy = mkdtempSync(join(tmpdir(), 'myna-kiosk-decoy-sim-'));
+    const decoy = scratchForTest('myna-kiosk-decoy-sim-');
     vi.stubEnv('MYNA_KIOSK_SIM_DIR', decoy);
     vi.stubEnv('NODE_OPTIONS', '--max-old-space-size=512');
     const fakes = await launch(setup);

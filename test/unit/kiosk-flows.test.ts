@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ViewState } from '../../preload/contract';
 import { VirtualReader } from '../../main/card/virtual-reader';
@@ -15,6 +12,7 @@ import type { AuditChain } from '../../main/store/audit';
 import type { AuditRow } from '../../main/domain/audit-record';
 import { MemorySignInLimits, type SignInLimitStore } from '../../main/store/staff-sign-in-limits';
 import { openTerminalRecords } from '../../main/store/terminal-records';
+import { scratchForFile } from '../support/scratch';
 
 /**
  * The kiosk's own flows around a session — the lobby's idle reset, the
@@ -49,7 +47,7 @@ class ManualClock implements TimerClock {
   }
 }
 
-const SIM_DIR = mkdtempSync(join(tmpdir(), 'myna-kiosk-flows-sim-'));
+const SIM_DIR = scratchForFile('myna-kiosk-flows-sim-');
 // Service hours on a weekday, so sessions reach the PIN screens.
 const WORLD_NOW = () => new Date('2026-12-01T10:00:00+09:00');
 let world: SimulatedWorld;

@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service?.close();
-  rig?.close();
+  await rig?.close();
 });
 
 describe('terminals renewing at once', () => {

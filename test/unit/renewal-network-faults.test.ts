@@ -38,7 +38,7 @@ afterEach(() => {
 afterAll(async () => {
   await proxy?.close();
   await service?.close();
-  rig?.close();
+  await rig?.close();
 });
 
 /** The terminal's gateway through the proxy, as a session gets it. */

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runService, serviceDir } from '../../main/cli/service';
 import { UsageError } from '../../main/cli/usage-error';
+import { scratchForFile } from '../support/scratch';
 
 async function run(argv: string[]): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];
@@ -12,7 +12,7 @@ async function run(argv: string[]): Promise<{ code: number; lines: string[] }> {
 }
 
 describe('npx myna-kiosk service (the PKI commands)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'myna-kiosk-service-cli-'));
+  const dir = scratchForFile('myna-kiosk-service-cli-');
 
   it('init writes the terminal CA and the server certificate, keys readable by the owner only, and refuses a second init', async () => {
     const { code, lines } = await run(['init', '--dir', dir, '--municipality', 'Sample City', '--host', 'issuing.city.local']);

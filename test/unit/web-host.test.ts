@@ -1,18 +1,16 @@
-import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { WebResponse } from '../../preload/contract';
 import { silentLogger } from '../../main/base/log';
 import { startWebHost, type WebHost } from '../../main/web-host/web-host';
 import { holdSimulatedJlis } from '../support/hold-simulation';
+import { scratchForFile } from '../support/scratch';
 
 const RENDERER = new URL('../fixtures/renderer', import.meta.url).pathname;
 const hosts: WebHost[] = [];
 
-const SIM_DIR = mkdtempSync(join(tmpdir(), 'myna-kiosk-web-sim-'));
+const SIM_DIR = scratchForFile('myna-kiosk-web-sim-');
 holdSimulatedJlis(SIM_DIR);
 
 async function host(profile: 'demo' | 'lobby' | 'counter' = 'demo') {
