@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import { build, type Plugin } from 'vite';
+import { UI_FONTS_FOLDER } from './scripts/ui-fonts.mjs';
 
 /**
  * Data read at run time, shipped beside the bundle: the persona catalogue
@@ -63,6 +64,13 @@ const budouxBrowserDom: Plugin = {
   },
 };
 
+/**
+ * The screens' own cut of Noto Sans JP, which fonts.css imports as
+ * `@ui-fonts/ui-fonts.css`: scripts/build.mjs makes it (scripts/ui-fonts.mjs)
+ * before this build starts.
+ */
+const UI_FONTS_DIR = resolve(UI_FONTS_FOLDER);
+
 // One build for the three parts (and the dashboard after the renderer). It needs no Electron binary, so it runs on
 // offline machines and in CI; `electron-vite dev/preview` do need it.
 export default defineConfig({
@@ -98,6 +106,7 @@ export default defineConfig({
     publicDir: resolve('assets/public'),
     base: './',
     plugins: [react(), buildDashboard, budouxBrowserDom],
+    resolve: { alias: { '@ui-fonts': UI_FONTS_DIR } },
     build: {
       outDir: 'out/renderer',
       // Everything local: no inline scripts (the CSP forbids them), no remote assets.

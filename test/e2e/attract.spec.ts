@@ -1,4 +1,5 @@
 import { expect, startWebHostProcess, stopWebHostProcess, test } from './fixtures';
+import { LANGUAGES } from '../../preload/vocabulary';
 
 test('the demo attract screen loads in Japanese and shows the reader status main reports', async ({ page, demoHost }) => {
   await page.goto(demoHost.url);
@@ -53,4 +54,25 @@ test('the page loads nothing from outside the kiosk and runs clean under its CSP
   await expect(page.getByRole('main').getByRole('status')).toHaveAttribute('data-reader-state', 'waiting_for_card');
   expect(foreign).toEqual([]);
   expect(problems).toEqual([]);
+});
+
+test("the attract screen, in every language, draws Noto Sans JP from the screens' own cut: none of @fontsource's files", async ({
+  page,
+  demoHost,
+}) => {
+  const fonts: string[] = [];
+  page.on('request', (request) => {
+    if (request.resourceType() === 'font') fonts.push(new URL(request.url()).pathname);
+  });
+  await page.goto(demoHost.url);
+  await expect(page.getByRole('main').getByRole('status')).toHaveAttribute('data-reader-state', 'waiting_for_card');
+  for (const language of LANGUAGES) {
+    await page.locator(`nav.language-bar button[lang="${language}"]`).click();
+    await expect(page.locator('html')).toHaveAttribute('lang', language);
+    // The page's own fonts settle before the next language: its script runs in the page, where `document` is.
+    await page.evaluate('document.fonts.ready.then(() => undefined)');
+  }
+  expect(fonts.filter((path) => !/\/noto-sans-jp-ui-(400|700)-[\w-]+\.woff2$/.test(path))).toEqual([]);
+  // Both weights of the cut were drawn with (headings are bold), so the check above saw the fonts load at all.
+  expect(new Set(fonts).size).toBe(2);
 });
