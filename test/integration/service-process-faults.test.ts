@@ -43,8 +43,19 @@ afterAll(async () => {
 
 const viaProxy = (): IssuanceGateway => service.client({ url: proxy.url, attempts: 3, timeoutMs: 3_000, backoffMs: 20 });
 
+/**
+ * SIGKILLs the service. The kiosk's session can see its connection cut before this process has seen the
+ * child's exit, so whoever restarts it waits for that first.
+ */
+let killed: Promise<void> = Promise.resolve();
+function killService(): Promise<void> {
+  killed = service.kill();
+  return killed;
+}
+
 /** Starts the killed service again, points the proxy at it, and gives the next session its gateway. */
 async function restarted(): Promise<IssuanceGateway> {
+  await killed;
   expect(service.running).toBe(false);
   await service.restart();
   proxy.retarget(service.port);
@@ -65,7 +76,7 @@ const failedAt = (error: Error | undefined) => error?.message.split(':')[0];
 
 describe('the issuing service process killed mid-renewal', () => {
   it('between issue and confirmWritten: the card committed the new set, the old stays valid; after the restart it finishes', async () => {
-    const first = await renewAcrossKill(hooked(viaProxy(), 'issue', { after: () => service.kill() }));
+    const first = await renewAcrossKill(hooked(viaProxy(), 'issue', { after: () => killService() }));
     // The next call after issue is the status check of the new certificates read back from the card.
     expect(failedAt(first.error)).toBe('verified');
     expect(first.error).toMatchObject({ cause: { failure: 'unavailable' } });
@@ -78,7 +89,7 @@ describe('the issuing service process killed mid-renewal', () => {
         proxy.arm({ kind: 'cut-after-answer' });
         proxy.once('answer-cut', () => {
           cut++;
-          void service.kill();
+          void killService();
         });
       },
     });
@@ -93,7 +104,7 @@ describe('the issuing service process killed mid-renewal', () => {
   it('during issue, as the request reaches it: whether or not it issued, the renewal finishes after the restart', async () => {
     const killedOnArrival = hooked(viaProxy(), 'issue', {
       before: () => {
-        proxy.once('request', () => setImmediate(() => void service.kill()));
+        proxy.once('request', () => setImmediate(() => void killService()));
       },
     });
     const first = await renewAcrossKill(killedOnArrival);
