@@ -40,10 +40,9 @@ export function ownedPinBytes(typed: string | Uint8Array): Uint8Array {
 /** The signature password is typed on an A–Z grid; lowercase from a keyboard is the same password. Upper-cases in place. */
 export function normalisePin(pin: PinId, value: Uint8Array): Uint8Array {
   if (pin !== 'signature') return value;
-  for (let i = 0; i < value.length; i++) {
-    const byte = value[i]!;
+  value.forEach((byte, i) => {
     if (byte >= 0x61 && byte <= 0x7a) value[i] = byte - 0x20;
-  }
+  });
   return value;
 }
 

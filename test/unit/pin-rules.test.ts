@@ -40,6 +40,14 @@ describe('the PIN format rule', () => {
     expect(Buffer.from(normalisePin('authentication', ownedPinBytes('12a4'))).toString('latin1')).toBe('12a4');
   });
 
+  it('upper-cases exactly a to z: the letters at both ends, and nothing around them', () => {
+    const upper = (typed: string) => Buffer.from(normalisePin('signature', ownedPinBytes(typed))).toString('latin1');
+    expect(upper('az')).toBe('AZ');
+    // The neighbours of the range ('`' before a, '{' after z), the rest of ASCII above it, and a byte of UTF-8.
+    expect(upper('`{|}~\x7f')).toBe('`{|}~\x7f');
+    expect([...normalisePin('signature', Uint8Array.of(0x80, 0xc3, 0xa9, 0xff))]).toEqual([0x80, 0xc3, 0xa9, 0xff]);
+  });
+
   it('makes PIN bytes in a buffer of their own, never a slice of a shared one, so wiping them wipes every byte', () => {
     for (const typed of ['1234', Uint8Array.of(0x31, 0x32, 0x33, 0x34)]) {
       const bytes = ownedPinBytes(typed);
@@ -56,5 +64,8 @@ describe('the PIN format rule', () => {
     const error = new PinFormatError('registry', 'bad-characters');
     expect(error.message).toContain('registry');
     expect(error.message).toContain('bad-characters');
+    // Callers and logs tell it from other errors by its name.
+    expect(error.name).toBe('PinFormatError');
+    expect(error).toMatchObject({ pin: 'registry', problem: 'bad-characters' });
   });
 });

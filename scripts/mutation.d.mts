@@ -1,0 +1,20 @@
+// Types for scripts/mutation.mjs (a plain-Node script), for stryker.config.mjs and the tests that import it.
+
+export const AIM_PERCENT: number;
+export const MUTATED_ROOMS: readonly string[];
+export const MUTATED_FILES: readonly string[];
+/** Every module of the mutated rooms and files, as repository paths, sorted. */
+export function mutatedModules(root?: string): string[];
+/** The unit test files that import `module` themselves, sorted. */
+export function testsImporting(module: string, root?: string): string[];
+export interface MutationScore {
+  mutants: number;
+  killed: number;
+  timeout: number;
+  survived: number;
+  noCoverage: number;
+  ignored: number;
+  percent: number;
+}
+/** (killed + timed out) ÷ valid mutants (compile and runtime errors and marked equivalents left out), one decimal, rounded down. */
+export function scoreOf(mutants: ReadonlyArray<{ status: string }>): MutationScore;
