@@ -242,6 +242,7 @@ describe('status words', () => {
     [0x6982, 'security-status-not-satisfied'],
     [0x6a82, 'file-not-found'],
     [0x6a86, 'wrong-p1p2'],
+    [0x6a80, 'wrong-data'],
     [0x6b00, 'offset-beyond-end'],
     [0x6700, 'wrong-length'],
     [0x6985, 'conditions-not-satisfied'],
