@@ -165,7 +165,7 @@ export function newCertificateSetExpiry(input: CertificateSetExpiryInput): { aut
     dateOfBirth: input.dateOfBirth,
     renewedOn: input.renewedOn,
     cardExpires: input.cardExpires,
-    ...(input.periodOfStayEnds === undefined ? {} : { periodOfStayEnds: input.periodOfStayEnds }),
+    periodOfStayEnds: input.periodOfStayEnds,
   };
   const authentication = newCertificateExpiry({ ...common, currentExpiry: input.currentExpiry.authentication });
   const signature = newCertificateExpiry({
@@ -537,7 +537,7 @@ export function decideEligibility(input: EligibilityInput): EligibilityDecision 
         ...(card.signature.state === 'present' ? { signature: card.signature.expires ?? expiresOn } : {}),
       },
       cardExpires: resident.cardExpires,
-      ...(resident.periodOfStayEnds === undefined ? {} : { periodOfStayEnds: resident.periodOfStayEnds }),
+      periodOfStayEnds: resident.periodOfStayEnds,
     });
     if (expiry.authentication.cappedBy === 'period-of-stay') reasons.push('capped-by-period-of-stay');
     if (expiry.authentication.cappedBy === 'card-expiry') reasons.push('capped-by-card-expiry');
@@ -583,5 +583,6 @@ export function decideEligibility(input: EligibilityInput): EligibilityDecision 
   }
   if (!terms) return { outcome: 'hand-off', reason: 'service-unavailable', which: 'gateway-down', ...provisional, reasons, unchecked };
 
-  return { outcome: 'renew', mode, window, ...terms, pinsToReset: profile === 'counter' ? locked : [], reasons, unchecked };
+  // Outside the counter a locked PIN has handed off above: only the counter gets here with PINs to reset.
+  return { outcome: 'renew', mode, window, ...terms, pinsToReset: locked, reasons, unchecked };
 }

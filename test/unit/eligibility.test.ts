@@ -1149,3 +1149,91 @@ describe('myna-kiosk eligibility', () => {
     expect(ELIGIBILITY_USAGE).toContain('eligibility --persona <name|path> --at <ISO date-time>');
   });
 });
+
+// ---------------------------------------------------------------------------
+// Cases mutation testing found no test for (issue 14). Dates worked out by hand as above.
+
+describe('edges no earlier case pinned down', () => {
+  // HOLDER: born 07-15. Renewing on 2025-05-01 inside the window: 6th birthday on or after it, 2030-07-15.
+  // A new issue on that day: 5th birthday strictly after it (2025-07-15 is the 1st), 2029-07-15 — a year less.
+  it('a signature certificate expiring apart from the authentication one is renewed by its own window', () => {
+    // Signature expired 2025-04-20 (its window closed): issued anew, 2029-07-15; authentication in its window, 2030-07-15.
+    const expiredApart = decide(
+      jst('2025-05-01T10:00'),
+      card('2025-07-15', { signature: { state: 'present', expires: '2025-04-20' } }),
+      HOLDER,
+    );
+    expect(expiredApart).toMatchObject({ outcome: 'renew', newExpiry: { authentication: '2030-07-15', signature: '2029-07-15' } });
+    // Its expiry unread (the password not yet typed): taken to be the authentication one's, so both in the window.
+    const unread = decide(jst('2025-05-01T10:00'), card('2025-07-15', { signature: { state: 'present' } }), HOLDER);
+    expect(unread).toMatchObject({ outcome: 'renew', newExpiry: { authentication: '2030-07-15', signature: '2030-07-15' } });
+  });
+
+  it('a period of stay ending after the card does not bind it: the card is what ends first', () => {
+    // Card to 2025-09-01, within 3 months of the certificates' 2025-07-15 (to 2025-10-15): the card route.
+    // Were the stay (2026-03-01) taken instead, the card would look good for long enough and the renewal go on.
+    const decision = decide(jst('2025-05-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-09-01', periodOfStayEnds: '2026-03-01' });
+    expect(decision).toMatchObject({ outcome: 'card-renewal-needed', why: 'card-expires-soon-after-certificates' });
+  });
+
+  it('a card expiring today has not expired: it ends before the certificates', () => {
+    const decision = decide(jst('2025-05-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-05-01' });
+    expect(decision).toMatchObject({ outcome: 'card-renewal-needed', why: 'card-expires-before-certificates' });
+    expect(decide(jst('2025-05-01T10:00'), JULY, { ...HOLDER, cardExpires: '2025-04-30' })).toMatchObject({ why: 'card-expired' });
+  });
+
+  it('card facts without tries-left states, or with some of them, decide without throwing', () => {
+    const { pins: _none, ...withoutPins } = JULY;
+    expect(decide(jst('2025-05-01T10:00'), withoutPins, HOLDER)).toMatchObject({ outcome: 'renew' });
+    const onlyOne = { ...JULY, pins: { signature: { state: 'blocked' as const } } };
+    expect(decide(jst('2025-05-01T10:00'), onlyOne, HOLDER)).toMatchObject({
+      outcome: 'hand-off',
+      reason: 'pin-locked',
+      pins: ['signature'],
+    });
+  });
+
+  it('the demo, whose schedule is off, with the issuing service unreachable: a hand-off, not a throw', () => {
+    expect(decide(jst('2025-05-01T10:00'), JULY, undefined, 'demo')).toMatchObject({
+      outcome: 'hand-off',
+      reason: 'service-unavailable',
+      which: 'gateway-down',
+      reasons: expect.arrayContaining(['gateway-down']),
+    });
+  });
+
+  it('a card without a valid authentication certificate is handed off for that one reason, nothing left unchecked', () => {
+    const { authentication: _none, ...without } = JULY;
+    for (const cardFacts of [without, { ...JULY, authentication: { expires: '2025-07-15', revoked: true } }]) {
+      expect(decide(jst('2025-05-01T10:00'), cardFacts, HOLDER)).toEqual({
+        outcome: 'hand-off',
+        reason: 'no-valid-authentication-certificate',
+        reasons: ['no-valid-authentication-certificate'],
+        unchecked: [],
+      });
+    }
+  });
+
+  it('an instant that is not one is refused by name', () => {
+    expect(() => decide(new Date(Number.NaN), JULY, HOLDER)).toThrow(new CalendarError('at is not a valid instant'));
+  });
+
+  it('a renewal said to be inside the window when its certificate says otherwise is refused, naming both', () => {
+    const input: NewExpiryInput = {
+      dateOfBirth: '1980-07-15',
+      renewedOn: '2025-05-01',
+      currentExpiry: '2025-07-15',
+      cardExpires: '2035-07-15',
+    };
+    expect(() => newCertificateExpiry({ ...input, insideWindow: false })).toThrow(
+      'renewal on 2025-05-01 is inside the window of a certificate expiring 2025-07-15, but insideWindow says otherwise',
+    );
+    expect(() => newCertificateExpiry({ ...input, renewedOn: '2025-08-01', insideWindow: true })).toThrow(
+      'renewal on 2025-08-01 is not inside the window of a certificate expiring 2025-07-15, but insideWindow says otherwise',
+    );
+    // Agreeing, or said without the certificate: no complaint.
+    expect(newCertificateExpiry({ ...input, insideWindow: true }).expiresOn).toBe('2030-07-15');
+    const { currentExpiry: _unknown, ...withoutCurrent } = input;
+    expect(newCertificateExpiry({ ...withoutCurrent, insideWindow: false }).expiresOn).toBe('2029-07-15');
+  });
+});
