@@ -96,6 +96,9 @@ export default tseslint.config(
       'playwright-report/**',
       'coverage/**',
       'test/fixtures/renderer/**',
+      // StrykerJS's sandbox copies of the tree and its reports (npm run test:mutation).
+      '.stryker-tmp/**',
+      'reports/**',
     ],
   },
   js.configs.recommended,
