@@ -45,9 +45,9 @@ export function encodeCommand(apdu: CommandApdu, form: ApduForm = formFor(apdu))
   const le = apdu.le;
   const maxData = form === 'short' ? SHORT_MAX_DATA : EXTENDED_MAX_DATA;
   const maxLe = form === 'short' ? SHORT_MAX_LE : EXTENDED_MAX_LE;
-  if (data.length > maxData) throw new ApduFormatError(`${data.length} data bytes do not fit a ${form} APDU`);
-  if (le !== undefined && (!Number.isInteger(le) || le < 1 || le > maxLe))
-    throw new ApduFormatError(`Le ${le} does not fit a ${form} APDU`);
+  const aForm = form === 'short' ? 'a short' : 'an extended';
+  if (data.length > maxData) throw new ApduFormatError(`${data.length} data bytes do not fit ${aForm} APDU`);
+  if (le !== undefined && (!Number.isInteger(le) || le < 1 || le > maxLe)) throw new ApduFormatError(`Le ${le} does not fit ${aForm} APDU`);
 
   // Extended: a 00 marker, then two-byte Lc and/or Le; Le follows Lc without a second marker.
   const lc = data.length === 0 ? [] : form === 'short' ? [data.length] : [0, data.length >> 8, data.length & 0xff];

@@ -4,6 +4,7 @@ import {
   decodeCommand,
   encodeCommand,
   encodeResponse,
+  formFor,
   fromHex,
   parseResponse,
   toHex,
@@ -77,6 +78,75 @@ describe('command APDUs', () => {
 
   it('refuses a Lc that does not match the data', () => {
     expect(() => decodeCommand(fromHex('00A4020C05000A'))).toThrow(ApduFormatError);
+  });
+
+  it('draws the short/extended line exactly: 255 data bytes and Le 256 are short, 256 and 257 are not', () => {
+    expect(formFor({ ...header, data: new Uint8Array(255) })).toBe('short');
+    expect(formFor({ ...header, data: new Uint8Array(256) })).toBe('extended');
+    expect(formFor({ ...header, le: 256 })).toBe('short');
+    expect(formFor({ ...header, le: 257 })).toBe('extended');
+    expect(formFor({ ...header, data: new Uint8Array(255), le: 256 })).toBe('short');
+    // 255 data bytes in a short command: Lc FF, then the data.
+    const short = encodeCommand({ ...header, data: new Uint8Array(255).fill(1) }, 'short');
+    expect(short).toHaveLength(4 + 1 + 255);
+    expect(short[4]).toBe(0xff);
+    expect(encodeCommand({ ...header, data: new Uint8Array(65_535) }, 'extended')).toHaveLength(4 + 3 + 65_535);
+    expect(() => encodeCommand({ ...header, data: new Uint8Array(65_536) }, 'extended')).toThrow(
+      '65536 data bytes do not fit an extended APDU',
+    );
+    expect(() => encodeCommand({ ...header, le: 1.5 })).toThrow('Le 1.5 does not fit a short APDU');
+    expect(encodeCommand({ ...header, le: 1 })).toEqual(fromHex('00B08A0001'));
+  });
+
+  it('refuses a header byte that is not one byte, naming it', () => {
+    for (const [name, change] of [
+      ['CLA', { cla: -1 }],
+      ['INS', { ins: 256 }],
+      ['P1', { p1: 1.5 }],
+      ['P2', { p2: Number.NaN }],
+    ] as const) {
+      expect(() => encodeCommand({ ...header, ...change })).toThrow(`${name} must be one byte`);
+    }
+    expect(encodeCommand({ cla: 0xff, ins: 0, p1: 0xff, p2: 0 })).toEqual(fromHex('FF00FF00'));
+  });
+
+  it('decodes a short case 4 into its data and Le (00 meaning 256)', () => {
+    expect(decodeCommand(fromHex('802A008003010203' + '20'))).toEqual({
+      cla: 0x80,
+      ins: 0x2a,
+      p1: 0x00,
+      p2: 0x80,
+      data: fromHex('010203'),
+      le: 0x20,
+      form: 'short',
+    });
+    expect(decodeCommand(fromHex('802A008003010203' + '00')).le).toBe(256);
+    expect(decodeCommand(fromHex('00B08A00' + '00'))).toEqual({ cla: 0, ins: 0xb0, p1: 0x8a, p2: 0, le: 256, form: 'short' });
+  });
+
+  it('decodes the extended cases, 0000 meaning 65536', () => {
+    expect(decodeCommand(fromHex('00B08A00' + '000000'))).toMatchObject({ le: 65_536, form: 'extended' });
+    expect(decodeCommand(fromHex('00B08A00' + '000101'))).toMatchObject({ le: 257, form: 'extended' });
+    expect(decodeCommand(fromHex('00D60000' + '000002' + 'ABCD'))).toEqual({
+      cla: 0,
+      ins: 0xd6,
+      p1: 0,
+      p2: 0,
+      data: fromHex('ABCD'),
+      form: 'extended',
+    });
+    expect(decodeCommand(fromHex('802A0080' + '000002' + '0102' + '0000'))).toMatchObject({ data: fromHex('0102'), le: 65_536 });
+  });
+
+  it.each([
+    ['fewer than 4 bytes', '00B08A', 'a command needs 4 header bytes (got 3)'],
+    ['nothing at all', '', 'a command needs 4 header bytes (got 0)'],
+    ['an extended Lc of zero', '00D60000' + '0000' + '00AB', 'malformed extended length'],
+    ['two bytes after the marker', '00D60000' + '0001', 'malformed extended length'],
+    ['an extended Lc the data does not match', '00D60000' + '000003' + 'ABCD', 'extended Lc 3 does not match 2 following bytes'],
+    ['a short Lc the data does not match', '00A4020C' + '03' + '0A', 'Lc 3 does not match 1 following bytes'],
+  ])('refuses %s', (_name, hex, message) => {
+    expect(() => decodeCommand(fromHex(hex))).toThrow(new ApduFormatError(message));
   });
 });
 
