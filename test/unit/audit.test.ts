@@ -356,6 +356,12 @@ describe('verify() names the first broken row', () => {
     session();
     tamper('DELETE FROM audit_head');
     expect(chain.verify()).toMatchObject({ ok: false, firstBrokenSeq: 11, reason: 'head-missing' });
+    // The next append says the log was tampered with, not a TypeError; and it appends nothing.
+    expect(() => chain.head()).toThrow(
+      new AuditError('the audit head is missing: the log has been tampered with (run `myna-kiosk audit verify`)'),
+    );
+    expect(() => session()).toThrow(AuditError);
+    expect(chain.verify()).toMatchObject({ ok: false, firstBrokenSeq: 11, reason: 'head-missing' });
   });
 
   it('a head moved by hand', () => {

@@ -26,7 +26,7 @@ function miniatureRepository(): string {
 }
 
 describe('npm run test:mutation (scripts/mutation.mjs)', () => {
-  it('mutates every module of the rules, card, records and session rooms and the issuance rules, not declarations', () => {
+  it('mutates every module of the rules, card, records and session rooms, the issuance rule and the passcodes, not declarations', () => {
     const root = miniatureRepository();
     writeFileSync(join(root, 'main/issuance/possession.ts'), '');
     expect(mutatedModules(root)).toEqual([

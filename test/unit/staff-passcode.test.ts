@@ -12,6 +12,21 @@ describe('staff passcode hashes', () => {
     expect(await passcodeMatches('', hash)).toBe(false);
   });
 
+  it('are scrypt at N = 2^15, r = 8, p = 1, 32 bytes, over the NFKC form: known answers computed outside the project', async () => {
+    // Made 2026-12-07 with Python's hashlib.scrypt (salt 00 01 … 0F); a change of cost, length or normalisation
+    // would make every hash IT departments have written stop matching, so none may change unnoticed.
+    const salt = Buffer.from([...Array(16).keys()]);
+    expect(hashPasscode('Kiosk-Counter-2026!', salt)).toBe(
+      'scrypt$15$8$1$AAECAwQFBgcICQoLDA0ODw$jRYIUr7gQkdd93KCAkZZy4gDi4spZ1EXsRrNcPjj2Fc',
+    );
+    expect(
+      await passcodeMatches('Kiosk-Counter-2026!', 'scrypt$15$8$1$AAECAwQFBgcICQoLDA0ODw$jRYIUr7gQkdd93KCAkZZy4gDi4spZ1EXsRrNcPjj2Fc'),
+    ).toBe(true);
+    // Half-width katakana is hashed as its NFKC form (full-width): the same passcode however it was typed.
+    expect(hashPasscode('ｶﾀｶﾅ-Pass-2026', salt).split('$')[5]).toBe('Xqx1rV-muUrwf3NEo1WMtervwLU_cCDKkPXqf6wo8oc');
+    expect(hashPasscode('カタカナ-Pass-2026', salt).split('$')[5]).toBe('Xqx1rV-muUrwf3NEo1WMtervwLU_cCDKkPXqf6wo8oc');
+  });
+
   it('are salted: the same passcode hashes differently each time', () => {
     expect(hashPasscode('same')).not.toBe(hashPasscode('same'));
   });
