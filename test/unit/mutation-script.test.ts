@@ -30,6 +30,7 @@ describe('npm run test:mutation (scripts/mutation.mjs)', () => {
     const root = miniatureRepository();
     writeFileSync(join(root, 'main/issuance/possession.ts'), '');
     expect(mutatedModules(root)).toEqual([
+      'main/base/passcode.ts',
       'main/card/apdu.ts',
       'main/domain/rules-extra.ts',
       'main/domain/rules.ts',
