@@ -311,3 +311,77 @@ describe('service hours', () => {
     expect(() => serviceStatusAt(new Date(Number.NaN))).toThrow(CalendarError);
   });
 });
+
+// Cases mutation testing found no test for (issue 14); dates worked out by hand as above.
+describe('what the calendar refuses', () => {
+  const hours = (change: Partial<ServiceHours>): ServiceHours => ({ ...DEFAULT_SERVICE_HOURS, ...change });
+  /** `count` consecutive days from `first` (a YYYY-MM-DD), as closedDays lists them. */
+  const daysFrom = (first: string, count: number) => Array.from({ length: count }, (_, i) => addDays(first, i));
+
+  it('an outage list that closes the next 400 days is a configuration error, named, not an endless search', () => {
+    // Saturday 2026-01-10 at 20:00: the next opening would be from Sunday the 11th on.
+    const after = new Date('2026-01-10T11:00:00Z');
+    expect(() => serviceStatusAt(after, hours({ closedDays: daysFrom('2026-01-11', 401) }))).toThrow(
+      new CalendarError('no service day within 400 days of 2026-01-10: check closedDays'),
+    );
+    // 300 days closed (2026-01-11 … 2026-11-06): the 7th of November 2026 is a Saturday, not a maintenance Sunday.
+    expect(serviceStatusAt(after, hours({ closedDays: daysFrom('2026-01-11', 300) }))).toMatchObject({
+      reason: 'after-hours',
+      nextOpening: { date: '2026-11-07', time: '08:30' },
+    });
+  });
+
+  it('a negative cut-off margin, or one that leaves no time to issue, is refused', () => {
+    const at = new Date('2026-01-13T03:00:00Z');
+    expect(() => serviceStatusAt(at, hours({ cutoffMarginMinutes: -1 }))).toThrow(
+      new CalendarError('service hours 08:30–20:00 less -1 minutes leave no time to issue'),
+    );
+    // 08:30 to 20:00 is 690 minutes: a margin of 690 leaves none, 689 leaves one.
+    expect(() => serviceStatusAt(at, hours({ cutoffMarginMinutes: 690 }))).toThrow(CalendarError);
+    expect(serviceStatusAt(new Date('2026-01-12T23:30:00Z'), hours({ cutoffMarginMinutes: 689 }))).toEqual({
+      available: true,
+      until: { date: '2026-01-13', time: '08:31' },
+    });
+    expect(() => serviceStatusAt(at, hours({ cutoffMarginMinutes: 1.5 }))).toThrow(
+      new CalendarError('cutoffMarginMinutes must be an integer, not 1.5'),
+    );
+  });
+
+  it.each(['8:30', '08:30 ', ' 08:30', 'x08:30', '08:30x', '24:00', '07:60', '0830', ''])('opening at %j is refused', (time) => {
+    expect(() => serviceStatusAt(new Date('2026-01-13T03:00:00Z'), hours({ opensAt: time }))).toThrow(
+      new CalendarError(`opensAt is not an HH:MM time of day: ${JSON.stringify(time)}`),
+    );
+  });
+
+  it('accepts the whole day: 00:00 and 23:59', () => {
+    expect(serviceStatusAt(new Date('2026-01-12T15:00:00Z'), hours({ opensAt: '00:00', closesAt: '23:59' }))).toEqual({
+      available: true,
+      until: { date: '2026-01-13', time: '23:59' },
+    });
+  });
+
+  it.each([
+    '2025-01-00',
+    '2025-00-10',
+    '2025-13-01',
+    '2025-01-32',
+    '2025-02-29',
+    'x2025-01-01',
+    '2025-01-01x',
+    '2025-1-01',
+    '25-01-01',
+    ' 2025-01-01',
+  ])('%j is not a date', (text) => {
+    expect(isJapanDate(text)).toBe(false);
+    expect(() => serviceStatusAt(new Date('2026-01-13T03:00:00Z'), hours({ closedDays: [text] }))).toThrow(
+      new CalendarError(`closedDays is not a YYYY-MM-DD calendar date: ${JSON.stringify(text)}`),
+    );
+  });
+
+  it('the first and last days of months and leap days are dates', () => {
+    for (const text of ['2025-01-01', '2025-01-31', '2025-12-31', '2024-02-29', '2000-02-29', '2025-04-30'])
+      expect(isJapanDate(text), text).toBe(true);
+    for (const text of ['2025-04-31', '1900-02-29']) expect(isJapanDate(text), text).toBe(false);
+    expect(isJapanDate(20250101)).toBe(false);
+  });
+});
