@@ -1,8 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// The unit tests as StrykerJS runs them (stryker.config.mjs), each file isolated: the mutant in play is
-// switched per test, and a module registry shared across files would keep a stale one. MUTATION_TESTS
-// (comma-separated globs) narrows them, as `npm test`'s guard does.
+// The unit tests as StrykerJS runs them (stryker.config.mjs). MUTATION_TESTS (comma-separated globs) narrows
+// them, as scripts/mutation.mjs and `npm test`'s guard do.
 export default defineConfig({
   plugins: [
     {
@@ -11,6 +10,8 @@ export default defineConfig({
       name: 'myna-kiosk:mutation-in-child-processes',
       configureVitest({ project }) {
         project.config.pool = 'forks';
+        // Within one mutant's run the test files share the modules they import (one mutant is in play for the
+        // whole run; each run starts its processes afresh, so a mutant in a module-level constant takes effect).
         project.config.isolate = false;
       },
     },
