@@ -52,9 +52,10 @@ export function encodeCommand(apdu: CommandApdu, form: ApduForm = formFor(apdu))
   // Extended: a 00 marker, then two-byte Lc and/or Le; Le follows Lc without a second marker.
   const lc = data.length === 0 ? [] : form === 'short' ? [data.length] : [0, data.length >> 8, data.length & 0xff];
   let trailer: number[] = [];
-  if (le !== undefined && form === 'short') trailer = [le === 256 ? 0 : le];
+  // The largest Le is written as zero: 256 in one byte, 65536 in two (both are 0 once masked).
+  if (le !== undefined && form === 'short') trailer = [le & 0xff];
   if (le !== undefined && form === 'extended') {
-    const encoded = le === 65_536 ? 0 : le;
+    const encoded = le & 0xffff;
     trailer = data.length === 0 ? [0, encoded >> 8, encoded & 0xff] : [encoded >> 8, encoded & 0xff];
   }
   // One buffer of the exact size, the data copied in once: it may be a PIN,
@@ -105,7 +106,8 @@ export class MalformedResponseError extends Error {
 }
 
 export function parseResponse(bytes: Uint8Array): ResponseApdu {
-  if (bytes.length < 2) throw new MalformedResponseError(`a response needs a status word (got ${bytes.length} bytes)`);
+  if (bytes.length < 2)
+    throw new MalformedResponseError(`a response needs a status word (got ${bytes.length === 1 ? 'one byte' : 'no bytes'})`);
   return {
     data: bytes.slice(0, bytes.length - 2),
     sw: (bytes[bytes.length - 2]! << 8) | bytes[bytes.length - 1]!,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../main/card/apdu';
+import { ApduFormatError, MalformedResponseError, fromHex, parseResponse, toHex } from '../../main/card/apdu';
 import { AID, CARD_INFO_FILE, JPKI_FILE, REGISTRY_PIN_FILE, SIGNATURE_CERTIFICATE_PRESENT, TOKEN_LABEL } from '../../main/card/jpki-layout';
-import { SW } from '../../main/card/status-words';
+import { CardResponseError, CardStatusError, SW, swHex } from '../../main/card/status-words';
 import { MAX_TRIES } from '../../main/domain/pin-rules';
 
 // Known answers: the card's numbers as docs/card-protocol.md gives them, written out here rather than
@@ -63,5 +63,36 @@ describe("the card's numbers, as its documentation gives them", () => {
 
   it('tries before a PIN locks (docs/domain.md): 3 for the 4-digit PINs, 5 for the signature password', () => {
     expect(MAX_TRIES).toEqual({ authentication: 3, signature: 5, registry: 3, cardInfo: 3 });
+  });
+});
+
+describe("the card layer's errors", () => {
+  it('carry their names, which callers and logs tell them apart by', () => {
+    expect(new ApduFormatError('x').name).toBe('ApduFormatError');
+    expect(new MalformedResponseError('x').name).toBe('MalformedResponseError');
+    expect(new CardResponseError('READ', 'x')).toMatchObject({ name: 'CardResponseError', operation: 'READ', message: 'READ: x' });
+    expect(new CardStatusError(0x6982, 'SIGN')).toMatchObject({
+      name: 'CardStatusError',
+      message: 'SIGN: card answered 6982 (security-status-not-satisfied)',
+    });
+  });
+
+  it('write a status word as four upper-case hex digits', () => {
+    expect(swHex(0x6a82)).toBe('6A82');
+    expect(swHex(0x0900)).toBe('0900');
+    expect(swHex(0x0001)).toBe('0001');
+  });
+
+  it('say how short an answer without a status word was', () => {
+    expect(() => parseResponse(Uint8Array.of(0x90))).toThrow(new MalformedResponseError('a response needs a status word (got one byte)'));
+    expect(() => parseResponse(new Uint8Array(0))).toThrow(new MalformedResponseError('a response needs a status word (got no bytes)'));
+  });
+
+  it('name the text that is not hex', () => {
+    expect(() => fromHex('0G')).toThrow(new ApduFormatError('not hex: "0G"'));
+    expect(() => fromHex('012')).toThrow(new ApduFormatError('not hex: "012"'));
+    // White space between bytes, of any kind and length, is no part of them.
+    expect(fromHex(' 00 a4\t\n04  0c ')).toEqual(Uint8Array.of(0x00, 0xa4, 0x04, 0x0c));
+    expect(fromHex('')).toEqual(new Uint8Array(0));
   });
 });
