@@ -1,3 +1,4 @@
+import type { RunnerTestFile } from 'vitest';
 import { defineConfig } from 'vitest/config';
 
 // The unit tests as StrykerJS runs them (stryker.config.mjs). MUTATION_TESTS (comma-separated globs) narrows
@@ -17,6 +18,34 @@ export default defineConfig({
     },
   ],
   test: {
+    reporters: [
+      {
+        // A mutant that breaks a test file's loading (a constant it computes at load, say fromHex of an AID)
+        // leaves that file with no test at all, and StrykerJS's vitest runner, counting failed tests, would
+        // call the mutant survived. Such a file gets one failed test, "the file loads", carrying the error.
+        onTestRunEnd(testModules) {
+          // The module's task is the File that StrykerJS's runner reads back from vitest's state.
+          for (const file of testModules.map((testModule) => (testModule as unknown as { task: RunnerTestFile }).task)) {
+            if (file.result?.state !== 'fail' || file.tasks.length > 0) continue;
+            file.tasks.push({
+              type: 'test',
+              id: `${file.id}_load`,
+              name: 'the file loads',
+              fullName: `${file.name} the file loads`,
+              mode: 'run',
+              file,
+              suite: file,
+              context: {} as never,
+              meta: {},
+              annotations: [],
+              artifacts: [],
+              timeout: 0,
+              result: { state: 'fail', errors: file.result.errors ?? [] },
+            } as unknown as (typeof file.tasks)[number]);
+          }
+        },
+      },
+    ],
     include: process.env.MUTATION_TESTS ? process.env.MUTATION_TESTS.split(',') : ['test/unit/**/*.test.{ts,tsx}'],
     environment: 'node',
   },

@@ -127,7 +127,7 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 export function fromHex(hex: string): Uint8Array {
-  const clean = hex.replace(/\s+/g, '');
+  const clean = hex.replace(/\s/g, '');
   if (!/^([0-9a-fA-F]{2})*$/.test(clean)) throw new ApduFormatError(`not hex: "${hex}"`);
   return Uint8Array.from(Buffer.from(clean, 'hex'));
 }
