@@ -27,6 +27,14 @@ describe('staff passcode hashes', () => {
     expect(hashPasscode('カタカナ-Pass-2026', salt).split('$')[5]).toBe('Xqx1rV-muUrwf3NEo1WMtervwLU_cCDKkPXqf6wo8oc');
   });
 
+  it('take 12 to 64 characters: both ends are passcodes, one more or less is not', () => {
+    const long = 'Vx7#qLm2$Rt9!Kw4'.repeat(4); // 64 characters, nothing a dictionary knows
+    expect(passcodeProblem(long)).toBeUndefined();
+    expect(passcodeProblem(`${long}Z`)).toBe('a passcode is 12 to 64 characters');
+    expect(passcodeProblem('Vx7#qLm2$Rt9')).toBeUndefined();
+    expect(passcodeProblem('Vx7#qLm2$Rt')).toBe('a passcode is 12 to 64 characters');
+  });
+
   it('are salted: the same passcode hashes differently each time', () => {
     expect(hashPasscode('same')).not.toBe(hashPasscode('same'));
   });
