@@ -81,7 +81,16 @@ describe('the passcode policy', () => {
     expect(passcodeProblem('パスコードは十二文字以上です')).toMatch(/printable ASCII/);
     expect(passcodeProblem('Tanaka-2026-blue', 'tanaka')).toMatch(/account id/);
     for (const guessable of ['password1234', 'qwertyuiop12', 'aaaaaaaaaaaa', '123456789012', 'abcdefghijkl', 'iloveyou2026'])
-      expect(passcodeProblem(guessable), guessable).toMatch(/too easy to guess/);
+      expect(passcodeProblem(guessable), guessable).toBe(
+        'that passcode is too easy to guess (a common word or password, a sequence, a keyboard pattern or a repetition); ' +
+          'choose a longer, less predictable one',
+      );
+  });
+
+  it('counts the account id among the words a guesser tries: spelt backwards it is refused for that account only', () => {
+    expect(passcodeProblem('okanah-adamay#91', 'yamada-hanako')).toMatch(/too easy to guess/);
+    expect(passcodeProblem('okanah-adamay#91', 'suzuki-ichiro')).toBeUndefined();
+    expect(passcodeProblem('okanah-adamay#91')).toBeUndefined();
   });
 });
 
