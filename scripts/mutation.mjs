@@ -76,14 +76,12 @@ function run(modules) {
   mkdirSync(join(REPORTS, 'modules'), { recursive: true });
   const merged = { schemaVersion: '2', thresholds: { high: AIM_PERCENT, low: 80 }, files: {} };
   const rows = [];
-  let failed = false;
   for (const module of modules) {
     const tests = testsImporting(module);
     const report = join(REPORTS, 'modules', `${module.replaceAll('/', '__')}.json`);
     if (tests.length === 0) {
       console.log(`\n── ${module}: no unit test imports it; every mutant counts as survived`);
       rows.push({ module, tests: 0, score: undefined });
-      failed = true;
       continue;
     }
     console.log(`\n── ${module}: ${tests.length} test file(s): ${tests.map((file) => relative('test/unit', file)).join(', ')}`);
@@ -97,7 +95,6 @@ function run(modules) {
     if (result.status !== 0 || !existsSync(report)) {
       console.log(`── ${module}: StrykerJS failed (exit ${result.status ?? result.signal})`);
       rows.push({ module, tests: tests.length, score: undefined, seconds });
-      failed = true;
       continue;
     }
     const json = JSON.parse(readFileSync(report, 'utf8'));
@@ -105,7 +102,6 @@ function run(modules) {
     merged.files[module] = file;
     const score = scoreOf(file?.mutants ?? []);
     rows.push({ module, tests: tests.length, score, seconds });
-    if (score.percent < AIM_PERCENT) failed = true;
   }
   writeFileSync(join(REPORTS, 'mutation.json'), JSON.stringify(merged));
 
@@ -120,7 +116,8 @@ function run(modules) {
   }
   const under = rows.filter((row) => !row.score || row.score.percent < AIM_PERCENT).map((row) => row.module);
   console.log(under.length === 0 ? `Every module at ${AIM_PERCENT} % or more.` : `Under ${AIM_PERCENT} %: ${under.join(', ')}`);
-  return failed ? 1 : 0;
+  // A run that failed or a module under the aim: both are in `under`.
+  return under.length === 0 ? 0 : 1;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
