@@ -59,8 +59,6 @@ export const PASSCODE_MAX_LENGTH = 64;
 /** zxcvbn's score: 3 is "safely unguessable: moderate protection from offline slow-hash scenario". */
 const MIN_STRENGTH = 3;
 
-let strength: ZxcvbnFactory | undefined;
-
 /**
  * Why a new passcode is refused, or undefined when it is acceptable: long
  * enough (NIST SP 800-63B asks for length, not composition rules), not
@@ -73,8 +71,9 @@ export function passcodeProblem(passcode: string, account?: string): string | un
     return `a passcode is ${PASSCODE_MIN_LENGTH} to ${PASSCODE_MAX_LENGTH} characters`;
   if (!PASSCODE_CHARACTERS.test(passcode)) return 'a passcode is printable ASCII characters, without spaces';
   if (account && passcode.toLowerCase().includes(account.toLowerCase())) return 'a passcode may not contain the account id';
-  strength ??= new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs });
-  const result = strength.check(passcode, account ? [account] : []);
+  // Built for each check (about 50 ms): a passcode is chosen once, at the IT department's command line.
+  const strength = new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs });
+  const result = strength.check(passcode, account ? [account] : undefined);
   if (result.score < MIN_STRENGTH)
     return (
       'that passcode is too easy to guess (a common word or password, a sequence, a keyboard pattern or a repetition); ' +

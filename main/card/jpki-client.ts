@@ -1,6 +1,6 @@
 import {
   EXTENDED_MAX_LE,
-  MalformedResponseError,
+  type MalformedResponseError,
   encodeCommand,
   parseResponse,
   type ApduForm,
@@ -146,14 +146,11 @@ export class JpkiClient {
       const want = Math.min(SHORT_CHUNK, total - have);
       const response = await this.exchange({ cla: 0x00, ins: 0xb0, p1: have >> 8, p2: have & 0xff, le: want }, operation);
       expectOk(response, operation);
-      if (response.data.length === 0)
-        throw new CardResponseError(operation, `the file ends at ${have} bytes, its DER header says ${total}`);
-      const take = Math.min(response.data.length, total - have);
+      const take = Math.min(response.data.length, want);
       der.set(response.data.subarray(0, take), have);
       have += take;
-      if (response.data.length < want && have < total) {
-        throw new CardResponseError(operation, `the file ends at ${have} bytes, its DER header says ${total}`);
-      }
+      // `want` never passes the end, so a chunk shorter than asked (an empty one too) means the file ends early.
+      if (take < want) throw new CardResponseError(operation, `the file ends at ${have} bytes, its DER header says ${total}`);
     }
     return der;
   }
@@ -324,8 +321,8 @@ export class JpkiClient {
     try {
       return parseResponse(answer);
     } catch (error) {
-      if (error instanceof MalformedResponseError) throw new CardResponseError(operation, error.message, { cause: error });
-      throw error;
+      // parseResponse throws nothing but MalformedResponseError: an answer too short to hold a status word.
+      throw new CardResponseError(operation, (error as MalformedResponseError).message, { cause: error });
     }
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, verify, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeCommand, encodeResponse, fromHex, type ApduForm, type CommandApdu } from '../../main/card/apdu';
-import { JpkiClient } from '../../main/card/jpki-client';
+import { JpkiClient, derLength } from '../../main/card/jpki-client';
 import type { CardConnection } from '../../main/card/reader';
 import { ReaderError } from '../../main/card/reader-errors';
 import { CardResponseError, CardStatusError } from '../../main/card/status-words';
@@ -272,5 +272,167 @@ describe('signing picks the key the caller names', () => {
     await expect(new JpkiClient(connection).sign('authentication', digestInfo('x'))).rejects.toThrow(
       'an RSA-2048 signature is 256 bytes, the card gave 128',
     );
+  });
+});
+
+describe('what each failure names: the operation the client was doing', () => {
+  const refusing = (refused: (command: Sent) => boolean, sw = 0x6982) =>
+    scriptedCard((command) => (refused(command) ? encodeResponse(sw) : ok(new Uint8Array(256))));
+  const isSelectFile = (command: Sent) => isSelect(command) && command.p1 === 0x02;
+
+  it.each([
+    ['the token info', (client: JpkiClient) => client.readTokenLabel(), isRead, 'READ token info'],
+    ['the availability file', (client: JpkiClient) => client.readSignatureCertificatePresent(), isRead, 'READ availability'],
+    ['a certificate', (client: JpkiClient) => client.readCertificate('signatureCa'), isRead, 'READ signatureCa certificate'],
+    ['a PIN change', (client: JpkiClient) => client.changePin('signature', 'ABC123'), (c: Sent) => c.ins === 0x24, 'CHANGE signature PIN'],
+    [
+      "the PIN's file before a change",
+      (client: JpkiClient) => client.changePin('signature', 'ABC123'),
+      isSelectFile,
+      'SELECT signature PIN file',
+    ],
+    [
+      'the key file before signing',
+      (client: JpkiClient) => client.sign('signature', new Uint8Array(51)),
+      isSelectFile,
+      'SELECT signature key',
+    ],
+    [
+      'a signature',
+      (client: JpkiClient) => client.sign('signature', new Uint8Array(51)),
+      (c: Sent) => c.ins === 0x2a,
+      'SIGN with the signature key',
+    ],
+  ] as const)('%s', async (_name, act, refused, operation) => {
+    const { connection } = refusing(refused);
+    await expect(act(new JpkiClient(connection))).rejects.toMatchObject({ name: 'CardStatusError', sw: 0x6982, operation });
+  });
+
+  it('an application the card does not have, where the step needs it', async () => {
+    const { connection } = refusing((command) => isSelect(command) && command.p1 === 0x04, 0x6a82);
+    const client = new JpkiClient(connection);
+    await expect(client.verify('registry', '1234')).rejects.toMatchObject({ sw: 0x6a82, operation: 'SELECT residentRegistry application' });
+    await expect(client.readTokenLabel()).rejects.toMatchObject({ sw: 0x6a82, operation: 'SELECT jpki application' });
+  });
+
+  it('a certificate that does not parse names its file', async () => {
+    const { connection } = certificateCard(derOf(300));
+    await expect(new JpkiClient(connection).readCertificateSummary('authentication')).rejects.toMatchObject({
+      name: 'CardResponseError',
+      operation: 'READ authentication certificate',
+      message: 'READ authentication certificate: the certificate does not parse as X.509',
+    });
+  });
+
+  it('an answer too short to hold a status word: a response error naming the operation, the codec error as its cause', async () => {
+    const { connection } = scriptedCard((command) => (isVerify(command) ? Uint8Array.of(0x90) : ok()));
+    const error = await new JpkiClient(connection).pinStatus('authentication').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CardResponseError);
+    expect(error).toMatchObject({
+      operation: 'tries left for the authentication PIN',
+      message: 'tries left for the authentication PIN: a response needs a status word (got one byte)',
+      cause: { name: 'MalformedResponseError' },
+    });
+  });
+});
+
+describe('what the files without a PIN read as', () => {
+  /** A card with the JPKI application whose token info holds `label`, with no certificate and three tries on each PIN. */
+  function labelledCard(label: Uint8Array, availability = Uint8Array.of(0x8f, 0x00, 0x00)) {
+    return scriptedCard((command) => {
+      if (isSelect(command)) return ok();
+      if (isVerify(command)) return encodeResponse(0x63c3);
+      if (isRead(command) && command.le === 32) return ok(label);
+      if (isRead(command) && command.le === 3) return ok(availability);
+      return encodeResponse(0x6b00);
+    });
+  }
+  const latin1 = (text: string) => Uint8Array.from(Buffer.from(text, 'latin1'));
+
+  it('the token label loses its trailing spaces and NULs, and only those', async () => {
+    const { connection } = labelledCard(latin1('A LABEL\u0000 \u0000\u0000'));
+    expect(await new JpkiClient(connection).readTokenLabel()).toBe('A LABEL');
+  });
+
+  it.each([
+    ['JPKIAPICCTOKEN2', 'my-number'],
+    ['JPKIAPICCTOKEN', 'juki'],
+    ['JPKIAPGPSETOKEN', 'phone'],
+    ['JPKIAPIOSTOKEN', 'phone'],
+    ['SOMEOTHERTOKEN', 'unknown-token'],
+  ])('the token label %s is a %s', async (label, kind) => {
+    const padded = new Uint8Array(32).fill(0x20);
+    padded.set(latin1(label));
+    const { connection } = labelledCard(padded);
+    expect(await new JpkiClient(connection).readStatus()).toMatchObject({ kind, tokenLabel: label });
+  });
+
+  it("the availability file's first byte alone says whether the signature certificate is there", async () => {
+    expect(await new JpkiClient(labelledCard(latin1(''), Uint8Array.of(0x8f)).connection).readSignatureCertificatePresent()).toBe(true);
+    expect(await new JpkiClient(labelledCard(latin1(''), Uint8Array.of(0x00)).connection).readSignatureCertificatePresent()).toBe(false);
+    await expect(new JpkiClient(labelledCard(latin1(''), new Uint8Array(0)).connection).readSignatureCertificatePresent()).rejects.toThrow(
+      'READ availability: the availability file is empty',
+    );
+  });
+
+  it('a card without the JPKI application: not a My Number Card, nothing else read', async () => {
+    const { connection, sent } = scriptedCard((command) => (isSelect(command) ? encodeResponse(0x6a82) : ok()));
+    expect(await new JpkiClient(connection).readStatus()).toEqual({
+      kind: 'not-my-number',
+      signatureCertificatePresent: false,
+      pins: { authentication: { state: 'absent' }, signature: { state: 'absent' }, registry: { state: 'absent' } },
+    });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('a certificate EF that reads as erased (FF…) holds no certificate', async () => {
+    const { connection } = certificateCard(new Uint8Array(300).fill(0xff));
+    expect(await new JpkiClient(connection).readCertificate('authentication')).toBeUndefined();
+  });
+
+  it("the card-info PIN lives in the card-info application's EF 0011", async () => {
+    const { connection, sent } = scriptedCard((command) => (isVerify(command) ? encodeResponse(0x63c3) : ok()));
+    expect(await new JpkiClient(connection).pinStatus('cardInfo')).toEqual({ state: 'available', triesLeft: 3 });
+    expect(Buffer.from(sent[0]!.data!).toString('hex').toUpperCase()).toBe('D3921000310001010408');
+    expect(sent[1]).toMatchObject({ ins: 0x20, p2: 0x91 });
+  });
+});
+
+describe('DER headers at the edges of what the client takes', () => {
+  it.each([
+    ['30', 'READ: the DER header is cut short'],
+    ['3080', 'READ: unsupported DER length form 80'],
+    ['30830001', 'READ: the DER header is cut short'],
+  ])('%s is refused: %s', (hex, message) => {
+    expect(() => derLength(fromHex(hex), 'READ')).toThrow(message);
+  });
+
+  it('three length octets are taken, and 7FFF bytes is the largest certificate', () => {
+    expect(derLength(fromHex('3083000100'), 'READ')).toBe(5 + 256);
+    expect(derLength(fromHex('30827FFB'), 'READ')).toBe(0x7fff);
+    expect(() => derLength(fromHex('30827FFC'), 'READ')).toThrow('a 32768-byte certificate cannot be on this card');
+  });
+});
+
+describe("the client's own copy of a PIN", () => {
+  /** A client that keeps every command data buffer it builds, to look at them once the call has returned. */
+  class KeepingClient extends JpkiClient {
+    readonly built: Uint8Array[] = [];
+    protected override async exchange(apdu: CommandApdu, operation: string, form?: ApduForm) {
+      if (apdu.data) this.built.push(apdu.data);
+      return super.exchange(apdu, operation, form);
+    }
+  }
+
+  it.each([
+    ['answered', 0x63c2],
+    ['refused', 0x6f00],
+  ])('is zeroed once the VERIFY is %s', async (_name, sw) => {
+    const { connection } = scriptedCard((command) => (isVerify(command) ? encodeResponse(sw) : ok()));
+    const client = new KeepingClient(connection);
+    await client.verify('authentication', '1234').catch(() => undefined);
+    const pinData = client.built.filter((data) => data.length === 4);
+    expect(pinData).toHaveLength(1);
+    expect(Array.from(pinData[0]!)).toEqual([0, 0, 0, 0]);
   });
 });

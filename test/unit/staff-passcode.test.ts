@@ -92,6 +92,17 @@ describe('the passcode policy', () => {
     expect(passcodeProblem('okanah-adamay#91', 'suzuki-ichiro')).toBeUndefined();
     expect(passcodeProblem('okanah-adamay#91')).toBeUndefined();
   });
+
+  it("draws the line at zxcvbn's score 3: a score of 3 passes, 2 does not", () => {
+    // Scores as zxcvbn-ts 3 with its common dictionaries gives them: "monkey-banana" 3, "iloveyou2024!" 2.
+    expect(passcodeProblem('monkey-banana')).toBeUndefined();
+    expect(passcodeProblem('iloveyou2024!')).toMatch(/too easy to guess/);
+  });
+
+  it('knows the common passwords: one that only a dictionary finds weak is refused', () => {
+    // Without the dictionaries zxcvbn rates "sunshine12345" 4 (random-looking letters); with them, 1.
+    expect(passcodeProblem('sunshine12345')).toMatch(/too easy to guess/);
+  });
 });
 
 describe('the inactivity timer', () => {
