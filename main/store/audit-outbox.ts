@@ -43,8 +43,8 @@ export class AuditOutbox {
   holdsAcknowledged(): boolean {
     const acknowledged = this.acknowledged();
     if (acknowledged.seq === 0) return true;
-    const local = this.#chain.hashesAfter(acknowledged.seq - 1, 1)[0];
-    return local?.seq === acknowledged.seq && local.hash === acknowledged.hash;
+    // A row's hash covers its seq, so the hash alone says whether this is the very row.
+    return this.#chain.hashesAfter(acknowledged.seq - 1, 1)[0]?.hash === acknowledged.hash;
   }
 
   /** Rows not yet acknowledged (a local chain cut below the cursor has none: the reporter sees that from the heads). */
@@ -66,8 +66,7 @@ export class AuditOutbox {
       this.#db.prepare('UPDATE audit_shipping SET acknowledged_seq = 0, acknowledged_hash = ? WHERE id = 1').run('0'.repeat(64));
       return true;
     }
-    const local = this.#chain.hashesAfter(head.seq - 1, 1)[0];
-    if (!local || local.seq !== head.seq || local.hash !== head.hash) return false;
+    if (this.#chain.hashesAfter(head.seq - 1, 1)[0]?.hash !== head.hash) return false;
     this.#db.prepare('UPDATE audit_shipping SET acknowledged_seq = ?, acknowledged_hash = ? WHERE id = 1').run(head.seq, head.hash);
     return true;
   }
