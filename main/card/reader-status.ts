@@ -13,7 +13,8 @@ export type ReaderStatusListener = (status: ReaderStatus) => void;
  * it really changes, so a flapping stack does not re-render the screen.
  */
 export class ReaderStatusService {
-  private readonly readers = new Map<string, { cardPresent: boolean }>();
+  /** Each reader the stack announced, and whether a card is in it. */
+  private readonly cardIn = new Map<string, boolean>();
   private fault: ReaderStackFault | undefined;
   private current: ReaderStatus = { state: 'no_reader' };
   private readonly listeners = new Set<ReaderStatusListener>();
@@ -41,21 +42,21 @@ export class ReaderStatusService {
   private apply(event: ReaderEvent): void {
     switch (event.type) {
       case 'reader-attached':
-        if (!this.readers.has(event.reader)) this.readers.set(event.reader, { cardPresent: false });
+        if (!this.cardIn.has(event.reader)) this.cardIn.set(event.reader, false);
         break;
       case 'reader-detached':
-        this.readers.delete(event.reader);
+        this.cardIn.delete(event.reader);
         break;
       case 'card-inserted':
-        this.readers.set(event.reader, { cardPresent: true });
+        this.cardIn.set(event.reader, true);
         break;
       case 'card-removed':
-        if (this.readers.has(event.reader)) this.readers.set(event.reader, { cardPresent: false });
+        if (this.cardIn.has(event.reader)) this.cardIn.set(event.reader, false);
         break;
       case 'stack-unavailable':
         // The stack forgot every reader with it; they are re-announced when it returns.
         this.fault = event.reason;
-        this.readers.clear();
+        this.cardIn.clear();
         break;
       case 'stack-available':
         this.fault = undefined;
@@ -70,11 +71,11 @@ export class ReaderStatusService {
 
   private derive(): ReaderStatus {
     if (this.fault) return { state: 'unavailable', reason: this.fault };
-    const readers = [...this.readers.keys()].sort();
+    const readers = [...this.cardIn.keys()].sort();
     if (readers.length === 0) return { state: 'no_reader' };
     // Counting readers rather than tracking "the" reader: unplugging one of
     // two readers is not "no reader", and the card may sit in either.
-    const withCard = readers.find((name) => this.readers.get(name)?.cardPresent);
+    const withCard = readers.find((name) => this.cardIn.get(name));
     if (withCard !== undefined) return { state: 'card_present', reader: withCard, readers };
     return { state: 'waiting_for_card', readers };
   }

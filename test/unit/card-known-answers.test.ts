@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ApduFormatError, MalformedResponseError, fromHex, parseResponse, toHex } from '../../main/card/apdu';
-import { AID, CARD_INFO_FILE, JPKI_FILE, REGISTRY_PIN_FILE, SIGNATURE_CERTIFICATE_PRESENT, TOKEN_LABEL } from '../../main/card/jpki-layout';
+import {
+  AID,
+  CARD_INFO_FILE,
+  JPKI_FILE,
+  REGISTRY_PIN_FILE,
+  SIGNATURE_CERTIFICATE_PRESENT,
+  TOKEN_LABEL,
+  shortFileId,
+} from '../../main/card/jpki-layout';
 import { CardResponseError, CardStatusError, SW, swHex } from '../../main/card/status-words';
 import { MAX_TRIES } from '../../main/domain/pin-rules';
 
@@ -59,6 +67,11 @@ describe("the card's numbers, as its documentation gives them", () => {
       iPhone: 'JPKIAPIOSTOKEN',
     });
     expect(SIGNATURE_CERTIFICATE_PRESENT).toBe(0x8f);
+  });
+
+  it('a short EF id is the low five bits of the file id (READ BINARY P1 and VERIFY P2 carry it)', () => {
+    expect([0x000a, 0x0018, 0x001b, 0x001c, 0x0011].map(shortFileId)).toEqual([0x0a, 0x18, 0x1b, 0x1c, 0x11]);
+    expect(shortFileId(0x0123)).toBe(0x03);
   });
 
   it('tries before a PIN locks (docs/domain.md): 3 for the 4-digit PINs, 5 for the signature password', () => {

@@ -83,4 +83,36 @@ describe('reader status', () => {
     reader.fire({ type: 'card-removed', reader: 'ghost' });
     expect(service.status).toEqual({ state: 'no_reader' });
   });
+
+  it('a reader announced again keeps the card that is in it', () => {
+    const { reader, service } = watch();
+    reader.fire({ type: 'reader-attached', reader: 'R1' }, { type: 'card-inserted', reader: 'R1', atr });
+    reader.fire({ type: 'reader-attached', reader: 'R1' });
+    expect(service.status).toEqual({ state: 'card_present', reader: 'R1', readers: ['R1'] });
+  });
+
+  it('an unsubscribed listener hears nothing more; the others still do', () => {
+    const { reader, service, reported } = watch();
+    const left: ReaderStatus[] = [];
+    const unsubscribe = service.subscribe((status) => left.push(status));
+    reader.fire({ type: 'reader-attached', reader: 'R1' });
+    unsubscribe();
+    reader.fire({ type: 'card-inserted', reader: 'R1', atr });
+    expect(left).toHaveLength(1);
+    expect(reported).toHaveLength(2);
+  });
+
+  it('stopping stops the reader and drops every listener', async () => {
+    const { reader, service, reported } = watch();
+    let stopped = 0;
+    reader.stop = async () => {
+      stopped++;
+    };
+    await service.stop();
+    expect(stopped).toBe(1);
+    reader.fire({ type: 'reader-attached', reader: 'R1' });
+    expect(reported).toEqual([]);
+    // The status still follows the stream; only the listeners are gone.
+    expect(service.status).toEqual({ state: 'waiting_for_card', readers: ['R1'] });
+  });
 });
