@@ -97,7 +97,7 @@ export default tseslint.config(
       'coverage/**',
       'test/fixtures/renderer/**',
       // StrykerJS's sandbox copies of the tree and its reports (npm run test:mutation).
-      '.stryker-tmp/**',
+      '.stryker-tmp*/**',
       'reports/**',
     ],
   },

@@ -17,14 +17,15 @@ const config = {
   vitest: { configFile: 'vitest.mutation.config.ts', related: true },
   coverageAnalysis: 'perTest',
   mutate: process.env.MUTATE ? process.env.MUTATE.split(',') : [...MUTATED_ROOMS.map((room) => `${room}/**/*.ts`), ...MUTATED_FILES],
-  concurrency: 2,
+  // MUTATION_CONCURRENCY and MUTATION_TEMP let runs of different modules share a machine without sharing a sandbox.
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
   timeoutMS: 5_000,
   reporters: ['clear-text', 'progress', 'json', 'html'],
   jsonReporter: { fileName: process.env.MUTATION_REPORT ?? 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: (process.env.MUTATION_REPORT ?? 'reports/mutation/mutation.json').replace(/\.json$/, '.html') },
-  tempDirName: '.stryker-tmp',
+  tempDirName: process.env.MUTATION_TEMP ?? '.stryker-tmp',
   cleanTempDir: 'always',
-  ignorePatterns: ['out', 'reports', 'test-results', 'dist', '.stryker-tmp'],
+  ignorePatterns: ['out', 'reports', 'test-results', 'dist', '.stryker-tmp*'],
   thresholds: { high: AIM_PERCENT, low: 80, break: null },
 };
 export default config;
