@@ -1,9 +1,9 @@
 import { createHash, verify, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeCommand, encodeResponse, fromHex, type ApduForm, type CommandApdu } from '../../main/card/apdu';
+import { encodeResponse, fromHex, type ApduForm, type CommandApdu } from '../../main/card/apdu';
 import { JpkiClient, derLength } from '../../main/card/jpki-client';
-import type { CardConnection } from '../../main/card/reader';
 import { ReaderError } from '../../main/card/reader-errors';
+import { ok, scriptedCard, type Sent } from './helpers/scripted-card';
 import { CardResponseError, CardStatusError } from '../../main/card/status-words';
 import { VIRTUAL_READER_NAME, VirtualReader } from '../../main/card/virtual-reader';
 import { VirtualMyNumberCard } from '../../main/simulation/card/virtual-my-number-card';
@@ -14,26 +14,6 @@ import { TEST_PINS, testCardImage } from './helpers/test-card-image';
 // pulled during the extended-length probe) are the ones a real card or reader may. Status words are
 // written out as the card's documentation gives them (docs/card-protocol.md), never taken from SW.
 
-type Sent = CommandApdu & { form: ApduForm };
-type Script = (command: Sent) => Uint8Array;
-
-/** A connection whose card answers by `script`; every command it was sent, decoded, in `sent`. */
-function scriptedCard(script: Script) {
-  const sent: Sent[] = [];
-  const connection: CardConnection = {
-    reader: 'scripted',
-    atr: new Uint8Array(0),
-    transmit: async (bytes) => {
-      const command = decodeCommand(bytes);
-      sent.push(command);
-      return script(command);
-    },
-    disconnect: async () => {},
-  };
-  return { connection, sent };
-}
-
-const ok = (data: Uint8Array = new Uint8Array(0)) => encodeResponse(0x9000, data);
 const isSelect = (command: Sent) => command.ins === 0xa4;
 const isVerify = (command: Sent) => command.ins === 0x20;
 const isRead = (command: Sent) => command.ins === 0xb0;
