@@ -7,6 +7,10 @@ export const MUTATED_FILES: readonly string[];
 export function mutatedModules(root?: string): string[];
 /** The unit test files that import `module` themselves, sorted. */
 export function testsImporting(module: string, root?: string): string[];
+/** Modules run against the test files named here alone. */
+export const OWN_TESTS: Readonly<Record<string, readonly string[]>>;
+/** The test files a module's mutants run against: OWN_TESTS's, else `testsImporting`'s. */
+export function testsFor(module: string, root?: string): string[];
 export interface MutationScore {
   mutants: number;
   killed: number;

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mutatedModules, scoreOf, testsImporting } from '../../scripts/mutation.mjs';
+import { OWN_TESTS, mutatedModules, scoreOf, testsFor, testsImporting } from '../../scripts/mutation.mjs';
 import { scratchForTest } from '../support/scratch';
 
 /** A repository in miniature: two rooms' modules and unit tests that import them in the ways tests do. */
@@ -48,6 +48,15 @@ describe('npm run test:mutation (scripts/mutation.mjs)', () => {
     ]);
     expect(testsImporting('main/domain/rules-extra.ts', root)).toEqual(['test/unit/extra.test.ts']);
     expect(testsImporting('main/card/apdu.ts', root)).toEqual([]);
+  });
+
+  it('runs a module named in OWN_TESTS against its own test files alone, each of which exists and imports it', () => {
+    const root = miniatureRepository();
+    expect(testsFor('main/domain/rules.ts', root)).toEqual(testsImporting('main/domain/rules.ts', root));
+    for (const [module, tests] of Object.entries(OWN_TESTS)) {
+      expect(testsFor(module)).toEqual(tests);
+      expect(testsImporting(module)).toEqual(expect.arrayContaining([...tests]));
+    }
   });
 
   it('scores (killed + timed out) ÷ mutants, counting no coverage as survived and leaving out errors and marked equivalents', () => {
