@@ -48,5 +48,9 @@ export default defineConfig({
     ],
     include: process.env.MUTATION_TESTS ? process.env.MUTATION_TESTS.split(',') : ['test/unit/**/*.test.{ts,tsx}'],
     environment: 'node',
+    // A test that makes RSA keys (the personas' key cache) can pass 5 s when mutation runs share the cores; a
+    // test failing in StrykerJS's first, unmutated run stops the module's run. A mutant that hangs a test is
+    // still caught: StrykerJS times each mutant's run itself (stryker.config.mjs, timeoutMS).
+    testTimeout: 20_000,
   },
 });
