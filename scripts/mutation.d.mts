@@ -11,6 +11,8 @@ export function testsImporting(module: string, root?: string): string[];
 export const OWN_TESTS: Readonly<Record<string, readonly string[]>>;
 /** The test files a module's mutants run against: OWN_TESTS's, else `testsImporting`'s. */
 export function testsFor(module: string, root?: string): string[];
+/** Whether a module compiles to any JavaScript (one of types alone has nothing to mutate). */
+export function holdsCode(module: string, root?: string): boolean;
 export interface MutationScore {
   mutants: number;
   killed: number;

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
 
 const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 /** Where the reports go: reports/mutation, or MUTATION_REPORTS (npm test's guard writes to a folder of its own). */
@@ -68,6 +69,14 @@ export function testsFor(module, root = ROOT) {
   return OWN_TESTS[module] ?? testsImporting(module, root);
 }
 
+/** Whether a module compiles to any JavaScript at all: one of types alone has nothing to mutate and no test can import it at run time. */
+export function holdsCode(module, root = ROOT) {
+  const { outputText } = ts.transpileModule(readFileSync(join(root, module), 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, removeComments: true },
+  });
+  return outputText.replace('export {};', '').trim() !== '';
+}
+
 /** The score of one module's mutants in a mutation-testing report: (killed + timed out) ÷ all, and the counts. */
 export function scoreOf(mutants) {
   const count = (status) => mutants.filter((mutant) => mutant.status === status).length;
@@ -93,6 +102,11 @@ function run(modules) {
   for (const module of modules) {
     const tests = testsFor(module);
     const report = join(REPORTS, 'modules', `${module.replaceAll('/', '__')}.json`);
+    if (!holdsCode(module)) {
+      console.log(`\n── ${module}: types only, nothing to mutate`);
+      rows.push({ module, tests: tests.length, score: scoreOf([]), seconds: 0 });
+      continue;
+    }
     if (tests.length === 0) {
       console.log(`\n── ${module}: no unit test imports it; every mutant counts as survived`);
       rows.push({ module, tests: 0, score: undefined });

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OWN_TESTS, mutatedModules, scoreOf, testsFor, testsImporting } from '../../scripts/mutation.mjs';
+import { OWN_TESTS, holdsCode, mutatedModules, scoreOf, testsFor, testsImporting } from '../../scripts/mutation.mjs';
 import { scratchForTest } from '../support/scratch';
 
 /** A repository in miniature: two rooms' modules and unit tests that import them in the ways tests do. */
@@ -57,6 +57,19 @@ describe('npm run test:mutation (scripts/mutation.mjs)', () => {
       expect(testsFor(module)).toEqual(tests);
       expect(testsImporting(module)).toEqual(expect.arrayContaining([...tests]));
     }
+  });
+
+  it('sees that a module of types alone has nothing to mutate', () => {
+    const root = miniatureRepository();
+    writeFileSync(
+      join(root, 'main/card/types.ts'),
+      "import type { A } from './a';\n/** B. */\nexport interface B { a: A }\nexport type C = B;\n",
+    );
+    writeFileSync(join(root, 'main/card/code.ts'), 'export interface B { a: number }\nexport const b: B = { a: 1 };\n');
+    expect(holdsCode('main/card/types.ts', root)).toBe(false);
+    expect(holdsCode('main/card/code.ts', root)).toBe(true);
+    expect(holdsCode('main/card/reader.ts')).toBe(false);
+    expect(holdsCode('main/card/reader-errors.ts')).toBe(true);
   });
 
   it('scores (killed + timed out) ÷ mutants, counting no coverage as survived and leaving out errors and marked equivalents', () => {
