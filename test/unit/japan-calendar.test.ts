@@ -11,16 +11,22 @@ import {
   dayAfter,
   dayBefore,
   dayOfWeek,
+  earlierDate,
+  eraDigit,
   daysBetween,
   isJapanDate,
   isLeapYear,
   isMaintenanceSunday,
   japanDateTime,
   japanInstant,
+  japanTimestamp,
+  laterDate,
   maintenanceSunday,
+  nextWeekdayAt,
   nthBirthdayAfter,
   nthBirthdayOnOrAfter,
   serviceStatusAt,
+  todayInJapan,
   type ServiceHours,
 } from '../../main/domain/japan-calendar';
 
@@ -383,5 +389,108 @@ describe('what the calendar refuses', () => {
       expect(isJapanDate(text), text).toBe(true);
     for (const text of ['2025-04-31', '1900-02-29']) expect(isJapanDate(text), text).toBe(false);
     expect(isJapanDate(20250101)).toBe(false);
+  });
+});
+
+// The rest of the calendar's surface, on its own tests (issue 14: until now only other modules' tests reached it).
+describe('the earlier and later of two dates', () => {
+  it.each([
+    ['2026-01-10', '2026-01-11', '2026-01-10', '2026-01-11'],
+    ['2026-01-11', '2026-01-10', '2026-01-10', '2026-01-11'],
+    ['2025-12-31', '2026-01-01', '2025-12-31', '2026-01-01'],
+    ['2026-01-10', '2026-01-10', '2026-01-10', '2026-01-10'],
+  ])('of %s and %s: %s and %s', (a, b, earlier, later) => {
+    expect(earlierDate(a, b)).toBe(earlier);
+    expect(laterDate(a, b)).toBe(later);
+  });
+});
+
+describe('the era digit of a date of birth (JPKI certificates)', () => {
+  // Each era from its first day: 明治 1868-10-23, 大正 1912-07-30, 昭和 1926-12-25, 平成 1989-01-08, 令和 2019-05-01.
+  it.each([
+    ['1868-10-22', '0'],
+    ['1868-10-23', '1'],
+    ['1912-07-29', '1'],
+    ['1912-07-30', '2'],
+    ['1926-12-24', '2'],
+    ['1926-12-25', '3'],
+    ['1989-01-07', '3'],
+    ['1989-01-08', '4'],
+    ['2019-04-30', '4'],
+    ['2019-05-01', '5'],
+    ['2026-12-07', '5'],
+  ])('%s is era %s', (date, digit) => {
+    expect(eraDigit(date)).toBe(digit);
+  });
+});
+
+describe('instants as Japan time', () => {
+  it('writes an instant as Japan local time with its +09:00 offset', () => {
+    expect(japanTimestamp(new Date('2025-06-01T00:00:00.000Z'))).toBe('2025-06-01T09:00:00.000+09:00');
+    expect(japanTimestamp(new Date('2025-12-31T15:30:00.250Z'))).toBe('2026-01-01T00:30:00.250+09:00');
+  });
+
+  it('takes today in Japan from the clock it is given', () => {
+    expect(todayInJapan(new Date('2026-01-10T14:59:59.999Z'))).toBe('2026-01-10');
+    expect(todayInJapan(new Date('2026-01-10T15:00:00Z'))).toBe('2026-01-11');
+  });
+
+  it('is midnight in Japan when no time of day is given', () => {
+    expect(japanInstant('2026-01-11').toISOString()).toBe('2026-01-10T15:00:00.000Z');
+  });
+
+  it.each([
+    // [now, the instant it is 08:30 on the first weekday from today in Japan]
+    ['2026-01-09T03:00:00Z', '2026-01-08T23:30:00.000Z'], // Friday noon: today, even though 08:30 has passed
+    ['2026-01-09T16:00:00Z', '2026-01-11T23:30:00.000Z'], // Saturday 01:00 in Japan (Friday in UTC): Monday
+    ['2026-01-11T03:00:00Z', '2026-01-11T23:30:00.000Z'], // Sunday: Monday
+    ['2026-01-11T23:00:00Z', '2026-01-11T23:30:00.000Z'], // Monday 08:00: today
+  ])('from %s the next weekday at 08:30 is %s', (now, expected) => {
+    expect(nextWeekdayAt('08:30', new Date(now)).toISOString()).toBe(expected);
+  });
+});
+
+describe('what a refusal says', () => {
+  it('is a CalendarError by name, and names the value and the argument at fault', () => {
+    const error = (() => {
+      try {
+        addDays('2025-02-29', 1);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error).toMatchObject({ name: 'CalendarError', message: 'date is not a YYYY-MM-DD calendar date: "2025-02-29"' });
+    expect(() => addDays('2025-01-01', 1.5)).toThrow(new CalendarError('days must be an integer, not 1.5'));
+    expect(() => addMonths('2025-01-01', 0.5)).toThrow(new CalendarError('months must be an integer, not 0.5'));
+    expect(() => addYears('2025-01-01', 0.5)).toThrow(new CalendarError('years must be an integer, not 0.5'));
+    expect(() => birthdayIn('2000-01-01', 2025.5)).toThrow(new CalendarError('year must be an integer, not 2025.5'));
+    expect(() => birthdayIn('2000-02-30', 2025)).toThrow(new CalendarError('dateOfBirth is not a YYYY-MM-DD calendar date: "2000-02-30"'));
+    expect(() => ageOn('2000-13-01', '2025-01-01')).toThrow(
+      new CalendarError('dateOfBirth is not a YYYY-MM-DD calendar date: "2000-13-01"'),
+    );
+    expect(() => nthBirthdayAfter('2000-01-01', '2025-01-01', 1.5)).toThrow(new CalendarError('n must be an integer, not 1.5'));
+    expect(() => nthBirthdayAfter('2000-01-01', '2025-01-01', 0)).toThrow(new CalendarError('n counts birthdays from 1, not 0'));
+    expect(() => japanInstant('2026-01-01', '24:00')).toThrow(new CalendarError('time is not an HH:MM time of day: "24:00"'));
+    expect(() => serviceStatusAt(new Date(Number.NaN))).toThrow(new CalendarError('the instant is not a valid Date'));
+    expect(() => serviceStatusAt(new Date('2026-01-13T03:00:00Z'), { ...DEFAULT_SERVICE_HOURS, closesAt: '20:0' })).toThrow(
+      new CalendarError('closesAt is not an HH:MM time of day: "20:0"'),
+    );
+  });
+
+  it('a maintenance Sunday of a month that is not one, or of a year or month that is not a whole number', () => {
+    expect(() => maintenanceSunday(2026, 0)).toThrow(new CalendarError('month is 1–12, not 0'));
+    expect(() => maintenanceSunday(2026, 13)).toThrow(new CalendarError('month is 1–12, not 13'));
+    expect(() => maintenanceSunday(2026.5, 1)).toThrow(new CalendarError('year must be an integer, not 2026.5'));
+    expect(() => maintenanceSunday(2026, 1.5)).toThrow(new CalendarError('month must be an integer, not 1.5'));
+  });
+
+  it('only a string can be a date: an array holding one is not', () => {
+    expect(isJapanDate(['2025-01-01'])).toBe(false);
+    expect(isJapanDate(new String('2025-01-01'))).toBe(false);
+  });
+
+  it('writes a year before 1000 with its four digits', () => {
+    expect(addDays('1000-01-01', -1)).toBe('0999-12-31');
   });
 });
