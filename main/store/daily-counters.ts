@@ -42,6 +42,7 @@ export function dailyCountsBetween(db: KioskDatabase, from: string, to: string):
 
   for (const row of rows) {
     const counts = days.get(row.day);
+    // A row whose `at` was edited into something SQLite reads no date from has no day: `audit verify` names it.
     if (!counts) continue;
     switch (row.event) {
       case 'session-started':
@@ -55,11 +56,19 @@ export function dailyCountsBetween(db: KioskDatabase, from: string, to: string):
         break;
       case 'hand-off':
         counts.handOffsTotal += row.n;
-        if (row.reason !== null && row.reason in counts.handOffs) counts.handOffs[row.reason as HandOffReason] += row.n;
+        if (isNamedReason(row.reason)) counts.handOffs[row.reason] += row.n;
         break;
     }
   }
   return [...days.values()];
+}
+
+/**
+ * A reason this version names: not a newer version's, nor none. A list lookup, not `in`, which would take
+ * an object's own properties ("constructor") for reasons.
+ */
+function isNamedReason(reason: string | null): reason is HandOffReason {
+  return (HAND_OFF_REASONS as readonly (string | null)[]).includes(reason);
 }
 
 function emptyCounts(date: string): DailyCounts {

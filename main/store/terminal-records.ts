@@ -26,9 +26,8 @@ export interface TerminalRecords {
 }
 
 export function openTerminalRecords(options: { terminalId: string; dbPath?: string; now?: () => Date }): TerminalRecords {
-  const practiceDir = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), 'myna-kiosk-practice-'));
+  const { path, practiceDir } = locate(options.dbPath);
   let db: ReturnType<typeof openKioskDatabase>;
-  const path = options.dbPath ?? join(practiceDir ?? '', 'kiosk.sqlite');
   try {
     db = openKioskDatabase(path);
   } catch (error) {
@@ -48,4 +47,11 @@ export function openTerminalRecords(options: { terminalId: string; dbPath?: stri
       if (practiceDir) rmSync(practiceDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The database file: the one asked for, or a practice database in a folder made for it. */
+function locate(dbPath: string | undefined): { path: string; practiceDir?: string } {
+  if (dbPath) return { path: dbPath };
+  const practiceDir = mkdtempSync(join(tmpdir(), 'myna-kiosk-practice-'));
+  return { path: join(practiceDir, 'kiosk.sqlite'), practiceDir };
 }
