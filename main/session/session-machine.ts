@@ -3,7 +3,7 @@ import type { Profile, SessionIntentMessage } from '../../preload/contract';
 import type { HandOffCode, RenewalRoute, SessionEnd } from '../../preload/vocabulary';
 import type { CardStatus, VerifyResult } from '../card/jpki-client';
 import { ReaderError } from '../card/reader-errors';
-import type { EligibilityDecision } from '../domain/eligibility';
+import type { EligibilityDecision, PinName } from '../domain/eligibility';
 import { MAX_TRIES, type PinId } from '../domain/pin-rules';
 import { RenewalError, type RenewalOutcome } from './renewal';
 
@@ -97,10 +97,10 @@ export interface CardSessionContext extends SessionEnding {
   profile: Profile;
   route: Route;
   reading: CardReading;
-  /** PINs still to verify, in order; the head is the one being asked for. */
-  pinQueue: PinId[];
+  /** PINs still to verify, in order; the head is the one being asked for. Never the card-info PIN: a renewal needs none. */
+  pinQueue: PinName[];
   /** PINs staff reset after an identity check, still to set (each entered twice). */
-  resetQueue: PinId[];
+  resetQueue: PinName[];
   triesLeft?: number;
   lastTryConfirmed: boolean;
   /**
@@ -118,7 +118,7 @@ export interface CardSessionContext extends SessionEnding {
 export type RenewInput = { resumeRenewalId?: string; route: Route; signature: boolean };
 
 /** The PINs a renewal needs verified (docs/domain.md, "In person"), among those the card has. */
-function pinsToVerify(reading: CardReading): PinId[] {
+function pinsToVerify(reading: CardReading): PinName[] {
   const { pins } = reading.status;
   const wanted = ['registry', 'authentication', ...(renewsSignature(reading) ? (['signature'] as const) : [])] as const;
   return wanted.filter((pin) => pins[pin].state !== 'absent');
@@ -131,18 +131,22 @@ function renewsSignature(reading: CardReading): boolean {
   return reading.status.signatureCertificatePresent;
 }
 
-function triesOf(reading: CardReading, pin: PinId | undefined): number | undefined {
-  if (!pin || pin === 'cardInfo') return undefined;
+/** The tries the card has left for a queued PIN: a PIN verified earlier in this power cycle has them all, a blocked one none. */
+function triesOf(reading: CardReading, pin: PinName): number {
   const status = reading.status.pins[pin];
   if (status.state === 'available') return status.triesLeft;
   if (status.state === 'verified') return MAX_TRIES[pin];
-  return status.state === 'blocked' ? 0 : undefined;
+  // Blocked: an absent PIN is never queued (pinsToVerify).
+  return 0;
 }
 
-/** The head of a queue a state is only entered with; an empty one there is a bug in this machine, said so. */
-function head(queue: readonly PinId[], state: string): PinId {
+/**
+ * The head of a queue a state is only entered with. An empty one there is a
+ * bug in this machine: said so, and the session ends as an error.
+ */
+function head(queue: readonly PinName[]): PinName {
   const pin = queue[0];
-  if (pin === undefined) throw new Error(`the session machine entered ${state} with no PIN queued`);
+  if (pin === undefined) throw new Error('the session machine asked for a PIN with none queued');
   return pin;
 }
 
@@ -151,11 +155,11 @@ function handOffReason(decision: EligibilityDecision): HandOffCode | undefined {
 }
 
 /** The counter's renew decision names the blocked PINs to reset before renewing (docs/domain.md, "PINs"). */
-function pinsToResetFirst(decision: EligibilityDecision): PinId[] {
+function pinsToResetFirst(decision: EligibilityDecision): PinName[] {
   return decision.outcome === 'renew' ? decision.pinsToReset : [];
 }
 
-function lockedPins(decision: EligibilityDecision): PinId[] {
+function lockedPins(decision: EligibilityDecision): PinName[] {
   return decision.outcome === 'hand-off' && decision.reason === 'pin-locked' ? decision.pins : [];
 }
 
@@ -223,12 +227,12 @@ export const cardSessionMachine = setup({
   },
   actions: {
     askNextPin: assign(({ context }) => ({
-      triesLeft: triesOf(context.reading, context.pinQueue[0]),
+      triesLeft: triesOf(context.reading, head(context.pinQueue)),
       lastTryConfirmed: false,
     })),
     queuePinsToVerify: assign(({ context }) => ({ pinQueue: pinsToVerify(context.reading) })),
     /** The PIN asked for is the one staff reset (after an identity check). */
-    queueAskedPinForReset: assign(({ context }) => ({ resetQueue: [head(context.pinQueue, 'pins')] })),
+    queueAskedPinForReset: assign(({ context }) => ({ resetQueue: [head(context.pinQueue)] })),
     handOffWith: assign((_, params: { code: HandOffCode }) => ({ handOff: params.code, ended: 'handed-off' })),
   },
 }).createMachine({
@@ -287,7 +291,8 @@ export const cardSessionMachine = setup({
         { guard: ({ context }) => context.reading.decision.outcome === 'renew', target: 'routeChoice' },
         // Hand-offs: some are only for the lobby; the counter can act on them.
         {
-          guard: ({ context }) => handOffReason(context.reading.decision) === 'service-unavailable' && 'window' in context.reading.decision,
+          // Every such decision carries the renewal worked out offline (its window, its mode), so there is something to check.
+          guard: ({ context }) => handOffReason(context.reading.decision) === 'service-unavailable',
           // Everything that can be checked offline is checked (PINs included), then the hand-off.
           target: 'status',
           actions: assign({ handOffAfterPins: 'service-unavailable' }),
@@ -391,11 +396,11 @@ export const cardSessionMachine = setup({
         setting: {
           invoke: {
             src: 'resetPin',
-            input: ({ context }) => ({ pin: head(context.resetQueue, 'resettingPins.setting') }),
+            input: ({ context }) => ({ pin: head(context.resetQueue) }),
             onDone: {
               target: 'next',
               actions: assign(({ context }) => {
-                const pin = head(context.resetQueue, 'resettingPins.setting');
+                const pin = head(context.resetQueue);
                 const pins = { ...context.reading.status.pins, [pin]: { state: 'available', triesLeft: MAX_TRIES[pin] } };
                 return {
                   resetQueue: context.resetQueue.slice(1),
@@ -443,13 +448,13 @@ export const cardSessionMachine = setup({
         verifying: {
           invoke: {
             src: 'verifyPin',
-            input: ({ context }) => ({ pin: head(context.pinQueue, 'pins.verifying') }),
+            input: ({ context }) => ({ pin: head(context.pinQueue) }),
             onDone: [
               {
                 guard: ({ event }) => event.output.result === 'verified',
                 target: 'next',
                 actions: assign(({ context }) => ({
-                  verified: [...context.verified, head(context.pinQueue, 'pins.verifying')],
+                  verified: [...context.verified, head(context.pinQueue)],
                   pinQueue: context.pinQueue.slice(1),
                   lastAttempt: undefined,
                 })),
@@ -467,7 +472,7 @@ export const cardSessionMachine = setup({
               {
                 guard: 'isCounter',
                 target: '#cardSession.identityCheck',
-                actions: assign({ resetQueue: ({ context }) => [head(context.pinQueue, 'pins.verifying')], triesLeft: 0 }),
+                actions: assign({ resetQueue: ({ context }) => [head(context.pinQueue)], triesLeft: 0 }),
               },
               { target: '#cardSession.handOff', actions: { type: 'handOffWith', params: { code: 'pin-blocked' } } },
             ],

@@ -16,23 +16,23 @@ const SESSION_SCREENS: Record<string, SessionView['screen']> = {
   ended: 'ended',
 };
 
-/** The card session's state paths, as the one screen name the view knows. */
+/**
+ * The card session's state paths, as the one screen name the view knows.
+ * The states an `always` transition leaves at once (routing, pins.next,
+ * resettingPins.next, afterPins) are never in a snapshot, so they have none.
+ */
 const CARD_SESSION_SCREENS: Record<string, SessionView['screen']> = {
-  routing: 'reading',
   routeChoice: 'route-choice',
   status: 'status',
   proxyCheck: 'proxy-check',
   authorityCheck: 'authority-check',
   identityCheck: 'identity-check',
-  'resettingPins.next': 'new-pin',
   'resettingPins.newPin': 'new-pin',
   'resettingPins.newPinAgain': 'new-pin-again',
   'resettingPins.setting': 'setting-pin',
-  'pins.next': 'pin-entry',
   'pins.ask': 'pin-entry',
   'pins.lastTry': 'last-try',
   'pins.verifying': 'verifying',
-  afterPins: 'verifying',
   checkingSubstitutes: 'checking-substitutes',
   substitutes: 'substitutes',
   confirm: 'confirm',
@@ -57,9 +57,8 @@ type CardSessionSnapshot = SnapshotFrom<typeof cardSessionMachine>;
 /** A state value ('pins' with 'ask' inside, or 'confirm') as one dotted path. */
 function statePath(value: SessionSnapshot['value'] | CardSessionSnapshot['value']): string {
   if (typeof value === 'string') return value;
-  return Object.entries(value)
-    .map(([outer, inner]) => `${outer}.${String(inner)}`)
-    .join('');
+  // Neither machine has a parallel state or one nested two deep: a compound state's value is { outer: 'inner' }.
+  return Object.entries(value).flat().join('.');
 }
 
 /** The card session, while the session is with the card and it runs (its child `card`). */
