@@ -96,14 +96,17 @@ export function compareDates(a: JapanDate, b: JapanDate): number {
   return x.y - y.y || x.m - y.m || x.d - y.d;
 }
 
+// The two in date order. A day is written one way only, so of two on the same day either is the answer:
+// sorting leaves no boundary to get wrong (a `<= 0` against `< 0` that could not differ).
+
 /** The earlier of two dates. */
 export function earlierDate(a: JapanDate, b: JapanDate): JapanDate {
-  return compareDates(a, b) <= 0 ? a : b;
+  return [a, b].sort(compareDates)[0]!;
 }
 
 /** The later of two dates. */
 export function laterDate(a: JapanDate, b: JapanDate): JapanDate {
-  return compareDates(a, b) >= 0 ? a : b;
+  return [a, b].sort(compareDates)[1]!;
 }
 
 /** `date` moved by a whole number of days (negative: back). */

@@ -403,6 +403,11 @@ describe('the earlier and later of two dates', () => {
     expect(earlierDate(a, b)).toBe(earlier);
     expect(laterDate(a, b)).toBe(later);
   });
+
+  it('of a date that is not one: a CalendarError', () => {
+    expect(() => earlierDate('2026-02-30', '2026-01-01')).toThrow(CalendarError);
+    expect(() => laterDate('2026-01-01', '2026-1-2')).toThrow(CalendarError);
+  });
 });
 
 describe('the era digit of a date of birth (JPKI certificates)', () => {
