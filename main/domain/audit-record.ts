@@ -270,10 +270,12 @@ export function canonicalJson(value: unknown): string {
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+    const object = value as Record<string, unknown>;
+    // sort()'s own order compares strings by UTF-16 code unit, the canonical order itself (and keys are never equal).
+    const keys = Object.keys(object)
+      .filter((key) => object[key] !== undefined)
+      .sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key])}`).join(',')}}`;
   }
   throw new AuditError(`canonical JSON cannot hold a ${typeof value}`);
 }
@@ -290,7 +292,8 @@ export function rowHash(row: Omit<AuditRow, 'hash'>): string {
     detail: row.detail,
   };
   const text = canonicalJson({ v: HASH_FORMAT, seq: row.seq, at: row.at, event: row.event, fields, prevHash: row.prevHash });
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  // A string is hashed as its UTF-8 bytes: Node's default for update(), the format's encoding.
+  return createHash('sha256').update(text).digest('hex');
 }
 
 // ---------------------------------------------------------------------------
@@ -330,7 +333,8 @@ export const auditRowSchema = z
       context.addIssue({
         code: 'custom',
         path: ['detail'],
-        message: `not a "${row.event}" detail: ${detail.error.issues[0]?.message ?? ''}`,
+        // A failed parse has at least one issue.
+        message: `not a "${row.event}" detail: ${detail.error.issues[0]!.message}`,
       });
   });
 
