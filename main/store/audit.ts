@@ -281,7 +281,8 @@ export class AuditChain {
     const text = formatAuditExport(rows, options.format);
     this.append({
       event: 'audit-exported',
-      ...(options.staff === undefined ? {} : { staff: options.staff }),
+      // Without a staff member, undefined: an optional field the row leaves out.
+      staff: options.staff,
       detail: { from: options.from, to: options.to, format: options.format, rows: rows.length },
     });
     return { text, rows: rows.length };

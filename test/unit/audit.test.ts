@@ -11,6 +11,7 @@ import {
   GENESIS_HASH,
   canonicalJson,
   csvField,
+  japanDayRange,
   rowHash,
   type AuditEventInput,
   type AuditRow,
@@ -294,7 +295,12 @@ describe('verify() names the first broken row', () => {
   it('a row whose detail is no longer JSON', () => {
     session();
     tamper(`UPDATE audit_log SET detail = '{broken' WHERE seq = 2`);
-    expect(chain.verify()).toMatchObject({ ok: false, firstBrokenSeq: 2, reason: 'row-edited' });
+    expect(chain.verify()).toEqual({
+      ok: false,
+      firstBrokenSeq: 2,
+      reason: 'row-edited',
+      message: 'row 2 has been edited: its detail is no longer canonical JSON',
+    });
   });
 
   it('an edited row whose own hash was recomputed breaks the link to the next', () => {
@@ -355,11 +361,16 @@ describe('verify() names the first broken row', () => {
   it('a deleted head', () => {
     session();
     tamper('DELETE FROM audit_head');
-    expect(chain.verify()).toMatchObject({ ok: false, firstBrokenSeq: 11, reason: 'head-missing' });
+    expect(chain.verify()).toEqual({
+      ok: false,
+      firstBrokenSeq: 11,
+      reason: 'head-missing',
+      message: 'the audit head row is missing, so a cut-off tail cannot be ruled out',
+    });
     // The next append says the log was tampered with, not a TypeError; and it appends nothing.
-    expect(() => chain.head()).toThrow(
-      new AuditError('the audit head is missing: the log has been tampered with (run `myna-kiosk audit verify`)'),
-    );
+    const tampered = new AuditError('the audit head is missing: the log has been tampered with (run `myna-kiosk audit verify`)');
+    expect(() => chain.head()).toThrow(tampered);
+    expect(() => chain.append({ event: 'session-started', sessionId: SESSION, detail: { profile: 'lobby' } })).toThrow(tampered);
     expect(() => session()).toThrow(AuditError);
     expect(chain.verify()).toMatchObject({ ok: false, firstBrokenSeq: 11, reason: 'head-missing' });
   });
@@ -367,7 +378,12 @@ describe('verify() names the first broken row', () => {
   it('a head moved by hand', () => {
     session();
     tamper(`UPDATE audit_head SET hash = '${'f'.repeat(64)}'`);
-    expect(chain.verify()).toMatchObject({ ok: false, firstBrokenSeq: 10, reason: 'head-mismatch' });
+    expect(chain.verify()).toEqual({
+      ok: false,
+      firstBrokenSeq: 10,
+      reason: 'head-mismatch',
+      message: "the head's hash does not match row 10",
+    });
   });
 
   it('rows added behind the kiosk', () => {
@@ -378,7 +394,12 @@ describe('verify() names the first broken row', () => {
         `VALUES (11, '${forged.at}', '${forged.event}', 'lobby-01', '${SESSION}', '{"outcome":"renewed"}', ` +
         `'${forged.prevHash}', '${rowHash(forged)}')`,
     );
-    expect(chain.verify()).toMatchObject({ ok: false, firstBrokenSeq: 11, reason: 'rows-after-head' });
+    expect(chain.verify()).toEqual({
+      ok: false,
+      firstBrokenSeq: 11,
+      reason: 'rows-after-head',
+      message: "rows 11–11 were added behind the kiosk's back (the head says 10)",
+    });
   });
 });
 
@@ -503,6 +524,10 @@ describe('export', () => {
     expect(() => chain.export({ from: '2025-02-30', to: '2025-03-01', format: 'csv' })).toThrow(/"from" must be a date as YYYY-MM-DD/);
     expect(() => chain.export({ from: '2025/06/01', to: '2025-06-30', format: 'csv' })).toThrow(AuditError);
     expect(() => chain.export({ from: '2025-07-01', to: '2025-06-30', format: 'csv' })).toThrow(/is after/);
+    // Reading a period backwards is refused too, not answered with no rows.
+    expect(() => chain.rows('2025-07-01', '2025-06-30')).toThrow(new AuditError('"from" (2025-07-01) is after "to" (2025-06-30)'));
+    expect(() => japanDayRange('2025-06-02', '2025-06-01')).toThrow(AuditError);
+    expect(japanDayRange('2025-06-01', '2025-06-01')).toEqual({ start: '2025-05-31T15:00:00.000Z', end: '2025-06-01T15:00:00.000Z' });
     // @ts-expect-error -- closed set of formats
     expect(() => chain.export({ from: '2025-06-01', to: '2025-06-30', format: 'xlsx' })).toThrow(/unknown export format/);
     expect(chain.head().seq).toBe(0);

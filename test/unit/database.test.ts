@@ -1,0 +1,122 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KIOSK_APPLICATION_ID, KioskDatabaseError, openKioskDatabase, schemaFindings, type KioskDatabase } from '../../main/store/database';
+import { scratchForTest } from '../support/scratch';
+
+// Opening the kiosk's records: a damaged file, one from an older kiosk, and one whose audit guards were
+// dropped or changed are each told apart, and the kiosk writes to none it cannot trust.
+
+const opened: KioskDatabase[] = [];
+afterEach(() => {
+  for (const db of opened.splice(0)) if (db.open) db.close();
+});
+
+function open(path: string, options?: Parameters<typeof openKioskDatabase>[1]): KioskDatabase {
+  const db = openKioskDatabase(path, options);
+  opened.push(db);
+  return db;
+}
+
+/** A kiosk database made and closed, then changed by hand through a raw connection. */
+function databaseChangedBy(sql: string): string {
+  const path = join(scratchForTest('myna-kiosk-database-'), 'kiosk.sqlite');
+  openKioskDatabase(path).close();
+  const raw = new Database(path);
+  raw.exec(sql);
+  raw.close();
+  return path;
+}
+
+const tableNames = (db: KioskDatabase) =>
+  db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+
+describe('a damaged file', () => {
+  it('marked as a kiosk database but without its schema version table is refused', () => {
+    const path = databaseChangedBy('DROP TABLE kiosk_schema');
+    expect(() => openKioskDatabase(path)).toThrow(
+      new KioskDatabaseError(`${path} is marked as a kiosk database but has no schema version table; it is damaged`),
+    );
+  });
+
+  it('without its schema version row is refused', () => {
+    const path = databaseChangedBy('DELETE FROM kiosk_schema');
+    expect(() => openKioskDatabase(path)).toThrow(
+      new KioskDatabaseError(`${path}: the schema version row is missing; the database is damaged`),
+    );
+  });
+
+  it('a folder where the file should be cannot be opened', () => {
+    const path = join(scratchForTest('myna-kiosk-database-'), 'kiosk.sqlite');
+    mkdirSync(path);
+    expect(() => openKioskDatabase(path)).toThrow(new RegExp(`^${path} cannot be opened: `));
+  });
+
+  it('an empty SQLite file of no application is set up as a kiosk database', () => {
+    const path = join(scratchForTest('myna-kiosk-database-'), 'kiosk.sqlite');
+    new Database(path).close();
+    const db = open(path);
+    expect(db.pragma('application_id', { simple: true })).toBe(KIOSK_APPLICATION_ID);
+    expect(db.prepare('SELECT version FROM kiosk_schema').pluck().get()).toBe(3);
+  });
+});
+
+describe('a database from an older kiosk', () => {
+  it('is migrated forward to the current schema, its records kept', () => {
+    // Version 1: the journal and the audit chain, before audit shipping (2) and sign-in limits (3).
+    const path = databaseChangedBy(`
+      DROP TABLE audit_shipping;
+      DROP TABLE staff_sign_in_limits;
+      UPDATE kiosk_schema SET version = 1;
+      INSERT INTO renewals (renewal_id, card_key, token_label, authentication_serial, route, state, started_at)
+        VALUES ('r-1', 'k', 'JPKIAPICCTOKEN2', '1A2B3C4D5E6F708192A3B4C5D6E7F801', 'in-person', 'open', '2025-06-01T00:00:00.000Z');
+    `);
+    const db = open(path);
+    expect(db.prepare('SELECT version FROM kiosk_schema').pluck().get()).toBe(3);
+    expect(tableNames(db)).toEqual([
+      'audit_head',
+      'audit_log',
+      'audit_shipping',
+      'kiosk_schema',
+      'renewal_cards',
+      'renewal_steps',
+      'renewals',
+      'staff_sign_in_limits',
+    ]);
+    expect(db.prepare('SELECT acknowledged_seq FROM audit_shipping').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT renewal_id FROM renewals').pluck().all()).toEqual(['r-1']);
+    expect(schemaFindings(db)).toEqual([]);
+  });
+});
+
+describe("the audit log's guards", () => {
+  const DROPPED = 'DROP TRIGGER audit_log_no_delete';
+  const CHANGED = 'DROP TRIGGER audit_log_no_update; CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT 1; END;';
+  const ADDED = 'CREATE TRIGGER audit_log_forget AFTER INSERT ON audit_log BEGIN SELECT 1; END;';
+
+  it('dropped, changed or added behind the kiosk: named one by one', () => {
+    const db = open(databaseChangedBy(`${DROPPED}; ${CHANGED} ${ADDED}`), { inspect: true });
+    expect(schemaFindings(db)).toEqual([
+      'the trigger audit_log_no_update has been changed from the one the kiosk made',
+      'the trigger audit_log_no_delete has been dropped, so audit rows could be changed or removed unseen',
+      'a trigger audit_log_forget that the kiosk never made has been added',
+    ]);
+  });
+
+  it('tampered with: the kiosk will not write to the file, and says to call the IT department', () => {
+    const path = databaseChangedBy(DROPPED);
+    expect(() => openKioskDatabase(path)).toThrow(
+      new KioskDatabaseError(
+        `${path}: the audit log's guards have been tampered with — ` +
+          'the trigger audit_log_no_delete has been dropped, so audit rows could be changed or removed unseen. ' +
+          'The kiosk will not write to it: run `npx myna-kiosk audit verify` and call the IT department',
+      ),
+    );
+  });
+
+  it('intact: nothing to report', () => {
+    const db = open(join(scratchForTest('myna-kiosk-database-'), 'kiosk.sqlite'));
+    expect(schemaFindings(db)).toEqual([]);
+  });
+});
