@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SessionView } from '../../preload/contract';
-import { ReaderError } from '../../main/card/reader-errors';
-import { VIRTUAL_READER_NAME } from '../../main/card/virtual-reader';
 import { CustomerSession, type SessionIntent } from '../../main/session/session-runner';
 import type * as PinRules from '../../main/domain/pin-rules';
+import { connectTo } from '../support/customer-session';
 import { renewalRig, type Rig, type RigCard } from '../support/renewal-rig';
 
 /**
@@ -43,22 +42,11 @@ function drive(card: RigCard, profile: 'lobby' | 'counter', script: (view: Sessi
   const control = { pullAtVerify: false };
   const session = new CustomerSession({
     profile,
-    connect: async () => {
-      const connection = await card.reader.connect(VIRTUAL_READER_NAME, { exclusive: true });
-      return {
-        reader: connection.reader,
-        atr: connection.atr,
-        disconnect: (options) => connection.disconnect(options),
-        transmit: async (command) => {
-          if (control.pullAtVerify && command[1] === 0x20 && command.length > 5) {
-            card.reader.remove();
-            session.cardRemoved();
-            throw new ReaderError('card-removed', 'the card was pulled during VERIFY');
-          }
-          return connection.transmit(command);
-        },
-      };
-    },
+    connect: connectTo(
+      card,
+      (command) => control.pullAtVerify && command[1] === 0x20 && command.length > 5,
+      () => session.cardRemoved(),
+    ),
     gateway: rig.jlis,
     journal: rig.journal,
     audit: rig.audit,

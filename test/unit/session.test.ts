@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionViewSchema, type SessionView } from '../../preload/contract';
-import { VIRTUAL_READER_NAME } from '../../main/card/virtual-reader';
-import { CustomerSession, type SessionIntent } from '../../main/session/session-runner';
+import type { CustomerSession } from '../../main/session/session-runner';
+import { resident, runSession as runSessionOn, type SessionAnswer } from '../support/customer-session';
 import { renewalRig, type Rig, type RigCard } from '../support/renewal-rig';
 
 let rig: Rig;
@@ -11,63 +11,12 @@ beforeAll(async () => {
 afterAll(() => rig.close());
 
 /** Runs a session on the rig's card, answering screens with `answer`; returns every view and the result. */
-async function runSession(
+const runSession = (
   card: RigCard,
-  answer: (view: SessionView) => SessionIntent | 'remove' | undefined,
+  answer: (view: SessionView) => SessionAnswer,
   profile: 'lobby' | 'counter' = 'lobby',
   onStart: (session: CustomerSession) => void = () => {},
-) {
-  const views: SessionView[] = [];
-  const session = new CustomerSession({
-    profile,
-    connect: () => card.reader.connect(VIRTUAL_READER_NAME, { exclusive: true }),
-    gateway: rig.jlis,
-    journal: rig.journal,
-    audit: rig.audit,
-    // At the counter a staff member is signed in: a PIN reset carries their id to the service.
-    ...(profile === 'counter' ? { staffId: () => 'clerk-1' } : {}),
-    // A Tuesday morning in Japan, the persona's own reference day.
-    now: () => new Date(`${card.persona.resolvedOn}T01:00:00Z`),
-  });
-  onStart(session);
-  let last = '';
-  const react = (view: SessionView) => {
-    const key = JSON.stringify(view);
-    if (key === last) return;
-    last = key;
-    views.push(view);
-    const intent = answer(view);
-    if (intent === 'remove') queueMicrotask(() => session.cardRemoved());
-    else if (intent) queueMicrotask(() => session.send(intent));
-  };
-  session.subscribe(react);
-  react(session.view);
-  const result = await session.done;
-  return { views, result, session };
-}
-
-const resident =
-  (card: RigCard) =>
-  (view: SessionView): SessionIntent | 'remove' | undefined => {
-    const pins = card.persona.pins!;
-    switch (view.screen) {
-      case 'status':
-        return { type: 'CONTINUE' };
-      case 'pin-entry':
-        return { type: 'SUBMIT_PIN', value: pins[view.pin!.name as 'authentication' | 'signature' | 'registry']!.value };
-      case 'last-try':
-        return { type: 'CONFIRM_LAST_TRY' };
-      case 'confirm':
-        return { type: 'CONFIRM_RENEWAL' };
-      case 'done':
-      case 'hand-off':
-      case 'not-yet':
-      case 'card-renewal':
-        return 'remove';
-      default:
-        return undefined;
-    }
-  };
+) => runSessionOn(rig, card, answer, { profile, onStart });
 
 describe('a customer session', () => {
   it('renews, and every view it shows is the strict, sanitised contract shape', async () => {

@@ -1,0 +1,515 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionView } from '../../preload/contract';
+import type { IssuanceGateway } from '../../main/issuance/gateway';
+import { CustomerSession, type SessionIntent } from '../../main/session/session-runner';
+import type { AuditRow } from '../../main/domain/audit-record';
+import { connectTo, resident, runSession, type SessionAnswer } from '../support/customer-session';
+import { renewalRig, type Rig, type RigCard } from '../support/renewal-rig';
+
+// What a customer session leaves in the audit log (docs/architecture.md,
+// "The audit chain"): the IT department and the counter read these rows to
+// learn what happened at a terminal, so each row's event, its detail codes
+// and the session, staff member and card it names are pinned here, scenario
+// by scenario. The renewal's own `renewal-step` rows are the journal's
+// (renewal.test.ts).
+
+let rig: Rig;
+beforeAll(async () => {
+  rig = await renewalRig();
+}, 60_000);
+afterAll(() => rig.close());
+
+/** The session's own rows (not the journal's step rows), each as event and detail. */
+function rowsOf(session: CustomerSession): AuditRow[] {
+  return rig.audit.rowsAfter(0, 1_000_000).filter((row) => row.sessionId === session.sessionId && row.event !== 'renewal-step');
+}
+const eventsAndDetails = (rows: AuditRow[]) => rows.map((row) => ({ event: row.event, detail: row.detail }));
+
+/** A voluntary proxy's sealed form, within its validity and handed over in person (docs/domain.md, "Voluntary proxy"). */
+const SEALED_FORM_IN_PERSON = { envelopeSealed: true, formWithinValidity: true, handedInPerson: true } as const;
+
+/** At the counter: in person, the identity check `accepted` or not, then as the resident would. */
+const atCounter =
+  (card: RigCard, accepted = true) =>
+  (view: SessionView): SessionAnswer => {
+    switch (view.screen) {
+      case 'route-choice':
+        return { type: 'CHOOSE_ROUTE', route: 'in-person' };
+      case 'identity-check':
+        return { type: 'IDENTITY_CHECKED', check: { documentsA: 1, documentsB: 2, oralQuestioning: true, accepted } };
+      case 'new-pin':
+        return { type: 'SUBMIT_NEW_PIN', value: '8642' };
+      case 'new-pin-again':
+        return { type: 'SUBMIT_NEW_PIN_AGAIN', value: '8642' };
+      case 'substitutes':
+        return { type: 'SUBSTITUTES_CONFIRMED', accepted: true };
+      case 'pin-entry':
+        if (view.pin!.name === 'authentication' && card.persona.id === 'authentication-pin-locked')
+          return { type: 'SUBMIT_PIN', value: '8642' };
+        return resident(card)(view);
+      default:
+        return resident(card)(view);
+    }
+  };
+
+describe('the audit rows of a customer session', () => {
+  it('of a renewal in the lobby: each event with its codes, all naming the session and, once read, the card', async () => {
+    const card = await rig.card('standard-in-window');
+    const { result, session } = await runSession(rig, card, resident(card));
+    expect(result.end).toBe('renewed');
+    const rows = rowsOf(session);
+    const renewalId = rows.find((row) => row.event === 'renewal-started')?.renewalId;
+    expect(renewalId).toEqual(expect.any(String));
+    expect(eventsAndDetails(rows)).toEqual([
+      { event: 'session-started', detail: { profile: 'lobby', reference: session.reference } },
+      { event: 'card-read', detail: { kind: 'my-number', signatureCertificate: true } },
+      { event: 'eligibility-decided', detail: { decision: 'renewable', certificates: 'both', expired: false } },
+      { event: 'pin-verified', detail: { credential: 'registry-pin' } },
+      { event: 'pin-verified', detail: { credential: 'authentication-pin' } },
+      { event: 'pin-verified', detail: { credential: 'signature-password' } },
+      { event: 'renewal-started', detail: { route: 'in-person' } },
+      {
+        event: 'renewal-done',
+        detail: {
+          certificates: 'both',
+          newAuthenticationSerial: result.outcome!.authentication.serialNumber,
+          newSignatureSerial: result.outcome!.signature!.serialNumber,
+        },
+      },
+      { event: 'card-removed', detail: { midRenewal: false } },
+      { event: 'session-ended', detail: { outcome: 'renewed' } },
+    ]);
+    expect(rows.find((row) => row.event === 'renewal-done')?.renewalId).toBe(renewalId);
+    // In the lobby no staff member runs the session; the card is named by its serial from the moment it is read.
+    for (const row of rows) expect(row.staff, row.event).toBeUndefined();
+    expect(rows[0]!.authenticationSerial).toBeUndefined();
+    for (const row of rows.slice(1)) expect(row.authenticationSerial, row.event).toBe(card.identity.authenticationSerial);
+    expect(result).toEqual({ end: 'renewed', outcome: result.outcome });
+  }, 60_000);
+
+  it('of an authentication-only renewal by a legal representative at the counter', async () => {
+    const card = await rig.card('adult-ward-no-signature');
+    const { result, session } = await runSession(
+      rig,
+      card,
+      (view) =>
+        view.screen === 'route-choice'
+          ? { type: 'CHOOSE_ROUTE', route: 'legal-representative' }
+          : view.screen === 'authority-check'
+            ? { type: 'AUTHORITY_CHECKED', proven: true }
+            : resident(card)(view),
+      { profile: 'counter' },
+    );
+    expect(result.end).toBe('renewed');
+    const details = eventsAndDetails(rowsOf(session));
+    expect(details).toContainEqual({ event: 'card-read', detail: { kind: 'my-number', signatureCertificate: false } });
+    expect(details).toContainEqual({
+      event: 'eligibility-decided',
+      detail: { decision: 'renewable', certificates: 'authentication-only', expired: false },
+    });
+    expect(details).toContainEqual({ event: 'renewal-started', detail: { route: 'legal-representative' } });
+    expect(details).toContainEqual({
+      event: 'renewal-done',
+      detail: { certificates: 'authentication-only', newAuthenticationSerial: result.outcome!.authentication.serialNumber },
+    });
+    expect(details.filter((row) => row.event === 'pin-verified').map((row) => row.detail)).toEqual([
+      { credential: 'registry-pin' },
+      { credential: 'authentication-pin' },
+    ]);
+  }, 60_000);
+
+  it('of a renewal after expiry: the decision says expired', async () => {
+    const card = await rig.card('certificates-expired');
+    const { session } = await runSession(rig, card, resident(card));
+    const decided = rowsOf(session).find((row) => row.event === 'eligibility-decided');
+    expect(decided?.detail).toMatchObject({ decision: 'renewable', expired: true });
+  }, 60_000);
+
+  it('of a card not yet in its window, and of a card that needs a new card', async () => {
+    const early = await rig.card('not-yet-in-window');
+    const first = await runSession(rig, early, resident(early));
+    expect(first.result.end).toBe('not-eligible');
+    expect(eventsAndDetails(rowsOf(first.session)).slice(2)).toEqual([
+      { event: 'eligibility-decided', detail: { decision: 'not-yet-in-window' } },
+      { event: 'card-removed', detail: { midRenewal: false } },
+      { event: 'session-ended', detail: { outcome: 'not-eligible' } },
+    ]);
+
+    const ending = await rig.card('card-expires-with-certificates');
+    const second = await runSession(rig, ending, resident(ending));
+    const decided = rowsOf(second.session).find((row) => row.event === 'eligibility-decided');
+    expect(decided?.detail).toEqual({ decision: 'new-card-route' });
+  }, 60_000);
+
+  it('of a wrong PIN and then a blocked one: tries left, the blocked PIN, the hand-off with its slip', async () => {
+    const card = await rig.card('authentication-pin-one-try-left');
+    const { result, session } = await runSession(rig, card, (view) =>
+      view.screen === 'pin-entry' && view.pin?.name === 'authentication' ? { type: 'SUBMIT_PIN', value: '0000' } : resident(card)(view),
+    );
+    expect(result).toEqual({ end: 'handed-off', handOff: 'pin-blocked' });
+    expect(eventsAndDetails(rowsOf(session)).slice(3)).toEqual([
+      { event: 'pin-verified', detail: { credential: 'registry-pin' } },
+      { event: 'pin-blocked', detail: { credential: 'authentication-pin' } },
+      // The hand-off is written as the session ends, after the card was taken with the slip.
+      { event: 'card-removed', detail: { midRenewal: false } },
+      { event: 'hand-off', detail: { reason: 'pin-blocked', slip: true } },
+      { event: 'session-ended', detail: { outcome: 'handed-off' } },
+    ]);
+
+    const other = await rig.card('standard-in-window');
+    let wrong = 0;
+    const again = await runSession(rig, other, (view) =>
+      view.screen === 'pin-entry' && view.pin?.name === 'signature' && wrong++ === 0
+        ? { type: 'SUBMIT_PIN', value: 'WRONG123' }
+        : resident(other)(view),
+    );
+    expect(again.result.end).toBe('renewed');
+    expect(eventsAndDetails(rowsOf(again.session))).toContainEqual({
+      event: 'pin-wrong',
+      detail: { credential: 'signature-password', triesLeft: 4 },
+    });
+  }, 60_000);
+
+  it('at the counter: the staff member on every row, the identity check as counts, the reset, the service told who checked', async () => {
+    const card = await rig.card('authentication-pin-locked');
+    const proofsBefore = (await rig.jlis.issuerProofsGiven()).length;
+    const { result, session } = await runSession(rig, card, atCounter(card), { profile: 'counter' });
+    expect(result.end).toBe('renewed');
+    const rows = rowsOf(session);
+    for (const row of rows) expect(row.staff, row.event).toBe('clerk-1');
+    const details = eventsAndDetails(rows);
+    expect(details[0]).toEqual({ event: 'session-started', detail: { profile: 'counter', reference: session.reference } });
+    expect(details).toContainEqual({
+      event: 'identity-checked',
+      detail: { subject: 'holder', documentsA: 1, documentsB: 2, cardPresented: true, oralQuestioning: true, result: 'accepted' },
+    });
+    expect(details).toContainEqual({ event: 'pin-reset', detail: { credential: 'authentication-pin', result: 'done' } });
+    // The journal's rows of the renewal carry the staff member too.
+    const renewalId = rows.find((row) => row.event === 'renewal-started')!.renewalId;
+    const steps = rig.audit.rowsAfter(0, 1_000_000).filter((row) => row.event === 'renewal-step' && row.renewalId === renewalId);
+    expect(steps.length).toBeGreaterThan(0);
+    for (const row of steps) expect(row).toMatchObject({ staff: 'clerk-1', sessionId: session.sessionId });
+
+    const proofs = (await rig.jlis.issuerProofsGiven()).slice(proofsBefore) as unknown as Record<string, unknown>[];
+    expect(JSON.stringify(proofs)).toContain('clerk-1');
+    expect(JSON.stringify(proofs)).toContain('pin-reset');
+  }, 90_000);
+
+  it('at the counter, an identity check refused: recorded as refused, and the hand-off asks for help', async () => {
+    const card = await rig.card('authentication-pin-locked');
+    const { result, session } = await runSession(rig, card, atCounter(card, false), { profile: 'counter' });
+    expect(result).toEqual({ end: 'handed-off', handOff: 'identity-not-confirmed' });
+    const details = eventsAndDetails(rowsOf(session));
+    expect(details).toContainEqual({
+      event: 'identity-checked',
+      detail: { subject: 'holder', documentsA: 1, documentsB: 2, cardPresented: true, oralQuestioning: true, result: 'refused' },
+    });
+    expect(details).toContainEqual({ event: 'hand-off', detail: { reason: 'help-requested', slip: true } });
+    expect(details.map((row) => row.event)).not.toContain('pin-reset');
+  }, 60_000);
+
+  it('at the counter with no staff member signed in, a PIN reset is never asked of the service', async () => {
+    const card = await rig.card('authentication-pin-locked');
+    const proofsBefore = (await rig.jlis.issuerProofsGiven()).length;
+    const { result, session } = await runSession(rig, card, atCounter(card), { profile: 'counter', staffId: () => undefined });
+    // The reset cannot be asked without a staff member's check: the card error hand-off, nothing sent.
+    expect(result).toEqual({ end: 'handed-off', handOff: 'card-error' });
+    expect(eventsAndDetails(rowsOf(session))).toContainEqual({ event: 'hand-off', detail: { reason: 'card-error', slip: true } });
+    expect((await rig.jlis.issuerProofsGiven()).length).toBe(proofsBefore);
+    for (const row of rowsOf(session)) expect(row.staff, row.event).toBeUndefined();
+  }, 60_000);
+
+  it('of a voluntary proxy: the first failed check named; an accepted one with no rejection', async () => {
+    const checks = { ...SEALED_FORM_IN_PERSON, proxyIdentity: 'document-a', relationship: 'family' } as const;
+    const proxy =
+      (card: RigCard, sent: SessionIntent) =>
+      (view: SessionView): SessionAnswer => {
+        if (view.screen === 'route-choice') return { type: 'CHOOSE_ROUTE', route: 'voluntary-proxy' };
+        if (view.screen === 'proxy-check') return sent;
+        if (view.screen === 'pin-entry') return { type: 'CANCEL' };
+        return resident(card)(view);
+      };
+    const card = await rig.card('standard-in-window');
+    const refused = await runSession(rig, card, proxy(card, { type: 'PROXY_CHECKED', checks: { ...checks, formWithinValidity: false } }), {
+      profile: 'counter',
+    });
+    expect(refused.result).toEqual({ end: 'handed-off', handOff: 'form-expired' });
+    const details = eventsAndDetails(rowsOf(refused.session));
+    expect(details).toContainEqual({
+      event: 'proxy-checked',
+      detail: { kind: 'voluntary-proxy', result: 'rejected', rejection: 'form-expired' },
+    });
+    expect(details).toContainEqual({ event: 'hand-off', detail: { reason: 'proxy', slip: true } });
+
+    const other = await rig.card('standard-in-window');
+    const accepted = await runSession(rig, other, proxy(other, { type: 'PROXY_CHECKED', checks }), { profile: 'counter' });
+    expect(accepted.result.end).toBe('cancelled');
+    expect(eventsAndDetails(rowsOf(accepted.session))).toContainEqual({
+      event: 'proxy-checked',
+      detail: { kind: 'voluntary-proxy', result: 'accepted' },
+    });
+  }, 60_000);
+
+  it('of a legal representative: authority not proven is a rejection and a hand-off; proven is accepted', async () => {
+    const representative =
+      (card: RigCard, proven: boolean) =>
+      (view: SessionView): SessionAnswer => {
+        if (view.screen === 'route-choice') return { type: 'CHOOSE_ROUTE', route: 'legal-representative' };
+        if (view.screen === 'authority-check') return { type: 'AUTHORITY_CHECKED', proven };
+        if (view.screen === 'pin-entry') return { type: 'CANCEL' };
+        return resident(card)(view);
+      };
+    const card = await rig.card('adult-ward-no-signature');
+    const refused = await runSession(rig, card, representative(card, false), { profile: 'counter' });
+    expect(refused.result).toEqual({ end: 'handed-off', handOff: 'authority-not-proven' });
+    const details = eventsAndDetails(rowsOf(refused.session));
+    expect(details).toContainEqual({
+      event: 'proxy-checked',
+      detail: { kind: 'legal-representative', result: 'rejected', rejection: 'authority-not-proven' },
+    });
+    expect(details).toContainEqual({ event: 'hand-off', detail: { reason: 'legal-representative', slip: true } });
+
+    const other = await rig.card('adult-ward-no-signature');
+    const accepted = await runSession(rig, other, representative(other, true), { profile: 'counter' });
+    expect(accepted.result.end).toBe('cancelled');
+    expect(eventsAndDetails(rowsOf(accepted.session))).toContainEqual({
+      event: 'proxy-checked',
+      detail: { kind: 'legal-representative', result: 'accepted' },
+    });
+  }, 60_000);
+
+  it('of substitute characters: shown only at the counter, with the certificate’s name and address; declined is a hand-off', async () => {
+    const card = await rig.card('substitute-characters');
+    const { result, session, views } = await runSession(
+      rig,
+      card,
+      (view) => (view.screen === 'substitutes' ? { type: 'SUBSTITUTES_CONFIRMED', accepted: false } : atCounter(card)(view)),
+      { profile: 'counter' },
+    );
+    expect(result).toEqual({ end: 'handed-off', handOff: 'substitute-characters-declined' });
+    const shown = views.find((view) => view.screen === 'substitutes');
+    expect(shown?.substitutes).toEqual({ name: expect.any(String), address: expect.any(String) });
+    expect(shown!.substitutes!.name).toContain(card.persona.holder!.nameAlternate!);
+    // Only the substitutes screen carries them.
+    for (const view of views.filter((candidate) => candidate.screen !== 'substitutes')) expect(view.substitutes).toBeUndefined();
+    const details = eventsAndDetails(rowsOf(session));
+    expect(details).toContainEqual({ event: 'substitute-characters-confirmed', detail: { result: 'declined' } });
+    expect(details).toContainEqual({ event: 'hand-off', detail: { reason: 'substitute-characters', slip: true } });
+
+    const other = await rig.card('substitute-characters');
+    const confirmed = await runSession(rig, other, atCounter(other), { profile: 'counter' });
+    expect(confirmed.result.end).toBe('renewed');
+    expect(eventsAndDetails(rowsOf(confirmed.session))).toContainEqual({
+      event: 'substitute-characters-confirmed',
+      detail: { result: 'confirmed' },
+    });
+
+    const lobby = await rig.card('substitute-characters');
+    const inLobby = await runSession(rig, lobby, resident(lobby));
+    expect(inLobby.result.end).toBe('renewed');
+    for (const view of inLobby.views) expect(view.substitutes).toBeUndefined();
+  }, 120_000);
+});
+
+describe('the hand-off row: the audit log’s coarser reason for each hand-off the resident is given', () => {
+  // The lobby sends these to the counter; the slip carries the session's code, the log its reason.
+  it.each([
+    ['face-authentication-card', undefined, 'face-auth-staff-only', 'face-authentication-card'],
+    ['adult-ward-no-signature', undefined, 'legal-representative-required', 'legal-representative'],
+    ['authentication-pin-locked', undefined, 'pin-locked', 'pin-blocked'],
+    ['standard-in-window', 'forgot', 'pin-forgotten', 'pin-forgotten'],
+    ['foreign-resident-period-of-stay', undefined, 'period-of-stay', 'period-of-stay'],
+  ] as const)(
+    '%s %s: %s → %s',
+    async (persona, action, handOff, reason) => {
+      const card = await rig.card(persona);
+      const { result, session } = await runSession(rig, card, (view) =>
+        action === 'forgot' && view.screen === 'pin-entry' ? { type: 'FORGOT_PIN' } : resident(card)(view),
+      );
+      expect(result).toEqual({ end: 'handed-off', handOff });
+      expect(eventsAndDetails(rowsOf(session)).filter((row) => row.event === 'hand-off')).toEqual([
+        { event: 'hand-off', detail: { reason, slip: true } },
+      ]);
+    },
+    60_000,
+  );
+
+  it.each([
+    [{ envelopeSealed: false }, 'envelope-unsealed'],
+    [{ handedInPerson: false }, 'form-not-handed-in-person'],
+    [{ proxyIdentity: 'none' }, 'proxy-without-identity'],
+  ] as const)(
+    'a voluntary proxy refused for %o: %s → proxy',
+    async (failed, handOff) => {
+      const card = await rig.card('standard-in-window');
+      const checks = { ...SEALED_FORM_IN_PERSON, proxyIdentity: 'document-b', relationship: 'other', ...failed } as const;
+      const { result, session } = await runSession(
+        rig,
+        card,
+        (view) =>
+          view.screen === 'route-choice'
+            ? { type: 'CHOOSE_ROUTE', route: 'voluntary-proxy' }
+            : view.screen === 'proxy-check'
+              ? { type: 'PROXY_CHECKED', checks }
+              : resident(card)(view),
+        { profile: 'counter' },
+      );
+      expect(result).toEqual({ end: 'handed-off', handOff });
+      const details = eventsAndDetails(rowsOf(session));
+      expect(details).toContainEqual({
+        event: 'proxy-checked',
+        detail: { kind: 'voluntary-proxy', result: 'rejected', rejection: handOff },
+      });
+      expect(details).toContainEqual({ event: 'hand-off', detail: { reason: 'proxy', slip: true } });
+    },
+    60_000,
+  );
+});
+
+describe('a customer session and the issuing service', () => {
+  it('decides offline when the service cannot be reached, and says so', async () => {
+    const card = await rig.card('standard-in-window');
+    let asked = 0;
+    const down: IssuanceGateway = Object.assign(Object.create(rig.jlis) as IssuanceGateway, {
+      lookupResident: () => {
+        asked++;
+        return Promise.reject(new Error('connection refused'));
+      },
+    });
+    const { result, session, views } = await runSession(rig, card, resident(card), { gateway: down });
+    expect(asked).toBe(1);
+    // The PINs are still checked offline (the resident learns a wrong one now), then the counter takes over.
+    expect(result).toEqual({ end: 'handed-off', handOff: 'service-unavailable' });
+    expect(views.some((view) => view.screen === 'hand-off')).toBe(true);
+    const details = eventsAndDetails(rowsOf(session));
+    expect(details).toContainEqual({ event: 'eligibility-decided', detail: { decision: 'hand-off' } });
+    expect(details.filter((row) => row.event === 'pin-verified')).toHaveLength(3);
+    expect(details).toContainEqual({ event: 'hand-off', detail: { reason: 'service-closed', slip: true } });
+  }, 60_000);
+
+  it('hands off a renewal the service fails, naming the service in the log', async () => {
+    const card = await rig.card('standard-in-window');
+    rig.jlis.setFault('issue', { kind: 'server-error', times: 1 });
+    try {
+      const { result, session } = await runSession(rig, card, resident(card));
+      expect(result).toMatchObject({ end: 'handed-off', handOff: 'gateway-failure' });
+      expect(eventsAndDetails(rowsOf(session))).toContainEqual({ event: 'hand-off', detail: { reason: 'gateway-failure', slip: true } });
+      expect(card.heldSet()).toBe('old');
+    } finally {
+      rig.jlis.clearFaults();
+    }
+  }, 60_000);
+});
+
+describe('a card pulled during the renewal', () => {
+  it('is recorded as pulled mid-renewal, and the renewal resumes from its last step when the card is back', async () => {
+    const card = await rig.card('standard-in-window');
+    let pulled = false;
+    let running: CustomerSession | undefined;
+    // The first COMMIT of the issuer channel (80 E8 00 00): the card leaves just before it.
+    const commit = (command: Uint8Array) => !pulled && command[0] === 0x80 && command[1] === 0xe8 && command[2] === 0x00;
+    const { result, session, views } = await runSession(
+      rig,
+      card,
+      (view, current) => {
+        if (view.screen !== 'card-away') return resident(card)(view);
+        queueMicrotask(() => {
+          card.reader.insert(card.card);
+          current.cardInserted();
+        });
+        return undefined;
+      },
+      {
+        onStart: (started) => (running = started),
+        connect: connectTo(card, commit, () => {
+          pulled = true;
+          running!.cardRemoved();
+        }),
+      },
+    );
+    expect(pulled).toBe(true);
+    expect(result.end).toBe('renewed');
+    const rows = rowsOf(session);
+    const details = eventsAndDetails(rows);
+    expect(details).toContainEqual({ event: 'card-removed', detail: { midRenewal: true } });
+    const started = rows.find((row) => row.event === 'renewal-started')!;
+    const resumed = rows.find((row) => row.event === 'renewal-resumed');
+    expect(resumed).toMatchObject({ renewalId: started.renewalId, detail: { step: 'committed', state: 'started' } });
+    expect(card.heldSet()).toBe('new');
+    // The progress screen named each step under way: the pull at the commit lost the staged keys, so it began again.
+    const shown = views.filter((view) => view.screen === 'renewing' && view.progress).map((view) => view.progress!.step);
+    expect(shown.filter((step, index) => step !== shown[index - 1])).toEqual([
+      'preparing',
+      'creating-keys',
+      'issuing',
+      'writing',
+      'preparing',
+      'creating-keys',
+      'preparing',
+      'creating-keys',
+      'issuing',
+      'writing',
+      'finishing',
+    ]);
+  }, 90_000);
+});
+
+describe('the power going mid-session', () => {
+  it('stops the session where it is: no row after, no listener told, the card unpowered, no ending', async () => {
+    const card = await rig.card('standard-in-window');
+    let told = 0;
+    let abandonedAt: number | undefined;
+    const { session } = await new Promise<{ session: CustomerSession }>((resolve) => {
+      const started = new CustomerSession({
+        profile: 'lobby',
+        connect: connectTo(card),
+        gateway: rig.jlis,
+        journal: rig.journal,
+        audit: rig.audit,
+        now: () => new Date(`${card.persona.resolvedOn}T01:00:00Z`),
+      });
+      started.subscribe((view) => {
+        if (abandonedAt !== undefined) told++;
+        if (view.screen === 'status') queueMicrotask(() => started.send({ type: 'CONTINUE' }));
+        if (view.screen === 'pin-entry' && view.pin?.name === 'registry' && abandonedAt === undefined) {
+          queueMicrotask(() => {
+            started.send({ type: 'SUBMIT_PIN', value: card.persona.pins!.registry!.value });
+            abandonedAt = rowsOf(started).length;
+            started.abandon();
+            setTimeout(() => resolve({ session: started }), 200);
+          });
+        }
+      });
+    });
+    expect(rowsOf(session)).toHaveLength(abandonedAt!);
+    expect(told).toBe(0);
+    const ended = await Promise.race([
+      session.done.then(() => 'ended'),
+      new Promise((resolve) => setTimeout(() => resolve('pending'), 50)),
+    ]);
+    expect(ended).toBe('pending');
+    // Unpowered: the verification of the registry PIN (if it reached the card) is gone.
+    const { client } = await card.client();
+    expect(await client.pinStatus('registry')).toEqual({ state: 'available', triesLeft: 3 });
+  }, 60_000);
+});
+
+describe('listeners', () => {
+  it('hear each new view once, and nothing once they unsubscribe', async () => {
+    const card = await rig.card('not-yet-in-window');
+    const heard: string[] = [];
+    let unsubscribe: (() => void) | undefined;
+    const { views } = await runSession(rig, card, resident(card), {
+      onStart: (session) => {
+        unsubscribe = session.subscribe((view) => {
+          heard.push(JSON.stringify(view));
+          if (view.screen === 'not-yet') unsubscribe!();
+        });
+      },
+    });
+    // No view twice in a row: a listener hears a view only when it changed.
+    for (let index = 1; index < heard.length; index++) expect(heard[index]).not.toBe(heard[index - 1]);
+    expect(JSON.parse(heard.at(-1)!)).toMatchObject({ screen: 'not-yet' });
+    expect(views.at(-1)?.screen).toBe('ended');
+  }, 60_000);
+});
