@@ -56,7 +56,7 @@ export class IssuerChannelClient extends JpkiClient {
    */
   async issuerAuthenticate(proof: Uint8Array, binding: { purpose: IssuerPurpose; reference: string }): Promise<void> {
     const operation = 'ISSUER AUTHENTICATE';
-    const referenceHash = createHash('sha256').update(binding.reference, 'utf8').digest();
+    const referenceHash = createHash('sha256').update(binding.reference).digest(); // a string hashes as UTF-8
     const data = Buffer.concat([proof, referenceHash]);
     const p2 = ISSUER_PURPOSE_CODES[binding.purpose];
     expectOk(await this.exchange({ cla: 0x80, ins: 0x82, p1: 0x00, p2, data }, operation), operation);

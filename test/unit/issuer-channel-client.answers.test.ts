@@ -117,7 +117,8 @@ describe("answers the virtual card never gives are the card's errors, naming the
   });
 
   it.each([
-    ['255 bytes', MODULUS.subarray(1), 'got 255 bytes'],
+    ['255 bytes, the top bit set', MODULUS.subarray(0, 255), 'got 255 bytes'],
+    ['257 bytes, the top bit set', Uint8Array.of(...MODULUS, 0x01), 'got 257 bytes'],
     ['the top bit clear', Uint8Array.from(MODULUS, (byte, i) => (i === 0 ? 0x41 : byte)), 'got 256 bytes'],
   ])('a modulus of %s', async (_name, modulus, got) => {
     const { connection } = issuerCard(() => ok(modulus));
