@@ -107,7 +107,7 @@ export class PcscReader implements CardReader {
   private running = false;
   private watching: Promise<void> | undefined;
   private context: PcscContext | undefined;
-  private stack: 'unknown' | 'up' | 'down' = 'unknown';
+  /** Why the stack is down, as last announced; `undefined` while it is up or not yet known. */
   private fault: ReaderStackFault | undefined;
   private slots = new Map<string, Slot>();
   private wakeUp: (() => void) | undefined;
@@ -136,6 +136,7 @@ export class PcscReader implements CardReader {
     this.running = false;
     this.wakeUp?.();
     try {
+      // Stryker disable next-line OptionalChaining: with no context the TypeError lands in this same catch, as a broken context's would
       this.context?.cancel();
     } catch {
       // The context is already broken; the watch loop is about to notice.
@@ -146,7 +147,6 @@ export class PcscReader implements CardReader {
     await Promise.all([...this.connections].map((c) => c.disconnect({ unpower: true }).catch(() => undefined)));
     this.listener = undefined;
     this.slots.clear();
-    this.stack = 'unknown';
     this.fault = undefined;
   }
 
@@ -168,6 +168,7 @@ export class PcscReader implements CardReader {
       const shareMode = options.exclusive ? binding.SCARD_SHARE_EXCLUSIVE : binding.SCARD_SHARE_SHARED;
       const card = await connectPreferringT1(binding, handle, shareMode);
       const atr = new Uint8Array(card.atr ?? handle.atr ?? []);
+      // Stryker disable next-line BlockStatement: forgetting a closed connection only frees it; stop() disconnecting it does nothing
       const connection = new PcscConnection(reader, atr, card, context, binding, () => {
         this.connections.delete(connection);
       });
@@ -242,11 +243,10 @@ export class PcscReader implements CardReader {
       });
       watched.push({ name: handle.name, state });
     }
-    if (this.stack === 'down') {
+    if (this.fault !== undefined) {
       this.log.info('pcsc.stack-available', { readers: handles.length });
       this.emit({ type: 'stack-available' });
     }
-    this.stack = 'up';
     this.fault = undefined;
     this.publish(next);
     return watched;
@@ -258,7 +258,9 @@ export class PcscReader implements CardReader {
       if (slot.present) this.emit({ type: 'card-removed', reader: name });
       this.emit({ type: 'reader-detached', reader: name });
     }
-    for (const [name, now] of [...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    // sort()'s own order: by UTF-16 code unit, as `<` compares names (and names are never equal).
+    for (const name of [...next.keys()].sort()) {
+      const now = next.get(name)!;
       const before = this.slots.get(name);
       if (!before) this.emit({ type: 'reader-attached', reader: name });
       const swapped = before?.present && now.present && before.insertions !== now.insertions;
@@ -280,8 +282,7 @@ export class PcscReader implements CardReader {
 
   /** Reported once per reason: repeated failures while down stay silent, a better diagnosis is a change. */
   private markDown(reason: ReaderStackFault): void {
-    if (this.stack === 'down' && this.fault === reason) return;
-    this.stack = 'down';
+    if (this.fault === reason) return;
     this.fault = reason;
     // Listeners forget every reader on stack-unavailable (reader.ts); they are re-announced on return.
     this.slots.clear();
@@ -290,6 +291,7 @@ export class PcscReader implements CardReader {
   }
 
   private dropContext(): void {
+    // Stryker disable next-line ConditionalExpression: closeQuietly swallows closing no context's TypeError, as a dead daemon's
     if (this.context) closeQuietly(this.context);
     this.context = undefined;
   }
@@ -366,6 +368,7 @@ class PcscConnection implements CardConnection {
           return new ReaderError('card-removed', `the card left "${this.reader}"`, { cause: error });
         if (status.code !== 'transmit-failed') return status;
       }
+      // Stryker disable next-line EqualityOperator: one millisecond more or less of a 600 ms wait between 50 ms polls
       if (Date.now() >= deadline) return otherwise;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -393,12 +396,14 @@ async function connectPreferringT1(binding: SmartcardBinding, handle: PcscReader
     return await handle.connect(shareMode, binding.SCARD_PROTOCOL_T1);
   } catch (error) {
     // T=1 first because the My Number Card speaks it; a T=0-only card still gets a chance.
-    if (toReaderError(error, 'connect-failed').code !== 'protocol-mismatch') throw error;
+    const failure = toReaderError(error, 'connect-failed');
+    if (failure.code !== 'protocol-mismatch') throw failure;
     return handle.connect(shareMode, binding.SCARD_PROTOCOL_T0);
   }
 }
 
 function faultOf(error: unknown): ReaderStackFault {
+  // Stryker disable next-line StringLiteral: any fallback code but 'service-not-running' is a 'service-error'
   return toReaderError(error, 'connect-failed').code === 'service-not-running' ? 'service-not-running' : 'service-error';
 }
 
