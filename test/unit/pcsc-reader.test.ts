@@ -225,6 +225,12 @@ async function until(condition: () => boolean, timeoutMs = 2_000): Promise<void>
   }
 }
 
+/** Reader A with a card in it, connected to by a reader that is not watching. */
+async function connected(daemon: FakeDaemon, exclusive = true) {
+  daemon.attach('Reader A', true);
+  return new PcscReader({ loadBinding: () => daemon.binding }).connect('Reader A', { exclusive });
+}
+
 /** Several poll intervals, so a duplicate would have had every chance to appear. */
 function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, POLL_MS * 8));
@@ -514,11 +520,6 @@ describe('PcscReader: starting, stopping and what the log says', () => {
 });
 
 describe('PcscReader: a connection', () => {
-  async function connected(daemon: FakeDaemon, exclusive = true) {
-    daemon.attach('Reader A', true);
-    return new PcscReader({ loadBinding: () => daemon.binding }).connect('Reader A', { exclusive });
-  }
-
   it('shares the card when asked to, with T=1, and carries the reader and the ATR', async () => {
     const daemon = new FakeDaemon();
     const connection = await connected(daemon, false);
@@ -766,8 +767,7 @@ describe('PcscReader: the rest of what callers and the IT department rely on', (
 
   it('a failure to disconnect that is none of the known ones is a connect-failed', async () => {
     const daemon = new FakeDaemon();
-    daemon.attach('Reader A', true);
-    const connection = await new PcscReader({ loadBinding: () => daemon.binding }).connect('Reader A', { exclusive: true });
+    const connection = await connected(daemon);
     daemon.disconnectFailure = 'Unknown PC/SC error';
     await expect(connection.disconnect({ unpower: true })).rejects.toMatchObject({
       code: 'connect-failed',
@@ -779,8 +779,7 @@ describe('PcscReader: the rest of what callers and the IT department rely on', (
     'a card the status query calls gone (%s) after a lost answer is "card removed", with that answer as the cause',
     async (message) => {
       const daemon = new FakeDaemon();
-      daemon.attach('Reader A', true);
-      const connection = await new PcscReader({ loadBinding: () => daemon.binding }).connect('Reader A', { exclusive: true });
+      const connection = await connected(daemon);
       daemon.mute = true;
       daemon.status = message;
       const failure = await connection.transmit(COMMAND).catch((error: unknown) => error);
@@ -790,8 +789,7 @@ describe('PcscReader: the rest of what callers and the IT department rely on', (
 
   it('a mute card that stays says which reader gave no status word', async () => {
     const daemon = new FakeDaemon();
-    daemon.attach('Reader A', true);
-    const connection = await new PcscReader({ loadBinding: () => daemon.binding }).connect('Reader A', { exclusive: true });
+    const connection = await connected(daemon);
     daemon.mute = true;
     await expect(connection.transmit(COMMAND)).rejects.toMatchObject({
       code: 'card-unresponsive',
