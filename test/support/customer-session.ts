@@ -13,12 +13,14 @@ export type SessionAnswer = SessionIntent | 'remove' | undefined;
  * Connects to the card in the rig's reader, exclusively, as the kiosk does.
  * While `pullsBefore` says so of an APDU about to be sent, the card leaves
  * the reader instead (`pulled` is told first, as the reader's watcher would
- * tell the session) and the command fails as a pulled card's does.
+ * tell the session) and the command fails as a pulled card's does, or as
+ * `failure` says (a reader that reports the pull some other way).
  */
 export function connectTo(
   card: RigCard,
   pullsBefore: (command: Uint8Array) => boolean = () => false,
   pulled: () => void = () => {},
+  failure: () => Error = () => new ReaderError('card-removed', 'the card was pulled'),
 ): () => Promise<CardConnection> {
   return async () => {
     const connection = await card.reader.connect(VIRTUAL_READER_NAME, { exclusive: true });
@@ -30,7 +32,7 @@ export function connectTo(
         if (pullsBefore(command)) {
           card.reader.remove();
           pulled();
-          throw new ReaderError('card-removed', 'the card was pulled');
+          throw failure();
         }
         return connection.transmit(command);
       },

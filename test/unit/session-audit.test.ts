@@ -401,40 +401,50 @@ describe('a customer session and the issuing service', () => {
   }, 60_000);
 });
 
+/** A lobby renewal whose card leaves before the first command `pullsBefore` picks, failing as `failure` says, and comes back. */
+async function renewPulledOnce(card: RigCard, pullsBefore: (command: Uint8Array) => boolean, failure?: () => Error) {
+  let pulled = false;
+  let running: CustomerSession | undefined;
+  const run = await runSession(
+    rig,
+    card,
+    (view, current) => {
+      if (view.screen !== 'card-away') return resident(card)(view);
+      queueMicrotask(() => {
+        card.reader.insert(card.card);
+        current.cardInserted();
+      });
+      return undefined;
+    },
+    {
+      onStart: (started) => (running = started),
+      connect: connectTo(
+        card,
+        (command) => !pulled && pullsBefore(command),
+        () => {
+          pulled = true;
+          running!.cardRemoved();
+        },
+        failure,
+      ),
+    },
+  );
+  expect(pulled).toBe(true);
+  const rows = rowsOf(run.session);
+  return { ...run, rows, details: eventsAndDetails(rows), renewalId: rows.find((row) => row.event === 'renewal-started')?.renewalId };
+}
+
+/** COMMIT of the issuer channel: 80 E8 00 00 (docs/card-protocol.md). */
+const isCommit = (command: Uint8Array) => command[0] === 0x80 && command[1] === 0xe8 && command[2] === 0x00;
+
 describe('a card pulled during the renewal', () => {
   it('is recorded as pulled mid-renewal, and the renewal resumes from its last step when the card is back', async () => {
     const card = await rig.card('standard-in-window');
-    let pulled = false;
-    let running: CustomerSession | undefined;
-    // The first COMMIT of the issuer channel (80 E8 00 00): the card leaves just before it.
-    const commit = (command: Uint8Array) => !pulled && command[0] === 0x80 && command[1] === 0xe8 && command[2] === 0x00;
-    const { result, session, views } = await runSession(
-      rig,
-      card,
-      (view, current) => {
-        if (view.screen !== 'card-away') return resident(card)(view);
-        queueMicrotask(() => {
-          card.reader.insert(card.card);
-          current.cardInserted();
-        });
-        return undefined;
-      },
-      {
-        onStart: (started) => (running = started),
-        connect: connectTo(card, commit, () => {
-          pulled = true;
-          running!.cardRemoved();
-        }),
-      },
-    );
-    expect(pulled).toBe(true);
+    const { result, details, rows, renewalId, views } = await renewPulledOnce(card, isCommit);
     expect(result.end).toBe('renewed');
-    const rows = rowsOf(session);
-    const details = eventsAndDetails(rows);
     expect(details).toContainEqual({ event: 'card-removed', detail: { midRenewal: true } });
-    const started = rows.find((row) => row.event === 'renewal-started')!;
     const resumed = rows.find((row) => row.event === 'renewal-resumed');
-    expect(resumed).toMatchObject({ renewalId: started.renewalId, detail: { step: 'committed', state: 'started' } });
+    expect(resumed).toMatchObject({ renewalId, detail: { step: 'committed', state: 'started' } });
     expect(card.heldSet()).toBe('new');
     // The progress screen named each step under way: the pull at the commit lost the staged keys, so it began again.
     const shown = views.filter((view) => view.screen === 'renewing' && view.progress).map((view) => view.progress!.step);
@@ -452,6 +462,49 @@ describe('a card pulled during the renewal', () => {
       'finishing',
     ]);
   }, 90_000);
+
+  it('after the commit: the card now shows its new certificate, and the renewal still resumes against the old serial', async () => {
+    const card = await rig.card('standard-in-window');
+    let committed = false;
+    // The first SIGN (80 2A) after the commit: the new keys' check in the verify step.
+    const { result, rows, renewalId } = await renewPulledOnce(card, (command) => {
+      if (isCommit(command)) committed = true;
+      return committed && command[0] === 0x80 && command[1] === 0x2a;
+    });
+    expect(result.end).toBe('renewed');
+    expect(result.outcome?.renewalId).toBe(renewalId);
+    expect(rows.find((row) => row.event === 'renewal-resumed')).toMatchObject({
+      renewalId,
+      detail: { step: 'verified', state: 'started' },
+    });
+    expect(card.heldSet()).toBe('new');
+    expect((await rig.issuesPerRenewal()).get(renewalId!)).toBe(1);
+  }, 90_000);
+
+  it('whatever error the command ended with once the card was reported gone: it is the pull, and the session waits', async () => {
+    const card = await rig.card('standard-in-window');
+    const { result, details, views } = await renewPulledOnce(card, isCommit, () => new Error('SCardTransmit failed'));
+    expect(views.map((view) => view.screen)).toContain('card-away');
+    expect(result.end).toBe('renewed');
+    expect(details.map((row) => row.event)).not.toContain('hand-off');
+  }, 90_000);
+});
+
+describe('the new PIN typed twice at the counter', () => {
+  it('is asked again when the second entry is longer than the first, then set when both agree', async () => {
+    const card = await rig.card('authentication-pin-locked');
+    let second = 0;
+    const { result, views } = await runSession(
+      rig,
+      card,
+      (view) =>
+        view.screen === 'new-pin-again' && second++ === 0 ? { type: 'SUBMIT_NEW_PIN_AGAIN', value: '86420' } : atCounter(card)(view),
+      { profile: 'counter' },
+    );
+    expect(views.filter((view) => view.screen === 'new-pin').map((view) => view.pin?.lastAttempt)).toContain('mismatch');
+    expect(second).toBe(2);
+    expect(result.end).toBe('renewed');
+  }, 60_000);
 });
 
 describe('the power going mid-session', () => {
