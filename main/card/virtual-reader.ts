@@ -42,7 +42,7 @@ export class VirtualReader implements CardReader {
   }
 
   insert(card: VirtualCard): void {
-    if (this.card) this.remove();
+    this.remove(); // the card in it first, if any
     this.card = card;
     if (this.attached) this.listener?.({ type: 'card-inserted', reader: this.name, atr: card.atr });
   }

@@ -200,4 +200,30 @@ describe('the virtual reader', () => {
       message: 'no card in "myna-kiosk virtual reader"',
     });
   });
+
+  it('can be handled before anyone listens: nothing is lost, start then tells the current state', () => {
+    const reader = new VirtualReader();
+    const card = fakeCard();
+    reader.insert(card);
+    reader.remove();
+    reader.unplug();
+    reader.insert(card);
+    reader.plugIn();
+    const events: ReaderEvent[] = [];
+    reader.start((event) => events.push(event));
+    expect(events).toEqual([
+      { type: 'reader-attached', reader: VIRTUAL_READER_NAME },
+      { type: 'card-inserted', reader: VIRTUAL_READER_NAME, atr: card.atr },
+    ]);
+  });
+
+  it('a connection to a pulled card says the card was removed', async () => {
+    const { reader } = started();
+    reader.insert(fakeCard());
+    const connection = await reader.connect(VIRTUAL_READER_NAME, { exclusive: true });
+    reader.remove();
+    await expect(connection.transmit(new Uint8Array([0x00, 0xa4]))).rejects.toThrow(
+      new ReaderError('card-removed', 'the card was removed'),
+    );
+  });
 });
