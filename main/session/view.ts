@@ -4,7 +4,7 @@ import type { RenewalStep } from '../store/journal';
 import { MAX_TRIES } from '../domain/pin-rules';
 import { japanDate } from '../domain/japan-calendar';
 import type { RenewalOutcome } from './renewal';
-import type { cardSessionMachine, sessionMachine } from './session-machine';
+import { lockedPins, type cardSessionMachine, type sessionMachine } from './session-machine';
 
 export type { SessionView };
 
@@ -43,6 +43,9 @@ const CARD_SESSION_SCREENS: Record<string, SessionView['screen']> = {
   handOff: 'hand-off',
 };
 
+/** The screens that verify a PIN (those that set a new one are the resetting ones). */
+const PIN_SCREENS: readonly SessionView['screen'][] = ['pin-entry', 'last-try', 'verifying'];
+
 /** What the runner knows outside the machine and the view shows. */
 export interface SessionViewExtras {
   reference: string;
@@ -61,9 +64,14 @@ function statePath(value: SessionSnapshot['value'] | CardSessionSnapshot['value'
   return Object.entries(value).flat().join('.');
 }
 
-/** The card session, while the session is with the card and it runs (its child `card`). */
+/**
+ * The card session while it runs (the session's child `card`). It runs only
+ * while the session is with the card; once it has ended it stays a child,
+ * done, and is not shown (not even in the instant before the session hears
+ * that it ended).
+ */
 export function cardSessionOf(snapshot: SessionSnapshot): CardSessionSnapshot | undefined {
-  const card = snapshot.value === 'withCard' ? snapshot.children.card?.getSnapshot() : undefined;
+  const card = snapshot.children.card?.getSnapshot();
   return card?.status === 'active' ? card : undefined;
 }
 
@@ -86,12 +94,14 @@ export function projectSessionView(snapshot: SessionSnapshot, extras: SessionVie
     };
   }
   const context = card.context;
+  // Stryker disable next-line StringLiteral: unreachable; every state a running card session can rest in is in the table
   const screen = CARD_SESSION_SCREENS[statePath(card.value)] ?? 'reading';
   const { reading } = context;
   const decision = reading.decision;
   const resetting = screen === 'new-pin' || screen === 'new-pin-again' || screen === 'setting-pin';
-  const pinName = resetting ? context.resetQueue[0] : context.pinQueue[0];
-  const asksPin = (resetting || ['pin-entry', 'last-try', 'verifying'].includes(screen)) && pinName !== undefined;
+  // The PIN a screen asks for: the new one being set, or the next to verify; none elsewhere.
+  const pinName = resetting ? context.resetQueue[0] : PIN_SCREENS.includes(screen) ? context.pinQueue[0] : undefined;
+  const asksPin = pinName !== undefined;
 
   return {
     screen,
@@ -141,10 +151,8 @@ export function projectSessionView(snapshot: SessionSnapshot, extras: SessionVie
  * of the queue: it was never verified).
  */
 function lockedPinsOf(context: CardSessionSnapshot['context']): Pick<SessionView, 'lockedPins'> {
-  const decision = context.reading.decision;
-  if (context.handOff === 'pin-locked' && decision.outcome === 'hand-off' && decision.reason === 'pin-locked') {
-    return { lockedPins: [...decision.pins] };
-  }
+  // The session hands off as pin-locked only on the rules' pin-locked decision, which names them.
+  if (context.handOff === 'pin-locked') return { lockedPins: [...lockedPins(context.reading.decision)] };
   const blocked = context.pinQueue[0];
   if (context.handOff === 'pin-blocked' && blocked) return { lockedPins: [blocked] };
   return {};

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
+import type { VerifyResult } from '../../main/card/jpki-client';
 import { ReaderError } from '../../main/card/reader-errors';
 import { RenewalError, type RenewalOutcome } from '../../main/session/renewal';
 import { cardSessionMachine, failureName, proxyRejection, sessionMachine } from '../../main/session/session-machine';
@@ -12,6 +13,8 @@ describe('the session machine, driven alone with stub actors', () => {
   it('renews in the lobby: status, the three PINs in order, confirm, renewing, done, and the card taken', async () => {
     const session = drive('lobby', { readings: [reading()] });
     await session.reach('status');
+    // Nothing is queued before the PIN screens: the runner takes what is typed only for the PIN at the head of a queue.
+    expect(session.cardContext()).toMatchObject({ pinQueue: [], resetQueue: [], verified: [] });
     session.send({ type: 'CONTINUE' });
     for (const pin of ['registry', 'authentication', 'signature']) {
       await session.reach('pins.ask');
@@ -20,6 +23,7 @@ describe('the session machine, driven alone with stub actors', () => {
     }
     await session.reach('confirm');
     expect(session.calls.verified).toEqual(['registry', 'authentication', 'signature']);
+    expect(session.cardContext()).toMatchObject({ pinQueue: [], verified: ['registry', 'authentication', 'signature'] });
     session.send({ type: 'CONFIRM_RENEWAL' });
     await session.reach('done');
     expect(session.calls.renewed).toEqual([{ route: 'in-person', signature: true }]);
@@ -183,7 +187,7 @@ describe('the session machine, driven alone with stub actors', () => {
       checks: { envelopeSealed: true, formWithinValidity: false, handedInPerson: false, proxyIdentity: 'none', relationship: 'other' },
     });
     await session.reach('handOff');
-    expect(session.cardContext()).toMatchObject({ route: 'voluntary-proxy', handOff: 'form-expired' });
+    expect(session.cardContext()).toMatchObject({ route: 'voluntary-proxy', handOff: 'form-expired', ended: 'handed-off' });
   });
 
   it('sends a card not yet in its window to "not yet", ending not-eligible', async () => {
@@ -358,6 +362,13 @@ describe('routing a card that was read', () => {
       expect(session.ending()).toMatchObject({ handOff: reason, ended: 'handed-off' });
       expect(session.calls.verified).toEqual([]);
     }
+  });
+
+  it('hands off at the counter too a card staff cannot act on', async () => {
+    const session = drive('counter', { readings: [reading({ profile: 'counter', kind: 'juki' })] });
+    await session.reach('handOff');
+    expect(session.cardContext()).toMatchObject({ handOff: 'juki-card', ended: 'handed-off' });
+    expect(session.cardContext().resetQueue).toEqual([]);
   });
 
   it('leaves a resident alone at the status screen; the counter chooses the route first', async () => {
@@ -768,5 +779,63 @@ describe('the session around the card', () => {
       await session.reach('ended');
       expect(session.ending()).toEqual({ profile: 'counter', route: 'voluntary-proxy', ended });
     }
+  });
+});
+
+describe('a runner that forgot to provide an actor', () => {
+  // The machines' own actors refuse: the session hands off or is unreadable, named as a plain Error, instead of going on.
+  const cardAlone = (machine: typeof cardSessionMachine, profile: 'lobby' | 'counter', options: Parameters<typeof reading>[0] = {}) => {
+    const card = createActor(machine, { input: { profile, route: 'in-person', reading: reading({ profile, ...options }) } });
+    card.start();
+    return card;
+  };
+  const settlesIn = (card: ReturnType<typeof cardAlone>, state: string | object) =>
+    vi.waitFor(() => expect(card.getSnapshot().value).toEqual(state), { timeout: 1000, interval: 2 });
+
+  it('cannot read the card without readCard', async () => {
+    const session = createActor(sessionMachine, { input: { profile: 'lobby' } });
+    session.start();
+    await vi.waitFor(() => expect(session.getSnapshot().value).toBe('unreadable'), { timeout: 1000, interval: 2 });
+    expect(session.getSnapshot().context).toMatchObject({ handOff: 'card-error', ended: 'handed-off', failure: 'Error' });
+  });
+
+  it('hands off at the first PIN without verifyPin', async () => {
+    const card = cardAlone(cardSessionMachine, 'lobby');
+    card.send({ type: 'CONTINUE' });
+    card.send({ type: 'PIN_ENTERED' });
+    await settlesIn(card, 'handOff');
+    expect(card.getSnapshot().context).toMatchObject({ handOff: 'card-error', failure: 'Error' });
+  });
+
+  it('hands off the renewal without renew', async () => {
+    const card = cardAlone(cardSessionMachine, 'lobby', { pins: NO_PINS });
+    card.send({ type: 'CONTINUE' });
+    card.send({ type: 'CONFIRM_RENEWAL' });
+    await settlesIn(card, 'handOff');
+    expect(card.getSnapshot().context).toMatchObject({ handOff: 'card-error', failure: 'Error' });
+    expect(card.getSnapshot().context.outcome).toBeUndefined();
+  });
+
+  it('hands off the substitute check without checkSubstitutes', async () => {
+    const verifying = cardSessionMachine.provide({
+      actors: { verifyPin: fromPromise(async (): Promise<VerifyResult> => ({ result: 'verified' })) },
+    });
+    const card = cardAlone(verifying, 'counter');
+    card.send({ type: 'CHOOSE_ROUTE', route: 'in-person' });
+    for (let pin = 0; pin < 3; pin++) {
+      await settlesIn(card, { pins: 'ask' });
+      card.send({ type: 'PIN_ENTERED' });
+    }
+    await settlesIn(card, 'handOff');
+    expect(card.getSnapshot().context.handOff).toBe('card-error');
+  });
+
+  it('hands off the PIN reset without resetPin', async () => {
+    const card = cardAlone(cardSessionMachine, 'counter', { pins: { registry: { state: 'blocked' } } });
+    card.send({ type: 'IDENTITY_CHECKED', check: IDENTITY_ACCEPTED });
+    card.send({ type: 'NEW_PIN_ENTERED' });
+    card.send({ type: 'NEW_PIN_AGAIN', matches: true });
+    await settlesIn(card, 'handOff');
+    expect(card.getSnapshot().context.handOff).toBe('card-error');
   });
 });

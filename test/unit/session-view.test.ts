@@ -3,7 +3,14 @@ import { ReaderError } from '../../main/card/reader-errors';
 import type { RenewalStep } from '../../main/store/journal';
 import type { RenewalOutcome } from '../../main/session/renewal';
 import { sessionMachine } from '../../main/session/session-machine';
-import { cardSessionOf, progressStepOf, projectSessionView, sessionReference, type SessionViewExtras } from '../../main/session/view';
+import {
+  cardSessionOf,
+  progressStepOf,
+  projectSessionView,
+  sessionReference,
+  type SessionView,
+  type SessionViewExtras,
+} from '../../main/session/view';
 import { sessionViewSchema } from '../../preload/contract';
 import { drive, HOLDER, PROXY_OK, reading, RENEWED } from './helpers/session-drive';
 
@@ -47,6 +54,20 @@ describe('the view of the session around the card', () => {
       reference: REFERENCE,
       route: 'legal-representative',
     });
+  });
+
+  it('shows nothing of a card session that has ended, even in the instant before the session hears of it', async () => {
+    const session = drive('lobby', { readings: [reading({ expires: '2026-12-31' })] });
+    await session.reach('notYet');
+    const views: SessionView[] = [];
+    session.actor.subscribe((snapshot) => views.push(projectSessionView(snapshot, { reference: REFERENCE })));
+    session.send({ type: 'CARD_REMOVED' });
+    await session.reach('ended');
+    expect(views).toStrictEqual([
+      // The card session is done; the session is still with the card.
+      { screen: 'reading', reference: REFERENCE, route: 'in-person' },
+      { screen: 'ended', reference: REFERENCE, route: 'in-person', ended: 'not-eligible' },
+    ]);
   });
 
   it('shows an unreadable card as a card-error hand-off, and the ending once it is taken', async () => {
@@ -357,6 +378,35 @@ describe('the view of a card session', () => {
       pin: { name: 'registry', triesLeft: 3, maxTries: 3 },
       pinTypedBy: 'staff',
     });
+  });
+});
+
+describe('the view at the counter on a decision made for the lobby', () => {
+  it('names no locked PINs while staff reset them, and shows no tries for a PIN being set that the card reported locked', async () => {
+    let set: () => void = () => undefined;
+    const locked = { registry: { state: 'blocked' } } as const;
+    const session = drive('counter', {
+      readings: [reading({ pins: locked, decision: reading({ pins: locked }).decision })],
+      reset: () => new Promise<void>((resolve) => (set = resolve)),
+    });
+    await session.reach('identityCheck');
+    const base = { reference: REFERENCE, route: 'in-person', card: CARD } as const;
+    const eligibility = { outcome: 'hand-off', reasons: ['inside-window', 'signature-renewed', 'pin-locked'] } as const;
+    expect(viewOf(session)).toStrictEqual({ screen: 'identity-check', ...base, eligibility });
+    session.send({ type: 'IDENTITY_CHECKED', check: { documentsA: 1, documentsB: 0, oralQuestioning: false, accepted: true } });
+    await session.reach('resettingPins.newPin');
+    session.send({ type: 'NEW_PIN_ENTERED' });
+    session.send({ type: 'NEW_PIN_AGAIN', matches: true });
+    await session.reach('resettingPins.setting');
+    expect(viewOf(session)).toStrictEqual({
+      screen: 'setting-pin',
+      ...base,
+      eligibility,
+      pin: { name: 'registry', maxTries: 3 },
+      pinTypedBy: 'resident',
+    });
+    set();
+    await session.reach('pins.ask');
   });
 });
 
