@@ -55,6 +55,8 @@ describe('the session machine, driven alone with stub actors', () => {
     session.send({ type: 'PIN_ENTERED' });
     await session.reach('pins.ask');
     expect(session.cardContext().pinQueue[0]).toBe('authentication');
+    // A verified entry clears what the screens said about the last one.
+    expect(session.cardContext().lastAttempt).toBeUndefined();
     expect(session.calls.verified).toEqual(['registry', 'registry', 'registry']);
   });
 
@@ -767,6 +769,30 @@ describe('the session around the card', () => {
     session.send({ type: 'CANCEL' });
     await session.reach('ended');
     expect(session.ending().ended).toBe('renewed');
+  });
+
+  it('routes a card put back with no renewal left unfinished afresh: staff choose who is at the counter again', async () => {
+    let renewals = 0;
+    const session = drive('counter', {
+      readings: [reading({ profile: 'counter' }), reading({ profile: 'counter' })],
+      renew: () => (renewals++ === 0 ? new ReaderError('card-removed', 'pulled') : RENEWED),
+    });
+    await session.asProxy();
+    await session.typePins();
+    await session.reach('confirm');
+    session.send({ type: 'CONFIRM_RENEWAL' });
+    await session.reach('cardAway');
+    session.send({ type: 'CARD_INSERTED' });
+    await session.reach('routeChoice');
+    session.send({ type: 'CHOOSE_ROUTE', route: 'in-person' });
+    await session.typePins();
+    await session.reach('confirm');
+    session.send({ type: 'CONFIRM_RENEWAL' });
+    await session.reach('done');
+    expect(session.calls.renewed).toEqual([
+      { route: 'voluntary-proxy', signature: true },
+      { route: 'in-person', signature: true },
+    ]);
   });
 
   it('ends the wait for a pulled card on a cancel or a time-out', async () => {
