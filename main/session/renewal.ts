@@ -260,7 +260,8 @@ function journalFor(context: RenewalContext, renewalId: string) {
   // The journal types each step's data; this layer passes it through unchanged.
   const started = journal.stepStarted.bind(journal) as StepWrite;
   const finished = journal.stepFinished.bind(journal) as StepWrite;
-  const session = context.session ?? {};
+  // No session (a renewal run outside one, as tests do): the journal's rows then name none.
+  const { session } = context;
   return {
     async step<T>(step: RenewalStep, action: () => Promise<T>, data?: (result: T) => unknown, startedData?: unknown): Promise<T> {
       started(renewalId, step, startedData, session);
@@ -279,8 +280,7 @@ function journalFor(context: RenewalContext, renewalId: string) {
 async function verifySlot(context: RenewalContext, slot: KeySlot, expected: Uint8Array): Promise<void> {
   const { client, gateway } = context;
   const onCard = await client.readCertificate(slot);
-  if (!onCard || !Buffer.from(onCard).equals(Buffer.from(expected)))
-    throw new RenewalError('verified', `the ${slot} certificate read back differs from the one issued`);
+  if (!sameBytes(onCard, expected)) throw new RenewalError('verified', `the ${slot} certificate read back differs from the one issued`);
   const status = await call('verified', () => gateway.certificateStatus(onCard));
   if (status !== 'valid') throw new RenewalError('verified', `the issuing service calls the new ${slot} certificate ${status}`);
   const certificate = new X509Certificate(Buffer.from(onCard));
@@ -296,9 +296,12 @@ async function verifySlot(context: RenewalContext, slot: KeySlot, expected: Uint
 /** True when the card's current authentication certificate is the one issued under this renewal: the commit happened. */
 async function holdsAsCurrent(client: IssuerChannelClient, plan: RenewalPlan, issued: IssuedCertificate): Promise<boolean> {
   const current = await client.readCertificate('authentication');
-  return (
-    current !== undefined && Buffer.from(current).equals(Buffer.from(issued.der)) && issued.serialNumber !== plan.oldAuthenticationSerial
-  );
+  return sameBytes(current, issued.der) && issued.serialNumber !== plan.oldAuthenticationSerial;
+}
+
+/** Byte for byte the same; nothing (a certificate file left empty) is never the same as something. */
+function sameBytes(bytes: Uint8Array | undefined, expected: Uint8Array): bytes is Uint8Array {
+  return bytes !== undefined && Buffer.from(bytes).equals(Buffer.from(expected));
 }
 
 /** Errors from the issuing service carry the step they broke. */

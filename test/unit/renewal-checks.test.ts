@@ -338,6 +338,36 @@ describe('the renewal refuses a wrong answer, naming the step it broke', () => {
     expect(await failure(other)).toBe(inner);
   }, 90_000);
 
+  it.each([
+    ['issuerProof', 'issuer-proof'],
+    ['issuedFor', 'certificates-issued'],
+    ['possessionChallenge', 'certificates-requested'],
+    ['certificateStatus', 'verified'],
+  ] as const)(
+    'the service failing at %s: the step %s',
+    async (operation, step) => {
+      const card = await rig.card('under-15-no-signature');
+      const cause = new Error('the issuing service did not answer');
+      const error = await failure(await attempt(card, { gateway: { [operation]: () => Promise.reject(cause) } }));
+      expect(error).toMatchObject({ step, message: `${step}: the issuing service did not answer`, cause });
+    },
+    60_000,
+  );
+
+  it('the void of a set issued for lost keys failing: the step certificates-issued, the old id already retired', async () => {
+    const card = await rig.card('under-15-no-signature');
+    const first = await attempt(card, { failAt: ['certificates-written', 'started'] });
+    await expect(runRenewal(first.context, first.plan)).rejects.toThrow('disk full');
+    card.card.powerDown();
+    const cause = new Error('the issuing service did not answer');
+    const again = await attempt(card, { renewalId: first.plan.renewalId, gateway: { voidUnconfirmed: () => Promise.reject(cause) } });
+    expect(await failure(again)).toMatchObject({
+      step: 'certificates-issued',
+      message: 'certificates-issued: the issuing service did not answer',
+    });
+    expect(rig.journal.get(first.plan.renewalId)).toMatchObject({ state: 'abandoned', abandonReason: 'rolled-back' });
+  }, 60_000);
+
   it('a certificate read back that is not the one issued, or none at all', async () => {
     for (const answer of ['old', 'none'] as const) {
       const card = await rig.card('under-15-no-signature');
