@@ -140,7 +140,8 @@ export class CustomerSession {
     this.#deps = deps;
     this.#now = deps.now ?? (() => new Date());
     this.#staff = deps.staffId?.();
-    this.#journalTag = { sessionId: this.sessionId, ...(this.#staff ? { staff: this.#staff } : {}) };
+    // In the lobby `staff` is undefined, and the journal names no staff member on its rows.
+    this.#journalTag = { sessionId: this.sessionId, staff: this.#staff };
     const machine = sessionMachine.provide({
       actors: {
         readCard: fromPromise(() => this.#readCard()),
@@ -189,11 +190,8 @@ export class CustomerSession {
   }
 
   #extras(): SessionViewExtras {
-    return {
-      reference: this.reference,
-      ...(this.#progress ? { progress: this.#progress } : {}),
-      ...(this.#substitutes ? { substitutes: this.#substitutes } : {}),
-    };
+    // The view shows each only on its own screen, and only when there is one.
+    return { reference: this.reference, progress: this.#progress, substitutes: this.#substitutes };
   }
 
   /** Tells the listeners the view, when it changed: the session and its card session both report each step. */
