@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionView } from '../../preload/contract';
 import type { IssuanceGateway } from '../../main/issuance/gateway';
+import { CardStatusError } from '../../main/card/status-words';
 import { CustomerSession, type SessionIntent } from '../../main/session/session-runner';
 import type { AuditRow } from '../../main/domain/audit-record';
 import { connectTo, resident, runSession, type SessionAnswer } from '../support/customer-session';
@@ -544,6 +545,46 @@ describe('the power going mid-session', () => {
     // Unpowered: the verification of the registry PIN (if it reached the card) is gone.
     const { client } = await card.client();
     expect(await client.pinStatus('registry')).toEqual({ state: 'available', triesLeft: 3 });
+  }, 60_000);
+});
+
+/** Whether the card still counts the authentication PIN as verified: a SIGN with its key goes through only then. */
+async function authenticationKeySigns(card: RigCard): Promise<boolean> {
+  const { client } = await card.client();
+  // A SHA-256 DigestInfo (RFC 8017) over 32 zero bytes.
+  const digestInfo = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), Buffer.alloc(32)]);
+  return client.sign('authentication', digestInfo).then(
+    () => true,
+    (error: unknown) => {
+      expect(error).toBeInstanceOf(CardStatusError);
+      return false;
+    },
+  );
+}
+
+describe('the card at the end of a session', () => {
+  it('is unpowered when the session ends: the PINs verified in it no longer count', async () => {
+    const card = await rig.card('standard-in-window');
+    const { result } = await runSession(rig, card, (view) => (view.screen === 'confirm' ? { type: 'CANCEL' } : resident(card)(view)));
+    expect(result.end).toBe('cancelled');
+    expect(await authenticationKeySigns(card)).toBe(false);
+  }, 60_000);
+
+  it('is unpowered by a power cut after the PINs were verified, and nothing more is written', async () => {
+    const card = await rig.card('standard-in-window');
+    let rowsAtCut = 0;
+    const cut = await new Promise<CustomerSession>((resolve) => {
+      void runSession(rig, card, (view, session) => {
+        if (view.screen !== 'confirm') return resident(card)(view);
+        rowsAtCut = rowsOf(session).length;
+        session.abandon();
+        resolve(session);
+        return undefined;
+      });
+    });
+    expect(await authenticationKeySigns(card)).toBe(false);
+    cut.cardRemoved();
+    expect(rowsOf(cut)).toHaveLength(rowsAtCut);
   }, 60_000);
 });
 
