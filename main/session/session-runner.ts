@@ -383,7 +383,8 @@ export class CustomerSession {
     const decision = decideEligibility({
       at: this.#now(),
       card: cardFacts(status),
-      ...(resident ? { resident } : {}),
+      // Undefined when the service did not know the card or could not be reached: the rules decide offline then.
+      resident,
       profile: this.#deps.profile,
     });
     let resumeRenewalId: string | undefined;
@@ -393,7 +394,8 @@ export class CustomerSession {
     }
     this.#audit({ event: 'card-read', detail: { kind: status.kind, signatureCertificate: status.signatureCertificatePresent } });
     this.#audit({ event: 'eligibility-decided', detail: auditDecision(decision) });
-    return { status, decision, gatewayDown, ...(resumeRenewalId ? { resumeRenewalId } : {}) };
+    // Undefined when the journal holds no unfinished renewal of this card: the machine then starts one.
+    return { status, decision, gatewayDown, resumeRenewalId };
   }
 
   async #verifyPin(pin: PinId): Promise<VerifyResult> {
