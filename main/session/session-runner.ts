@@ -553,12 +553,8 @@ export class CustomerSession {
     const end = context.ended ?? 'error';
     if (context.handOff) this.#audit({ event: 'hand-off', detail: { reason: AUDIT_HAND_OFF[context.handOff], slip: true } });
     this.#audit({ event: 'session-ended', detail: { outcome: end } });
-    return {
-      end,
-      ...(context.handOff ? { handOff: context.handOff } : {}),
-      ...(context.outcome ? { outcome: context.outcome } : {}),
-      ...(context.failure ? { failure: context.failure } : {}),
-    };
+    // Each undefined when the session did not end that way.
+    return { end, handOff: context.handOff, outcome: context.outcome, failure: context.failure };
   }
 
   #audit(event: Parameters<AuditChain['append']>[0]): void {
@@ -567,7 +563,8 @@ export class CustomerSession {
     this.#deps.audit.append({
       ...event,
       sessionId: this.sessionId,
-      ...(this.#staff ? { staff: this.#staff } : {}),
+      // In the lobby undefined: a field the audit row leaves out.
+      staff: this.#staff,
       ...(this.#identity ? { card: { authenticationSerial: this.#identity.authenticationSerial } } : {}),
     } as Parameters<AuditChain['append']>[0]);
   }
