@@ -247,19 +247,7 @@ export class RenewalJournal {
       this.#audit.append({ event: 'renewal-step', renewalId, ...inSession(session), detail: { step, state: 'finished' } });
       if (step === 'certificates-issued') {
         // The card comes back with these certificates once they are committed: it must still be recognised.
-        const newKey = cardKey(
-          newIdentity({
-            ...record,
-            data: {
-              ...record.data,
-              'certificates-issued': {
-                state: 'finished',
-                started: {},
-                finished: data as StoredStepData<'certificates-issued', 'finished'>,
-              },
-            },
-          })!,
-        );
+        const newKey = cardKey(newIdentity(record.card, data as StoredStepData<'certificates-issued', 'finished'>));
         this.#db
           .prepare(
             "INSERT INTO renewal_cards (renewal_id, kind, card_key) VALUES (?, 'new', ?) " +
@@ -332,10 +320,12 @@ export class RenewalJournal {
       )
       .all(key) as { id: string; kind: 'old' | 'new' }[];
     for (const row of rows) {
-      const record = this.#load(row.id);
-      if (!record) continue;
+      // The join found the renewal's row, so it loads.
+      const record = this.#load(row.id) as RenewalRecord;
       // Belt and braces over the hash: the serials themselves must be the ones recorded.
-      const expected = row.kind === 'old' ? record.card : newIdentity(record);
+      const issued = record.data['certificates-issued']?.finished;
+      // A 'new' identity whose certificates were voided (keys generated again) is no longer this card's.
+      const expected = row.kind === 'old' ? record.card : issued && newIdentity(record.card, issued);
       if (expected && sameCard(expected, card)) return record;
     }
     return undefined;
@@ -442,14 +432,15 @@ function replaySteps(steps: readonly StepRow[]): { furthestFinished: number; dat
   return { furthestFinished, data: data as JournalData };
 }
 
-function newIdentity(record: RenewalRecord): z.output<typeof cardIdentitySchema> | undefined {
-  const issued = record.data['certificates-issued']?.finished;
-  if (!issued) return undefined;
+/** The card as it will be once `issued` is committed to it. */
+function newIdentity(
+  card: z.output<typeof cardIdentitySchema>,
+  issued: StoredStepData<'certificates-issued', 'finished'>,
+): z.output<typeof cardIdentitySchema> {
   // A card identified without its signature serial (unreadable before the password) is recognised the same way afterwards.
-  const signatureSerial =
-    record.card.signatureSerial === undefined ? undefined : (issued.signature?.serialNumber ?? record.card.signatureSerial);
+  const signatureSerial = card.signatureSerial === undefined ? undefined : (issued.signature?.serialNumber ?? card.signatureSerial);
   return {
-    tokenLabel: record.card.tokenLabel,
+    tokenLabel: card.tokenLabel,
     authenticationSerial: issued.authentication.serialNumber,
     ...(signatureSerial === undefined ? {} : { signatureSerial }),
   };
