@@ -56,21 +56,21 @@ export class CertificateProfileError extends Error {
 
 /** SPKI DER of an RSA public key from the 256-byte modulus the card's GENERATE KEY PAIR answers. */
 export function rsaSpkiFromModulus(modulus: Uint8Array, exponent = 65537): Buffer {
-  const e = Buffer.from(exponent.toString(16).padStart(6, '0'), 'hex');
+  // A JWK writes the exponent in as few bytes as it takes (RFC 7518, 6.3.1.2): whole bytes of its hex.
+  const hex = exponent.toString(16);
   const jwk = {
     kty: 'RSA',
     n: Buffer.from(modulus).toString('base64url'),
-    e: e.subarray(e.findIndex((byte) => byte !== 0)).toString('base64url'),
+    e: Buffer.from(hex.length % 2 === 0 ? hex : `0${hex}`, 'hex').toString('base64url'),
   };
   return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' });
 }
 
-/** Whether a certificate (a garbled one included) is for the RSA key with this modulus. */
+/** Whether a certificate (a garbled one included) is for the card's RSA key (e = 65537) with this modulus. */
 export function certifiesModulus(certificateDer: Uint8Array | undefined, modulus: Uint8Array): boolean {
-  if (!certificateDer) return false;
   try {
-    const jwk = new NodeCertificate(Buffer.from(certificateDer)).publicKey.export({ format: 'jwk' });
-    return Buffer.from(jwk.n ?? '', 'base64url').equals(Buffer.from(modulus));
+    // No certificate, one that does not parse, or a modulus that is no key: each throws, and none certifies it.
+    return spkiOfCertificate(certificateDer!).equals(rsaSpkiFromModulus(modulus));
   } catch {
     return false;
   }

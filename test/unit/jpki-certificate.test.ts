@@ -83,16 +83,28 @@ describe('public keys', () => {
     expect(rsaSpkiFromModulus(modulusOf(key.publicKey))).toEqual(spkiOf(key.publicKey));
   });
 
-  it('an exponent other than 65537 is written without leading zero bytes', () => {
-    const three = rsaKey(3);
-    expect(rsaSpkiFromModulus(modulusOf(three.publicKey), 3)).toEqual(spkiOf(three.publicKey));
+  it.each([3, 17, 0x10001])('an exponent of %s, written in as few bytes as it takes', (exponent) => {
+    const other = rsaKey(exponent);
+    expect(rsaSpkiFromModulus(modulusOf(other.publicKey), exponent)).toEqual(spkiOf(other.publicKey));
   });
 
-  it('a certificate certifies the modulus of its key and no other; a missing or garbled one certifies nothing', () => {
+  it('a certificate certifies the modulus of its key and no other; a missing or garbled one certifies nothing', async () => {
     expect(certifiesModulus(signatureCertificate.der, modulusOf(key.publicKey))).toBe(true);
     expect(certifiesModulus(signatureCertificate.der, modulusOf(rsaKey().publicKey))).toBe(false);
     expect(certifiesModulus(undefined, modulusOf(key.publicKey))).toBe(false);
     expect(certifiesModulus(Uint8Array.of(0x30, 0x00), modulusOf(key.publicKey))).toBe(false);
+    expect(certifiesModulus(signatureCertificate.der, new Uint8Array(0))).toBe(false);
+    // The same modulus with another exponent is another key.
+    const three = rsaKey(3);
+    const threeCertificate = (
+      await ca.issueAuthentication({
+        publicKey: three.publicKey,
+        opaqueId: 'AUTH-TEST-E3',
+        notBefore: '2021-04-01',
+        notAfter: '2026-03-31',
+      })
+    ).der;
+    expect(certifiesModulus(threeCertificate, modulusOf(three.publicKey))).toBe(false);
   });
 
   it("a certificate's SPKI is its key's", () => {
@@ -156,6 +168,10 @@ describe('UTF8String values', () => {
   it('encode as DER tag 0C with their UTF-8 bytes, and decode back', () => {
     expect(encodeUtf8String('試験').toString('hex')).toBe('0c06e8a9a6e9a893');
     expect(decodeUtf8String(Uint8Array.from(Buffer.from('0c06e8a9a6e9a893', 'hex')))).toBe('試験');
+  });
+
+  it('refuse anything else as a profile error', () => {
+    expect(() => decodeUtf8String(Uint8Array.of(0x13, 0x01, 0x41))).toThrow(expect.objectContaining({ name: 'CertificateProfileError' }));
   });
 
   it.each([

@@ -530,7 +530,8 @@ describe('the key cache', () => {
     const other = await SimulatedCa.create();
     const underOther = await buildCardImage(item, other, { keyCache: cache });
     expect(underOther.jpki?.authenticationCa).toBe(other.authenticationCaDer.toString('base64'));
-  });
+    // Four card images and a CA of fresh RSA-2048 keys: about 2 s alone, past 5 s on a busy machine.
+  }, 30_000);
 });
 
 // ---------------------------------------------------------------------------

@@ -70,6 +70,8 @@ describe("the binding's SCARD_* codes", () => {
     expect(toReaderError(Object.assign(new Error('Card was removed'), { code: 'ECONNRESET' }), 'transmit-failed').code).toBe(
       'card-removed',
     );
+    // Not even digits that spell SCARD_W_REMOVED_CARD.
+    expect(toReaderError(Object.assign(new Error('x'), { code: String(0x80100069) }), 'transmit-failed').code).toBe('transmit-failed');
   });
 });
 

@@ -89,7 +89,7 @@ describe('the virtual reader', () => {
     const events: ReaderEvent[] = [];
     reader.start((event) => events.push(event));
     reader.insert(fakeCard());
-    expect(events.map((event) => event.reader)).toEqual(['counter reader 2', 'counter reader 2']);
+    expect(events.map((event) => ('reader' in event ? event.reader : undefined))).toEqual(['counter reader 2', 'counter reader 2']);
     expect((await reader.connect('counter reader 2', { exclusive: true })).reader).toBe('counter reader 2');
     await expect(reader.connect(VIRTUAL_READER_NAME, { exclusive: true })).rejects.toMatchObject({
       code: 'no-reader',
