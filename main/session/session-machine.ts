@@ -190,7 +190,7 @@ function isCardRemoved(error: unknown): boolean {
 
 /** A failure's kind for the outcome and the staff: the error's name and code (or step), never its message (it could quote card data). */
 export function failureName(error: unknown): string {
-  if (error instanceof ReaderError) return `${error.name}(${error.code})`;
+  // A ReaderError, like a Node system error, is named by its string code below.
   if (error instanceof RenewalError) return `${error.name}(${error.step})`;
   if (!(error instanceof Error)) return 'Error';
   return 'code' in error && typeof error.code === 'string' ? `${error.name}(${error.code})` : error.name;

@@ -373,6 +373,23 @@ describe('routing a card that was read', () => {
     expect(session.cardContext().resetQueue).toEqual([]);
   });
 
+  it('hands off in the lobby what only staff can do: a face-authentication card, a legal representative, PINs to reset', async () => {
+    const faceAuth = drive('lobby', { readings: [reading({ kind: 'face-auth', pins: NO_PINS, signature: { state: 'absent' } })] });
+    await faceAuth.reach('handOff');
+    expect(faceAuth.cardContext()).toMatchObject({ handOff: 'face-auth-staff-only', ended: 'handed-off' });
+
+    const under15 = drive('lobby', { readings: [reading({ resident: UNDER_15 })] });
+    await under15.reach('handOff');
+    expect(under15.cardContext()).toMatchObject({ route: 'in-person', handOff: 'legal-representative-required', ended: 'handed-off' });
+
+    // Even a decision that lists PINs to reset (the counter's) starts no identity check where there are no staff.
+    const locked = { registry: { state: 'blocked' } } as const;
+    const counterDecision = reading({ profile: 'counter', pins: locked }).decision;
+    const resets = drive('lobby', { readings: [reading({ pins: locked, decision: counterDecision })] });
+    await resets.reach('status');
+    expect(resets.cardContext().resetQueue).toEqual([]);
+  });
+
   it('leaves a resident alone at the status screen; the counter chooses the route first', async () => {
     const lobby = drive('lobby', { readings: [reading()] });
     await lobby.reach('status');
