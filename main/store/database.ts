@@ -33,7 +33,6 @@ export const KIOSK_APPLICATION_ID = 0x4d594e4b;
 interface Migration {
   /** The schema version this migration produces. */
   version: number;
-  description: string;
   up(db: KioskDatabase): void;
 }
 
@@ -44,8 +43,8 @@ interface Migration {
  */
 const MIGRATIONS: readonly Migration[] = [
   {
+    // The renewal journal and the audit chain.
     version: 1,
-    description: 'renewal journal, audit chain',
     up(db) {
       db.exec(`
         CREATE TABLE renewals (
@@ -127,8 +126,8 @@ const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    // Audit shipping: what the issuing service has acknowledged.
     version: 2,
-    description: 'audit shipping: what the issuing service has acknowledged',
     up(db) {
       db.exec(`
         -- The audit outbox: every audit row after acknowledged_seq is still to be
@@ -148,8 +147,8 @@ const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    // Staff sign-in limits that survive a restart.
     version: 3,
-    description: 'staff sign-in limits that survive a restart',
     up(db) {
       db.exec(`
         -- Wrong staff passcodes in a row, per account and for the whole terminal

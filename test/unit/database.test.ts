@@ -62,6 +62,37 @@ describe('a damaged file', () => {
   });
 });
 
+describe('a file that is not ours', () => {
+  it('an SQLite file marked by another application, even with no tables yet, is refused as KioskDatabaseError', () => {
+    const path = join(scratchForTest('myna-kiosk-database-'), 'other.sqlite');
+    const raw = new Database(path);
+    raw.pragma('application_id = 1234');
+    raw.close();
+    const error = (() => {
+      try {
+        openKioskDatabase(path);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(KioskDatabaseError);
+    expect(error).toMatchObject({
+      name: 'KioskDatabaseError',
+      message: `${path} is not a kiosk database (it is an SQLite file of another application); refusing to touch it`,
+    });
+  });
+
+  it('a database from a newer kiosk is refused, saying to update the kiosk software', () => {
+    const path = databaseChangedBy('UPDATE kiosk_schema SET version = 99');
+    expect(() => openKioskDatabase(path)).toThrow(
+      new KioskDatabaseError(
+        `${path} was written by a newer myna-kiosk (schema version 99; this version knows up to 3); ` +
+          'refusing to open it — update the kiosk software',
+      ),
+    );
+  });
+});
+
 describe('a database from an older kiosk', () => {
   it('is migrated forward to the current schema, its records kept', () => {
     // Version 1: the journal and the audit chain, before audit shipping (2) and sign-in limits (3).
