@@ -411,7 +411,7 @@ describe('the view at the counter on a decision made for the lobby', () => {
 });
 
 describe('the renewal steps as the resident is told them', () => {
-  it('groups the journal\'s steps (docs/architecture.md, "The renewal procedure") under the five the screens name', () => {
+  it('groups the journal\'s steps (docs/architecture.md, "Renewal procedure") under the five the screens name', () => {
     // The screens' words (renderer/src/locales/en.json): "Connecting to the issuing service", "Creating new keys on your
     // card", "Issuing the new certificates", "Writing them to your card", "Checking and finishing".
     const told: [RenewalStep, string][] = [
