@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,7 +32,38 @@ function databaseChangedBy(sql: string): string {
 const tableNames = (db: KioskDatabase) =>
   db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all() as string[];
 
+describe('a file that cannot be made', () => {
+  it('where a file stands in for its folder: refused as KioskDatabaseError, naming the path', () => {
+    const dir = scratchForTest('myna-kiosk-database-');
+    writeFileSync(join(dir, 'not-a-folder'), '');
+    const path = join(dir, 'not-a-folder', 'kiosk.sqlite');
+    expect(() => openKioskDatabase(path)).toThrow(KioskDatabaseError);
+    expect(() => openKioskDatabase(path)).toThrow(new RegExp(`^${path} cannot be created: (ENOTDIR|EEXIST)`));
+  });
+
+  it('with a name longer than the file system takes: refused the same way', () => {
+    const path = join(scratchForTest('myna-kiosk-database-'), `${'k'.repeat(300)}.sqlite`);
+    expect(() => openKioskDatabase(path)).toThrow(new RegExp(`^${path} cannot be created: ENAMETOOLONG`));
+  });
+
+  it('a link to nowhere in its place is not replaced: the file there cannot be restricted to its owner', () => {
+    const dir = scratchForTest('myna-kiosk-database-');
+    const path = join(dir, 'kiosk.sqlite');
+    symlinkSync(join(dir, 'gone', 'elsewhere.sqlite'), path);
+    expect(() => openKioskDatabase(path)).toThrow(new RegExp(`^${path}: cannot restrict the file to its owner: ENOENT`));
+  });
+});
+
 describe('a damaged file', () => {
+  it('an SQLite file whose pages are garbled cannot be opened, and says why', () => {
+    const path = databaseChangedBy('CREATE TABLE filler (x TEXT); INSERT INTO filler VALUES (zeroblob(5000))');
+    const bytes = readFileSync(path);
+    // The schema's page (the first, after the 100-byte header) overwritten: SQLite answers "malformed", not "not a database".
+    bytes.fill(0xa5, 100, 4096);
+    writeFileSync(path, bytes);
+    expect(() => openKioskDatabase(path)).toThrow(new RegExp(`^${path} cannot be opened: .*malformed`));
+  });
+
   it('marked as a kiosk database but without its schema version table is refused', () => {
     const path = databaseChangedBy('DROP TABLE kiosk_schema');
     expect(() => openKioskDatabase(path)).toThrow(
