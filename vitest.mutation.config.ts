@@ -1,5 +1,11 @@
+import { readFileSync } from 'node:fs';
 import type { RunnerTestFile } from 'vitest';
 import { defineConfig } from 'vitest/config';
+
+/** The test files StrykerJS was given (scripts/mutation.mjs names them; none means every unit test). */
+const SELECTED = process.env.MUTATION_TESTS?.split(',');
+/** A file that mocks modules (vi.mock) needs them to itself, as `npm test`'s unit-mocking project gives them. */
+const MOCKS_MODULES = SELECTED?.some((file) => /\bvi\.(?:do)?[mM]ock\(/.test(readFileSync(file, 'utf8'))) ?? true;
 
 // The unit tests as StrykerJS runs them (stryker.config.mjs). MUTATION_TESTS (comma-separated globs) narrows
 // them, as scripts/mutation.mjs and `npm test`'s guard do.
@@ -12,8 +18,9 @@ export default defineConfig({
       configureVitest({ project }) {
         project.config.pool = 'forks';
         // Within one mutant's run the test files share the modules they import (one mutant is in play for the
-        // whole run; each run starts its processes afresh, so a mutant in a module-level constant takes effect).
-        project.config.isolate = false;
+        // whole run; each run starts its processes afresh, so a mutant in a module-level constant takes effect),
+        // unless one of them mocks modules: session-pin-wipe's mocked session fails beside the real one.
+        project.config.isolate = MOCKS_MODULES;
       },
     },
   ],
@@ -46,7 +53,7 @@ export default defineConfig({
         },
       },
     ],
-    include: process.env.MUTATION_TESTS ? process.env.MUTATION_TESTS.split(',') : ['test/unit/**/*.test.{ts,tsx}'],
+    include: SELECTED ?? ['test/unit/**/*.test.{ts,tsx}'],
     environment: 'node',
     // A test that makes RSA keys (the personas' key cache) can pass 5 s when mutation runs share the cores; a
     // test failing in StrykerJS's first, unmutated run stops the module's run. A mutant that hangs a test is
