@@ -166,12 +166,13 @@ describe("the audit log's guards", () => {
     ]);
   });
 
-  it('tampered with: the kiosk will not write to the file, and says to call the IT department', () => {
-    const path = databaseChangedBy(DROPPED);
+  it('tampered with: the kiosk will not write to the file, names each finding, and says to call the IT department', () => {
+    const path = databaseChangedBy(`${DROPPED}; ${ADDED}`);
     expect(() => openKioskDatabase(path)).toThrow(
       new KioskDatabaseError(
         `${path}: the audit log's guards have been tampered with — ` +
-          'the trigger audit_log_no_delete has been dropped, so audit rows could be changed or removed unseen. ' +
+          'the trigger audit_log_no_delete has been dropped, so audit rows could be changed or removed unseen; ' +
+          'a trigger audit_log_forget that the kiosk never made has been added. ' +
           'The kiosk will not write to it: run `npx myna-kiosk audit verify` and call the IT department',
       ),
     );
