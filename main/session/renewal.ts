@@ -90,7 +90,11 @@ export async function runRenewal(context: RenewalContext, plan: RenewalPlan): Pr
 
   // What the issuing service already did under this renewal id (a resumed renewal).
   let issued = await call('certificates-issued', () => gateway.issuedFor(renewalId));
-  const committed = issued !== undefined && (await holdsAsCurrent(client, plan, issued.authentication));
+  if (issued?.authentication.serialNumber === plan.oldAuthenticationSerial) {
+    // Taken for this renewal's, the card's own certificate would be "written" over itself and then revoked by `old-revoked`.
+    throw new RenewalError('certificates-issued', "the issuing service answered the card's current certificate as issued for this renewal");
+  }
+  const committed = issued !== undefined && (await holdsAsCurrent(client, issued.authentication));
 
   if (committed) {
     const set = issued!;
@@ -251,6 +255,7 @@ async function provePossession(
   };
   const authentication = await signWith('authentication');
   const holdsSignature = plan.signature && (await client.readCertificate('signature')) !== undefined;
+  // Stryker disable next-line StringLiteral: possessionMessage and the card's SIGN take any slot but 'authentication' as the signature key
   return { nonce: challenge.nonce, authentication, ...(holdsSignature ? { signature: await signWith('signature') } : {}) };
 }
 
@@ -293,10 +298,12 @@ async function verifySlot(context: RenewalContext, slot: KeySlot, expected: Uint
   }
 }
 
-/** True when the card's current authentication certificate is the one issued under this renewal: the commit happened. */
-async function holdsAsCurrent(client: IssuerChannelClient, plan: RenewalPlan, issued: IssuedCertificate): Promise<boolean> {
-  const current = await client.readCertificate('authentication');
-  return sameBytes(current, issued.der) && issued.serialNumber !== plan.oldAuthenticationSerial;
+/**
+ * True when the card's current authentication certificate is the one issued
+ * under this renewal (never the card's old one: refused before): the commit happened.
+ */
+async function holdsAsCurrent(client: IssuerChannelClient, issued: IssuedCertificate): Promise<boolean> {
+  return sameBytes(await client.readCertificate('authentication'), issued.der);
 }
 
 /** Byte for byte the same; nothing (a certificate file left empty) is never the same as something. */

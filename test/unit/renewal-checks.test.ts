@@ -185,7 +185,15 @@ describe('what a renewal records', () => {
     const before = rowsOf(first.plan.renewalId).length;
 
     card.card.powerDown();
-    const again = await attempt(card, { renewalId: first.plan.renewalId });
+    const again = await attempt(card, {
+      renewalId: first.plan.renewalId,
+      // The card already holds the issued set as current: no key is made and nothing is written to it again.
+      client: () => ({
+        generateKeyPair: (slot) => Promise.reject(new Error(`a ${slot} key generated again`)),
+        writeStagedCertificate: (slot) => Promise.reject(new Error(`the ${slot} certificate written again`)),
+        commit: () => Promise.reject(new Error('committed again')),
+      }),
+    });
     const outcome = await runRenewal(again.context, again.plan);
     expect(outcome.renewalId).toBe(first.plan.renewalId);
 
@@ -217,7 +225,8 @@ describe('what a renewal records', () => {
       context: {
         ...first.context,
         client: clientWith(first.client, {
-          readPublicKey: (slot, which) => first.client.readPublicKey(slot, which === 'current' ? 'staged' : which),
+          readPublicKey: (slot, which) =>
+            which === 'current' ? first.client.readPublicKey(slot, 'staged') : Promise.reject(new Error(`the ${which} key was asked for`)),
           generateKeyPair: (slot) => {
             generated++;
             return first.client.generateKeyPair(slot);
@@ -239,6 +248,37 @@ describe('what a renewal records', () => {
     expect(resumed.map((entry) => entry.row)).toContain('certificates-written finished');
     expect((await rig.issuesPerRenewal()).get(first.plan.renewalId)).toBe(1);
     expect(rig.journal.get(first.plan.renewalId)?.state).toBe('done');
+  }, 90_000);
+
+  it('on resuming, a set found issued without the signature certificate asked for: voided, and issued again under a new id', async () => {
+    const card = await rig.card('standard-in-window');
+    const first = await attempt(card, { failAt: ['certificates-written', 'started'] });
+    await expect(runRenewal(first.context, first.plan)).rejects.toThrow('disk full');
+    first.heal();
+    const again = {
+      plan: first.plan,
+      context: {
+        ...first.context,
+        gateway: gatewayWith({
+          issuedFor: async (renewalId) => {
+            const set = await rig.jlis.issuedFor(renewalId);
+            return set && { renewalId: set.renewalId, authentication: set.authentication };
+          },
+        }),
+        // As above: the card made its new keys current, so the authentication key fits the set found and the signature key does not.
+        client: clientWith(first.client, {
+          readPublicKey: (slot, which) =>
+            which === 'current' ? first.client.readPublicKey(slot, 'staged') : Promise.reject(new Error(`the ${which} key was asked for`)),
+        }),
+      },
+    };
+    const outcome = await runRenewal(again.context, again.plan);
+    expect(outcome.renewalId).not.toBe(first.plan.renewalId);
+    expect(outcome.signature).toBeDefined();
+    expect(card.heldSet()).toBe('new');
+    expect(rig.journal.get(first.plan.renewalId)).toMatchObject({ state: 'abandoned', abandonReason: 'rolled-back' });
+    expect(await rig.jlis.issuedFor(first.plan.renewalId)).toBeUndefined();
+    expect((await rig.issuesPerRenewal()).get(outcome.renewalId)).toBe(1);
   }, 90_000);
 
   it('after a staged set was lost, records the new keys under the new renewal id and issues for them there', async () => {
@@ -354,6 +394,30 @@ describe('the renewal refuses a wrong answer, naming the step it broke', () => {
     60_000,
   );
 
+  it("a set found issued under this renewal that is the card's own current one: refused, the card untouched, nothing revoked", async () => {
+    const card = await rig.card('standard-in-window');
+    const onCard = (slot: 'authentication' | 'signature') => {
+      const certificate = certificateOnCard(card.card, slot);
+      return {
+        der: new Uint8Array(certificate.raw),
+        serialNumber: certificate.serialNumber.toUpperCase(),
+        notAfter: new Date(certificate.validTo),
+      };
+    };
+    const run = await attempt(card, {
+      gateway: {
+        issuedFor: (renewalId) => Promise.resolve({ renewalId, authentication: onCard('authentication'), signature: onCard('signature') }),
+      },
+    });
+    const broken = await failure(run);
+    expect(broken.step).toBe('certificates-issued');
+    expect(broken.message).toBe(
+      "certificates-issued: the issuing service answered the card's current certificate as issued for this renewal",
+    );
+    expect(card.heldSet()).toBe('old');
+    expect(await rig.jlis.certificateStatus(onCard('authentication').der)).toBe('valid');
+  }, 60_000);
+
   it('the void of a set issued for lost keys failing: the step certificates-issued, the old id already retired', async () => {
     const card = await rig.card('under-15-no-signature');
     const first = await attempt(card, { failAt: ['certificates-written', 'started'] });
@@ -452,6 +516,27 @@ describe('which keys prove possession and which certificates are renewed', () =>
     expect(requests[0]!.publicKeys.signature).toBeUndefined();
     expect(outcome.signature).toBeUndefined();
     expect(card.card.snapshot().jpki!.signature.certificate).toBe(oldSignature);
+  }, 60_000);
+
+  it('a signature certificate renewed on a card whose signature certificate file is empty: only the authentication key signs', async () => {
+    const card = await rig.card('standard-in-window');
+    const requests: RenewalRequest[] = [];
+    const run = await attempt(card, {
+      client: (client) => ({
+        readCertificate: (slot) => (slot === 'signature' ? Promise.resolve(undefined) : client.readCertificate(slot)),
+      }),
+      gateway: {
+        issue: (request) => {
+          requests.push(request);
+          return Promise.reject(new Error('stopped once asked'));
+        },
+      },
+    });
+    expect((await failure(run)).message).toBe('certificates-issued: stopped once asked');
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.possession.authentication).toBeInstanceOf(Uint8Array);
+    expect(requests[0]!.possession.signature).toBeUndefined();
+    expect(requests[0]!.publicKeys.signature).toBeInstanceOf(Uint8Array);
   }, 60_000);
 
   it('both keys sign when both certificates are renewed, and a new PIN is set only for the slot given one', async () => {
