@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IssuanceGateway } from '../../main/issuance/gateway';
+import { CustomerSession } from '../../main/session/session-runner';
+import { connectTo, resident, runSession } from '../support/customer-session';
+import { renewalRig, type Rig } from '../support/renewal-rig';
+
+// What the session runner itself does between the screens and the card
+// (main/session/session-runner.ts): which cards it asks the issuing service
+// about, what it does with PINs typed at the wrong moment or in the wrong
+// form, which clock it decides by, and that listeners hear each view once.
+
+let rig: Rig;
+beforeAll(async () => {
+  rig = await renewalRig();
+}, 60_000);
+afterAll(() => rig.close());
+
+/** The rig's issuing service, counting the resident look-ups it is asked for. */
+function countingLookups(): { gateway: IssuanceGateway; asked: () => number } {
+  let asked = 0;
+  const gateway = new Proxy(rig.jlis as IssuanceGateway, {
+    get(target, property) {
+      if (property === 'lookupResident') {
+        return (serial: string) => {
+          asked++;
+          return target.lookupResident(serial);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { gateway, asked: () => asked };
+}
+
+const pinRows = (session: CustomerSession) =>
+  rig.audit
+    .rowsAfter(0, 1_000_000)
+    .filter((row) => row.sessionId === session.sessionId && row.event.startsWith('pin-'))
+    .map((row) => row.event);
+
+describe('the resident look-up', () => {
+  it.each([
+    ['standard-in-window', 'renewed'],
+    ['face-authentication-card', 'handed-off'],
+  ] as const)(
+    '%s: the issuing service is asked once, by the authentication certificate; the session ends %s',
+    async (persona, end) => {
+      const card = await rig.card(persona);
+      const { gateway, asked } = countingLookups();
+      const { result } = await runSession(rig, card, resident(card), { gateway });
+      expect(result.end).toBe(end);
+      expect(asked()).toBe(1);
+    },
+    60_000,
+  );
+});
+
+describe('PINs typed at the wrong moment or in the wrong form', () => {
+  it('a malformed PIN is refused before the card sees it: no try spent, and the right one then renews', async () => {
+    const card = await rig.card('standard-in-window');
+    let malformedSent = false;
+    const { result, session, views } = await runSession(rig, card, (view) => {
+      if (view.screen === 'pin-entry' && !malformedSent) {
+        malformedSent = true;
+        return { type: 'SUBMIT_PIN', value: '12ab' };
+      }
+      return resident(card)(view);
+    });
+    expect(result.end).toBe('renewed');
+    expect(views.some((view) => view.screen === 'pin-entry' && view.pin?.lastAttempt === 'malformed')).toBe(true);
+    expect(pinRows(session)).toEqual(['pin-verified', 'pin-verified', 'pin-verified']);
+  }, 60_000);
+
+  it('PINs sent before any is asked, and a second new PIN before the first, are dropped: nothing is verified with them', async () => {
+    const card = await rig.card('standard-in-window');
+    const { result, session } = await runSession(rig, card, resident(card), {
+      onStart: (started) => {
+        started.send({ type: 'SUBMIT_PIN', value: '9999' });
+        started.send({ type: 'SUBMIT_NEW_PIN', value: '9999' });
+        started.send({ type: 'SUBMIT_NEW_PIN_AGAIN', value: '9999' });
+      },
+    });
+    expect(result.end).toBe('renewed');
+    expect(pinRows(session)).toEqual(['pin-verified', 'pin-verified', 'pin-verified']);
+  }, 60_000);
+});
+
+describe('the session as its listeners and the terminal see it', () => {
+  it('tells each listener each view once, in order', async () => {
+    const card = await rig.card('standard-in-window');
+    const heard: string[] = [];
+    const { result } = await runSession(rig, card, resident(card), {
+      onStart: (session) => session.subscribe((view) => heard.push(JSON.stringify(view))),
+    });
+    expect(result.end).toBe('renewed');
+    expect(heard.length).toBeGreaterThan(5);
+    heard.forEach((view, index) => expect(view, `view ${index}`).not.toBe(heard[index - 1]));
+  }, 60_000);
+
+  it('decides by the clock it is given: the same card two years earlier is not yet in its window', async () => {
+    const card = await rig.card('standard-in-window');
+    const twoYearsEarlier = new Date(`${card.persona.resolvedOn}T01:00:00Z`);
+    twoYearsEarlier.setUTCFullYear(twoYearsEarlier.getUTCFullYear() - 2);
+    const { result, session } = await runSession(rig, card, resident(card), { now: () => twoYearsEarlier });
+    expect(result.end).toBe('not-eligible');
+    const decided = rig.audit
+      .rowsAfter(0, 1_000_000)
+      .find((row) => row.sessionId === session.sessionId && row.event === 'eligibility-decided');
+    expect(decided?.detail).toEqual({ decision: 'not-yet-in-window' });
+  }, 60_000);
+
+  it('a power cut before the card was even read: the session stops without an error', async () => {
+    const card = await rig.card('standard-in-window');
+    const session = new CustomerSession({
+      profile: 'lobby',
+      connect: connectTo(card),
+      gateway: rig.jlis,
+      journal: rig.journal,
+      audit: rig.audit,
+    });
+    expect(() => session.abandon()).not.toThrow();
+  });
+});
