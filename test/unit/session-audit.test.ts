@@ -212,7 +212,21 @@ describe('the audit rows of a customer session', () => {
   it('at the counter with no staff member signed in, a PIN reset is never asked of the service', async () => {
     const card = await rig.card('authentication-pin-locked');
     const proofsBefore = (await rig.jlis.issuerProofsGiven()).length;
-    const { result, session } = await runSession(rig, card, atCounter(card), { profile: 'counter', staffId: () => undefined });
+    let proofsAsked = 0;
+    const gateway = new Proxy(rig.jlis as IssuanceGateway, {
+      get(target, property) {
+        if (property === 'issuerProof') {
+          return (request: Parameters<IssuanceGateway['issuerProof']>[0]) => {
+            proofsAsked++;
+            return target.issuerProof(request);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { result, session } = await runSession(rig, card, atCounter(card), { profile: 'counter', staffId: () => undefined, gateway });
+    expect(proofsAsked).toBe(0);
     // The reset cannot be asked without a staff member's check: the card error hand-off, nothing sent.
     expect(result).toEqual({ end: 'handed-off', handOff: 'card-error' });
     expect(eventsAndDetails(rowsOf(session))).toContainEqual({ event: 'hand-off', detail: { reason: 'card-error', slip: true } });
