@@ -145,3 +145,17 @@ export class RigCard {
 function serialOf(base64Der: string): string {
   return new X509Certificate(Buffer.from(base64Der, 'base64')).serialNumber.toUpperCase();
 }
+
+/**
+ * `target` with some of its methods answered by `overrides` instead; every
+ * other method still runs on `target` itself (its private fields need it).
+ */
+export function overriding<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(original, property) {
+      if (property in overrides) return overrides[property as keyof T];
+      const value: unknown = Reflect.get(original, property, original);
+      return typeof value === 'function' ? value.bind(original) : value;
+    },
+  });
+}

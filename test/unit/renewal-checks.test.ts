@@ -6,7 +6,7 @@ import type { IssuanceGateway, RenewalRequest } from '../../main/issuance/gatewa
 import type { VirtualMyNumberCard } from '../../main/simulation/card/virtual-my-number-card';
 import { RenewalError, runRenewal, type RenewalContext, type RenewalPlan } from '../../main/session/renewal';
 import { RENEWAL_STEPS, type RenewalStep, type StepState } from '../../main/store/journal';
-import { renewalRig, type Rig, type RigCard } from '../support/renewal-rig';
+import { overriding, renewalRig, type Rig, type RigCard } from '../support/renewal-rig';
 
 // What the renewal checks and records at each step (docs/domain.md, "In
 // person"; docs/card-protocol.md, "Recovery"), with the issuing service, the
@@ -21,31 +21,11 @@ beforeAll(async () => {
 afterAll(() => rig.close());
 
 /** The issuing service as the rig has it, with some answers replaced. */
-function gatewayWith(overrides: Partial<IssuanceGateway> = {}): IssuanceGateway {
-  const real = rig.jlis;
-  return {
-    lookupResident: (serial) => real.lookupResident(serial),
-    issuerProof: (request) => real.issuerProof(request),
-    possessionChallenge: (renewalId, serial) => real.possessionChallenge(renewalId, serial),
-    issue: (request) => real.issue(request),
-    issuedFor: (renewalId) => real.issuedFor(renewalId),
-    voidUnconfirmed: (renewalId) => real.voidUnconfirmed(renewalId),
-    confirmWritten: (renewalId) => real.confirmWritten(renewalId),
-    certificateStatus: (der) => real.certificateStatus(der),
-    ...overrides,
-  };
-}
+const gatewayWith = (overrides: Partial<IssuanceGateway> = {}): IssuanceGateway => overriding<IssuanceGateway>(rig.jlis, overrides);
 
 /** The card client with some commands answering otherwise. */
-function clientWith(client: IssuerChannelClient, overrides: Partial<IssuerChannelClient>): IssuerChannelClient {
-  return new Proxy(client, {
-    get(target, property) {
-      if (property in overrides) return overrides[property as keyof IssuerChannelClient];
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
+const clientWith = (client: IssuerChannelClient, overrides: Partial<IssuerChannelClient>): IssuerChannelClient =>
+  overriding(client, overrides);
 
 interface Attempt {
   context: RenewalContext;

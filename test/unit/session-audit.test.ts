@@ -5,7 +5,7 @@ import { CardStatusError } from '../../main/card/status-words';
 import { CustomerSession, type SessionIntent } from '../../main/session/session-runner';
 import type { AuditRow } from '../../main/domain/audit-record';
 import { connectTo, resident, runSession, type SessionAnswer } from '../support/customer-session';
-import { renewalRig, type Rig, type RigCard } from '../support/renewal-rig';
+import { overriding, renewalRig, type Rig, type RigCard } from '../support/renewal-rig';
 
 // What a customer session leaves in the audit log (docs/architecture.md,
 // "The audit chain"): the IT department and the counter read these rows to
@@ -213,16 +213,10 @@ describe('the audit rows of a customer session', () => {
     const card = await rig.card('authentication-pin-locked');
     const proofsBefore = (await rig.jlis.issuerProofsGiven()).length;
     let proofsAsked = 0;
-    const gateway = new Proxy(rig.jlis as IssuanceGateway, {
-      get(target, property) {
-        if (property === 'issuerProof') {
-          return (request: Parameters<IssuanceGateway['issuerProof']>[0]) => {
-            proofsAsked++;
-            return target.issuerProof(request);
-          };
-        }
-        const value: unknown = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
+    const gateway = overriding<IssuanceGateway>(rig.jlis, {
+      issuerProof: (request) => {
+        proofsAsked++;
+        return rig.jlis.issuerProof(request);
       },
     });
     const { result, session } = await runSession(rig, card, atCounter(card), { profile: 'counter', staffId: () => undefined, gateway });

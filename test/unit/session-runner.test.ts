@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IssuanceGateway } from '../../main/issuance/gateway';
 import { CustomerSession } from '../../main/session/session-runner';
 import { connectTo, resident, runSession } from '../support/customer-session';
-import { renewalRig, type Rig } from '../support/renewal-rig';
+import { overriding, renewalRig, type Rig } from '../support/renewal-rig';
 
 // What the session runner itself does between the screens and the card
 // (main/session/session-runner.ts): which cards it asks the issuing service
@@ -18,16 +18,10 @@ afterAll(() => rig.close());
 /** The rig's issuing service, counting the resident look-ups it is asked for. */
 function countingLookups(): { gateway: IssuanceGateway; asked: () => number } {
   let asked = 0;
-  const gateway = new Proxy(rig.jlis as IssuanceGateway, {
-    get(target, property) {
-      if (property === 'lookupResident') {
-        return (serial: string) => {
-          asked++;
-          return target.lookupResident(serial);
-        };
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+  const gateway = overriding<IssuanceGateway>(rig.jlis, {
+    lookupResident: (serial) => {
+      asked++;
+      return rig.jlis.lookupResident(serial);
     },
   });
   return { gateway, asked: () => asked };
