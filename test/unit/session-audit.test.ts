@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionView } from '../../preload/contract';
-import type { IssuanceGateway } from '../../main/issuance/gateway';
+import type { IssuanceGateway, RenewalRequest } from '../../main/issuance/gateway';
 import { CardStatusError } from '../../main/card/status-words';
+import { TOKEN_LABEL } from '../../main/card/jpki-layout';
+import type { CardImage } from '../../main/simulation/card/card-image';
+import { VirtualMyNumberCard } from '../../main/simulation/card/virtual-my-number-card';
 import { CustomerSession, type SessionIntent } from '../../main/session/session-runner';
 import type { AuditRow } from '../../main/domain/audit-record';
 import { connectTo, resident, runSession, type SessionAnswer } from '../support/customer-session';
@@ -375,6 +378,49 @@ describe('the hand-off row: the audit log’s coarser reason for each hand-off t
   );
 });
 
+/** The rig's standard card made into another by `change` (a card the rig cannot enrol), in the same reader. */
+async function cardAs(change: (jpki: NonNullable<CardImage['jpki']>) => CardImage['jpki']): Promise<RigCard> {
+  const card = await rig.card('standard-in-window');
+  card.reader.remove();
+  card.reader.insert(new VirtualMyNumberCard({ ...card.image, jpki: change(card.image.jpki!) }));
+  return card;
+}
+
+describe('the hand-off row of a card the kiosk cannot renew at all', () => {
+  it.each([
+    ['an Android smartphone', 'smartphone', 'card-error', (jpki) => ({ ...jpki, tokenLabel: TOKEN_LABEL.androidPhone })],
+    ['an iPhone', 'smartphone', 'card-error', (jpki) => ({ ...jpki, tokenLabel: TOKEN_LABEL.iPhone })],
+    ['a token of an unknown kind', 'unrecognised-card', 'card-error', (jpki) => ({ ...jpki, tokenLabel: 'JPKIAPNEWTOKEN' })],
+    ['an old Juki card', 'juki-card', 'new-card-route', (jpki) => ({ ...jpki, tokenLabel: TOKEN_LABEL.jukiCard })],
+    ['a card without the JPKI application', 'not-a-my-number-card', 'card-error', () => undefined],
+    [
+      'a card whose authentication certificate is gone',
+      'no-valid-authentication-certificate',
+      'card-error',
+      (jpki) => ({ ...jpki, authentication: { ...jpki.authentication, certificate: undefined } }),
+    ],
+  ] as const satisfies readonly (readonly [string, string, string, Parameters<typeof cardAs>[0]])[])(
+    '%s: %s → %s, and the service is never asked about it',
+    async (_card, handOff, reason, change) => {
+      const card = await cardAs(change);
+      let lookups = 0;
+      const gateway = overriding<IssuanceGateway>(rig.jlis, {
+        lookupResident: (serial) => {
+          lookups++;
+          return rig.jlis.lookupResident(serial);
+        },
+      });
+      const { result, session } = await runSession(rig, card, resident(card), { gateway });
+      expect(result).toEqual({ end: 'handed-off', handOff });
+      expect(lookups).toBe(0);
+      expect(eventsAndDetails(rowsOf(session)).filter((row) => row.event === 'hand-off')).toEqual([
+        { event: 'hand-off', detail: { reason, slip: true } },
+      ]);
+    },
+    60_000,
+  );
+});
+
 describe('a customer session and the issuing service', () => {
   it('decides offline when the service cannot be reached, and says so', async () => {
     const card = await rig.card('standard-in-window');
@@ -490,6 +536,21 @@ describe('a card pulled during the renewal', () => {
     expect((await rig.issuesPerRenewal()).get(renewalId!)).toBe(1);
   }, 90_000);
 
+  it('once the card is back, a later failure is that failure again: the service failing the issue is a hand-off, not a pull', async () => {
+    const card = await rig.card('standard-in-window');
+    rig.jlis.setFault('issue', { kind: 'server-error', times: 1 });
+    try {
+      // GENERATE KEY PAIR (80 46): the card leaves before the service is asked to issue.
+      const { result, details, views } = await renewPulledOnce(card, (command) => command[0] === 0x80 && command[1] === 0x46);
+      expect(result).toMatchObject({ end: 'handed-off', handOff: 'gateway-failure' });
+      expect(views.filter((view) => view.screen === 'card-away')).toHaveLength(1);
+      expect(details).toContainEqual({ event: 'hand-off', detail: { reason: 'gateway-failure', slip: true } });
+      expect(card.heldSet()).toBe('old');
+    } finally {
+      rig.jlis.clearFaults();
+    }
+  }, 90_000);
+
   it('whatever error the command ended with once the card was reported gone: it is the pull, and the session waits', async () => {
     const card = await rig.card('standard-in-window');
     const { result, details, views } = await renewPulledOnce(card, isCommit, () => new Error('SCardTransmit failed'));
@@ -554,6 +615,48 @@ describe('the power going mid-session', () => {
     const { client } = await card.client();
     expect(await client.pinStatus('registry')).toEqual({ state: 'available', triesLeft: 3 });
   }, 60_000);
+});
+
+describe('the power going while the issuing service answers', () => {
+  // issuedFor is asked before the keys' step starts, issue within its own step: the answer would be the next journal row.
+  it.each(['issuedFor', 'issue'] as const)(
+    'during %s: the journal stays as the cut left it, the answer is not written, and nothing reaches the card',
+    async (method) => {
+      const card = await rig.card('standard-in-window');
+      let answer!: () => void;
+      const answered = new Promise<void>((resolve) => (answer = resolve));
+      let atCut: { lastStep: unknown; lastState: unknown } | undefined;
+      let late: Promise<unknown> | undefined;
+      let renewalId = '';
+      await new Promise<void>((resolve) => {
+        let running: CustomerSession;
+        const cutWhileAsked = <T>(id: string, ask: () => Promise<T>): Promise<T> => {
+          renewalId = id;
+          const record = rig.journal.get(id)!;
+          atCut = { lastStep: record.lastStep, lastState: record.lastState };
+          running.abandon();
+          resolve();
+          const answering = answered.then(ask);
+          late = answering;
+          return answering;
+        };
+        const gateway = overriding<IssuanceGateway>(rig.jlis, {
+          [method]:
+            method === 'issue'
+              ? (request: RenewalRequest) => cutWhileAsked(request.renewalId, () => rig.jlis.issue(request))
+              : (id: string) => cutWhileAsked(id, () => rig.jlis.issuedFor(id)),
+        });
+        void runSession(rig, card, resident(card), { gateway, onStart: (started) => (running = started) });
+      });
+      answer();
+      await late;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const record = rig.journal.get(renewalId)!;
+      expect({ lastStep: record.lastStep, lastState: record.lastState }).toEqual(atCut);
+      expect(card.heldSet()).toBe('old');
+    },
+    60_000,
+  );
 });
 
 /** Whether the card still counts the authentication PIN as verified: a SIGN with its key goes through only then. */
