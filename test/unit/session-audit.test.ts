@@ -560,6 +560,52 @@ describe('a card pulled during the renewal', () => {
   }, 90_000);
 });
 
+describe('a renewal an earlier session left unfinished', () => {
+  it('begun with no step yet written (the power went at once): resumed from the issuer proof, under its own id', async () => {
+    const card = await rig.card('standard-in-window');
+    // The session knows a card by its token label and authentication certificate.
+    const { tokenLabel, authenticationSerial } = card.identity;
+    const renewalId = rig.journal.beginRenewal({ tokenLabel, authenticationSerial }, 'in-person');
+    const { result, session } = await runSession(rig, card, resident(card));
+    expect(result.end).toBe('renewed');
+    expect(result.outcome?.renewalId).toBe(renewalId);
+    expect(rowsOf(session).filter((row) => row.event.startsWith('renewal-'))).toMatchObject([
+      { event: 'renewal-resumed', renewalId, detail: { step: 'issuer-proof', state: 'started' } },
+      { event: 'renewal-done', renewalId },
+    ]);
+    expect(card.heldSet()).toBe('new');
+  }, 60_000);
+});
+
+describe('a renewal cut by the power after the commit', () => {
+  it('is resumed by the next session, which reads the new certificate: still against the old serial, to the end', async () => {
+    const card = await rig.card('standard-in-window');
+    let renewalId = '';
+    await new Promise<void>((resolve) => {
+      let running: CustomerSession;
+      const gateway = overriding<IssuanceGateway>(rig.jlis, {
+        // Old-revoked, after the commit: the power goes before the service hears of it.
+        confirmWritten: (id) => {
+          renewalId = id;
+          running.abandon();
+          resolve();
+          return Promise.reject(new Error('the power went'));
+        },
+      });
+      void runSession(rig, card, resident(card), { gateway, onStart: (started) => (running = started) });
+    });
+    expect(card.heldSet()).toBe('new');
+    const { result, session } = await runSession(rig, card, resident(card));
+    expect(result.end).toBe('renewed');
+    expect(result.outcome?.renewalId).toBe(renewalId);
+    expect(rowsOf(session).find((row) => row.event === 'renewal-resumed')).toMatchObject({
+      renewalId,
+      detail: { step: 'old-revoked', state: 'started' },
+    });
+    expect((await rig.issuesPerRenewal()).get(renewalId)).toBe(1);
+  }, 90_000);
+});
+
 describe('the new PIN typed twice at the counter', () => {
   it('is asked again when the second entry is longer than the first, then set when both agree', async () => {
     const card = await rig.card('authentication-pin-locked');
