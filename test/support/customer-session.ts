@@ -56,8 +56,8 @@ export async function runSession(
     gateway?: IssuanceGateway;
     staffId?: () => string | undefined;
     connect?: () => Promise<CardConnection>;
-    /** The terminal's clock; by default 10:00 in Japan on the day the persona was resolved for. */
-    now?: () => Date;
+    /** The clock the session is given; by default 10:00 in Japan on the day the persona was resolved for; 'none': it keeps its own. */
+    now?: (() => Date) | 'none';
   } = {},
 ) {
   const profile = options.profile ?? 'lobby';
@@ -71,7 +71,7 @@ export async function runSession(
     // At the counter a staff member is signed in: a PIN reset carries their id to the service.
     ...(profile === 'counter' ? { staffId: options.staffId ?? (() => 'clerk-1') } : {}),
     // A Tuesday morning in Japan, the persona's own reference day.
-    now: options.now ?? (() => new Date(`${card.persona.resolvedOn}T01:00:00Z`)),
+    ...(options.now === 'none' ? {} : { now: options.now ?? (() => new Date(`${card.persona.resolvedOn}T01:00:00Z`)) }),
   });
   options.onStart?.(session);
   let last = '';

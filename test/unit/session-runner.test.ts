@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { IssuanceGateway } from '../../main/issuance/gateway';
 import { CustomerSession } from '../../main/session/session-runner';
 import { connectTo, resident, runSession } from '../support/customer-session';
@@ -92,17 +92,29 @@ describe('the session as its listeners and the terminal see it', () => {
     heard.forEach((view, index) => expect(view, `view ${index}`).not.toBe(heard[index - 1]));
   }, 60_000);
 
-  it('decides by the clock it is given: the same card two years earlier is not yet in its window', async () => {
-    const card = await rig.card('standard-in-window');
-    const twoYearsEarlier = new Date(`${card.persona.resolvedOn}T01:00:00Z`);
-    twoYearsEarlier.setUTCFullYear(twoYearsEarlier.getUTCFullYear() - 2);
-    const { result, session } = await runSession(rig, card, resident(card), { now: () => twoYearsEarlier });
-    expect(result.end).toBe('not-eligible');
-    const decided = rig.audit
-      .rowsAfter(0, 1_000_000)
-      .find((row) => row.sessionId === session.sessionId && row.event === 'eligibility-decided');
-    expect(decided?.detail).toEqual({ decision: 'not-yet-in-window' });
-  }, 60_000);
+  it.each(['given', 'none'] as const)(
+    'decides by the clock it is given, or else the terminal’s own (%s): the same card two years earlier is not yet in its window',
+    async (clock) => {
+      const card = await rig.card('standard-in-window');
+      const twoYearsEarlier = new Date(`${card.persona.resolvedOn}T01:00:00Z`);
+      twoYearsEarlier.setUTCFullYear(twoYearsEarlier.getUTCFullYear() - 2);
+      // Only Date is faked: the card, the database and the transports keep their real timers.
+      if (clock === 'none') vi.useFakeTimers({ toFake: ['Date'], now: twoYearsEarlier });
+      try {
+        const { result, session } = await runSession(rig, card, resident(card), {
+          now: clock === 'none' ? 'none' : () => twoYearsEarlier,
+        });
+        expect(result.end).toBe('not-eligible');
+        const decided = rig.audit
+          .rowsAfter(0, 1_000_000)
+          .find((row) => row.sessionId === session.sessionId && row.event === 'eligibility-decided');
+        expect(decided?.detail).toEqual({ decision: 'not-yet-in-window' });
+      } finally {
+        vi.useRealTimers();
+      }
+    },
+    60_000,
+  );
 
   it('a power cut before the card was even read: the session stops without an error', async () => {
     const card = await rig.card('standard-in-window');
