@@ -26,6 +26,8 @@ export interface Rig {
   journal: RenewalJournal;
   audit: AuditChain;
   card(personaId?: string): Promise<RigCard>;
+  /** A standard card made into another by `change` (a card the rig could not enrol), in its reader; `image` stays the enrolled one. */
+  cardAs(change: (jpki: NonNullable<CardImage['jpki']>) => CardImage['jpki']): Promise<RigCard>;
   issuesPerRenewal(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
@@ -50,6 +52,12 @@ export async function renewalRig(options: { database?: string } = {}): Promise<R
       if (!persona) throw new Error(`no persona ${personaId}`);
       const { persona: resolved, image } = await world.freshCard(persona);
       return new RigCard(resolved, image, rig);
+    },
+    async cardAs(change) {
+      const card = await rig.card('standard-in-window');
+      card.reader.remove();
+      card.reader.insert(new VirtualMyNumberCard({ ...card.image, jpki: change(card.image.jpki!) }));
+      return card;
     },
     /** How many certificate sets the service issued under each renewal id (at most one is the rule). */
     issuesPerRenewal: () => world.jlis.issuesPerRenewal(),

@@ -3,8 +3,6 @@ import type { SessionView } from '../../preload/contract';
 import type { IssuanceGateway, RenewalRequest } from '../../main/issuance/gateway';
 import { CardStatusError } from '../../main/card/status-words';
 import { TOKEN_LABEL } from '../../main/card/jpki-layout';
-import type { CardImage } from '../../main/simulation/card/card-image';
-import { VirtualMyNumberCard } from '../../main/simulation/card/virtual-my-number-card';
 import { CustomerSession, type SessionIntent } from '../../main/session/session-runner';
 import type { AuditRow } from '../../main/domain/audit-record';
 import { connectTo, resident, runSession, type SessionAnswer } from '../support/customer-session';
@@ -378,14 +376,6 @@ describe('the hand-off row: the audit log’s coarser reason for each hand-off t
   );
 });
 
-/** The rig's standard card made into another by `change` (a card the rig cannot enrol), in the same reader. */
-async function cardAs(change: (jpki: NonNullable<CardImage['jpki']>) => CardImage['jpki']): Promise<RigCard> {
-  const card = await rig.card('standard-in-window');
-  card.reader.remove();
-  card.reader.insert(new VirtualMyNumberCard({ ...card.image, jpki: change(card.image.jpki!) }));
-  return card;
-}
-
 describe('the hand-off row of a card the kiosk cannot renew at all', () => {
   it.each([
     ['an Android smartphone', 'smartphone', 'card-error', (jpki) => ({ ...jpki, tokenLabel: TOKEN_LABEL.androidPhone })],
@@ -399,10 +389,10 @@ describe('the hand-off row of a card the kiosk cannot renew at all', () => {
       'card-error',
       (jpki) => ({ ...jpki, authentication: { ...jpki.authentication, certificate: undefined } }),
     ],
-  ] as const satisfies readonly (readonly [string, string, string, Parameters<typeof cardAs>[0]])[])(
+  ] as const satisfies readonly (readonly [string, string, string, Parameters<Rig['cardAs']>[0]])[])(
     '%s: %s → %s, and the service is never asked about it',
     async (_card, handOff, reason, change) => {
-      const card = await cardAs(change);
+      const card = await rig.cardAs(change);
       let lookups = 0;
       const gateway = overriding<IssuanceGateway>(rig.jlis, {
         lookupResident: (serial) => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { IssuanceGateway } from '../../main/issuance/gateway';
 import { CustomerSession } from '../../main/session/session-runner';
+import { AVAILABILITY } from '../../main/simulation/card/build-card-image';
 import { connectTo, resident, runSession } from '../support/customer-session';
 import { overriding, renewalRig, type Rig } from '../support/renewal-rig';
 
@@ -48,6 +49,36 @@ describe('the resident look-up', () => {
     },
     60_000,
   );
+});
+
+describe('what the card says of its signature certificate', () => {
+  it('on the card: the status screen gives the signature certificate the same new expiry, and both are renewed', async () => {
+    const card = await rig.card('standard-in-window');
+    const { result, views } = await runSession(rig, card, resident(card));
+    const status = views.find((view) => view.screen === 'status')!;
+    expect(status.card?.signatureCertificate).toBe(true);
+    // Renewed in its window with the authentication certificate (both on the card end the same day): the same new expiry.
+    const { newExpiry } = status.eligibility!;
+    expect(newExpiry).toEqual({ authentication: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), signature: newExpiry!.authentication });
+    expect(status.eligibility?.reasons).toContain('signature-renewed');
+    expect(result.outcome?.signature).toBeDefined();
+  }, 60_000);
+
+  it('not on the card of an adult: the authentication certificate alone, its PIN alone asked, no signature one added', async () => {
+    const card = await rig.cardAs((jpki) => ({
+      ...jpki,
+      availability: AVAILABILITY.withoutSignature,
+      signature: { ...jpki.signature, certificate: undefined },
+    }));
+    const { result, views } = await runSession(rig, card, resident(card));
+    const status = views.find((view) => view.screen === 'status')!;
+    expect(status.card?.signatureCertificate).toBe(false);
+    expect(Object.keys(status.eligibility!.newExpiry!)).toEqual(['authentication']);
+    expect(status.eligibility?.reasons).toContain('signature-absent');
+    expect(views.filter((view) => view.screen === 'pin-entry').map((view) => view.pin?.name)).not.toContain('signature');
+    expect(result.end).toBe('renewed');
+    expect(result.outcome?.signature).toBeUndefined();
+  }, 60_000);
 });
 
 describe('PINs typed at the wrong moment or in the wrong form', () => {
