@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionView } from '../../preload/contract';
 import type { IssuanceGateway, RenewalRequest } from '../../main/issuance/gateway';
+import { ReaderError } from '../../main/card/reader-errors';
 import { CardStatusError } from '../../main/card/status-words';
 import { TOKEN_LABEL } from '../../main/card/jpki-layout';
 import { CustomerSession, type SessionIntent } from '../../main/session/session-runner';
@@ -541,13 +542,23 @@ describe('a card pulled during the renewal', () => {
     }
   }, 90_000);
 
-  it('whatever error the command ended with once the card was reported gone: it is the pull, and the session waits', async () => {
-    const card = await rig.card('standard-in-window');
-    const { result, details, views } = await renewPulledOnce(card, isCommit, () => new Error('SCardTransmit failed'));
-    expect(views.map((view) => view.screen)).toContain('card-away');
-    expect(result.end).toBe('renewed');
-    expect(details.map((row) => row.event)).not.toContain('hand-off');
-  }, 90_000);
+  it.each([
+    ['an unclassified error', () => new Error('SCardTransmit failed')],
+    ['a mute card', () => new ReaderError('card-unresponsive', 'the card did not answer')],
+    ['a failed transmit', () => new ReaderError('transmit-failed', 'SCardTransmit failed')],
+    // As a ReaderError arrives after crossing a thread or process boundary: its code kept, its class lost.
+    ['a pull that lost its class', () => Object.assign(new Error('the card was pulled'), { code: 'card-removed' })],
+  ] as const)(
+    'whatever error the command ended with once the card was reported gone (%s): it is the pull, and the session waits',
+    async (_error, failure) => {
+      const card = await rig.card('standard-in-window');
+      const { result, details, views } = await renewPulledOnce(card, isCommit, failure);
+      expect(views.map((view) => view.screen)).toContain('card-away');
+      expect(result.end).toBe('renewed');
+      expect(details.map((row) => row.event)).not.toContain('hand-off');
+    },
+    90_000,
+  );
 });
 
 describe('a renewal an earlier session left unfinished', () => {
