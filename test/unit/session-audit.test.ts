@@ -622,6 +622,27 @@ describe('the new PIN typed twice at the counter', () => {
     expect(second).toBe(2);
     expect(result.end).toBe('renewed');
   }, 60_000);
+
+  it('a malformed first entry is refused where it was typed: asked again, not taken as the first of two', async () => {
+    const card = await rig.card('authentication-pin-locked');
+    let first = 0;
+    const { result, views, session } = await runSession(
+      rig,
+      card,
+      (view) => (view.screen === 'new-pin' && first++ === 0 ? { type: 'SUBMIT_NEW_PIN', value: '86a2' } : atCounter(card)(view)),
+      { profile: 'counter' },
+    );
+    const screens = views.map((view) => view.screen);
+    const newPin = screens.indexOf('new-pin');
+    expect(views[newPin + 1]).toMatchObject({ screen: 'new-pin', pin: { lastAttempt: 'malformed' } });
+    expect(screens.filter((screen) => screen === 'new-pin-again')).toHaveLength(1);
+    expect(first).toBe(2);
+    expect(result.end).toBe('renewed');
+    expect(eventsAndDetails(rowsOf(session))).toContainEqual({
+      event: 'pin-reset',
+      detail: { credential: 'authentication-pin', result: 'done' },
+    });
+  }, 60_000);
 });
 
 describe('the power going mid-session', () => {
