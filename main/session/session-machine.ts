@@ -45,8 +45,6 @@ export type IdentityCheck = Extract<SessionIntentMessage, { type: 'IDENTITY_CHEC
 export interface CardReading {
   status: CardStatus;
   decision: EligibilityDecision;
-  /** The issuing service could not be reached (its record is missing from the decision). */
-  gatewayDown: boolean;
   /** An unfinished renewal of this very card, found in the journal. */
   resumeRenewalId?: string;
 }

@@ -86,9 +86,30 @@ export async function runSession(
   };
   session.subscribe(react);
   react(session.view);
-  const result = await session.done;
-  return { views, result, session };
+  // A session that never ends fails here, naming its last screen, long before the test's own time-out
+  // (and a mutant that hangs it is told in seconds). A power cut ends nothing: it lifts the deadline.
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  const overdue = new Promise<never>((_, reject) => {
+    deadline = setTimeout(
+      () => reject(new Error(`the session did not end within ${SESSION_DEADLINE_MS / 1000} s (last screen: ${views.at(-1)?.screen})`)),
+      SESSION_DEADLINE_MS,
+    );
+  });
+  const abandon = session.abandon.bind(session);
+  session.abandon = () => {
+    clearTimeout(deadline);
+    abandon();
+  };
+  try {
+    const result = await Promise.race([session.done, overdue]);
+    return { views, result, session };
+  } finally {
+    clearTimeout(deadline);
+  }
 }
+
+/** How long a scripted session may take: each takes a second or two, many times that on a busy CI machine. */
+const SESSION_DEADLINE_MS = 20_000;
 
 /** The resident who knows their PINs and goes through: continue, each PIN, the last try, confirm, and the card taken at the end. */
 export const resident =

@@ -77,7 +77,6 @@ export function reading(options: ReadingOptions = {}): CardReading {
   return {
     status,
     decision,
-    gatewayDown: resident === undefined,
     ...(options.resumeRenewalId ? { resumeRenewalId: options.resumeRenewalId } : {}),
   };
 }
