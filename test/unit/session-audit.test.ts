@@ -176,9 +176,12 @@ describe('the audit rows of a customer session', () => {
   it('at the counter: the staff member on every row, the identity check as counts, the reset, the service told who checked', async () => {
     const card = await rig.card('authentication-pin-locked');
     const proofsBefore = (await rig.jlis.issuerProofsGiven()).length;
-    const { result, session } = await runSession(rig, card, atCounter(card), { profile: 'counter' });
+    const { result, session, views } = await runSession(rig, card, atCounter(card), { profile: 'counter' });
     expect(result.end).toBe('renewed');
+    // The certificate states name and address in plain characters: no substitutes screen to confirm, and no row of one.
+    expect(views.map((view) => view.screen)).not.toContain('substitutes');
     const rows = rowsOf(session);
+    expect(rows.map((row) => row.event)).not.toContain('substitute-characters-confirmed');
     for (const row of rows) expect(row.staff, row.event).toBe('clerk-1');
     const details = eventsAndDetails(rows);
     expect(details[0]).toEqual({ event: 'session-started', detail: { profile: 'counter', reference: session.reference } });
