@@ -11,6 +11,7 @@ import { listPersonas, type ResolvedPersona } from '../../main/simulation/person
 import { VirtualMyNumberCard } from '../../main/simulation/card/virtual-my-number-card';
 import type { SimulatedJlis } from '../../main/simulation/jlis/service';
 import { openSimulatedWorld } from '../../main/simulation/world';
+import type { IssuanceGateway } from '../../main/issuance/gateway';
 import type { RenewalContext } from '../../main/session/renewal';
 import type { AuditChain } from '../../main/store/audit';
 import type { CardIdentity, RenewalJournal } from '../../main/store/journal';
@@ -166,4 +167,19 @@ export function overriding<T extends object>(target: T, overrides: Partial<T>): 
       return typeof value === 'function' ? value.bind(original) : value;
     },
   });
+}
+
+/** `gateway` counting the resident look-ups it is asked for; `answer` answers them (by default `gateway` itself). */
+export function countingLookups(
+  gateway: IssuanceGateway,
+  answer: IssuanceGateway['lookupResident'] = (serial) => gateway.lookupResident(serial),
+): { gateway: IssuanceGateway; asked: () => number } {
+  let asked = 0;
+  const counting = overriding(gateway, {
+    lookupResident: (serial) => {
+      asked++;
+      return answer(serial);
+    },
+  });
+  return { gateway: counting, asked: () => asked };
 }

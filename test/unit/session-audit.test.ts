@@ -7,7 +7,7 @@ import { TOKEN_LABEL } from '../../main/card/jpki-layout';
 import { CustomerSession, type SessionIntent } from '../../main/session/session-runner';
 import type { AuditRow } from '../../main/domain/audit-record';
 import { connectTo, resident, runSession, type SessionAnswer } from '../support/customer-session';
-import { overriding, renewalRig, type Rig, type RigCard } from '../support/renewal-rig';
+import { countingLookups, overriding, renewalRig, type Rig, type RigCard } from '../support/renewal-rig';
 
 // What a customer session leaves in the audit log (docs/architecture.md,
 // "The audit chain"): the IT department and the counter read these rows to
@@ -397,16 +397,10 @@ describe('the hand-off row of a card the kiosk cannot renew at all', () => {
     '%s: %s → %s, and the service is never asked about it',
     async (_card, handOff, reason, change) => {
       const card = await rig.cardAs(change);
-      let lookups = 0;
-      const gateway = overriding<IssuanceGateway>(rig.jlis, {
-        lookupResident: (serial) => {
-          lookups++;
-          return rig.jlis.lookupResident(serial);
-        },
-      });
+      const { gateway, asked } = countingLookups(rig.jlis);
       const { result, session } = await runSession(rig, card, resident(card), { gateway });
       expect(result).toEqual({ end: 'handed-off', handOff });
-      expect(lookups).toBe(0);
+      expect(asked()).toBe(0);
       expect(eventsAndDetails(rowsOf(session)).filter((row) => row.event === 'hand-off')).toEqual([
         { event: 'hand-off', detail: { reason, slip: true } },
       ]);
@@ -418,15 +412,9 @@ describe('the hand-off row of a card the kiosk cannot renew at all', () => {
 describe('a customer session and the issuing service', () => {
   it('decides offline when the service cannot be reached, and says so', async () => {
     const card = await rig.card('standard-in-window');
-    let asked = 0;
-    const down: IssuanceGateway = Object.assign(Object.create(rig.jlis) as IssuanceGateway, {
-      lookupResident: () => {
-        asked++;
-        return Promise.reject(new Error('connection refused'));
-      },
-    });
+    const { gateway: down, asked } = countingLookups(rig.jlis, () => Promise.reject(new Error('connection refused')));
     const { result, session, views } = await runSession(rig, card, resident(card), { gateway: down });
-    expect(asked).toBe(1);
+    expect(asked()).toBe(1);
     // The PINs are still checked offline (the resident learns a wrong one now), then the counter takes over.
     expect(result).toEqual({ end: 'handed-off', handOff: 'service-unavailable' });
     expect(views.some((view) => view.screen === 'hand-off')).toBe(true);

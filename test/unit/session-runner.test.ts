@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { IssuanceGateway } from '../../main/issuance/gateway';
 import { CustomerSession } from '../../main/session/session-runner';
 import { AVAILABILITY } from '../../main/simulation/card/build-card-image';
 import { connectTo, resident, runSession } from '../support/customer-session';
-import { overriding, renewalRig, type Rig } from '../support/renewal-rig';
+import { countingLookups, renewalRig, type Rig } from '../support/renewal-rig';
 
 // What the session runner itself does between the screens and the card
 // (main/session/session-runner.ts): which cards it asks the issuing service
@@ -15,18 +14,6 @@ beforeAll(async () => {
   rig = await renewalRig();
 }, 60_000);
 afterAll(() => rig.close());
-
-/** The rig's issuing service, counting the resident look-ups it is asked for. */
-function countingLookups(): { gateway: IssuanceGateway; asked: () => number } {
-  let asked = 0;
-  const gateway = overriding<IssuanceGateway>(rig.jlis, {
-    lookupResident: (serial) => {
-      asked++;
-      return rig.jlis.lookupResident(serial);
-    },
-  });
-  return { gateway, asked: () => asked };
-}
 
 const pinRows = (session: CustomerSession) =>
   rig.audit
@@ -42,7 +29,7 @@ describe('the resident look-up', () => {
     '%s: the issuing service is asked once, by the authentication certificate; the session ends %s',
     async (persona, end) => {
       const card = await rig.card(persona);
-      const { gateway, asked } = countingLookups();
+      const { gateway, asked } = countingLookups(rig.jlis);
       const { result } = await runSession(rig, card, resident(card), { gateway });
       expect(result.end).toBe(end);
       expect(asked()).toBe(1);
